@@ -1,0 +1,349 @@
+"""Semantic segmentation datasets: folders of images, GT label PNGs and predicted label PNGs.
+
+Files are matched by their path relative to each folder without the extension (the file stem
+for flat folders), which is also the image id. A label PNG holds one class index per pixel:
+8-bit grey, 16-bit grey or palette PNGs (the palette *index* is the class, colours are only for
+display), or RGB colour-coded masks mapped through the class colours. Sizes are checked from
+the PNG headers (PIL reads only the header on open); pixels are decoded when scoring.
+
+Bad files never raise: each becomes a :class:`Problem` naming the file and the image.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+from reviewer.core.problems import Problem
+from reviewer.core.semantic import ConfusionStack, confusion
+from reviewer.core.tables import ImageTable
+from reviewer.io.semantic_classes import Color, default_color, load_classes
+
+__all__ = ["SemanticDataset", "LabelFileError", "load_classes", "load_semantic",
+           "read_label_png", "read_label", "read_pair", "write_label_png", "score_semantic",
+           "image_size", "default_color"]
+
+IMAGE_EXTS = (".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp")
+MASK_EXTS = (".png",)
+# PIL raises these (and a few more) on broken files; anything else is a bug in our code.
+_PIL_ERRORS = (OSError, SyntaxError, ValueError, EOFError, MemoryError, Image.DecompressionBombError)
+
+
+class LabelFileError(ValueError):
+    """A label PNG that cannot be used; the message says why (without the path)."""
+
+
+@dataclass(frozen=True)
+class SemanticDataset:
+    """A semantic segmentation dataset.
+
+    images: ImageTable, ids = file stems (relative path without extension), file_names relative
+        to ``images_dir``, widths/heights from the image headers (0 when unreadable).
+    class_names: (K,) names, index = pixel value. class_colors: (K,) RGB or None.
+    gt_paths, pred_paths: (N,) per image a Path or None (missing or unusable).
+    palette: flat RGB palette (tuple of ints) of the GT PNGs when they are palette PNGs, kept to
+        write corrected masks with the same colours; None otherwise.
+    """
+
+    images: ImageTable
+    class_names: list[str]
+    class_colors: list[Color] | None
+    ignore_index: int | None
+    gt_paths: list[Path | None]
+    pred_paths: list[Path | None]
+    images_dir: Path | None = None
+    palette: tuple[int, ...] | None = None
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def num_classes(self) -> int:
+        return len(self.class_names)
+
+    def image_path(self, i: int) -> Path | None:
+        return None if self.images_dir is None else self.images_dir / self.images.file_names[i]
+
+
+def image_size(path) -> tuple[int, int]:
+    """(width, height) from the file header, without decoding the pixels. Raises LabelFileError."""
+    try:
+        with Image.open(path) as im:
+            return im.size
+    except _PIL_ERRORS as exc:
+        raise LabelFileError(f"cannot read the file header: {exc}") from exc
+
+
+def read_label_png(path, colors: list[Color] | None = None) -> np.ndarray:
+    """Decode a label PNG -> (H, W) uint8 or uint16 class indices. Raises LabelFileError.
+
+    Palette PNGs give their palette indices; RGB(A) masks are mapped through ``colors`` (K,)
+    (an RGB mask with equal channels is read as grey when no colours are given).
+    """
+    try:
+        with Image.open(path) as im:
+            im.load()
+            mode = im.mode
+            arr = np.asarray(im)
+    except _PIL_ERRORS as exc:
+        raise LabelFileError(f"cannot decode the PNG: {exc}") from exc
+    if mode in ("P", "PA", "LA"):
+        arr = arr[..., 0] if arr.ndim == 3 else arr
+    elif mode == "1":
+        arr = arr.astype(np.uint8)
+    elif mode in ("RGB", "RGBA"):
+        arr = _map_colors(arr[..., :3], colors)
+    elif mode.startswith("I"):
+        arr = _to_uint16(arr)
+    elif mode != "L":
+        raise LabelFileError(f"unsupported PNG mode {mode!r} for a label mask")
+    return np.ascontiguousarray(arr)
+
+
+def _to_uint16(arr: np.ndarray) -> np.ndarray:
+    if arr.dtype == np.uint16:
+        return arr
+    if arr.size and (arr.min() < 0 or arr.max() > 65535):
+        raise LabelFileError("pixel values outside 0..65535")
+    return arr.astype(np.uint16)
+
+
+def _map_colors(rgb: np.ndarray, colors: list[Color] | None) -> np.ndarray:
+    """(H, W, 3) uint8 -> (H, W) class indices through colours (K,)."""
+    if colors is None:
+        if (rgb[..., 0] == rgb[..., 1]).all() and (rgb[..., 1] == rgb[..., 2]).all():
+            return rgb[..., 0].copy()
+        raise LabelFileError("RGB colour mask but the classes file gives no colours")
+    code = (rgb[..., 0].astype(np.int64) << 16) | (rgb[..., 1].astype(np.int64) << 8) | rgb[..., 2]
+    table = np.asarray([(r << 16) | (g << 8) | b for r, g, b in colors], np.int64)
+    uniq, inverse = np.unique(code.reshape(-1), return_inverse=True)
+    order = np.argsort(table, kind="stable")
+    pos = np.searchsorted(table[order], uniq).clip(0, len(table) - 1)
+    found = table[order][pos] == uniq
+    if not found.all():
+        bad = uniq[~found][:3]
+        shown = ", ".join(f"({c >> 16}, {(c >> 8) & 255}, {c & 255})" for c in bad)
+        raise LabelFileError(f"{int((~found).sum())} colours are not in the classes file, "
+                             f"e.g. {shown}")
+    dtype = np.uint8 if len(colors) <= 256 else np.uint16
+    return order[pos][inverse].reshape(rgb.shape[:2]).astype(dtype)
+
+
+def read_palette(path) -> tuple[int, ...] | None:
+    """The flat RGB palette of a palette PNG, else None (header only)."""
+    try:
+        with Image.open(path) as im:
+            if im.mode not in ("P", "PA"):
+                return None
+            return tuple(im.getpalette() or ()) or None
+    except _PIL_ERRORS:
+        return None
+
+
+def write_label_png(path, mask: np.ndarray, palette=None) -> None:
+    """Write mask (H, W) int atomically: a palette PNG with ``palette`` (flat RGB ints) when
+    given (values must be < 256), else 8-bit grey, or 16-bit grey when a value exceeds 255."""
+    mask = np.asarray(mask)
+    if mask.ndim != 2:
+        raise ValueError(f"mask must be (H, W), got {mask.shape}")
+    if mask.size and mask.min() < 0:
+        raise ValueError("mask has negative values")
+    top = int(mask.max()) if mask.size else 0
+    if palette is not None:
+        if top > 255:
+            raise ValueError(f"value {top} does not fit a palette PNG")
+        im = Image.fromarray(mask.astype(np.uint8))
+        im.putpalette(list(palette))
+    else:
+        im = Image.fromarray(mask.astype(np.uint8 if top <= 255 else np.uint16))
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            im.save(fh, format="PNG")
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _index_folder(folder: Path | None, exts, problems: list) -> dict[str, Path]:
+    """Map key (relative path without extension, posix) -> file, for files with ``exts``."""
+    if folder is None:
+        return {}
+    folder = Path(folder)
+    if not folder.is_dir():
+        problems.append(Problem(str(folder), "", "folder not found"))
+        return {}
+    found: dict[str, Path] = {}
+    for p in sorted(folder.rglob("*")):
+        if p.suffix.lower() not in exts or not p.is_file() or p.name.startswith("."):
+            continue
+        key = p.relative_to(folder).with_suffix("").as_posix()
+        if key in found:
+            problems.append(Problem(str(p), "", f"same name as {found[key].name}; ignored",
+                                    severity="warning"))
+        else:
+            found[key] = p
+    return found
+
+
+def load_semantic(images_dir, gt_dir, pred_dir=None, classes=None,
+                  ignore_index: int | None = 255) -> SemanticDataset:
+    """Load a dataset from three folders matched by file stem; ``classes`` is a classes file
+    (see :func:`load_classes`) or None to infer K from the largest value in the masks.
+
+    Images without GT or prediction are kept (warning); masks without an image, unreadable masks
+    and masks whose size differs from the image are dropped (error). Only headers are read,
+    except when K must be inferred.
+    """
+    problems: list[Problem] = []
+    images = _index_folder(images_dir, IMAGE_EXTS, problems)
+    gts = _index_folder(gt_dir, MASK_EXTS, problems)
+    preds = _index_folder(pred_dir, MASK_EXTS, problems) if pred_dir is not None else {}
+    for kind, files in (("ground-truth mask", gts), ("prediction", preds)):
+        for key in sorted(set(files) - set(images)):
+            problems.append(Problem(str(files[key]), "", f"{kind} without an image "
+                                    f"named {key}.* in {images_dir}; ignored", image_id=key))
+    keys = sorted(images)
+    widths, heights = _image_sizes(keys, images, problems)
+    gt_paths = _checked_masks(keys, gts, widths, heights, "ground-truth mask", gt_dir, problems)
+    pred_paths = (_checked_masks(keys, preds, widths, heights, "prediction", pred_dir, problems)
+                  if pred_dir is not None else [None] * len(keys))
+    names, colors = _classes(classes, gt_paths, pred_paths, ignore_index, problems)
+    table = ImageTable(
+        ids=np.asarray(keys, dtype=object),
+        file_names=np.asarray([images[k].relative_to(images_dir).as_posix() for k in keys],
+                              dtype=object),
+        widths=np.asarray(widths, np.int64), heights=np.asarray(heights, np.int64),
+        extra=[{} for _ in keys])
+    palette = next((read_palette(p) for p in gt_paths if p is not None), None)
+    return SemanticDataset(table, names, colors, ignore_index, gt_paths, pred_paths,
+                           Path(images_dir), palette, problems)
+
+
+def _image_sizes(keys, images: dict, problems: list) -> tuple[list[int], list[int]]:
+    widths, heights = [], []
+    for key in keys:
+        try:
+            w, h = image_size(images[key])
+        except LabelFileError as exc:
+            problems.append(Problem(str(images[key]), f"image {key}", f"{exc}; size unknown",
+                                    severity="warning", image_id=key))
+            w = h = 0
+        widths.append(w)
+        heights.append(h)
+    return widths, heights
+
+
+def _checked_masks(keys, files: dict, widths, heights, kind: str, folder,
+                   problems: list) -> list[Path | None]:
+    """Per image the mask path, or None when missing, unreadable or of the wrong size."""
+    out: list[Path | None] = []
+    for key, w, h in zip(keys, widths, heights):
+        path = files.get(key)
+        if path is None:
+            problems.append(Problem(str(folder), f"image {key}", f"no {kind} named {key}.png",
+                                    severity="warning", image_id=key))
+        else:
+            try:
+                mw, mh = image_size(path)
+                if w and (mw, mh) != (w, h):
+                    raise LabelFileError(f"mask is {mw}x{mh} but the image is {w}x{h}")
+            except LabelFileError as exc:
+                problems.append(Problem(str(path), f"image {key}", str(exc), image_id=key))
+                path = None
+        out.append(path)
+    return out
+
+
+def _classes(classes, gt_paths, pred_paths, ignore_index, problems: list):
+    """Class names and colours from the classes file, else inferred from the mask values."""
+    if classes is not None:
+        names, colors, found = load_classes(classes)
+        problems.extend(found)
+        if names:
+            return names, colors
+    top = -1
+    for paths in (gt_paths, pred_paths):
+        for i, path in enumerate(paths):
+            if path is None:
+                continue
+            try:
+                values = np.unique(read_label_png(path))
+            except LabelFileError as exc:
+                problems.append(Problem(str(path), "", str(exc)))
+                paths[i] = None
+                continue
+            values = values[values != ignore_index] if ignore_index is not None else values
+            top = max(top, int(values.max()) if values.size else -1)
+    return [f"class_{i}" for i in range(top + 1)], None
+
+
+def read_label(path, num_classes: int, ignore_index: int | None = 255, colors=None,
+               kind: str = "mask", image_id=None) -> tuple[np.ndarray | None, list[Problem]]:
+    """Decode a label PNG and check its values: (mask (H, W) or None, problems).
+
+    Values outside ``0..K-1`` other than ``ignore_index`` give a warning: such GT pixels are
+    not scored, such predicted pixels count as void (wrong).
+    """
+    entry = f"image {image_id}" if image_id is not None else ""
+    try:
+        mask = read_label_png(path, colors)
+    except LabelFileError as exc:
+        return None, [Problem(str(path), entry, str(exc), image_id=image_id)]
+    bad = mask >= num_classes
+    if ignore_index is not None:
+        bad &= mask != ignore_index
+    if not bad.any():
+        return mask, []
+    values = np.unique(mask[bad])
+    shown = ", ".join(str(v) for v in values[:5]) + (", ..." if len(values) > 5 else "")
+    effect = "not scored" if kind == "ground-truth mask" else "counted as wrong (void)"
+    return mask, [Problem(str(path), entry,
+                          f"{int(bad.sum())} pixels have values ({shown}) that are not classes "
+                          f"0..{num_classes - 1} nor ignore_index {ignore_index}; {effect}",
+                          severity="warning", image_id=image_id)]
+
+
+def read_pair(ds: SemanticDataset, i: int):
+    """Decode image i's GT and prediction: (gt (H,W) | None, pred (H,W) | None, problems)."""
+    key = ds.images.ids[i]
+    out, problems = [], []
+    for paths, kind in ((ds.gt_paths, "ground-truth mask"), (ds.pred_paths, "prediction")):
+        mask = None
+        if paths[i] is not None:
+            mask, found = read_label(paths[i], ds.num_classes, ds.ignore_index,
+                                     ds.class_colors, kind, key)
+            problems.extend(found)
+        out.append(mask)
+    gt, pred = out
+    if gt is not None and pred is not None and gt.shape != pred.shape:
+        problems.append(Problem(str(ds.pred_paths[i]), f"image {key}",
+                                f"prediction is {pred.shape[1]}x{pred.shape[0]} but the GT is "
+                                f"{gt.shape[1]}x{gt.shape[0]}", image_id=key))
+        pred = None
+    return gt, pred, problems
+
+
+def score_semantic(ds: SemanticDataset, progress: Callable[[int, int], None] | None = None
+                   ) -> tuple[ConfusionStack, list[Problem]]:
+    """Decode every GT/prediction pair and build the per-image confusions (N, K, K+1), sparse.
+
+    An image without a usable GT or prediction has an all-zero confusion (not scored).
+    ``progress(done, total)`` is called after each image (raise from it to cancel).
+    """
+    k = ds.num_classes
+    confs, problems = [], []
+    for i in range(len(ds.images)):
+        gt, pred, found = read_pair(ds, i)
+        problems.extend(found)
+        confs.append(None if gt is None or pred is None
+                     else confusion(gt, pred, k, ds.ignore_index))
+        if progress is not None:
+            progress(i + 1, len(ds.images))
+    return ConfusionStack.from_dense(confs, k), problems
