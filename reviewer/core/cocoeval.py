@@ -1,0 +1,167 @@
+"""Dataset detection metrics equal to pycocotools COCOeval (bbox and segm), vectorised.
+
+``match_dataset`` runs the one matcher (``core.matching``) over every (image, class) group at every
+IoU threshold and area range; ``accumulate`` turns the matches into COCO precision / recall arrays;
+``summarize`` gives the 12 standard numbers and per-class AP. A slice is ``match_dataset`` with
+``image_rows`` set — the same code on a subset.
+
+Deliberate differences from pycocotools (documented in the README): a GT whose annotation id is 0
+counts as matched (COCOeval treats id 0 as "no match"), and segm evaluation uses each
+prediction's mask area even when the result also carries a bbox (``COCO.loadRes`` uses w*h).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from . import masks as mask_ops
+from .geometry import box_iou
+from .matching import Bucket, make_buckets, match, rank_within
+from .tables import DetectionDataset
+
+IOU_THRESHOLDS = np.linspace(0.5, 0.95, int(np.round((0.95 - 0.5) / 0.05)) + 1, endpoint=True)
+RECALL_THRESHOLDS = np.linspace(0.0, 1.00, int(np.round((1.00 - 0.0) / 0.01)) + 1, endpoint=True)
+AREA_RANGES = (("all", 0.0, 1e5**2), ("small", 0.0, 32.0**2), ("medium", 32.0**2, 96.0**2),
+               ("large", 96.0**2, 1e5**2))
+MAX_DETS = (1, 10, 100)
+STAT_NAMES = ("AP", "AP50", "AP75", "APs", "APm", "APl", "AR1", "AR10", "AR100", "ARs", "ARm", "ARl")
+
+
+@dataclass(frozen=True)
+class MatchResult:
+    """Matches of every prediction at every IoU threshold and area range.
+
+    dt_kept: (N,) bool — the prediction took part (score filter, image subset, top max_det).
+    dt_rank: (N,) int — score rank inside its (image, class) group.
+    dt_match: (A, T, N) int — matched GT row, -1 for none.
+    dt_ignore: (A, T, N) bool — matched an ignored GT, or unmatched and outside the area range.
+    dt_iou: (N,) float — best IoU with a same-class GT of the image (0 if none).
+    gt_kept: (M,) bool — GT in the image subset.
+    gt_ignore: (A, M) bool — crowd or outside the area range.
+    gt_matched: (A, T, M) bool.
+    """
+
+    iou_thresholds: np.ndarray
+    area_ranges: tuple
+    dt_kept: np.ndarray
+    dt_rank: np.ndarray
+    dt_match: np.ndarray
+    dt_ignore: np.ndarray
+    dt_iou: np.ndarray
+    gt_kept: np.ndarray
+    gt_ignore: np.ndarray
+    gt_matched: np.ndarray
+
+
+def _rows_in(image_index: np.ndarray, image_rows, n_images: int) -> np.ndarray:
+    if image_rows is None:
+        return np.ones(len(image_index), dtype=bool)
+    member = np.zeros(n_images, dtype=bool)
+    member[np.asarray(image_rows, dtype=np.int64)] = True
+    return member[image_index]
+
+
+def gt_rles(ds: DetectionDataset) -> list:
+    """Compressed RLE per GT row (None where the row has no mask)."""
+    return _rles(ds.gt.segmentations, ds.gt.image_index, ds)
+
+
+def pred_rles(ds: DetectionDataset) -> list:
+    """Compressed RLE per prediction row (None where the row has no mask)."""
+    return _rles(ds.pred.segmentations, ds.pred.image_index, ds)
+
+
+def _rles(segs, image_index, ds) -> list:
+    if segs is None:
+        return [None] * len(image_index)
+    h, w = ds.images.heights, ds.images.widths
+    return [mask_ops.to_rle(s, int(h[i]), int(w[i])) for s, i in zip(segs, image_index.tolist())]
+
+
+def _bbox_iou_fn(ds: DetectionDataset):
+    def iou_fn(b: Bucket) -> np.ndarray:
+        dt = ds.pred.boxes[np.maximum(b.dt_rows, 0)]
+        gt = ds.gt.boxes[np.maximum(b.gt_rows, 0)]
+        crowd = ds.gt.iscrowd[np.maximum(b.gt_rows, 0)]
+        iou = box_iou(dt, gt, crowd)
+        return np.where((b.dt_rows[:, :, None] >= 0) & (b.gt_rows[:, None, :] >= 0), iou, -1.0)
+    return iou_fn
+
+
+def _segm_iou_fn(ds: DetectionDataset, dt_rle: list, gt_rle: list):
+    def iou_fn(b: Bucket) -> np.ndarray:
+        out = np.full((len(b.groups), b.dt_rows.shape[1], b.gt_rows.shape[1]), -1.0)
+        for i in range(len(b.groups)):
+            d = b.dt_rows[i][b.dt_rows[i] >= 0]
+            g = b.gt_rows[i][b.gt_rows[i] >= 0]
+            if len(g):
+                out[i, :len(d), :len(g)] = mask_ops.mask_iou(
+                    [dt_rle[r] for r in d], [gt_rle[r] for r in g], ds.gt.iscrowd[g])
+        return out
+    return iou_fn
+
+
+def match_dataset(ds: DetectionDataset, iou_type: str = "bbox", *,
+                  iou_thresholds=IOU_THRESHOLDS, area_ranges=AREA_RANGES, max_det: int = 100,
+                  score_threshold: float | None = None, image_rows=None,
+                  rles: tuple | None = None) -> MatchResult:
+    """Match predictions to GT of the same class in every image, COCOeval style.
+
+    iou_type: "bbox" or "segm" (``rles`` = (pred_rles, gt_rles) avoids re-encoding).
+    score_threshold: predictions below it are left out (None: keep all).
+    image_rows: evaluate only these image rows (a slice); None = all images.
+    """
+    n_img, n_cls = len(ds.images), len(ds.categories)
+    gt, pred = ds.gt, ds.pred
+    gt_kept = _rows_in(gt.image_index, image_rows, n_img)
+    dt_in = _rows_in(pred.image_index, image_rows, n_img)
+    if score_threshold is not None:
+        dt_in &= pred.scores >= score_threshold
+    dt_group = pred.image_index * n_cls + pred.category_index
+    order = np.lexsort((np.arange(len(pred)), -pred.scores, dt_group, ~dt_in))
+    order = order[: int(dt_in.sum())]
+    dt_rank = np.full(len(pred), -1, dtype=np.int64)
+    if len(order):
+        sub_rank = rank_within(dt_group[order], np.arange(len(order)))
+        dt_rank[order] = sub_rank
+    dt_kept = dt_in & (dt_rank < max_det) & (dt_rank >= 0)
+
+    areas = np.array([(lo, hi) for _, lo, hi in area_ranges], dtype=np.float64)
+    gt_ignore = gt.iscrowd[None, :] | (gt.areas[None, :] < areas[:, :1]) | (gt.areas[None, :] > areas[:, 1:])
+    gt_group = gt.image_index * n_cls + gt.category_index
+    kept_dt = np.flatnonzero(dt_kept)
+    kept_gt = np.flatnonzero(gt_kept)
+    buckets = make_buckets(dt_group[kept_dt], dt_rank[kept_dt], gt_group[kept_gt], n_img * n_cls)
+    buckets = [Bucket(b.groups, np.where(b.dt_rows >= 0, kept_dt[np.maximum(b.dt_rows, 0)], -1),
+                      np.where(b.gt_rows >= 0, kept_gt[np.maximum(b.gt_rows, 0)], -1))
+               for b in buckets]
+    if iou_type == "segm":
+        dt_rle, gt_rle = rles if rles is not None else (pred_rles(ds), gt_rles(ds))
+        iou_fn = _segm_iou_fn(ds, dt_rle, gt_rle)
+        dt_area = mask_ops.rle_areas([r if r is not None else _EMPTY_RLE for r in dt_rle])
+    else:
+        iou_fn = _bbox_iou_fn(ds)
+        dt_area = pred.areas
+    thresholds = np.asarray(iou_thresholds, dtype=np.float64)
+    dt_match, dt_iou = match(buckets, iou_fn, gt_ignore, gt.iscrowd, thresholds, len(pred))
+    return _finish(thresholds, tuple(area_ranges), areas, dt_kept, dt_rank, dt_match, dt_iou,
+                   dt_area, gt_kept, gt_ignore)
+
+
+_EMPTY_RLE = {"size": [0, 0], "counts": b""}
+
+
+def _finish(thresholds, area_ranges, areas, dt_kept, dt_rank, dt_match, dt_iou, dt_area,
+            gt_kept, gt_ignore) -> MatchResult:
+    matched = dt_match >= 0
+    a_idx = np.arange(len(area_ranges))[:, None, None]
+    dt_ignore = np.where(matched, gt_ignore[a_idx, np.maximum(dt_match, 0)], False)
+    outside = (dt_area[None, :] < areas[:, :1]) | (dt_area[None, :] > areas[:, 1:])
+    dt_ignore |= ~matched & outside[:, None, :]
+    gt_matched = np.zeros((len(area_ranges), len(thresholds), len(gt_kept)), dtype=bool)
+    a, t, n = np.nonzero(matched)
+    gt_matched[a, t, dt_match[a, t, n]] = True
+    return MatchResult(thresholds, area_ranges, dt_kept, dt_rank, dt_match, dt_ignore, dt_iou,
+                       gt_kept, gt_ignore, gt_matched)
