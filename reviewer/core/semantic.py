@@ -136,6 +136,10 @@ def score_image(conf: np.ndarray, ignore_index: int | None = 255) -> SemanticIma
         void_area=int(conf[:, k].sum()))
 
 
+def _concat(parts: list) -> np.ndarray:
+    return np.concatenate(parts) if parts else np.zeros(0, np.int64)
+
+
 @dataclass(frozen=True)
 class ConfusionStack:
     """Per-image (K, K+1) confusion matrices of N images, stored sparse (COO by image).
@@ -163,9 +167,8 @@ class ConfusionStack:
             cells.append(nz.astype(np.int64))
             counts.append(flat[nz].astype(np.int64))
             offsets.append(offsets[-1] + len(nz))
-        cat = (lambda parts: np.concatenate(parts) if parts else np.zeros(0, np.int64))
-        return ConfusionStack(int(num_classes), np.asarray(offsets, np.int64), cat(cells),
-                              cat(counts))
+        return ConfusionStack(int(num_classes), np.asarray(offsets, np.int64),
+                              _concat(cells), _concat(counts))
 
     def image_rows(self) -> np.ndarray:
         """(M,) int64 image index of each entry."""

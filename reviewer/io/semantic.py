@@ -214,7 +214,7 @@ def load_semantic(images_dir, gt_dir, pred_dir=None, classes=None,
     gt_paths = _checked_masks(keys, gts, widths, heights, "ground-truth mask", gt_dir, problems)
     pred_paths = (_checked_masks(keys, preds, widths, heights, "prediction", pred_dir, problems)
                   if pred_dir is not None else [None] * len(keys))
-    names, colors = _classes(classes, gt_paths, pred_paths, ignore_index, problems)
+    names, colors = _classes(classes, keys, gt_paths, pred_paths, ignore_index, problems)
     table = ImageTable(
         ids=np.asarray(keys, dtype=object),
         file_names=np.asarray([images[k].relative_to(images_dir).as_posix() for k in keys],
@@ -244,7 +244,7 @@ def _checked_masks(keys, files: dict, widths, heights, kind: str, folder,
                    problems: list) -> list[Path | None]:
     """Per image the mask path, or None when missing, unreadable or of the wrong size."""
     out: list[Path | None] = []
-    for key, w, h in zip(keys, widths, heights):
+    for key, w, h in zip(keys, widths, heights, strict=True):
         path = files.get(key)
         if path is None:
             problems.append(Problem(str(folder), f"image {key}", f"no {kind} named {key}.png",
@@ -261,7 +261,7 @@ def _checked_masks(keys, files: dict, widths, heights, kind: str, folder,
     return out
 
 
-def _classes(classes, gt_paths, pred_paths, ignore_index, problems: list):
+def _classes(classes, keys, gt_paths, pred_paths, ignore_index, problems: list):
     """Class names and colours from the classes file, else inferred from the mask values."""
     if classes is not None:
         names, colors, found = load_classes(classes)
@@ -270,13 +270,13 @@ def _classes(classes, gt_paths, pred_paths, ignore_index, problems: list):
             return names, colors
     top = -1
     for paths in (gt_paths, pred_paths):
-        for i, path in enumerate(paths):
+        for i, (key, path) in enumerate(zip(keys, paths, strict=True)):
             if path is None:
                 continue
             try:
                 values = np.unique(read_label_png(path))
             except LabelFileError as exc:
-                problems.append(Problem(str(path), "", str(exc)))
+                problems.append(Problem(str(path), f"image {key}", str(exc), image_id=key))
                 paths[i] = None
                 continue
             values = values[values != ignore_index] if ignore_index is not None else values

@@ -6,8 +6,8 @@ Accepted formats (index = pixel value in the masks; gaps allowed):
 - JSON list ``["road", "car"]`` or ``[{"name": "road", "color": [r, g, b]}, ...]`` (an entry may
   carry ``"id"``/``"index"``); a JSON object with a ``"classes"`` or ``"categories"`` list is
   read the same way;
-- text, one class per line: ``name`` or ``name r g b`` (line n = index n, blank lines and
-  ``#`` comments skipped);
+- text, one class per line: ``name`` or ``name r g b`` (the first class line is index 0;
+  blank lines and ``#`` comments are skipped);
 - tables with a header naming an index column (``Idx``/``id``/``index``) and a ``Name`` column,
   tab-separated (ADE20K ``objectInfo150.txt``) or ``.csv`` (``objectInfo150.csv``); names like
   ``building, edifice`` (``building;edifice`` in the CSV) keep the first synonym.

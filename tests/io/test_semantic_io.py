@@ -51,7 +51,7 @@ def test_ade20k_sample_scores():
     assert list(ds.images.ids) == [f"ADE_val_0000000{i}" for i in (1, 2, 3)]
     assert ds.num_classes == 151
     sizes = [_size(ADE / "images" / f) for f in ds.images.file_names]
-    assert list(zip(ds.images.widths, ds.images.heights)) == sizes
+    assert list(zip(ds.images.widths, ds.images.heights, strict=True)) == sizes
     stack, problems = score_semantic(ds)
     assert problems == []
     ev = evaluate(stack, None, ds.ignore_index)
@@ -295,3 +295,18 @@ def test_missing_folder(tmp_path):
     ds = load_semantic(tmp_path / "none", tmp_path / "gt", None)
     assert len(ds.images) == 0
     assert any(p.file == str(tmp_path / "none") for p in ds.problems)
+
+
+def test_nested_folders_match_by_relative_path(tmp_path):
+    for folder in ("img/city1", "gt/city1", "pred/city1", "img/city2", "gt/city2", "pred/city2"):
+        (tmp_path / folder).mkdir(parents=True)
+    for city in ("city1", "city2"):
+        Image.new("RGB", (4, 3)).save(tmp_path / "img" / city / "x.png")
+        write_label_png(tmp_path / "gt" / city / "x.png", np.full((3, 4), 2))
+        write_label_png(tmp_path / "pred" / city / "x.png", np.full((3, 4), 2))
+    ds = load_semantic(tmp_path / "img", tmp_path / "gt", tmp_path / "pred", ignore_index=None)
+    assert ds.problems == []
+    assert list(ds.images.ids) == ["city1/x", "city2/x"]
+    assert list(ds.images.file_names) == ["city1/x.png", "city2/x.png"]
+    stack, _ = score_semantic(ds)
+    assert evaluate(stack, [1], None).pixel_acc == 1.0 and stack.total()[2, 2] == 24
