@@ -12,7 +12,9 @@ Bad files never raise: each becomes a :class:`Problem` naming the file and the i
 from __future__ import annotations
 
 import os
+import struct
 import tempfile
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,7 +34,8 @@ __all__ = ["SemanticDataset", "LabelFileError", "load_classes", "load_semantic",
 IMAGE_EXTS = (".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp")
 MASK_EXTS = (".png",)
 # PIL raises these (and a few more) on broken files; anything else is a bug in our code.
-_PIL_ERRORS = (OSError, SyntaxError, ValueError, EOFError, MemoryError, Image.DecompressionBombError)
+_PIL_ERRORS = (OSError, SyntaxError, ValueError, EOFError, MemoryError, struct.error, zlib.error,
+               Image.DecompressionBombError)
 
 
 class LabelFileError(ValueError):
