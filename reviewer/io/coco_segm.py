@@ -1,0 +1,126 @@
+"""COCO segmentations: cheap structural checks, then mask areas and boxes via pycocotools.
+
+A segmentation is kept as read: a polygon list ``[[x1, y1, x2, y2, ...], ...]``, an uncompressed
+RLE ``{"size": [h, w], "counts": [ints]}`` or a compressed RLE ``{"size": [h, w], "counts": str}``.
+Checks are structural (no decoding); pycocotools is only called for the rows that need an area or
+a box, in chunks (``mask.area`` overflows on more than 255 masks per call with numpy 2).
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+
+from reviewer.io.coco_validate import numbers_in
+
+SEG_NONE, SEG_POLY, SEG_RLE = 0, 1, 2
+_CHUNK = 200
+_RLE_ALPHABET = re.compile(r"[0-o]*")  # pycocotools writes characters 48 ('0') .. 111 ('o')
+_POLY_SHAPE = "segmentation is not a list of polygons [[x1, y1, x2, y2, ...], ...]"
+
+
+def check_segmentations(values: list, heights: np.ndarray, widths: np.ndarray
+                        ) -> tuple[np.ndarray, dict[int, str]]:
+    """values: N segmentations; heights, widths: (N,) int64 image size, 0 when unknown.
+
+    Returns ((N,) int8 SEG_* kind, SEG_NONE for absent or malformed; {row: reason} for malformed).
+    """
+    n = len(values)
+    kinds = np.zeros(n, np.int8)
+    reasons: dict[int, str] = {}
+    hs, ws = heights.tolist(), widths.tolist()
+    for i, s in enumerate(values):
+        if s is None or (type(s) is list and not s):
+            continue
+        kind, reason = _check_one(s, hs[i], ws[i])
+        kinds[i] = kind
+        if reason:
+            reasons[i] = reason
+    _check_polygon_numbers(values, kinds, reasons)
+    return kinds, reasons
+
+
+def _check_one(s, h: int, w: int) -> tuple[int, str | None]:
+    if type(s) is list:
+        return _check_polygons(s)
+    if type(s) is dict:
+        return _check_rle(s, h, w)
+    return SEG_NONE, "segmentation is neither a polygon list nor an RLE dict"
+
+
+def _check_polygons(s: list) -> tuple[int, str | None]:
+    for j, p in enumerate(s):
+        if type(p) is not list:
+            return SEG_NONE, _POLY_SHAPE
+        if len(p) < 6 or len(p) % 2:
+            return SEG_NONE, (f"segmentation polygon {j} has {len(p)} coordinates "
+                              "(needs an even number, at least 6)")
+    return SEG_POLY, None
+
+
+def _check_rle(s: dict, h: int, w: int) -> tuple[int, str | None]:
+    size, counts = s.get("size"), s.get("counts")
+    if not (type(size) is list and len(size) == 2
+            and all(type(v) is int and v >= 0 for v in size)):
+        return SEG_NONE, "segmentation RLE has no valid 'size' [height, width]"
+    if h > 0 and w > 0 and size != [h, w]:
+        return SEG_NONE, f"segmentation RLE size {size} does not match the image size [{h}, {w}]"
+    if type(counts) is str:
+        if not _RLE_ALPHABET.fullmatch(counts):
+            return SEG_NONE, "segmentation RLE counts string has characters pycocotools never writes"
+        return SEG_RLE, None
+    if type(counts) is list:
+        if not all(type(c) is int and c >= 0 for c in counts):
+            return SEG_NONE, "segmentation RLE counts are not all non-negative integers"
+        if sum(counts) != size[0] * size[1]:
+            return SEG_NONE, (f"segmentation RLE counts sum to {sum(counts)}, "
+                              f"expected height*width = {size[0] * size[1]}")
+        return SEG_RLE, None
+    return SEG_NONE, "segmentation RLE has no 'counts' (a string or a list of integers)"
+
+
+def _check_polygon_numbers(values: list, kinds: np.ndarray, reasons: dict[int, str]) -> None:
+    """One pass over all polygon coordinates; rows are re-checked only if that pass fails."""
+    rows = np.flatnonzero(kinds == SEG_POLY)
+    types, coords = numbers_in(p for i in rows for p in values[i])
+    if types <= {int, float} and np.isfinite(coords).all():
+        return
+    for i in rows:
+        _, c = numbers_in(values[i])
+        if not (len(c) and np.isfinite(c).all()):
+            kinds[i] = SEG_NONE
+            reasons[int(i)] = "segmentation polygon has a non-numeric, NaN or infinite coordinate"
+
+
+def to_rle(seg, h: int, w: int) -> dict:
+    """One valid segmentation -> compressed RLE dict. Polygons need the image size (h, w); when it
+    is unknown (0) the polygon's own extent is used."""
+    from pycocotools import mask as mask_utils
+
+    if type(seg) is list:
+        if h <= 0 or w <= 0:
+            coords = np.concatenate([np.asarray(p, np.float64) for p in seg])
+            w, h = int(coords[0::2].max()) + 1, int(coords[1::2].max()) + 1
+        return mask_utils.merge(mask_utils.frPyObjects(seg, h, w))
+    if type(seg["counts"]) is list:
+        return mask_utils.frPyObjects(seg, *seg["size"])
+    return seg
+
+
+def mask_areas(segs: list, heights: np.ndarray, widths: np.ndarray) -> np.ndarray:
+    """segs: k valid segmentations; heights, widths: (k,) -> (k,) float64 pixel areas."""
+    from pycocotools import mask as mask_utils
+
+    rles = [to_rle(s, h, w) for s, h, w in zip(segs, heights.tolist(), widths.tolist())]
+    parts = [mask_utils.area(rles[i:i + _CHUNK]) for i in range(0, len(rles), _CHUNK)]
+    return np.concatenate(parts).astype(np.float64) if parts else np.zeros(0)
+
+
+def mask_boxes(segs: list, heights: np.ndarray, widths: np.ndarray) -> np.ndarray:
+    """segs: k valid segmentations; heights, widths: (k,) -> (k, 4) float64 xywh of the masks."""
+    from pycocotools import mask as mask_utils
+
+    rles = [to_rle(s, h, w) for s, h, w in zip(segs, heights.tolist(), widths.tolist())]
+    parts = [mask_utils.toBbox(rles[i:i + _CHUNK]) for i in range(0, len(rles), _CHUNK)]
+    return np.concatenate(parts).astype(np.float64).reshape(-1, 4) if parts else np.zeros((0, 4))
