@@ -1,0 +1,193 @@
+"""Schema of review.sqlite: versions, migrations, and the checks made before a store is used.
+
+The schema version is ``PRAGMA user_version``; ``PRAGMA application_id`` marks the file as ours.
+``MIGRATIONS[n]`` takes a store from version ``n`` to ``n + 1``; a new store runs them all from 0,
+so the upgrade path is the path every new store takes. Each step runs in one transaction together
+with the version bump: a failed step leaves the file at the old version, untouched.
+
+To change the schema: append a function here, never edit a released one, and add a test that
+builds the previous version by hand (tests/io/test_store_migrations.py shows how).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+from pathlib import Path
+
+from reviewer.core.tags import name_key
+from reviewer.io.store_base import StoreError
+
+APPLICATION_ID = 0x52565752  # "RVWR"
+
+_V1 = """
+CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE tags(
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE COLLATE NOCASE,
+    colour TEXT NOT NULL,
+    hotkey TEXT,
+    position INTEGER NOT NULL,
+    created TEXT NOT NULL);
+CREATE TABLE images(
+    image_key TEXT PRIMARY KEY,
+    status TEXT NOT NULL DEFAULT 'unreviewed',
+    note TEXT NOT NULL DEFAULT '',
+    who TEXT,
+    at TEXT);
+CREATE TABLE image_tags(
+    image_key TEXT NOT NULL,
+    tag_id INTEGER NOT NULL REFERENCES tags(id),
+    who TEXT NOT NULL,
+    at TEXT NOT NULL,
+    PRIMARY KEY(image_key, tag_id));
+CREATE TABLE object_tags(
+    image_key TEXT NOT NULL,
+    source TEXT NOT NULL CHECK(source IN ('gt', 'pred')),
+    ann_key TEXT NOT NULL,
+    tag_id INTEGER NOT NULL REFERENCES tags(id),
+    who TEXT NOT NULL,
+    at TEXT NOT NULL,
+    PRIMARY KEY(image_key, source, ann_key, tag_id));
+CREATE TABLE journal(
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    image_key TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    payload TEXT NOT NULL,
+    who TEXT NOT NULL,
+    at TEXT NOT NULL,
+    discarded INTEGER NOT NULL DEFAULT 0);
+"""
+
+
+def _v0_to_v1(conn: sqlite3.Connection) -> None:
+    """First schema: statuses, notes, tags by id, object tags, the command journal."""
+    for statement in _V1.split(";"):
+        if statement.strip():
+            conn.execute(statement)
+    conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+    conn.execute("INSERT INTO meta(key, value) VALUES ('history_cursor', '0')")
+
+
+_V2_TAGS = """
+CREATE TABLE tags_v2(
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL,
+    name_key TEXT NOT NULL,
+    colour TEXT NOT NULL,
+    hotkey TEXT,
+    grp TEXT NOT NULL DEFAULT '',
+    description TEXT NOT NULL DEFAULT '',
+    position INTEGER NOT NULL,
+    created TEXT NOT NULL,
+    merged_into INTEGER REFERENCES tags(id),
+    removed_at TEXT)
+"""
+
+_V2_EVENTS = """
+CREATE TABLE events(
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    at TEXT NOT NULL,
+    who TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    image_key TEXT,
+    subject TEXT,
+    value TEXT)
+"""
+
+_V2_BACKFILL = [  # the change log of a v1 store, rebuilt from what v1 kept (last change only)
+    "SELECT at, who, 'status', image_key, NULL, status FROM images"
+    " WHERE at IS NOT NULL AND status != 'unreviewed'",
+    "SELECT at, who, 'note', image_key, NULL, note FROM images WHERE at IS NOT NULL AND note != ''",
+    "SELECT it.at, it.who, 'image_tag_added', it.image_key, NULL, t.name"
+    " FROM image_tags it JOIN tags t ON t.id = it.tag_id",
+    "SELECT ot.at, ot.who, 'object_tag_added', ot.image_key, ot.source || ':' || ot.ann_key, t.name"
+    " FROM object_tags ot JOIN tags t ON t.id = ot.tag_id",
+    "SELECT at, who, 'command', image_key, CAST(seq AS TEXT), kind FROM journal",
+]
+
+
+def _v1_to_v2(conn: sqlite3.Connection) -> None:
+    """Tags get group, description, merge/removal marks and Unicode-aware unique names
+    (rebuilt table: SQLite cannot drop v1's UNIQUE NOCASE); a change log (``events``) starts,
+    back-filled from the who/when v1 kept."""
+    conn.execute(_V2_TAGS)
+    rows = conn.execute("SELECT id, name, colour, hotkey, position, created FROM tags").fetchall()
+    conn.executemany(
+        "INSERT INTO tags_v2(id, name, name_key, colour, hotkey, position, created)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?)",
+        [(i, name, name_key(name), colour, hotkey, pos, created)
+         for i, name, colour, hotkey, pos, created in rows])
+    conn.execute(_V2_EVENTS)
+    union = " UNION ALL ".join(_V2_BACKFILL)
+    conn.execute("INSERT INTO events(at, who, kind, image_key, subject, value)"
+                 f" SELECT * FROM ({union}) ORDER BY 1")
+    conn.execute("DROP TABLE tags")
+    conn.execute("ALTER TABLE tags_v2 RENAME TO tags")
+    conn.execute("CREATE UNIQUE INDEX tags_live_name ON tags(name_key)"
+                 " WHERE merged_into IS NULL AND removed_at IS NULL")
+    conn.execute("CREATE INDEX journal_active ON journal(discarded, seq)")
+
+
+Migration = Callable[[sqlite3.Connection], None]
+MIGRATIONS: list[Migration] = [_v0_to_v1, _v1_to_v2]
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def _damaged(path: Path, detail: str) -> StoreError:
+    return StoreError(path, f"the review store is damaged ({detail}); it was left unchanged. "
+                            "Restore it from a backup, or move it away to start a new review.")
+
+
+def check_store(conn: sqlite3.Connection, path: Path) -> int:
+    """Refuse anything but an intact Reviewer store this code can read; return its version."""
+    try:
+        app_id = conn.execute("PRAGMA application_id").fetchone()[0]
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        tables = conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
+    except sqlite3.DatabaseError as exc:
+        if "not a database" in str(exc):
+            raise StoreError(path, "not a Reviewer review store (not an SQLite database)") from exc
+        raise _damaged(path, str(exc)) from exc
+    if app_id != APPLICATION_ID and (app_id != 0 or version != 0 or tables):
+        raise StoreError(path, "an SQLite database, but not a Reviewer review store")
+    if version > SCHEMA_VERSION:
+        raise StoreError(path, f"made by a newer Reviewer (store schema {version}; this Reviewer "
+                               f"knows up to {SCHEMA_VERSION}). Update Reviewer to open it.")
+    try:
+        report = [row[0] for row in conn.execute("PRAGMA quick_check(5)")]
+    except sqlite3.DatabaseError as exc:
+        raise _damaged(path, str(exc)) from exc
+    if report != ["ok"]:
+        raise _damaged(path, "; ".join(report))
+    return version
+
+
+def backup(conn: sqlite3.Connection, target: Path) -> None:
+    """Copy the whole database (consistent snapshot) to ``target``."""
+    dst = sqlite3.connect(target)
+    try:
+        conn.backup(dst)
+    finally:
+        dst.close()
+
+
+def migrate(conn: sqlite3.Connection, path: Path, version: int) -> None:
+    """Run ``MIGRATIONS[version:]``, one transaction per step. ``conn`` is in autocommit mode."""
+    conn.execute("PRAGMA foreign_keys = OFF")  # table rebuilds; checked below instead
+    try:
+        for step in range(version, SCHEMA_VERSION):
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                MIGRATIONS[step](conn)
+                broken = conn.execute("PRAGMA foreign_key_check").fetchall()
+                if broken:
+                    raise sqlite3.IntegrityError(f"foreign keys broken: {broken[:3]}")
+                conn.execute(f"PRAGMA user_version = {step + 1}")
+                conn.execute("COMMIT")
+            except sqlite3.Error as exc:
+                conn.execute("ROLLBACK")
+                raise StoreError(path, f"upgrading the review store from schema {step} to "
+                                       f"{step + 1} failed ({exc}); it was left unchanged") from exc
+    finally:
+        conn.execute("PRAGMA foreign_keys = ON")

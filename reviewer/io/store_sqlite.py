@@ -1,0 +1,229 @@
+"""``SqliteReviewStore``: the review of one project in ``PROJECT/review.sqlite``.
+
+Durability: WAL journal with ``synchronous=FULL``. Each setter is one ``BEGIN IMMEDIATE ...
+COMMIT``; when it returns, the commit is in the WAL and the WAL is fsync'ed, so the change
+survives SIGKILL of the process and, on disks that honour fsync, power loss too. The cost is one
+fsync per change, which human-paced review easily affords; use ``transaction()`` for bulk edits.
+
+Exclusivity: a writer holds ``review.sqlite.lock`` (store_lock.py) for its lifetime; a second
+writer gets ``StoreLockedError``. ``read_only=True`` takes no lock and reads committed state while
+another process writes (WAL lets readers and one writer work at once).
+
+Safety of existing files: a store is created under a temporary name and renamed into place only
+when complete; an existing file is checked (store_schema.check_store) and never reset; before a
+schema upgrade the old file is copied to ``review.sqlite.schema<N>.bak``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sqlite3
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+from reviewer.core.tags import TagVocabulary, default_vocabulary
+from reviewer.io import store_schema
+from reviewer.io.store_base import StoreError, StoreReadOnlyError, default_user
+from reviewer.io.store_lock import ProjectLock
+from reviewer.io.store_sqlite_ops import SqliteOperations
+
+STORE_FILE_NAME = "review.sqlite"
+PROJECT_FILE_NAME = "reviewer.json"
+
+
+def store_path_for(path: str | os.PathLike) -> Path:
+    """Project folder or ``reviewer.json`` -> ``review.sqlite`` beside it; other paths as given."""
+    path = Path(path)
+    if path.is_dir():
+        return path / STORE_FILE_NAME
+    if path.name == PROJECT_FILE_NAME:
+        return path.with_name(STORE_FILE_NAME)
+    return path
+
+
+def _connect(path: Path, read_only: bool) -> sqlite3.Connection:
+    target = f"{path.resolve().as_uri()}?mode=ro" if read_only else str(path)
+    try:
+        conn = sqlite3.connect(target, uri=read_only, isolation_level=None,
+                               check_same_thread=False, timeout=10.0)
+    except sqlite3.Error as exc:
+        raise StoreError(path, f"cannot open the review store ({exc})") from exc
+    return conn
+
+
+def _configure(conn: sqlite3.Connection, path: Path, read_only: bool) -> None:
+    try:
+        conn.execute("PRAGMA busy_timeout = 10000")
+        if not read_only:
+            mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+            if mode.lower() != "wal":
+                raise StoreError(path, f"the file system refused WAL mode (got {mode})")
+            conn.execute("PRAGMA synchronous = FULL")
+        conn.execute("PRAGMA foreign_keys = ON")
+    except sqlite3.DatabaseError as exc:
+        raise StoreError(path, f"cannot configure the review store ({exc})") from exc
+
+
+def _fsync_dir(directory: Path) -> None:
+    if os.name != "posix":
+        return
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _create(path: Path) -> None:
+    """Build an empty store of the current schema beside ``path`` and rename it into place."""
+    tmp = path.with_name(f"{path.name}.creating-{os.getpid()}")
+    for leftover in (tmp, Path(f"{tmp}-wal"), Path(f"{tmp}-shm")):
+        leftover.unlink(missing_ok=True)
+    conn = _connect(tmp, read_only=False)
+    try:
+        _configure(conn, tmp, read_only=False)
+        store_schema.migrate(conn, tmp, 0)
+    finally:
+        conn.close()  # checkpoints and removes the -wal: the file alone is complete
+    os.replace(tmp, path)
+    _fsync_dir(path.parent)
+
+
+def _backup_path(path: Path, version: int) -> Path:
+    candidate = path.with_name(f"{path.name}.schema{version}.bak")
+    n = 1
+    while candidate.exists():
+        n += 1
+        candidate = path.with_name(f"{path.name}.schema{version}.bak{n}")
+    return candidate
+
+
+class SqliteReviewStore(SqliteOperations):
+    """Review store in one SQLite file. Open with ``SqliteReviewStore.open(...)``."""
+
+    def __init__(self, conn: sqlite3.Connection, path: Path, lock: ProjectLock | None,
+                 user: str, read_only: bool):
+        self._db: sqlite3.Connection | None = conn
+        self.path = path
+        self._lock = lock
+        self.user = user
+        self.read_only = read_only
+        self._mutex = threading.RLock()
+        self._depth = 0
+
+    @classmethod
+    def open(cls, path: str | os.PathLike, *, read_only: bool = False, user: str | None = None,
+             vocabulary: TagVocabulary | None = None) -> SqliteReviewStore:
+        """Open (creating if needed) the store for a project folder, ``reviewer.json`` or file.
+
+        read_only: no lock, no writes, the file must exist with the current schema.
+        user: recorded as ``who`` on every change (default: the login name).
+        vocabulary: the tags a *new* store starts with (default: ``default_vocabulary()``).
+        Raises StoreError (with the path) when the file cannot be used; never resets it.
+        """
+        path = store_path_for(path)
+        user = user or default_user()
+        if read_only:
+            return cls._open_read_only(path, user)
+        lock = ProjectLock.acquire(path, str(path.parent), user)
+        try:
+            store = cls._open_writable(path, user, lock)
+            if store._meta("vocabulary_seeded") is None:
+                with store.transaction():
+                    store.add_missing_tags(default_vocabulary() if vocabulary is None
+                                           else vocabulary)
+                    store._set_meta("vocabulary_seeded", store._now())
+            return store
+        except BaseException:
+            lock.release()
+            raise
+
+    @classmethod
+    def _open_read_only(cls, path: Path, user: str) -> SqliteReviewStore:
+        if not path.is_file():
+            raise StoreError(path, "no review store here (nothing to open read-only)")
+        conn = _connect(path, read_only=True)
+        try:
+            _configure(conn, path, read_only=True)
+            version = store_schema.check_store(conn, path)
+            if version < store_schema.SCHEMA_VERSION:
+                raise StoreError(path, f"made by an older Reviewer (store schema {version}); "
+                                       "open it once for writing to upgrade it")
+        except BaseException:
+            conn.close()
+            raise
+        return cls(conn, path, None, user, read_only=True)
+
+    @classmethod
+    def _open_writable(cls, path: Path, user: str, lock: ProjectLock) -> SqliteReviewStore:
+        if path.is_file() and path.stat().st_size == 0:
+            raise StoreError(path, "the review store is empty (0 bytes), so it was probably "
+                                   "truncated; it was left unchanged. Restore it from a backup, "
+                                   "or move it away to start a new review.")
+        if not path.exists():
+            _create(path)
+        conn = _connect(path, read_only=False)
+        try:
+            _configure(conn, path, read_only=False)
+            version = store_schema.check_store(conn, path)
+            if version < store_schema.SCHEMA_VERSION:
+                store_schema.backup(conn, _backup_path(path, version))
+                store_schema.migrate(conn, path, version)
+        except BaseException:
+            conn.close()
+            raise
+        return cls(conn, path, lock, user, read_only=False)
+
+    # --- lifetime and transactions ----------------------------------------------------------
+    def close(self) -> None:
+        with self._mutex:
+            if self._db is not None:
+                db, self._db = self._db, None
+                db.close()
+            if self._lock is not None:
+                lock, self._lock = self._lock, None
+                lock.release()
+
+    @property
+    def closed(self) -> bool:
+        return self._db is None
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """All writes inside commit together when the outermost block exits, or none do."""
+        if self.read_only:
+            raise StoreReadOnlyError(self.path, "the review store is open read-only")
+        with self._mutex:
+            db = self._conn()
+            outer = self._depth == 0
+            try:
+                if outer:
+                    db.execute("BEGIN IMMEDIATE")
+                self._depth += 1
+                try:
+                    yield db
+                finally:
+                    self._depth -= 1
+                if outer:
+                    db.execute("COMMIT")
+            except BaseException as exc:
+                if outer and db.in_transaction:
+                    db.execute("ROLLBACK")
+                if isinstance(exc, sqlite3.Error):
+                    raise StoreError(self.path, f"the change was not saved ({exc})") from exc
+                raise
+
+    @contextlib.contextmanager
+    def _reading(self) -> Iterator[sqlite3.Connection]:
+        with self._mutex:
+            try:
+                yield self._conn()
+            except sqlite3.Error as exc:
+                raise StoreError(self.path, f"cannot read the review store ({exc})") from exc
+
+    def _conn(self) -> sqlite3.Connection:
+        if self._db is None:
+            raise StoreError(self.path, "the review store is closed")
+        return self._db
