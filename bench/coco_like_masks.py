@@ -78,7 +78,7 @@ def prediction_masks(rng, images, pred) -> list[dict]:
     starts = np.flatnonzero(np.r_[True, pred.image[1:] != pred.image[:-1]])
     ends = np.r_[starts[1:], len(pred.image)]
     rles = []
-    for s, e in zip(starts.tolist(), ends.tolist()):
+    for s, e in zip(starts.tolist(), ends.tolist(), strict=True):
         h, w = int(heights[s]), int(widths[s])
         encoded = mask_utils.frPyObjects(flat[s:e].tolist(), h, w)
         rles.extend({"size": [h, w], "counts": r["counts"].decode("ascii")} for r in encoded)

@@ -23,13 +23,13 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from coco_spec import CATEGORIES, IMAGE_SIZES, class_weights  # noqa: E402
 from coco_like_masks import (  # noqa: E402
     crowd_masks,
     ellipse_polygons,
     polygon_area,
     prediction_masks,
 )
+from coco_spec import CATEGORIES, IMAGE_SIZES, class_weights  # noqa: E402
 
 MAX_OBJECTS = 63
 MAX_DETS = 100
@@ -113,7 +113,7 @@ def make_gt(rng, images: Images, weights: np.ndarray) -> Boxes:
     rows = np.flatnonzero(crowd)
     counts, tight[rows], area[rows] = crowd_masks(rng, xywh[rows], images.widths[image[rows]],
                                                   images.heights[image[rows]])
-    return Boxes(image, cls, tight, area, crowd, polygons, dict(zip(rows.tolist(), counts)))
+    return Boxes(image, cls, tight, area, crowd, polygons, dict(zip(rows.tolist(), counts, strict=True)))
 
 
 def jitter(rng, xywh: np.ndarray, sigma: np.ndarray) -> np.ndarray:
@@ -171,7 +171,7 @@ def cap_per_image(image: np.ndarray, score: np.ndarray, limit: int) -> np.ndarra
 def make_predictions(rng, images: Images, gt: Boxes, weights: np.ndarray) -> Boxes:
     """~20 detections per image (at most 100), clipped to the image, scores in (0, 1]."""
     parts = [detections_of_gt(rng, gt, weights), ghost_detections(rng, images, weights, 12.0)]
-    image, cls, xywh, score = (np.concatenate(p) for p in zip(*parts))
+    image, cls, xywh, score = (np.concatenate(p) for p in zip(*parts, strict=True))
     img_w, img_h = images.widths[image], images.heights[image]
     x1 = np.clip(xywh[:, 0], 0, img_w - 1)
     y1 = np.clip(xywh[:, 1], 0, img_h - 1)
@@ -202,7 +202,7 @@ def gt_json(rng, images: Images, gt: Boxes, masks: bool) -> dict:
         anns.append(ann)
     imgs = [{"id": i, "file_name": f"{i:012d}.jpg", "width": w, "height": h}
             for i, w, h in zip(images.ids.tolist(), images.widths.tolist(),
-                               images.heights.tolist())]
+                               images.heights.tolist(), strict=True)]
     cats = [{"id": i, "name": n, "supercategory": s} for i, n, s in CATEGORIES]
     return {"info": {"description": "synthetic COCO-like benchmark data (Reviewer bench/)"},
             "images": imgs, "annotations": anns, "categories": cats}
