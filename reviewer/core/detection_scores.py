@@ -5,9 +5,10 @@ Built on the one matcher (``cocoeval.match_dataset`` with a single threshold, ar
 confusion matrix and per-class counts. ``score_detection(..., image_rows=[i])`` re-scores one
 image (what the GUI does after every edit).
 
-Error score of an image (the default ranking, worst first): ``error = 1 - F1`` with
-``F1 = 2 TP / (2 TP + FP + FN)`` (0 when the image has neither GT nor predictions); ties are
-ordered by FP + FN, so of two images with nothing right the one with more errors comes first.
+Error score of an image (the default ranking, worst first): ``error = FP + FN``, the number of
+objects the reviewer has to look at (a mispredicted object is one FP and one FN); ties are ordered
+by ``1 - F1`` with ``F1 = 2 TP / (2 TP + FP + FN)`` (1 when the image has neither GT nor
+predictions), so of two images with three errors the one with fewer correct objects comes first.
 """
 
 from __future__ import annotations
@@ -182,7 +183,7 @@ def _tabulate(ds, params, rows, pred_status, match, pred_iou, pred_error, pred_e
             "precision": np.where(tp + fp > 0, tp / np.maximum(tp + fp, 1), np.nan),
             "recall": np.where(tp + fn > 0, tp / np.maximum(tp + fn, 1), np.nan),
             "f1": f1, "mean_iou": np.where(tp > 0, tp_iou / np.maximum(tp, 1), np.nan),
-            "error": 1.0 - f1,
+            "error": (fp + fn).astype(np.float64),
         }
     errors = {}
     for code, name in enumerate(tide.ERROR_TYPES, start=1):

@@ -1,0 +1,235 @@
+"""The command line: ``reviewer [init|score|eval|open] ...``.
+
+Exit codes: 0 success, 2 unusable input (nothing usable remains, bad project file), 1 anything
+unexpected. Problems found in the inputs go to stderr, the results to stdout.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+import time
+from pathlib import Path
+
+from reviewer import __version__
+
+EXIT_OK, EXIT_BUG, EXIT_INPUT = 0, 1, 2
+MAX_PROBLEMS_SHOWN = 20
+
+
+class ProgressBar:
+    """A one-line progress display on stderr, only when stderr is a terminal."""
+
+    def __init__(self, stream=None, enabled: bool | None = None):
+        self.stream = stream or sys.stderr
+        self.enabled = self.stream.isatty() if enabled is None else enabled
+        self._last = 0.0
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        if not self.enabled:
+            return
+        now = time.monotonic()
+        if done < total and now - self._last < 0.1:
+            return
+        self._last = now
+        width = 30
+        filled = int(width * done / total) if total else width
+        self.stream.write(f"\r{stage:<16} [{'#' * filled}{'.' * (width - filled)}] {done}/{total}")
+        if done >= total:
+            self.stream.write("\n")
+        self.stream.flush()
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="reviewer", description=(
+        "Error analysis and label repair for computer-vision datasets. With no command, opens the "
+        "review window on the bundled sample project."))
+    p.add_argument("--version", action="version", version=f"reviewer {__version__}")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+
+    q = sub.add_parser("init", help="create a project from images, ground truth and predictions")
+    q.add_argument("project", help="project folder to create (reviewer.json is written there)")
+    q.add_argument("--images", required=True, help="folder of images")
+    q.add_argument("--gt", required=True, help="COCO instances JSON, or folder of label PNGs")
+    q.add_argument("--pred", help="COCO results JSON, or folder of predicted label PNGs")
+    q.add_argument("--task", choices=("detection", "segmentation"), help="default: guessed from --gt")
+    q.add_argument("--classes", help="segmentation class names (JSON object/list or text file)")
+    q.add_argument("--ignore-index", type=int, default=255, help="segmentation ignore value (255)")
+    q.add_argument("--iou-threshold", type=float, default=0.5)
+    q.add_argument("--score-threshold", type=float, default=0.5)
+    q.add_argument("--force", action="store_true", help="overwrite an existing project file")
+
+    q = sub.add_parser("score", help="per-image table, worst first")
+    _common(q)
+    q.add_argument("--csv", metavar="OUT.csv", help="write the full table as CSV")
+    q.add_argument("--top", type=int, default=20, metavar="N", help="rows to print (default 20)")
+    q.add_argument("--sort", default="error", metavar="COLUMN", help="column to sort by")
+    q.add_argument("--ascending", action="store_true", help="sort ascending (default: descending)")
+
+    q = sub.add_parser("eval", help="dataset metrics")
+    _common(q)
+    q.add_argument("--json", action="store_true", help="print one JSON object")
+
+    q = sub.add_parser("open", help="open a project in the review window")
+    q.add_argument("project", nargs="?", help="project folder (default: the sample project)")
+    return p
+
+
+def _common(q: argparse.ArgumentParser) -> None:
+    q.add_argument("project", help="project folder or its reviewer.json")
+    q.add_argument("--task", choices=("detection", "segmentation"),
+                   help="which inputs of the project (default: its default task)")
+    q.add_argument("--score-threshold", type=float, help="override the project's")
+    q.add_argument("--iou-threshold", type=float, help="override the project's")
+    q.add_argument("--all-problems", action="store_true", help="list every input problem")
+    q.add_argument("--quiet", "-q", action="store_true", help="no progress, no problem list")
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    if args.command in (None, "open"):
+        return _open_gui(getattr(args, "project", None))
+    from reviewer.core.problems import InputError
+    from reviewer.io.project import ProjectError
+    try:
+        return {"init": _cmd_init, "score": _cmd_score, "eval": _cmd_eval}[args.command](args)
+    except BrokenPipeError:  # `reviewer score … | head`
+        sys.stderr.close()
+        return EXIT_OK
+    except (InputError, ProjectError) as exc:
+        print(f"reviewer: error: {exc}", file=sys.stderr)
+        _print_problems(getattr(exc, "problems", []), args)
+        return EXIT_INPUT
+
+
+def _open_gui(project) -> int:
+    try:
+        from reviewer.app import run
+    except ImportError as exc:
+        print("reviewer: the review window is not available in this build yet "
+              f"({exc}); use `reviewer score` / `reviewer eval`.", file=sys.stderr)
+        return EXIT_INPUT
+    return run(project)
+
+
+def _print_problems(problems, args) -> None:
+    if not problems or getattr(args, "quiet", False):
+        return
+    shown = problems if getattr(args, "all_problems", False) else problems[:MAX_PROBLEMS_SHOWN]
+    errors = sum(1 for p in problems if p.severity == "error")
+    print(f"{len(problems)} input problem(s) ({errors} error(s); the entries were skipped, "
+          "the rest loaded):", file=sys.stderr)
+    for p in shown:
+        print(f"  {p.severity}: {p}", file=sys.stderr)
+    if len(shown) < len(problems):
+        print(f"  … and {len(problems) - len(shown)} more (--all-problems lists them)",
+              file=sys.stderr)
+
+
+def _load(args):
+    from reviewer.io.project import load_project
+    from reviewer.io.workspace import open_task
+    project = load_project(args.project)
+    progress = ProgressBar(enabled=False if args.quiet else None)
+    data = open_task(project, args.task, progress, args.score_threshold, args.iou_threshold)
+    _print_problems(data.problems, args)
+    return project, data
+
+
+def _guess_task(gt: str) -> str:
+    return "segmentation" if Path(gt).is_dir() else "detection"
+
+
+def _cmd_init(args) -> int:
+    from reviewer.io.project import load_project, new_project, project_file, save_project
+    file = project_file(args.project)
+    if file.exists() and not args.force:
+        print(f"reviewer: error: {file} exists (use --force to overwrite)", file=sys.stderr)
+        return EXIT_INPUT
+    project = new_project(args.project, args.images, args.gt, args.pred,
+                          args.task or _guess_task(args.gt), args.classes, args.iou_threshold,
+                          args.score_threshold, args.ignore_index)
+    save_project(project)
+    project = load_project(file)  # validates paths exactly as later commands will
+    from reviewer.io.workspace import open_task
+    data = open_task(project, progress=ProgressBar())
+    _print_problems(data.problems, args)
+    n = len(data.table["image_id"])
+    print(f"created {file} ({project.default_task}, {n} images, {len(data.problems)} problems)")
+    return EXIT_OK
+
+
+def _cmd_score(args) -> int:
+    from reviewer.core.reports import rank
+    _, data = _load(args)
+    table = data.table
+    if args.sort not in table:
+        print(f"reviewer: error: no column {args.sort!r}; columns: {', '.join(table)}",
+              file=sys.stderr)
+        return EXIT_INPUT
+    order = rank(table, args.sort, args.ascending)
+    if args.csv:
+        from reviewer.io.tables import write_csv
+        write_csv(args.csv, table, order)
+    _print_table(table, order[: max(args.top, 0)])
+    return EXIT_OK
+
+
+def _fmt(v) -> str:
+    if isinstance(v, float):
+        return "" if math.isnan(v) else f"{v:.3f}"
+    return str(v)
+
+
+def _print_table(table: dict, order) -> None:
+    cols = [c for c in table if not c.startswith(("iou_", "err_"))][:12]
+    rows = [[_fmt(table[c][i].item() if hasattr(table[c][i], "item") else table[c][i])
+             for c in cols] for i in order]
+    widths = [max([len(c)] + [len(r[j]) for r in rows]) for j, c in enumerate(cols)]
+    print("  ".join(c.ljust(w) for c, w in zip(cols, widths)))
+    for r in rows:
+        print("  ".join(v.ljust(w) for v, w in zip(r, widths)))
+
+
+def _cmd_eval(args) -> int:
+    from reviewer.io.workspace import eval_payload
+    _, data = _load(args)
+    payload = eval_payload(data)
+    if args.json:
+        print(json.dumps(payload, allow_nan=False, default=_json_default))
+    else:
+        _print_eval(payload)
+    return EXIT_OK
+
+
+def _json_default(v):
+    if hasattr(v, "item"):
+        return v.item()
+    raise TypeError(type(v).__name__)
+
+
+def _print_eval(payload: dict) -> None:
+    if payload["task"] == "detection":
+        for key, block in (("bbox", payload), ("segm", payload.get("segm"))):
+            if block:
+                print(f"{key}: " + "  ".join(f"{k} {v:.3f}" for k, v in block["overall"].items()))
+        print(f"{'class':<20} {'AP':>6} {'AP50':>6} {'gt':>6} {'pred':>6} {'tp':>6} {'fp':>6} "
+              f"{'fn':>6} {'mispr':>6}")
+        for name, c in payload["per_class"].items():
+            ap = "" if c["AP"] is None else f"{c['AP']:.3f}"
+            ap50 = "" if c["AP50"] is None else f"{c['AP50']:.3f}"
+            print(f"{name[:20]:<20} {ap:>6} {ap50:>6} {c['gt']:>6} {c['pred']:>6} {c['tp']:>6} "
+                  f"{c['fp']:>6} {c['fn']:>6} {c['mispredicted']:>6}")
+        print("errors (TIDE): " + "  ".join(f"{k} {v}" for k, v in payload["errors"].items()))
+        return
+    print(f"mIoU {payload['miou']:.4f}  pixel accuracy {payload['pixel_acc']:.4f}  "
+          f"({payload['images']} images)")
+    for name, c in payload["per_class"].items():
+        iou = "" if c["iou"] is None else f"{c['iou']:.4f}"
+        print(f"  {name[:24]:<24} IoU {iou:>7}  gt {c['gt_area']:>10}  pred {c['pred_area']:>10}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,31 @@
+"""Per-image tables on disk (CSV through pandas), written atomically."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+
+def to_frame(table: dict, order=None) -> pd.DataFrame:
+    """dict of (N,) columns -> DataFrame, rows in ``order`` (default: as given)."""
+    frame = pd.DataFrame({k: np.asarray(v) for k, v in table.items()})
+    return frame if order is None else frame.iloc[np.asarray(order)].reset_index(drop=True)
+
+
+def write_csv(path, table: dict, order=None) -> Path:
+    """Write the table as CSV (temp file beside the target, then rename)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
+            to_frame(table, order).to_csv(f, index=False, float_format="%.6g")
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
