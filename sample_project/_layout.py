@@ -5,8 +5,18 @@ from __future__ import annotations
 import cv2
 import numpy as np
 from _objects import draw_bicycle, draw_camper, draw_car, draw_person, draw_tree
-from _scene import (H, W, Scene, Thing, depth_scale, edge_x, facade, ground_side, road,
-                    sky_and_backdrop)
+from _scene import (
+    H,
+    Scene,
+    Thing,
+    W,
+    depth_scale,
+    edge_x,
+    facade,
+    ground_side,
+    road,
+    sky_and_backdrop,
+)
 
 # approximate (width, height) per unit depth scale, used only to keep things from piling up
 _SIZE = {"car": (230, 176), "camper": (250, 300), "person": (50, 170), "bicycle": (120, 70),

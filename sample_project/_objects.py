@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import cv2
 import numpy as np
-from _scene import H, W, Scene, paint, poly_mask, texture
+from _scene import H, Scene, W, paint, poly_mask, texture
 
 CAR_COLOURS = [(40, 40, 170), (180, 180, 180), (30, 30, 30), (150, 90, 30), (220, 220, 225),
                (60, 110, 60), (40, 140, 200), (90, 60, 110), (120, 120, 110)]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import cv2
 import numpy as np
-from _scene import SEM, H, W, Scene, texture
+from _scene import SEM, H, Scene, W, texture
 
 SWAP = {"person": "bicycle", "bicycle": "person"}
 CONFUSE = [("sidewalk", "road"), ("vegetation", "building"), ("building", "vegetation"),

@@ -76,7 +76,8 @@ def write_readme(path: Path, scenes: dict, n_anns: int, n_preds: int) -> None:
         return ", ".join(f"`{k}`" for k, (spec, _) in scenes.items() if pred(spec))
     text = HEAD.format(
         n=len(scenes), anns=n_anns, preds=n_preds,
-        unlabeled_road=names(lambda s: s["unlabeled_road"]), camper_van=names(lambda s: s["camper"]),
+        unlabeled_road=names(lambda s: s["unlabeled_road"]),
+        camper_van=names(lambda s: s["camper"]),
         faded_crosswalk=names(lambda s: s["crosswalk"] == "faded"),
         parking_as_road=names(lambda s: s["parking_as_road"]), dark=names(lambda s: s["dark"]),
         crowd=names(lambda s: bool(s["crowd"])))
