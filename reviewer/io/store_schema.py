@@ -107,17 +107,35 @@ _V2_BACKFILL = [  # the change log of a v1 store, rebuilt from what v1 kept (las
 ]
 
 
+def _distinct_names(rows: list[tuple]) -> list[tuple]:
+    """v1 compared names with ASCII-only NOCASE and kept spacing: ``"Äpfel"``/``"äpfel"`` or
+    ``"a  b"``/``"a b"`` could both exist. v2 compares normalised, case-folded names, so the later
+    of two such tags becomes ``"äpfel (2)"`` (both keep their assignments)."""
+    taken: set[str] = set()
+    out = []
+    for tag_id, name, *rest in rows:
+        base = " ".join(name.split()) or f"tag {tag_id}"
+        candidate, n = base, 1
+        while name_key(candidate) in taken:
+            n += 1
+            candidate = f"{base} ({n})"
+        taken.add(name_key(candidate))
+        out.append((tag_id, candidate, *rest))
+    return out
+
+
 def _v1_to_v2(conn: sqlite3.Connection) -> None:
     """Tags get group, description, merge/removal marks and Unicode-aware unique names
     (rebuilt table: SQLite cannot drop v1's UNIQUE NOCASE); a change log (``events``) starts,
     back-filled from the who/when v1 kept."""
     conn.execute(_V2_TAGS)
-    rows = conn.execute("SELECT id, name, colour, hotkey, position, created FROM tags").fetchall()
+    rows = conn.execute("SELECT id, name, colour, hotkey, position, created FROM tags"
+                        " ORDER BY id").fetchall()
     conn.executemany(
         "INSERT INTO tags_v2(id, name, name_key, colour, hotkey, position, created)"
         " VALUES (?, ?, ?, ?, ?, ?, ?)",
         [(i, name, name_key(name), colour, hotkey, pos, created)
-         for i, name, colour, hotkey, pos, created in rows])
+         for i, name, colour, hotkey, pos, created in _distinct_names(rows)])
     conn.execute(_V2_EVENTS)
     union = " UNION ALL ".join(_V2_BACKFILL)
     conn.execute("INSERT INTO events(at, who, kind, image_key, subject, value)"
