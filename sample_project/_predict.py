@@ -66,7 +66,10 @@ def predict_instances(sc: Scene, gts: list, spec: dict, rng) -> tuple[list, list
             events.append(f"missed {t.cls}")
             continue
         lo, hi = (0.3, 0.85) if spec["dark"] else (0.7, 0.98)
-        preds.append((t.cls, jitter(t.visible, rng, 0.015), float(rng.uniform(lo, hi))))
+        score = float(rng.uniform(lo, hi))
+        preds.append((t.cls, jitter(t.visible, rng, 0.015), score))
+        if score < 0.5:
+            events.append(f"{t.cls} found with a low score ({score:.2f})")
     _noise(sc, gts, preds, events, spec, rng)
     for t in sc.things:
         if "camper" in t.tags:
@@ -155,6 +158,8 @@ def predict_semantic(sc: Scene, gts: list, missed: set, spec: dict, rng) -> tupl
     if spec["crosswalk"] == "faded":
         lab[lab == SEM["crosswalk"]] = SEM["road"]
         events.append("faded crosswalk predicted as road")
+    if spec["unlabeled_road"]:
+        events.append("road left unlabeled in GT, predicted as road")
     if spec["parking_as_road"]:
         lab[lab == SEM["parking lot"]] = SEM["road"]
         events.append("parking lot predicted as road")
