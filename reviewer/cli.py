@@ -60,6 +60,8 @@ def _parser() -> argparse.ArgumentParser:
     q.add_argument("--iou-threshold", type=float, default=0.5)
     q.add_argument("--score-threshold", type=float, default=0.5)
     q.add_argument("--force", action="store_true", help="overwrite an existing project file")
+    q.add_argument("--all-problems", action="store_true", help="list every input problem")
+    q.add_argument("--quiet", "-q", action="store_true", help="no progress, no problem list")
 
     q = sub.add_parser("score", help="per-image table, worst first")
     _common(q)
@@ -154,7 +156,7 @@ def _cmd_init(args) -> int:
     save_project(project)
     project = load_project(file)  # validates paths exactly as later commands will
     from reviewer.io.workspace import open_task
-    data = open_task(project, progress=ProgressBar())
+    data = open_task(project, progress=ProgressBar(enabled=False if args.quiet else None))
     _print_problems(data.problems, args)
     n = len(data.table["image_id"])
     print(f"created {file} ({project.default_task}, {n} images, {len(data.problems)} problems)")

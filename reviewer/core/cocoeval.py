@@ -157,7 +157,8 @@ def _finish(thresholds, area_ranges, areas, dt_kept, dt_rank, dt_match, dt_iou, 
             gt_kept, gt_ignore) -> MatchResult:
     matched = dt_match >= 0
     a_idx = np.arange(len(area_ranges))[:, None, None]
-    dt_ignore = np.where(matched, gt_ignore[a_idx, np.maximum(dt_match, 0)], False)
+    padded = np.concatenate([gt_ignore, np.zeros((len(area_ranges), 1), dtype=bool)], axis=1)
+    dt_ignore = padded[a_idx, np.where(matched, dt_match, gt_ignore.shape[1])]
     outside = (dt_area[None, :] < areas[:, :1]) | (dt_area[None, :] > areas[:, 1:])
     dt_ignore |= ~matched & outside[:, None, :]
     gt_matched = np.zeros((len(area_ranges), len(thresholds), len(gt_kept)), dtype=bool)

@@ -156,8 +156,8 @@ def _tabulate(ds, params, rows, pred_status, match, pred_iou, pred_error, pred_e
     pi, gi = ds.pred.image_index, ds.gt.image_index
     pc, gc = ds.pred.category_index, ds.gt.category_index
     gt_side, dt_side = confusion_pairs(ds, pred_status, match, pred_error, pred_error_gt, gt_status)
-    gcls = np.where(gt_side >= 0, gc[np.maximum(gt_side, 0)], k)
-    dcls = np.where(dt_side >= 0, pc[np.maximum(dt_side, 0)], k)
+    gcls = np.append(gc, k)[gt_side]  # row -1 (background) picks the appended k
+    dcls = np.append(pc, k)[dt_side]
     confusion = np.bincount(gcls * (k + 1) + dcls, minlength=(k + 1) ** 2).reshape(k + 1, k + 1)
     mis_pair = (gt_side >= 0) & (dt_side >= 0) & (gcls != dcls)
     mis_img = gi[gt_side[mis_pair]]
