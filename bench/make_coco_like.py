@@ -2,8 +2,8 @@
 
     python bench/make_coco_like.py --images 5000 --out bench/data/coco5k [--masks] [--seed 0]
 
-Writes OUT/reviewer.json (images folder "images", which does not exist: no pixels are needed to
-score), OUT/annotations/instances_gt.json (COCO instances) and OUT/annotations/predictions.json
+Writes OUT/reviewer.json (images folder "images", created empty: no pixels are needed to score,
+so every image is missing, which must be a warning only), OUT/annotations/instances_gt.json (COCO instances) and OUT/annotations/predictions.json
 (COCO results list). With 5,000 images: ~36k GT over 80 classes with COCO's non-contiguous ids,
 person-dominant long tail, 0..63 objects per image, ~41 % small objects, ~1 % iscrowd, and ~100k
 detections (jittered true positives, wrong classes, duplicates, background ghosts; at most 100
@@ -221,8 +221,9 @@ def results_json(rng, images: Images, pred: Boxes, masks: bool) -> list:
 
 
 def write_project(out: Path, gt: dict, results: list, masks: bool) -> None:
-    """OUT/reviewer.json + OUT/annotations/{instances_gt,predictions}.json (compact JSON)."""
+    """OUT/reviewer.json, OUT/images/ (empty), OUT/annotations/{instances_gt,predictions}.json."""
     (out / "annotations").mkdir(parents=True, exist_ok=True)
+    (out / "images").mkdir(exist_ok=True)  # empty: image files are not needed to score
     with open(out / "annotations" / "instances_gt.json", "w") as f:
         json.dump(gt, f, separators=(",", ":"))
     with open(out / "annotations" / "predictions.json", "w") as f:

@@ -3,7 +3,7 @@
     python bench/peers.py TOOL DATA_DIR IOU_TYPE
 
 TOOL is one of TOOLS. The tool works from the files, as a user would run it. At exit the process
-prints one line `BENCH_RESULT {json}` with the metrics it reported (AP, AP50, AP75 or null), its
+prints one line `BENCH_RESULT {json}` with the metrics it reported (the 12 COCO numbers or null), its
 own peak RSS (ru_maxrss of RUSAGE_SELF, so per run), its CPU time and the in-process time.
 Everything else the tool prints goes to stdout/stderr as usual (the parent discards it).
 """
@@ -25,8 +25,13 @@ from parse_only import data_files, parse  # noqa: E402
 MARKER = "BENCH_RESULT "
 
 
-def _stats3(stats) -> dict:
-    return {"AP": float(stats[0]), "AP50": float(stats[1]), "AP75": float(stats[2])}
+# COCOeval.stats order; `reviewer eval --json` uses the same names under "overall"
+STAT_NAMES = ("AP", "AP50", "AP75", "APs", "APm", "APl",
+              "AR1", "AR10", "AR100", "ARs", "ARm", "ARl")
+
+
+def _stats(stats) -> dict:
+    return {k: float(v) for k, v in zip(STAT_NAMES, stats, strict=False)}
 
 
 def run_parse(data_dir: str, iou_type: str) -> dict | None:
@@ -45,7 +50,7 @@ def run_pycocotools(data_dir: str, iou_type: str) -> dict:
     ev.evaluate()
     ev.accumulate()
     ev.summarize()
-    return _stats3(ev.stats)
+    return _stats(ev.stats)
 
 
 def run_faster(data_dir: str, iou_type: str) -> dict:
@@ -58,7 +63,7 @@ def run_faster(data_dir: str, iou_type: str) -> dict:
     ev.evaluate()
     ev.accumulate()
     ev.summarize()
-    return _stats3(ev.stats)
+    return _stats(ev.stats)
 
 
 def run_hotcoco(data_dir: str, iou_type: str) -> dict:
@@ -71,7 +76,7 @@ def run_hotcoco(data_dir: str, iou_type: str) -> dict:
     ev.evaluate()
     ev.accumulate()
     ev.summarize()
-    return _stats3(ev.stats)
+    return _stats(ev.stats)
 
 
 def reviewer_metrics(payload: dict, iou_type: str) -> dict | None:
@@ -81,7 +86,7 @@ def reviewer_metrics(payload: dict, iou_type: str) -> dict | None:
         block = block["overall"]
     if not isinstance(block, dict) or "AP" not in block:
         return None
-    return {k: float(block[k]) for k in ("AP", "AP50", "AP75") if k in block}
+    return {k: float(block[k]) for k in STAT_NAMES if k in block}
 
 
 def _json_from_stdout(text: str) -> dict:
@@ -91,12 +96,14 @@ def _json_from_stdout(text: str) -> dict:
 
 def run_reviewer_full(data_dir: str, iou_type: str) -> dict | None:
     """`reviewer score PROJECT --csv OUT` then `reviewer eval PROJECT --json` in one process."""
+    run_reviewer_table(data_dir, iou_type)
+    return run_reviewer_eval(data_dir, iou_type)
+
+
+def run_reviewer_eval(data_dir: str, iou_type: str) -> dict | None:
+    """`reviewer eval PROJECT --json` alone: the dataset metrics."""
     from reviewer.cli import main
 
-    with tempfile.TemporaryDirectory() as tmp:
-        code = main(["score", data_dir, "--csv", str(Path(tmp) / "table.csv")])
-        if code not in (0, None):
-            raise SystemExit(f"reviewer score exited {code}")
     buf = io.StringIO()
     with contextlib.redirect_stdout(buf):
         code = main(["eval", data_dir, "--json"])
@@ -123,6 +130,7 @@ TOOLS = {
     "hotcoco": run_hotcoco,
     "reviewer": run_reviewer_full,
     "reviewer-table": run_reviewer_table,
+    "reviewer-eval": run_reviewer_eval,
 }
 
 

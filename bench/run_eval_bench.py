@@ -1,7 +1,8 @@
 """Time Reviewer's scoring against peers, each as a whole process from the same files.
 
     python bench/run_eval_bench.py DATA_DIR [--iou-type bbox|segm] [--repeat 3]
-        [--peers parse,pycocotools,faster,hotcoco,reviewer,reviewer-table] [--json-out FILE]
+        [--peers parse,pycocotools,faster,hotcoco,reviewer,reviewer-table,reviewer-eval]
+        [--json-out FILE]
 
 Every run is a fresh `python bench/peers.py TOOL DATA_DIR IOU_TYPE` subprocess: wall clock from
 the parent (process start, imports, file parsing, evaluation, exit), peak RSS and CPU time as
@@ -9,7 +10,8 @@ the child itself reports them at exit (ru_maxrss of RUSAGE_SELF, so per run). Ru
 interleaved round-robin over the tools so drift on a shared machine hits all of them alike.
 The table shows the median and min wall time, CPU time, peak RSS, the ratio of the median to
 Reviewer's ("x reviewer" > 1 means slower than Reviewer) and to the parse-only baseline, and the
-AP/AP50/AP75 each tool reported, checked against pycocotools within 1e-6.
+AP/AP50/AP75 each tool reported; every COCO number a tool reports (all 12 for the peers and
+`reviewer eval`) is checked against pycocotools within 1e-6 and a mismatch is printed loudly.
 """
 
 from __future__ import annotations
@@ -26,11 +28,10 @@ from pathlib import Path
 BENCH = Path(__file__).resolve().parent
 REPO = BENCH.parent
 sys.path.insert(0, str(BENCH))
-from peers import MARKER, TOOLS  # noqa: E402
+from peers import MARKER, STAT_NAMES, TOOLS  # noqa: E402
 
-DEFAULT_PEERS = "parse,pycocotools,faster,hotcoco,reviewer,reviewer-table"
+DEFAULT_PEERS = "parse,pycocotools,faster,hotcoco,reviewer,reviewer-table,reviewer-eval"
 TOLERANCE = 1e-6
-KEYS = ("AP", "AP50", "AP75")
 
 
 def reviewer_available() -> bool:
@@ -67,7 +68,8 @@ def summarize(tool: str, runs: list[dict]) -> dict:
 
 
 def check_metrics(rows: list[dict]) -> list[str]:
-    """Compare every tool's AP/AP50/AP75 with pycocotools'; returns mismatch messages."""
+    """Compare every tool's numbers with pycocotools' (all 12 that both report, at least AP,
+    AP50 and AP75); returns mismatch messages."""
     oracle = next((r.get("metrics") for r in rows if r["tool"] == "pycocotools"), None)
     problems = []
     for row in rows:
@@ -75,7 +77,8 @@ def check_metrics(rows: list[dict]) -> list[str]:
         if got is None or oracle is None or row["tool"] == "pycocotools":
             row["match"] = "-" if got is None else "no oracle" if oracle is None else "oracle"
             continue
-        bad = [k for k in KEYS if k not in got or abs(got[k] - oracle[k]) > TOLERANCE]
+        keys = [k for k in STAT_NAMES if k in got or k in ("AP", "AP50", "AP75")]
+        bad = [k for k in keys if k not in got or abs(got[k] - oracle[k]) > TOLERANCE]
         row["match"] = "ok" if not bad else "MISMATCH"
         for k in bad:
             problems.append(f"{row['tool']}: {k} = {got.get(k)} but pycocotools says {oracle[k]}")
