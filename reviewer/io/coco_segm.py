@@ -9,14 +9,17 @@ a box, in chunks (``mask.area`` overflows on more than 255 masks per call with n
 from __future__ import annotations
 
 import re
+from itertools import chain, repeat
 
 import numpy as np
-
-from reviewer.io.coco_validate import numbers_in
+from pycocotools import mask as mask_utils
 
 SEG_NONE, SEG_POLY, SEG_RLE = 0, 1, 2
 _CHUNK = 200
-_RLE_ALPHABET = re.compile(r"[0-o]*")  # pycocotools writes characters 48 ('0') .. 111 ('o')
+# pycocotools writes characters 48 ('0') .. 111 ('o'); those from 80 ('P') on say "more follows".
+_RLE_STRING = re.compile(r"(?:[0-o]*[0-O])?")
+_RLE_CHARS = bytes(range(48, 112))
+_RLE_LAST = frozenset(chr(c) for c in range(48, 80)) | {""}
 _POLY_SHAPE = "segmentation is not a list of polygons [[x1, y1, x2, y2, ...], ...]"
 
 
@@ -28,17 +31,52 @@ def check_segmentations(values: list, heights: np.ndarray, widths: np.ndarray
     """
     n = len(values)
     kinds = np.zeros(n, np.int8)
+    present = [i for i, s in enumerate(values) if s is not None and s != []]
+    rle_rows = [i for i in present if type(values[i]) is dict]
+    fast = _compressed_rles_ok([values[i] for i in rle_rows], heights[rle_rows], widths[rle_rows])
+    kinds[np.array(rle_rows, np.int64)[fast]] = SEG_RLE
     reasons: dict[int, str] = {}
     hs, ws = heights.tolist(), widths.tolist()
-    for i, s in enumerate(values):
-        if s is None or (type(s) is list and not s):
-            continue
-        kind, reason = _check_one(s, hs[i], ws[i])
-        kinds[i] = kind
-        if reason:
-            reasons[i] = reason
+    for i in present:
+        if kinds[i] == SEG_NONE:
+            kinds[i], reason = _check_one(values[i], hs[i], ws[i])
+            if reason:
+                reasons[i] = reason
     _check_polygon_numbers(values, kinds, reasons)
     return kinds, reasons
+
+
+def _compressed_rles_ok(rles: list[dict], heights: np.ndarray, widths: np.ndarray) -> np.ndarray:
+    """k RLE dicts -> (k,) bool: compressed, size [h, w] matching the image, valid characters.
+
+    Vectorised fast path that gives up (all False) on anything unusual; False rows get the
+    detailed check (``_check_rle``).
+    """
+    k = len(rles)
+    none = np.zeros(k, bool)
+    counts = list(map(dict.get, rles, repeat("counts")))
+    sizes = list(map(dict.get, rles, repeat("size")))
+    if not (set(map(type, counts)) <= {str} and set(map(type, sizes)) <= {list}
+            and set(map(len, sizes)) <= {2} and set(map(type, chain(*sizes))) <= {int}):
+        return none
+    size = np.fromiter(chain(*sizes), np.int64, 2 * k).reshape(k, 2)
+    known = (heights > 0) & (widths > 0)
+    ok = (size >= 0).all(axis=1) & (~known | ((size[:, 0] == heights) & (size[:, 1] == widths)))
+    if not _rle_strings_ok(counts):
+        return none
+    return ok
+
+
+def _rle_strings_ok(counts: list[str]) -> bool:
+    """All strings use pycocotools' characters and end on a final (non-continued) character.
+
+    pycocotools reads past the end of a string whose last character says "more follows".
+    """
+    try:
+        joined = "".join(counts).encode("ascii")
+    except UnicodeEncodeError:
+        return False
+    return not joined.translate(None, _RLE_CHARS) and set(c[-1:] for c in counts) <= _RLE_LAST
 
 
 def _check_one(s, h: int, w: int) -> tuple[int, str | None]:
@@ -67,8 +105,8 @@ def _check_rle(s: dict, h: int, w: int) -> tuple[int, str | None]:
     if h > 0 and w > 0 and size != [h, w]:
         return SEG_NONE, f"segmentation RLE size {size} does not match the image size [{h}, {w}]"
     if type(counts) is str:
-        if not _RLE_ALPHABET.fullmatch(counts):
-            return SEG_NONE, "segmentation RLE counts string has characters pycocotools never writes"
+        if not _RLE_STRING.fullmatch(counts):
+            return SEG_NONE, "segmentation RLE counts is not a valid COCO RLE string"
         return SEG_RLE, None
     if type(counts) is list:
         if not all(type(c) is int and c >= 0 for c in counts):
@@ -83,21 +121,25 @@ def _check_rle(s: dict, h: int, w: int) -> tuple[int, str | None]:
 def _check_polygon_numbers(values: list, kinds: np.ndarray, reasons: dict[int, str]) -> None:
     """One pass over all polygon coordinates; rows are re-checked only if that pass fails."""
     rows = np.flatnonzero(kinds == SEG_POLY)
-    types, coords = numbers_in(p for i in rows for p in values[i])
-    if types <= {int, float} and np.isfinite(coords).all():
+    if _finite_coordinates(chain.from_iterable(values[i] for i in rows)):
         return
     for i in rows:
-        _, c = numbers_in(values[i])
-        if not (len(c) and np.isfinite(c).all()):
+        if not _finite_coordinates(values[i]):
             kinds[i] = SEG_NONE
             reasons[int(i)] = "segmentation polygon has a non-numeric, NaN or infinite coordinate"
+
+
+def _finite_coordinates(polygons) -> bool:
+    """polygons: iterable of coordinate lists -> all coordinates are finite numbers."""
+    try:
+        return bool(np.isfinite(np.fromiter(chain.from_iterable(polygons), np.float64)).all())
+    except (ValueError, TypeError, OverflowError):
+        return False
 
 
 def to_rle(seg, h: int, w: int) -> dict:
     """One valid segmentation -> compressed RLE dict. Polygons need the image size (h, w); when it
     is unknown (0) the polygon's own extent is used."""
-    from pycocotools import mask as mask_utils
-
     if type(seg) is list:
         if h <= 0 or w <= 0:
             coords = np.concatenate([np.asarray(p, np.float64) for p in seg])
@@ -110,17 +152,22 @@ def to_rle(seg, h: int, w: int) -> dict:
 
 def mask_areas(segs: list, heights: np.ndarray, widths: np.ndarray) -> np.ndarray:
     """segs: k valid segmentations; heights, widths: (k,) -> (k,) float64 pixel areas."""
-    from pycocotools import mask as mask_utils
-
-    rles = [to_rle(s, h, w) for s, h, w in zip(segs, heights.tolist(), widths.tolist())]
+    rles = _rles(segs, heights, widths)
     parts = [mask_utils.area(rles[i:i + _CHUNK]) for i in range(0, len(rles), _CHUNK)]
     return np.concatenate(parts).astype(np.float64) if parts else np.zeros(0)
 
 
 def mask_boxes(segs: list, heights: np.ndarray, widths: np.ndarray) -> np.ndarray:
     """segs: k valid segmentations; heights, widths: (k,) -> (k, 4) float64 xywh of the masks."""
-    from pycocotools import mask as mask_utils
-
-    rles = [to_rle(s, h, w) for s, h, w in zip(segs, heights.tolist(), widths.tolist())]
+    rles = _rles(segs, heights, widths)
     parts = [mask_utils.toBbox(rles[i:i + _CHUNK]) for i in range(0, len(rles), _CHUNK)]
     return np.concatenate(parts).astype(np.float64).reshape(-1, 4) if parts else np.zeros((0, 4))
+
+
+def _rles(segs: list, heights: np.ndarray, widths: np.ndarray) -> list[dict]:
+    """Compressed RLEs pass through untouched; the rest are converted (``to_rle``)."""
+    if set(map(type, segs)) <= {dict} and set(map(type, map(dict.get, segs, repeat("counts")))
+                                             ) <= {str}:
+        return segs
+    return [s if type(s) is dict and type(s["counts"]) is str else to_rle(s, h, w)
+            for s, h, w in zip(segs, heights.tolist(), widths.tolist())]

@@ -9,8 +9,6 @@ row, and only failing rows get a detailed message.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from itertools import chain
-
 import numpy as np
 
 from reviewer.core.problems import Problem
@@ -139,7 +137,10 @@ def box_column(values: list) -> tuple[np.ndarray, np.ndarray]:
     """
     n = len(values)
     boxes = np.full((n, 4), np.nan)
-    shape_ok = np.fromiter((type(b) is list and len(b) == 4 for b in values), bool, n)
+    if set(map(type, values)) <= {list} and set(map(len, values)) <= {4}:
+        shape_ok = np.ones(n, bool)
+    else:
+        shape_ok = np.fromiter((type(b) is list and len(b) == 4 for b in values), bool, n)
     code = np.zeros(n, np.int8)
     rows = np.flatnonzero(shape_ok)
     bad = np.flatnonzero(~shape_ok)
@@ -179,20 +180,15 @@ def _numeric_matrix(rows: list, width: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 def lookup(values: list, index: dict) -> np.ndarray:
-    """values: N ids -> (N,) int64 row via ``index`` (id -> row), -1 for unknown or missing ids."""
+    """values: N ids -> (N,) int64 row via ``index`` (id -> row), -1 for unknown or missing ids.
+
+    Only int, str and float values are looked up (so ``true`` is not id 1).
+    """
     get = index.get
+    if set(map(type, values)) <= {int, str}:
+        return np.array([get(v, -1) for v in values], dtype=np.int64).reshape(len(values))
     return np.fromiter((get(v, -1) if type(v) in _KEY_TYPES else -1 for v in values),
                        np.int64, len(values))
-
-
-def numbers_in(polygons: Iterable[list]) -> tuple[set, np.ndarray]:
-    """polygons: lists of coordinates -> (set of item types, (M,) float64 of the numeric items)."""
-    flat = list(chain.from_iterable(polygons))
-    types = set(map(type, flat))
-    if types <= {int, float}:
-        return types, np.array(flat, dtype=np.float64)
-    return types, np.array([np.nan if (f := _to_float(v)) is None else f for v in flat],
-                           dtype=np.float64)
 
 
 def first_duplicates(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
