@@ -96,14 +96,16 @@ CREATE TABLE events(
 """
 
 _V2_BACKFILL = [  # the change log of a v1 store, rebuilt from what v1 kept (last change only)
-    "SELECT at, who, 'status', image_key, NULL, status FROM images"
+    "SELECT at, who, 'status' AS kind, image_key, NULL AS subject, status AS value,"
+    " 0 AS branch, 0 AS k FROM images"
     " WHERE at IS NOT NULL AND status != 'unreviewed'",
-    "SELECT at, who, 'note', image_key, NULL, note FROM images WHERE at IS NOT NULL AND note != ''",
-    "SELECT it.at, it.who, 'image_tag_added', it.image_key, NULL, t.name"
+    "SELECT at, who, 'note', image_key, NULL, note, 1, 0 FROM images"
+    " WHERE at IS NOT NULL AND note != ''",
+    "SELECT it.at, it.who, 'image_tag_added', it.image_key, NULL, t.name, 2, 0"
     " FROM image_tags it JOIN tags t ON t.id = it.tag_id",
-    "SELECT ot.at, ot.who, 'object_tag_added', ot.image_key, ot.source || ':' || ot.ann_key, t.name"
-    " FROM object_tags ot JOIN tags t ON t.id = ot.tag_id",
-    "SELECT at, who, 'command', image_key, CAST(seq AS TEXT), kind FROM journal",
+    "SELECT ot.at, ot.who, 'object_tag_added', ot.image_key, ot.source || ':' || ot.ann_key,"
+    " t.name, 3, 0 FROM object_tags ot JOIN tags t ON t.id = ot.tag_id",
+    "SELECT at, who, 'command', image_key, CAST(seq AS TEXT), kind, 4, seq FROM journal",
 ]
 
 
@@ -139,7 +141,8 @@ def _v1_to_v2(conn: sqlite3.Connection) -> None:
     conn.execute(_V2_EVENTS)
     union = " UNION ALL ".join(_V2_BACKFILL)
     conn.execute("INSERT INTO events(at, who, kind, image_key, subject, value)"
-                 f" SELECT * FROM ({union}) ORDER BY 1")
+                 f" SELECT at, who, kind, image_key, subject, value FROM ({union})"
+                 " ORDER BY at, branch, k, image_key, subject, value")
     conn.execute("DROP TABLE tags")
     conn.execute("ALTER TABLE tags_v2 RENAME TO tags")
     conn.execute("CREATE UNIQUE INDEX tags_live_name ON tags(name_key)"

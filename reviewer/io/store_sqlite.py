@@ -54,14 +54,16 @@ def _connect(path: Path, read_only: bool) -> sqlite3.Connection:
 
 
 def _configure(conn: sqlite3.Connection, path: Path, read_only: bool) -> None:
+    """Connection settings; for a writer WAL + synchronous=FULL. Call after ``check_store``:
+    switching to WAL writes to the file, which must not happen to a file we refuse."""
     try:
         conn.execute("PRAGMA busy_timeout = 10000")
+        conn.execute("PRAGMA foreign_keys = ON")
         if not read_only:
             mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
             if mode.lower() != "wal":
                 raise StoreError(path, f"the file system refused WAL mode (got {mode})")
             conn.execute("PRAGMA synchronous = FULL")
-        conn.execute("PRAGMA foreign_keys = ON")
     except sqlite3.DatabaseError as exc:
         raise StoreError(path, f"cannot configure the review store ({exc})") from exc
 
@@ -146,8 +148,8 @@ class SqliteReviewStore(SqliteOperations):
             raise StoreError(path, "no review store here (nothing to open read-only)")
         conn = _connect(path, read_only=True)
         try:
-            _configure(conn, path, read_only=True)
             version = store_schema.check_store(conn, path)
+            _configure(conn, path, read_only=True)
             if version < store_schema.SCHEMA_VERSION:
                 raise StoreError(path, f"made by an older Reviewer (store schema {version}); "
                                        "open it once for writing to upgrade it")
@@ -166,8 +168,8 @@ class SqliteReviewStore(SqliteOperations):
             _create(path)
         conn = _connect(path, read_only=False)
         try:
-            _configure(conn, path, read_only=False)
             version = store_schema.check_store(conn, path)
+            _configure(conn, path, read_only=False)
             if version < store_schema.SCHEMA_VERSION:
                 store_schema.backup(conn, _backup_path(path, version))
                 store_schema.migrate(conn, path, version)
