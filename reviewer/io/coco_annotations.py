@@ -77,7 +77,7 @@ def parse_annotations(anns: list, join: Join, images: ImageTable, log: ProblemLo
     if not is_dict.all():
         anns = [a if type(a) is dict else {} for a in anns]
     raw_ids = [a.get("id") for a in anns]
-    ctx = _Ctx(anns, images, log, EntryNamer(style, raw_ids), is_dict.copy(), np.full(n, -1))
+    ctx = _Ctx(anns, images, log, EntryNamer(style, raw_ids), np.ones(n, bool), np.full(n, -1))
     ctx.drop(np.flatnonzero(~is_dict), "entry is not a JSON object {...}")
     ctx.img = _join_column(ctx, "image_id", join.image_rows, join.image_reasons, join.where)
     cat = _join_column(ctx, "category_id", join.category_rows, join.category_reasons, join.where)
