@@ -177,7 +177,8 @@ def _scores(ctx: _Ctx) -> np.ndarray:
 
 def _areas(ctx, boxes, seg_values, seg_kind, heights, widths, is_pred) -> np.ndarray:
     """(N,) float64: GT keeps the file's ``area``; predictions use mask area, else w*h."""
-    areas = boxes[:, 2] * boxes[:, 3]
+    with np.errstate(over="ignore", invalid="ignore"):  # huge boxes: inf area, no warning
+        areas = boxes[:, 2] * boxes[:, 3]
     need = np.ones(len(areas), bool)
     if not is_pred:
         raw = [a.get("area") for a in ctx.anns]

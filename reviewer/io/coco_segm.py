@@ -20,6 +20,8 @@ _CHUNK = 200
 _RLE_STRING = re.compile(r"(?:[0-o]*[0-O])?")
 _RLE_CHARS = bytes(range(48, 112))
 _RLE_LAST = frozenset(chr(c) for c in range(48, 80)) | {""}
+_MAX_SIDE = 2**31
+_MAX_COORD = 1e6  # pycocotools rasterises polygon edges point by point: bound the work
 _POLY_SHAPE = "segmentation is not a list of polygons [[x1, y1, x2, y2, ...], ...]"
 
 
@@ -59,9 +61,13 @@ def _compressed_rles_ok(rles: list[dict], heights: np.ndarray, widths: np.ndarra
     if not (set(map(type, counts)) <= {str} and set(map(type, sizes)) <= {list}
             and set(map(len, sizes)) <= {2} and set(map(type, chain(*sizes))) <= {int}):
         return none
-    size = np.fromiter(chain(*sizes), np.int64, 2 * k).reshape(k, 2)
+    try:
+        size = np.fromiter(chain(*sizes), np.int64, 2 * k).reshape(k, 2)
+    except OverflowError:
+        return none
     known = (heights > 0) & (widths > 0)
-    ok = (size >= 0).all(axis=1) & (~known | ((size[:, 0] == heights) & (size[:, 1] == widths)))
+    ok = ((size >= 0) & (size < _MAX_SIDE)).all(axis=1)
+    ok &= ~known | ((size[:, 0] == heights) & (size[:, 1] == widths))
     if not _rle_strings_ok(counts):
         return none
     return ok
@@ -100,7 +106,7 @@ def _check_polygons(s: list) -> tuple[int, str | None]:
 def _check_rle(s: dict, h: int, w: int) -> tuple[int, str | None]:
     size, counts = s.get("size"), s.get("counts")
     if not (type(size) is list and len(size) == 2
-            and all(type(v) is int and v >= 0 for v in size)):
+            and all(type(v) is int and 0 <= v < _MAX_SIDE for v in size)):
         return SEG_NONE, "segmentation RLE has no valid 'size' [height, width]"
     if h > 0 and w > 0 and size != [h, w]:
         return SEG_NONE, f"segmentation RLE size {size} does not match the image size [{h}, {w}]"
@@ -126,13 +132,15 @@ def _check_polygon_numbers(values: list, kinds: np.ndarray, reasons: dict[int, s
     for i in rows:
         if not _finite_coordinates(values[i]):
             kinds[i] = SEG_NONE
-            reasons[int(i)] = "segmentation polygon has a non-numeric, NaN or infinite coordinate"
+            reasons[int(i)] = ("segmentation polygon has a non-numeric, NaN, infinite or "
+                               "out-of-range (beyond ±1e6) coordinate")
 
 
 def _finite_coordinates(polygons) -> bool:
-    """polygons: iterable of coordinate lists -> all coordinates are finite numbers."""
+    """polygons: iterable of coordinate lists -> all coordinates are numbers within ±1e6."""
     try:
-        return bool(np.isfinite(np.fromiter(chain.from_iterable(polygons), np.float64)).all())
+        coords = np.fromiter(chain.from_iterable(polygons), np.float64)
+        return bool((np.abs(coords) <= _MAX_COORD).all())  # False for NaN and inf too
     except (ValueError, TypeError, OverflowError):
         return False
 

@@ -263,8 +263,11 @@ GT_CASES = {  # name: (mutation, entry, message, severity, number of GT rows loa
                      "segmentation is not a list of polygons [[x1, y1, x2, y2, ...], ...]"
                      + SEG_DROPPED, "warning", 3),
     "nan polygon": (_set("segmentation", [[1, 2, 3, NAN, 5, 6]]), ANN,
-                    "segmentation polygon has a non-numeric, NaN or infinite coordinate"
-                    + SEG_DROPPED, "warning", 3),
+                    "segmentation polygon has a non-numeric, NaN, infinite or out-of-range "
+                    "(beyond ±1e6) coordinate" + SEG_DROPPED, "warning", 3),
+    "huge polygon": (_set("segmentation", [[0, 0, 1e9, 0, 0, 1e9]]), ANN,
+                     "segmentation polygon has a non-numeric, NaN, infinite or out-of-range "
+                     "(beyond ±1e6) coordinate" + SEG_DROPPED, "warning", 3),
     "rle size mismatch": (_set("segmentation", {"size": [10, 10], "counts": "PP"}), ANN,
                           "segmentation RLE size [10, 10] does not match the image size "
                           "[80, 100]" + SEG_DROPPED, "warning", 3),
@@ -313,7 +316,7 @@ def test_malformed_gt_entry_is_named_and_valid_entries_load(tmp_path, case):
     assert 10 in gt.ids.tolist()  # the untouched first annotation always loads
     row = gt.ids.tolist().index(10)
     np.testing.assert_array_equal(gt.boxes[row], [1, 2, 30, 40])
-    if severity == "warning" and case.startswith(("short", "odd", "flat", "nan p", "rle", "segm")):
+    if severity == "warning" and case.startswith(("short", "odd", "flat", "nan p", "huge p", "rle", "segm")):
         assert gt.segmentations[gt.ids.tolist().index(11)] is None
 
 
@@ -344,6 +347,14 @@ def test_bbox_missing_with_segmentation_is_computed_from_the_mask(tmp_path):
     poly = data["annotations"][0]["segmentation"]
     expected = mask_utils.toBbox(mask_utils.merge(mask_utils.frPyObjects(poly, 80, 100)))
     np.testing.assert_array_equal(gt.boxes[0], expected)
+
+
+def test_huge_boxes_load_without_numpy_warnings(tmp_path):
+    data = _gt()
+    data["annotations"][1]["bbox"] = [0, 0, 1e200, 1e200]
+    del data["annotations"][1]["area"]
+    _, _, gt, problems = load_coco_gt(_write(tmp_path, data))
+    assert gt.areas[1] == np.inf and problems[0].severity == "warning"
 
 
 def test_problem_list_is_capped_per_kind(tmp_path):
@@ -508,8 +519,10 @@ _near_valid = st.fixed_dictionaries({}, optional={
     "category_id": st.sampled_from([3, 7]) | _json, "score": st.floats() | _json,
     "bbox": st.lists(st.floats() | st.integers(-5, 50), min_size=3, max_size=5) | _json,
     "area": _json, "iscrowd": _json,
-    "segmentation": st.lists(st.lists(st.floats(-5, 120) | _json, max_size=9), max_size=2)
-    | st.fixed_dictionaries({"size": st.lists(st.integers(0, 100), max_size=3) | _json,
+    "segmentation": st.lists(st.lists(st.floats(-5, 120) | st.floats() | _json, max_size=9),
+                             max_size=2)
+    | st.fixed_dictionaries({"size": st.lists(st.integers(0, 100) | st.integers(), max_size=3)
+                             | _json,
                              "counts": st.text("0123PQRo", max_size=6)
                              | st.lists(st.integers(0, 8000), max_size=3) | _json})
     | _json})
@@ -520,6 +533,7 @@ _near_valid = st.fixed_dictionaries({}, optional={
 def test_fuzzed_annotations_never_raise(tmp_path_factory, anns):
     tmp = tmp_path_factory.mktemp("fuzz")
     data = _gt()
+    data["images"][1].pop("width")  # image 2 has an unknown size: polygons use their extent
     data["annotations"] = anns
     gt_path = _write(tmp, data)
     images, categories, gt, _ = load_coco_gt(gt_path)
@@ -527,7 +541,7 @@ def test_fuzzed_annotations_never_raise(tmp_path_factory, anns):
     for table in (gt, pred):
         n = len(table)
         assert table.boxes.shape == (n, 4) and np.isfinite(table.boxes).all()
-        assert (table.boxes[:, 2:] >= 0).all() and np.isfinite(table.areas).all()
+        assert (table.boxes[:, 2:] >= 0).all() and not np.isnan(table.areas).any()
         assert ((table.image_index >= 0) & (table.image_index < len(images))).all()
         assert ((table.category_index >= 0) & (table.category_index < 2)).all()
         assert len(set(table.ids.tolist())) == n
