@@ -14,8 +14,18 @@ import numpy as np
 from reviewer.core.tables import AnnotationTable, ImageTable
 from reviewer.io import coco_segm as segm
 from reviewer.io.coco_validate import (
-    BOX_LENGTH, BOX_MISSING, BOX_NOT_LIST, BOX_NOT_NUMBER, BOX_OK, EntryNamer, ProblemLog, box_column,
-    first_duplicates, float_column, int_column, lookup,
+    BOX_LENGTH,
+    BOX_MISSING,
+    BOX_NOT_LIST,
+    BOX_NOT_NUMBER,
+    BOX_OK,
+    EntryNamer,
+    ProblemLog,
+    box_column,
+    first_duplicates,
+    float_column,
+    int_column,
+    lookup,
 )
 
 GT_KEYS = frozenset({"id", "image_id", "category_id", "bbox", "area", "iscrowd", "segmentation"})
@@ -221,7 +231,7 @@ def _gt_ids(ctx: _Ctx, raw_ids: list, rows: np.ndarray) -> np.ndarray:
     ok_rows = rows[ok[rows]]
     dup, first = first_duplicates(ids[ok_rows])
     dup_rows = ok_rows[dup]
-    first_of = dict(zip(dup_rows.tolist(), ok_rows[first].tolist()))
+    first_of = dict(zip(dup_rows.tolist(), ok_rows[first].tolist(), strict=True))
     ctx.drop(dup_rows, lambda i: f"duplicate annotation id {raw_ids[i]!r} (first at "
              f"annotations[{first_of[i]}]); given a new id",
              kind="duplicate annotation id", severity="warning")

@@ -178,4 +178,4 @@ def _rles(segs: list, heights: np.ndarray, widths: np.ndarray) -> list[dict]:
                                              ) <= {str}:
         return segs
     return [s if type(s) is dict and type(s["counts"]) is str else to_rle(s, h, w)
-            for s, h, w in zip(segs, heights.tolist(), widths.tolist())]
+            for s, h, w in zip(segs, heights.tolist(), widths.tolist(), strict=True)]

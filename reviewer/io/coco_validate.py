@@ -9,6 +9,7 @@ row, and only failing rows get a detailed message.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+
 import numpy as np
 
 from reviewer.core.problems import Problem

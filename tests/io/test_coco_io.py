@@ -72,9 +72,10 @@ def test_coco_fake100_gt_matches_pycocotools():
     assert problems == []
     _, anns = _assert_gt_matches_oracle(FAKE_GT, images, categories, gt)
     assert gt.segmentations == [a["segmentation"] for a in anns]
-    crowd = [s for s, c in zip(gt.segmentations, gt.iscrowd) if c]
+    crowd = [s for s, c in zip(gt.segmentations, gt.iscrowd, strict=True) if c]
     assert crowd and all(type(s) is dict and type(s["counts"]) is list for s in crowd)
-    assert all(type(s) is list for s, c in zip(gt.segmentations, gt.iscrowd) if not c)
+    assert all(type(s) is list
+               for s, c in zip(gt.segmentations, gt.iscrowd, strict=True) if not c)
     assert images.extra[0]["coco_url"].startswith("http")
 
 
@@ -425,7 +426,7 @@ def test_malformed_prediction_is_named_and_valid_ones_load(tmp_path, case):
 
 def test_prediction_ids_kept_when_unique_else_numbered(tmp_path):
     images, categories, _, _ = load_coco_gt(_write(tmp_path, _gt()))
-    preds = [dict(p, id=k) for p, k in zip(_preds(), (30, 20, 10))]
+    preds = [dict(p, id=k) for p, k in zip(_preds(), (30, 20, 10), strict=True)]
     pred, problems = load_predictions(_write(tmp_path, preds, "p.json"), images, categories)
     assert pred.ids.tolist() == [30, 20, 10] and problems == []
     preds[2]["id"] = 30
@@ -446,7 +447,7 @@ def test_ground_truth_given_as_predictions_gives_one_problem(tmp_path):
 def test_dataset_style_predictions_with_matching_ids_join_by_id(tmp_path):
     data = _gt()
     images, categories, _, _ = load_coco_gt(_write(tmp_path, data))
-    for a, s in zip(data["annotations"], (0.3, 0.2, 0.1)):
+    for a, s in zip(data["annotations"], (0.3, 0.2, 0.1), strict=True):
         a["score"] = s
     data["images"][1]["file_name"] = "other.jpg"  # one image disagrees with the GT's file_name
     pred, problems = load_predictions(_write(tmp_path, data, "p.json"), images, categories)
