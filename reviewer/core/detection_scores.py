@@ -44,6 +44,9 @@ class DetectionScores:
     Per prediction (P,): pred_status, pred_match (GT row), pred_iou, pred_error, pred_error_gt.
     Per GT (M,): gt_status, gt_match (prediction row), gt_error.
     confusion: (K+1, K+1) int64, rows GT class, columns predicted class, last = background.
+    pairs: the confusion matrix's one-to-one pairs as a dict of (Q,) int64 arrays ``image``,
+        ``gt_row``, ``pred_row`` (-1 = background), ``gt_class``, ``pred_class`` (K = background):
+        a cell's images are ``pairs["image"][(gt_class == i) & (pred_class == j)]``.
     image_rows: the images scored (all rows of the returned per-image arrays outside it are 0).
     """
 
@@ -61,6 +64,7 @@ class DetectionScores:
     gt_match: np.ndarray
     gt_error: np.ndarray
     confusion: np.ndarray
+    pairs: dict
 
 
 def iou_type_for(ds: DetectionDataset) -> str:
@@ -159,6 +163,9 @@ def _tabulate(ds, params, rows, pred_status, match, pred_iou, pred_error, pred_e
     gcls = np.append(gc, k)[gt_side]  # row -1 (background) picks the appended k
     dcls = np.append(pc, k)[dt_side]
     confusion = np.bincount(gcls * (k + 1) + dcls, minlength=(k + 1) ** 2).reshape(k + 1, k + 1)
+    pair_image = np.where(gt_side >= 0, np.append(gi, 0)[gt_side], np.append(pi, 0)[dt_side])
+    pairs = {"image": pair_image, "gt_row": gt_side, "pred_row": dt_side, "gt_class": gcls,
+             "pred_class": dcls}
     mis_pair = (gt_side >= 0) & (dt_side >= 0) & (gcls != dcls)
     mis_img = gi[gt_side[mis_pair]]
 
@@ -192,4 +199,5 @@ def _tabulate(ds, params, rows, pred_status, match, pred_iou, pred_error, pred_e
         else:
             errors[name] = np.bincount(pi[(pred_status == FP) & (pred_error == code)], minlength=n)
     return DetectionScores(params, rows, per_image, errors, pcs, pred_status, match, pred_iou,
-                           pred_error, pred_error_gt, gt_status, gt_match, gt_error, confusion)
+                           pred_error, pred_error_gt, gt_status, gt_match, gt_error, confusion,
+                           pairs)

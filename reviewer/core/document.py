@@ -1,0 +1,246 @@
+"""The detection document: the GT under review, changed only through commands, and its scores.
+
+The original dataset is never modified. ``DetectionDocument`` keeps the current GT as an
+``AnnotationTable`` rebuilt on each edit (O(N) array copies: well under a millisecond per edit at
+36k objects), re-scores the edited image alone (a one-image sub-dataset through the same
+``score_detection``) and patches the per-image table, the per-class counts and the confusion
+pairs. ``table_before`` keeps the scores of the uncorrected GT.
+
+Signals: ``annotations_changed(image_row)`` after any GT change of that image (scores are already
+updated when it fires).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+from psygnal import Signal
+
+from . import masks as mask_ops
+from .detection_scores import DetectionParams, DetectionScores, score_detection
+from .reports import detection_table
+from .review import NullReview
+from .tables import AnnotationTable, DetectionDataset, ImageTable
+
+_PAIR_KEYS = ("image", "gt_class", "pred_class")  # confusion pairs kept per image
+_GT_FIELDS = ("id", "category_id", "bbox", "area", "iscrowd", "segmentation")
+
+
+class DetectionDocument:
+    annotations_changed = Signal(int)
+
+    def __init__(self, base: DetectionDataset, params: DetectionParams,
+                 scores: DetectionScores | None = None, rles: tuple | None = None):
+        self.base = base
+        self.params = params
+        self.review = NullReview()
+        self.gt = base.gt
+        self._row_of = {int(a): r for r, a in enumerate(base.gt.ids.tolist())}
+        self._image_row = base.images.index_of()
+        self._cat_row = base.categories.index_of()
+        self._pred_rles, self._gt_rles = rles if rles is not None else (None, None)
+        if self._gt_rles is not None:
+            self._gt_rles = list(self._gt_rles)
+        self._pred_by_image = _rows_by_image(base.pred.image_index, len(base.images))
+        scores = scores or score_detection(base, params, rles=rles)
+        self.table = detection_table(base, scores)
+        self.table_before = {k: v.copy() for k, v in self.table.items()}
+        self.class_counts = {k: v.copy() for k, v in scores.per_class_image.items()}
+        self.pairs = {k: scores.pairs[k].copy() for k in _PAIR_KEYS}
+        self._next_id = int(base.gt.ids.max()) + 1 if len(base.gt) else 1
+        # file order of every object ever seen: an undone delete returns to its old place, so
+        # exports and COCO's order-dependent tie-breaks are unchanged by do + undo
+        self._order = {a: float(r) for a, r in self._row_of.items()}
+        self._keys = np.arange(len(base.gt), dtype=np.float64)
+        self._image_cache: dict[int, tuple[DetectionDataset, DetectionScores]] = {}
+        self.corrected_images: set[int] = set()
+
+    # --- lookups ----------------------------------------------------------------------------
+    def image_row(self, image_id) -> int:
+        return self._image_row[image_id]
+
+    def category_row(self, category_id) -> int:
+        return self._cat_row[int(category_id)]
+
+    def new_ann_id(self) -> int:
+        """A fresh GT annotation id (never reused within the session)."""
+        while self._next_id in self._row_of:
+            self._next_id += 1
+        out = self._next_id
+        self._next_id += 1
+        return out
+
+    def gt_object(self, ann_id: int) -> dict:
+        """The current GT object as a COCO annotation dict (for commands' before values)."""
+        r = self._row_of[int(ann_id)]
+        g = self.gt
+        obj = dict(g.extra[r]) if g.extra else {}
+        obj.update({"id": int(g.ids[r]),
+                    "image_id": _plain(self.base.images.ids[g.image_index[r]]),
+                    "category_id": int(self.base.categories.ids[g.category_index[r]]),
+                    "bbox": [float(v) for v in g.boxes[r]], "area": float(g.areas[r]),
+                    "iscrowd": int(g.iscrowd[r])})
+        seg = g.segmentations[r] if g.segmentations is not None else None
+        if seg is not None:
+            obj["segmentation"] = seg
+        return obj
+
+    def dataset(self) -> DetectionDataset:
+        """The dataset with the corrected GT (for AP, slices, export)."""
+        return replace(self.base, gt=self.gt)
+
+    def rles(self) -> tuple | None:
+        return None if self._gt_rles is None else (self._pred_rles, self._gt_rles)
+
+    # --- edits (called by commands only) -------------------------------------------------------
+    def add_gt(self, image_id, obj: dict) -> None:
+        i = self._image_row[image_id]
+        ann = int(obj["id"])
+        if ann in self._row_of:
+            raise ValueError(f"image {image_id}: a GT object with id {ann} exists already")
+        key = self._order.setdefault(ann, float(len(self._order)))
+        pos = int(np.searchsorted(self._keys, key))
+        row = _table_row(obj, i, self._cat_row[int(obj["category_id"])], self.gt.segmentations)
+        self.gt = _insert(self.gt, pos, row)
+        self._keys = np.insert(self._keys, pos, key)
+        self._row_of = {int(a): k for k, a in enumerate(self.gt.ids.tolist())}
+        if self._gt_rles is not None:
+            self._gt_rles.insert(pos, self._rle(obj.get("segmentation"), i))
+        self._changed(i)
+
+    def remove_gt(self, image_id, ann_id: int) -> dict:
+        obj = self.gt_object(ann_id)
+        r = self._row_of.pop(int(ann_id))
+        keep = np.ones(len(self.gt), dtype=bool)
+        keep[r] = False
+        self.gt = self.gt.take(keep)
+        self._keys = self._keys[keep]
+        self._row_of = {int(a): k for k, a in enumerate(self.gt.ids.tolist())}
+        if self._gt_rles is not None:
+            del self._gt_rles[r]
+        self._changed(self._image_row[image_id])
+        return obj
+
+    def update_gt(self, image_id, ann_id: int, fields: dict) -> None:
+        r = self._row_of[int(ann_id)]
+        obj = self.gt_object(ann_id)
+        obj.update(fields)
+        i = self._image_row[image_id]
+        row = _table_row(obj, i, self._cat_row[int(obj["category_id"])], self.gt.segmentations)
+        self.gt = _set_row(self.gt, r, row)
+        if self._gt_rles is not None:
+            self._gt_rles[r] = self._rle(obj.get("segmentation"), i)
+        self._changed(i)
+
+    def paint(self, image_id, y, x, patch) -> None:
+        raise TypeError("a detection project has no semantic masks to paint")
+
+    def _rle(self, seg, i):
+        h, w = int(self.base.images.heights[i]), int(self.base.images.widths[i])
+        return mask_ops.to_rle(seg, h, w)
+
+    # --- scores -----------------------------------------------------------------------------
+    def image_scores(self, i: int) -> tuple[DetectionDataset, DetectionScores]:
+        """One image as a sub-dataset and its scores (per-object statuses for the canvas)."""
+        if i not in self._image_cache:
+            sub, rles = self._sub_dataset(i)
+            self._image_cache[i] = (sub, score_detection(sub, self.params, rles=rles))
+        return self._image_cache[i]
+
+    def _sub_dataset(self, i: int):
+        g_rows = np.flatnonzero(self.gt.image_index == i)
+        p_rows = self._pred_by_image[i]
+        imgs = self.base.images
+        one = ImageTable(imgs.ids[[i]], imgs.file_names[[i]], imgs.widths[[i]], imgs.heights[[i]],
+                         [imgs.extra[i]] if imgs.extra else [])
+        gt = self.gt.take(g_rows)
+        pred = self.base.pred.take(p_rows)
+        sub = DetectionDataset(one, self.base.categories,
+                               replace(gt, image_index=np.zeros(len(gt), np.int64)),
+                               replace(pred, image_index=np.zeros(len(pred), np.int64)))
+        rles = None
+        if self.params.iou_type == "segm":
+            rles = ([self._pred_rles[r] for r in p_rows], [self._gt_rles[r] for r in g_rows])
+        return sub, rles
+
+    def _changed(self, i: int) -> None:
+        self._image_cache.pop(i, None)
+        self.corrected_images.add(i)
+        sub, scores = self.image_scores(i)
+        for col in self.table:
+            if col in ("image_id", "file_name"):
+                continue
+            src = scores.errors[col[4:]] if col.startswith("err_") else scores.per_image[col]
+            self.table[col][i] = src[0]
+        for key, arr in self.class_counts.items():
+            arr[i] = scores.per_class_image[key][0]
+        keep = self.pairs["image"] != i
+        new = {"image": np.full(len(scores.pairs["image"]), i, dtype=np.int64),
+               "gt_class": scores.pairs["gt_class"], "pred_class": scores.pairs["pred_class"]}
+        self.pairs = {k: np.concatenate([self.pairs[k][keep], new[k]]) for k in _PAIR_KEYS}
+        self.annotations_changed.emit(i)
+
+    def confusion(self, image_rows=None) -> np.ndarray:
+        """(K+1, K+1) confusion matrix over all images or ``image_rows`` (a slice)."""
+        k = len(self.base.categories)
+        sel = np.ones(len(self.pairs["image"]), bool)
+        if image_rows is not None:
+            member = np.zeros(len(self.base.images), bool)
+            member[np.asarray(image_rows, np.int64)] = True
+            sel = member[self.pairs["image"]]
+        cells = self.pairs["gt_class"][sel] * (k + 1) + self.pairs["pred_class"][sel]
+        return np.bincount(cells, minlength=(k + 1) ** 2).reshape(k + 1, k + 1)
+
+
+def _plain(v):
+    return v.item() if hasattr(v, "item") else v
+
+
+def _rows_by_image(image_index: np.ndarray, n: int) -> list[np.ndarray]:
+    order = np.argsort(image_index, kind="stable")
+    bounds = np.searchsorted(image_index[order], np.arange(n + 1))
+    return [order[bounds[i]:bounds[i + 1]] for i in range(n)]
+
+
+def _table_row(obj: dict, image_row: int, cat_row: int, segs) -> AnnotationTable:
+    extra = {k: v for k, v in obj.items() if k not in _GT_FIELDS and k != "image_id"}
+    seg = obj.get("segmentation")
+    return AnnotationTable(
+        ids=np.array([int(obj["id"])], np.int64), image_index=np.array([image_row], np.int64),
+        category_index=np.array([cat_row], np.int64),
+        boxes=np.array([obj["bbox"]], np.float64).reshape(1, 4),
+        areas=np.array([float(obj.get("area", obj["bbox"][2] * obj["bbox"][3]))]),
+        iscrowd=np.array([bool(obj.get("iscrowd", 0))]), scores=np.ones(1),
+        segmentations=None if segs is None and seg is None else [seg], extra=[extra])
+
+
+_ARRAYS = ("ids", "image_index", "category_index", "boxes", "areas", "iscrowd", "scores")
+
+
+def _insert(t: AnnotationTable, pos: int, row: AnnotationTable) -> AnnotationTable:
+    """``t`` with the one-row table ``row`` inserted before row ``pos``."""
+    arrays = {n: np.concatenate([getattr(t, n)[:pos], getattr(row, n), getattr(t, n)[pos:]])
+              for n in _ARRAYS}
+    segs = None
+    if t.segmentations is not None or row.segmentations is not None:
+        old = list(t.segmentations or [None] * len(t))
+        segs = old[:pos] + list(row.segmentations or [None]) + old[pos:]
+    extra = list(t.extra or [{}] * len(t))
+    extra = extra[:pos] + list(row.extra) + extra[pos:]
+    return AnnotationTable(**arrays, segmentations=segs, extra=extra)
+
+
+def _set_row(t: AnnotationTable, r: int, row: AnnotationTable) -> AnnotationTable:
+    arrays = {}
+    for name in _ARRAYS:
+        a = getattr(t, name).copy()
+        a[r] = getattr(row, name)[0]
+        arrays[name] = a
+    segs = t.segmentations
+    if segs is not None or row.segmentations is not None:
+        segs = list(segs or [None] * len(t))
+        segs[r] = row.segmentations[0] if row.segmentations else None
+    extra = list(t.extra or [{}] * len(t))
+    extra[r] = row.extra[0]
+    return AnnotationTable(**arrays, segmentations=segs, extra=extra)

@@ -1,0 +1,52 @@
+"""Review state as the document's commands see it (image tags, object tags, status, note).
+
+``ReviewStore`` (reviewer.io) implements these methods and persists each change; ``NullReview``
+keeps them in memory for tests and for sessions without a store.
+"""
+
+from __future__ import annotations
+
+STATUSES = ("unreviewed", "reviewed", "needs-second-look", "skipped")
+
+
+class NullReview:
+    """In-memory review state with the store's method names."""
+
+    def __init__(self):
+        self._tags: dict[str, set[str]] = {}
+        self._object_tags: dict[tuple[str, str, str], set[str]] = {}
+        self._status: dict[str, str] = {}
+        self._notes: dict[str, str] = {}
+
+    def set_image_tags(self, image_key, names) -> None:
+        self._tags[str(image_key)] = set(names)
+
+    def image_tags(self, image_key) -> set[str]:
+        return set(self._tags.get(str(image_key), ()))
+
+    def all_image_tags(self) -> dict[str, set[str]]:
+        return {k: set(v) for k, v in self._tags.items() if v}
+
+    def set_object_tags(self, image_key, source, ann_id, names) -> None:
+        self._object_tags[(str(image_key), source, str(ann_id))] = set(names)
+
+    def object_tags(self, image_key, source, ann_id) -> set[str]:
+        return set(self._object_tags.get((str(image_key), source, str(ann_id)), ()))
+
+    def set_status(self, image_key, status) -> None:
+        value = getattr(status, "value", status)
+        if value not in STATUSES:
+            raise ValueError(f"unknown review status {value!r}")
+        self._status[str(image_key)] = value
+
+    def status(self, image_key) -> str:
+        return self._status.get(str(image_key), "unreviewed")
+
+    def statuses(self) -> dict[str, str]:
+        return dict(self._status)
+
+    def set_note(self, image_key, note: str) -> None:
+        self._notes[str(image_key)] = note
+
+    def note(self, image_key) -> str:
+        return self._notes.get(str(image_key), "")
