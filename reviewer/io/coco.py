@@ -254,8 +254,10 @@ def _check_image_files(images: ImageTable, src_rows: np.ndarray, images_dir, log
                 "evaluation works, images cannot be shown", severity="warning")
         return
     for row in missing:
-        log.add(entry_name(f"images[{src_rows[row]}]", images.ids[row]), f"image file not found: {os.path.join(root, images.file_names[row])}",
-                "warning", images.ids[row], kind="image file not found")
+        path = os.path.join(root, images.file_names[row])
+        log.add(entry_name(f"images[{src_rows[row]}]", images.ids[row]),
+                f"image file not found: {path}", "warning", images.ids[row],
+                kind="image file not found")
 
 
 def _files_in(folder: str) -> set:

@@ -321,6 +321,21 @@ def test_malformed_gt_entry_is_named_and_valid_entries_load(tmp_path, case):
         assert gt.segmentations[gt.ids.tolist().index(11)] is None
 
 
+def test_missing_categories_are_made_from_the_annotations(tmp_path):
+    data = _gt()
+    del data["categories"]
+    _, categories, gt, problems = load_coco_gt(_write(tmp_path, data))
+    assert categories.ids.tolist() == [3, 7] and categories.names.tolist() == ["3", "7"]
+    assert len(gt) == 3 and [p.severity for p in problems] == ["warning"]
+
+
+def test_images_folder_not_found_is_one_warning(tmp_path):
+    _, _, gt, problems = load_coco_gt(_write(tmp_path, _gt()), images_dir=tmp_path / "nope")
+    assert [(p.entry, p.message, p.severity) for p in problems] == \
+        [("", f"images folder not found: {tmp_path / 'nope'}", "warning")]
+    assert len(gt) == 3
+
+
 def test_renumbered_annotation_id_follows_the_largest(tmp_path):
     data = _gt()
     data["annotations"][1]["id"] = 10
