@@ -93,3 +93,15 @@ def eval_payload(data: TaskData, image_rows=None) -> dict:
         return reports.detection_eval(data.dataset, data.params, image_rows, scores)
     ds = data.dataset
     return reports.semantic_eval(data.scores, ds.class_names, ds.ignore_index, image_rows)
+
+
+def make_document(data: TaskData):
+    """The editable document for a loaded task (GT changes only through commands)."""
+    if data.task == "detection":
+        from reviewer.core.document import DetectionDocument
+        return DetectionDocument(data.dataset, data.params, data.scores, data.rles)
+    from reviewer.core.semantic_document import SemanticDocument
+    from reviewer.io.semantic import read_pair
+    ds = data.dataset
+    return SemanticDocument(ds.images.ids, ds.images.file_names, ds.class_names, ds.ignore_index,
+                            data.scores, data.table, lambda i: read_pair(ds, i)[:2])

@@ -1,0 +1,88 @@
+"""The semantic-segmentation document: GT label masks under review, painted through commands.
+
+GT masks are read lazily through a ``read_masks(i) -> (gt, pred)`` callback (the io layer decodes
+PNGs); edited masks stay in memory (``edited``) and are written only by the export. After a paint
+the image's confusion is recomputed (``semantic.confusion``: ~12 ms at 1920x1080) and its row of
+the per-image table is patched. ``table_before`` keeps the uncorrected scores.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+from psygnal import Signal
+
+from . import semantic
+from .review import NullReview
+
+
+class SemanticDocument:
+    annotations_changed = Signal(int)
+
+    def __init__(self, image_ids, file_names, class_names, ignore_index, stack, table: dict,
+                 read_masks: Callable[[int], tuple]):
+        self.image_ids = np.asarray(image_ids, dtype=object)
+        self.file_names = np.asarray(file_names, dtype=object)
+        self.class_names = list(class_names)
+        self.ignore_index = ignore_index
+        self.stack: semantic.ConfusionStack = stack
+        self.table = table
+        self.table_before = {k: np.array(v, copy=True) for k, v in table.items()}
+        self.review = NullReview()
+        self.edited: dict[int, np.ndarray] = {}
+        self.corrected_images: set[int] = set()
+        self._read = read_masks
+        self._pred_cache: dict[int, np.ndarray | None] = {}
+        self._row = {k: i for i, k in enumerate(self.image_ids.tolist())}
+
+    @property
+    def num_classes(self) -> int:
+        return self.stack.num_classes
+
+    def image_row(self, image_id) -> int:
+        return self._row[image_id]
+
+    def masks(self, i: int) -> tuple[np.ndarray | None, np.ndarray | None]:
+        """Current GT (edited or as read) and prediction of image row i."""
+        if i in self.edited and i in self._pred_cache:
+            return self.edited[i], self._pred_cache[i]
+        gt, pred = self._read(i)
+        self._pred_cache[i] = pred
+        return self.edited.get(i, gt), pred
+
+    def paint(self, image_id, y: int, x: int, patch: np.ndarray) -> None:
+        """Write ``patch`` (h, w) into image ``image_id``'s GT at (y, x)."""
+        i = self._row[image_id]
+        gt, pred = self.masks(i)
+        if gt is None:
+            raise ValueError(f"image {image_id}: no ground-truth mask to paint on")
+        if i not in self.edited:
+            gt = gt.copy()
+        h, w = patch.shape
+        if y < 0 or x < 0 or y + h > gt.shape[0] or x + w > gt.shape[1]:
+            raise ValueError(f"image {image_id}: patch {w}x{h} at ({x}, {y}) leaves the "
+                             f"{gt.shape[1]}x{gt.shape[0]} mask")
+        gt[y:y + h, x:x + w] = patch.astype(gt.dtype, copy=False)
+        self.edited[i] = gt
+        self.corrected_images.add(i)
+        self._rescore(i, gt, pred)
+        self.annotations_changed.emit(i)
+
+    def _rescore(self, i: int, gt, pred) -> None:
+        if pred is None:
+            return
+        conf = semantic.confusion(gt, pred, self.num_classes, self.ignore_index)
+        self.stack = self.stack.with_image(i, conf)
+        one = semantic.ConfusionStack.from_dense([conf], self.num_classes)
+        row = semantic.image_table(one, self.image_ids[[i]], self.file_names[[i]],
+                                   self.class_names, self.ignore_index)
+        for col, values in row.items():
+            if col in self.table and col not in ("image_id", "file_name"):
+                self.table[col][i] = values[0]
+
+    # commands of the detection kind do not apply here
+    def add_gt(self, image_id, obj):
+        raise TypeError("a segmentation project has no GT objects; paint the mask instead")
+
+    remove_gt = update_gt = add_gt

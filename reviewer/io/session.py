@@ -1,0 +1,60 @@
+"""A review session: project + loaded task + document + review store + history, wired together.
+
+The CLI's review commands and the GUI open one with ``open_session``. The store is the document's
+review sink and the history's journal, so every action is committed when it is made, and the
+corrections journalled in earlier sessions are replayed on open.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from reviewer.core.history import History
+from reviewer.io.project import Project, load_project
+from reviewer.io.store import ReviewStore, open_review_store
+from reviewer.io.workspace import Progress, TaskData, make_document, open_task
+
+
+@dataclass
+class Session:
+    project: Project
+    data: TaskData
+    document: object
+    store: ReviewStore
+    history: History
+
+    def close(self) -> None:
+        self.store.close()
+
+    def __enter__(self) -> Session:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def image_id(self, text: str):
+        """A user's image reference (id or file name, as typed) -> the image id."""
+        ids = self.data.table["image_id"]
+        names = self.data.table["file_name"]
+        for i, (img, name) in enumerate(zip(ids.tolist(), names.tolist())):
+            if text in (str(img), str(name)) or str(name).rsplit("/", 1)[-1] == text:
+                return ids[i]
+        raise KeyError(f"no image {text!r} in the project (give an image id or file name)")
+
+
+def open_session(project, task: str | None = None, progress: Progress | None = None,
+                 read_only: bool = False) -> Session:
+    """Open ``project`` (folder, file or Project) for review."""
+    if not isinstance(project, Project):
+        project = load_project(project)
+    store = open_review_store(project.root, read_only=read_only)
+    try:
+        data = open_task(project, task, progress)
+        doc = make_document(data)
+        doc.review = store
+        history = History(doc, store)
+        history.restore()
+    except BaseException:
+        store.close()
+        raise
+    return Session(project, data, doc, store, history)

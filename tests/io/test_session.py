@@ -1,0 +1,64 @@
+"""Sessions on the bundled sample project: both tasks, paint + relabel, restart, before/after."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from reviewer.core import commands as C
+from reviewer.core import semantic
+from reviewer.io.session import open_session
+
+SAMPLE = Path(__file__).resolve().parents[2] / "sample_project"
+
+
+@pytest.fixture()
+def project(tmp_path):
+    dst = tmp_path / "sample"
+    shutil.copytree(SAMPLE, dst, ignore=shutil.ignore_patterns("review.sqlite*", "*.py", "__pycache__"))
+    return dst
+
+
+def test_paint_the_unlabeled_road_raises_iou_and_survives_restart(project):
+    with open_session(project, "segmentation") as s:
+        doc = s.document
+        i = doc.image_row("street_007")
+        gt, pred = doc.masks(i)
+        road = s.data.dataset.class_names.index("road")
+        raw_before = float(doc.table["iou_road"][i])
+        before = 0.0 if np.isnan(raw_before) else raw_before
+        fix = np.where((pred == road) & (gt != s.data.dataset.ignore_index), road, gt)
+        ys, xs = np.nonzero(fix != gt)
+        y0, y1, x0, x1 = ys.min(), ys.max() + 1, xs.min(), xs.max() + 1
+        s.history.execute(C.PaintMask("street_007", int(y0), int(x0),
+                                      C.encode_patch(gt[y0:y1, x0:x1]), C.encode_patch(fix[y0:y1, x0:x1])))
+        after = float(doc.table["iou_road"][i])
+        assert after > before + 0.5
+        expected = semantic.confusion(fix, pred, doc.num_classes, doc.ignore_index)
+        np.testing.assert_array_equal(doc.stack.dense(i), expected)
+        np.testing.assert_equal(float(doc.table_before["iou_road"][i]), raw_before)
+    with open_session(project, "segmentation") as s:
+        i = s.document.image_row("street_007")
+        assert float(s.document.table["iou_road"][i]) == pytest.approx(after)
+        s.history.undo()
+        assert float(s.document.table["iou_road"][i]) == pytest.approx(before)
+
+
+def test_relabel_in_detection_updates_the_row_and_keeps_the_before(project):
+    with open_session(project) as s:
+        doc = s.document
+        i = int(np.argmax(doc.table["mispredicted"]))
+        sub, scores = doc.image_scores(i)
+        gt_local = int(np.flatnonzero(scores.gt_error == 1)[0])  # a GT found with the wrong class
+        ann = int(sub.gt.ids[gt_local])
+        pred_local = int(np.flatnonzero((scores.pred_error == 1) & (scores.pred_error_gt == gt_local))[0])
+        new_cat = int(doc.base.categories.ids[sub.pred.category_index[pred_local]])
+        obj = doc.gt_object(ann)
+        before = int(doc.table["mispredicted"][i])
+        s.history.execute(C.Relabel(doc.base.images.ids[i], ann, {"category_id": obj["category_id"]},
+                                    {"category_id": new_cat}))
+        assert doc.table["mispredicted"][i] == before - 1
+        assert doc.table_before["mispredicted"][i] == before
