@@ -76,7 +76,16 @@ def _parser() -> argparse.ArgumentParser:
 
     q = sub.add_parser("open", help="open a project in the review window")
     q.add_argument("project", nargs="?", help="project folder (default: the sample project)")
+    for module in _extensions():
+        module.register(sub, _common)
     return p
+
+
+def _extensions():
+    """Command modules that add subcommands: each has ``register(subparsers, common)`` which
+    adds parsers with ``set_defaults(handler=function(args) -> exit code)``."""
+    from reviewer import cli_export, cli_review
+    return (cli_review, cli_export)
 
 
 def _common(q: argparse.ArgumentParser) -> None:
@@ -95,8 +104,10 @@ def main(argv: list[str] | None = None) -> int:
         return _open_gui(getattr(args, "project", None))
     from reviewer.core.problems import InputError
     from reviewer.io.project import ProjectError
+    handlers = {"init": _cmd_init, "score": _cmd_score, "eval": _cmd_eval}
     try:
-        return {"init": _cmd_init, "score": _cmd_score, "eval": _cmd_eval}[args.command](args)
+        handler = getattr(args, "handler", None) or handlers[args.command]
+        return handler(args)
     except BrokenPipeError:  # `reviewer score … | head`
         sys.stderr.close()
         return EXIT_OK
