@@ -26,7 +26,7 @@ import getpass
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from reviewer.core.tags import Tag, TagVocabulary
+from reviewer.core.tags import Tag, TagVocabulary, name_key
 
 SOURCES = ("gt", "pred")
 
@@ -254,10 +254,10 @@ class ReviewStore(abc.ABC):
 
     def add_missing_tags(self, vocabulary: TagVocabulary) -> None:
         """Add the tags of ``vocabulary`` whose names the store does not know (one commit)."""
-        known = {r.name.casefold() for r in self.tags()}
+        known = {name_key(r.name) for r in self.tags()}
         with self.transaction():
             for tag in vocabulary:
-                if tag.name.casefold() not in known:
+                if name_key(tag.name) not in known:
                     self.add_tag(tag.name, tag.colour, tag.hotkey, tag.group, tag.description)
 
     # --- command journal and history ---------------------------------------------------------

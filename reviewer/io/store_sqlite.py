@@ -132,15 +132,19 @@ class SqliteReviewStore(SqliteOperations):
         lock = ProjectLock.acquire(path, str(path.parent), user)
         try:
             store = cls._open_writable(path, user, lock)
+        except BaseException:
+            lock.release()
+            raise
+        try:
             if store._meta("vocabulary_seeded") is None:
                 with store.transaction():
                     store.add_missing_tags(default_vocabulary() if vocabulary is None
                                            else vocabulary)
                     store._set_meta("vocabulary_seeded", store._now())
-            return store
         except BaseException:
-            lock.release()
+            store.close()  # releases the lock too
             raise
+        return store
 
     @classmethod
     def _open_read_only(cls, path: Path, user: str) -> SqliteReviewStore:

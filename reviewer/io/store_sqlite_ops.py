@@ -9,6 +9,7 @@ import json
 import sqlite3
 from collections.abc import Iterable, Mapping
 
+from reviewer.core.tags import name_key
 from reviewer.io.store_base import (
     SOURCES,
     ImageReview,
@@ -115,9 +116,9 @@ class SqliteOperations(SqliteVocabulary):
     def set_image_tags(self, image_key: object, names: Iterable[str]) -> None:
         names = list(names)
         with self.transaction():
-            wanted = {n.casefold() for n in names}
+            wanted = {name_key(n) for n in names}
             for old in self.image_tags(image_key):
-                if old.casefold() not in wanted:
+                if name_key(old) not in wanted:
                     self.remove_image_tag(image_key, old)
             for name in names:
                 self.add_image_tag(image_key, name)
@@ -184,9 +185,9 @@ class SqliteOperations(SqliteVocabulary):
                         names: Iterable[str]) -> None:
         names = list(names)
         with self.transaction():
-            wanted = {n.casefold() for n in names}
+            wanted = {name_key(n) for n in names}
             for old in self.object_tags(image_key, source, ann_id):
-                if old.casefold() not in wanted:
+                if name_key(old) not in wanted:
                     self.remove_object_tag(image_key, source, ann_id, old)
             for name in names:
                 self.add_object_tag(image_key, source, ann_id, name)

@@ -126,6 +126,9 @@ def test_image_tags_add_remove_set(store):
     store.remove_image_tag(1, "never existed")
     store.set_image_tags(2, ["cls", "blur"])
     assert store.all_image_tags() == {"1": {"blur"}, "2": {"cls", "blur"}}
+    n_events = len(store.events())
+    store.set_image_tags(1, [" BLUR "])  # the same set, spelled differently: no change
+    assert len(store.events()) == n_events
     kinds = [(e.kind, e.image_key, e.value) for e in store.events()
              if e.kind.startswith("image_tag")]
     assert kinds == [("image_tag_added", "1", "blur"), ("image_tag_added", "1", "new idea"),
