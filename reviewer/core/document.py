@@ -86,6 +86,10 @@ class DetectionDocument:
             obj["segmentation"] = seg
         return obj
 
+    def pred_rows(self, i: int) -> np.ndarray:
+        """Rows of ``base.pred`` in image row i, in the order ``image_scores(i)`` uses."""
+        return self._pred_by_image[i]
+
     def dataset(self) -> DetectionDataset:
         """The dataset with the corrected GT (for AP, slices, export)."""
         return replace(self.base, gt=self.gt)
