@@ -201,9 +201,9 @@ def _print_table(table: dict, order) -> None:
     rows = [[_fmt(table[c][i].item() if hasattr(table[c][i], "item") else table[c][i])
              for c in cols] for i in order]
     widths = [max([len(c)] + [len(r[j]) for r in rows]) for j, c in enumerate(cols)]
-    print("  ".join(c.ljust(w) for c, w in zip(cols, widths)))
+    print("  ".join(c.ljust(w) for c, w in zip(cols, widths, strict=False)))
     for r in rows:
-        print("  ".join(v.ljust(w) for v, w in zip(r, widths)))
+        print("  ".join(v.ljust(w) for v, w in zip(r, widths, strict=False)))
 
 
 def _cmd_eval(args) -> int:

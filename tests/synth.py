@@ -6,8 +6,8 @@ Deterministic per seed. Boxes are rounded to whole pixels and scores to 2 decima
 
 from __future__ import annotations
 
-import copy
 import contextlib
+import copy
 import io
 import json
 

@@ -128,7 +128,7 @@ def _summarize(precision, recall, res: MatchResult, max_dets) -> DetectionEval:
 
     values = [ap(), ap(t=t50), ap(t=t75), ap("small"), ap("medium"), ap("large"),
               ar(m=0), ar(m=1), ar(), ar("small"), ar("medium"), ar("large")]
-    stats = dict(zip(STAT_NAMES, values))
+    stats = dict(zip(STAT_NAMES, values, strict=False))
     all_a = labels.index("all")
     p_all = precision[:, :, :, all_a, m_last]
     return DetectionEval(

@@ -77,7 +77,7 @@ def _rles(segs, image_index, ds) -> list:
     if segs is None:
         return [None] * len(image_index)
     h, w = ds.images.heights, ds.images.widths
-    return [mask_ops.to_rle(s, int(h[i]), int(w[i])) for s, i in zip(segs, image_index.tolist())]
+    return [mask_ops.to_rle(s, int(h[i]), int(w[i])) for s, i in zip(segs, image_index.tolist(), strict=False)]
 
 
 def _bbox_iou_fn(ds: DetectionDataset):

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import tide
-from .cocoeval import (_bbox_iou_fn, _segm_iou_fn, gt_rles, match_dataset, pred_rles)
+from .cocoeval import _bbox_iou_fn, _segm_iou_fn, gt_rles, match_dataset, pred_rles
 from .tables import DetectionDataset
 
 # object status codes

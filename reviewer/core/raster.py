@@ -30,7 +30,7 @@ def _stroke_mask(shape, points, radius: int) -> np.ndarray:
     r = max(int(radius), 0)
     for p in pts:
         cv2.circle(canvas, p, r, 1, thickness=-1, lineType=cv2.LINE_8)
-    for a, b in zip(pts, pts[1:]):
+    for a, b in zip(pts, pts[1:], strict=False):
         cv2.line(canvas, a, b, 1, thickness=2 * r + 1, lineType=cv2.LINE_8)
     return canvas.astype(bool)
 

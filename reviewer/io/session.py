@@ -36,7 +36,7 @@ class Session:
         """A user's image reference (id or file name, as typed) -> the image id."""
         ids = self.data.table["image_id"]
         names = self.data.table["file_name"]
-        for i, (img, name) in enumerate(zip(ids.tolist(), names.tolist())):
+        for i, (img, name) in enumerate(zip(ids.tolist(), names.tolist(), strict=False)):
             if text in (str(img), str(name)) or str(name).rsplit("/", 1)[-1] == text:
                 return ids[i]
         raise KeyError(f"no image {text!r} in the project (give an image id or file name)")

@@ -6,7 +6,6 @@ import numpy as np
 import pytest
 from pycocotools import mask as mask_utils
 
-from reviewer.core import commands as C
 from reviewer.core import edits, raster
 from reviewer.core.detection_scores import FP, TP, DetectionParams
 from reviewer.core.document import DetectionDocument
