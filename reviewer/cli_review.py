@@ -1,8 +1,208 @@
-"""Subcommands of `reviewer` for review (see reviewer/cli.py: `register`)."""
+"""Review subcommands of `reviewer`: ``tag``, ``status`` and ``stats`` (see reviewer/cli.py).
+
+``tag`` and ``status`` run as commands through the session's history (``SetImageTags``,
+``SetStatus``), so they are journalled like GUI edits and can be undone there. ``stats`` prints
+the tag statistics table (docs/tag_statistics.md) or, with ``--json``, one JSON object.
+Exit codes as in cli.py: 0 ok, 2 unusable input (unknown image, bad tag name, locked store).
+"""
 
 from __future__ import annotations
 
+import argparse
+import json
+import math
+import sys
+
+from reviewer.core.review import STATUSES
+
+EXIT_OK, EXIT_INPUT = 0, 2
+
 
 def register(sub, common) -> None:
-    """Add this module's subcommands to the `reviewer` parser (none yet)."""
-    return None
+    """Add ``tag``, ``status`` and ``stats`` to the `reviewer` parser."""
+    q = sub.add_parser("tag", help="add (or --remove) tags on one image")
+    _target(q)
+    q.add_argument("tags", nargs="+", metavar="TAG", help="tag names (new names join the vocabulary)")
+    q.add_argument("--remove", action="store_true", help="remove the tags instead of adding them")
+    q.set_defaults(handler=_cmd_tag)
+
+    q = sub.add_parser("status", help="set the review status of one image")
+    _target(q)
+    q.add_argument("status", choices=STATUSES)
+    q.set_defaults(handler=_cmd_status)
+
+    q = sub.add_parser("stats", help="tag statistics: the error-analysis table")
+    common(q)
+    q.add_argument("--json", action="store_true", help="print one JSON object")
+    q.add_argument("--reviewed-only", action="store_true",
+                   help="population = images with status 'reviewed' (default: all images)")
+    q.add_argument("--error-threshold", type=float, metavar="E",
+                   help="an image is erroneous when its error > E (default: 0 for detection, "
+                        "0.1 for segmentation)")
+    q.set_defaults(handler=_cmd_stats)
+
+
+def _target(q: argparse.ArgumentParser) -> None:
+    q.add_argument("project", help="project folder or its reviewer.json")
+    q.add_argument("image", help="image id or file name")
+    q.add_argument("--task", choices=("detection", "segmentation"),
+                   help="which inputs of the project (default: its default task)")
+    q.add_argument("--quiet", "-q", action="store_true", help="no progress display")
+
+
+def _fail(message: str) -> int:
+    print(f"reviewer: error: {message}", file=sys.stderr)
+    return EXIT_INPUT
+
+
+def _open(args, read_only: bool = False):
+    """Open a session on args.project / args.task (threshold overrides applied)."""
+    from dataclasses import replace
+
+    from reviewer.cli import ProgressBar
+    from reviewer.io.project import load_project
+    from reviewer.io.session import open_session
+    project = load_project(args.project)
+    score, iou = getattr(args, "score_threshold", None), getattr(args, "iou_threshold", None)
+    if project.detection is not None and (score is not None or iou is not None):
+        det = project.detection
+        project = replace(project, detection=replace(
+            det, score_threshold=det.score_threshold if score is None else score,
+            iou_threshold=det.iou_threshold if iou is None else iou))
+    if read_only and not project.store_path.is_file():
+        read_only = False  # nothing to read yet: create the store
+    progress = ProgressBar(enabled=False if args.quiet else None)
+    return open_session(project, args.task, progress, read_only=read_only)
+
+
+def _with_session(args, body, read_only: bool = False) -> int:
+    """Run ``body(session) -> exit code``; store and image-lookup problems exit 2."""
+    from reviewer.io.store_base import StoreError
+    try:
+        session = _open(args, read_only)
+    except StoreError as exc:
+        return _fail(str(exc))
+    with session:
+        try:
+            return body(session)
+        except StoreError as exc:
+            return _fail(str(exc))
+
+
+def _image(session, text: str):
+    """-> (image id as a plain value, image key) or raise KeyError.
+
+    Accepts what ``Session.image_id`` accepts, and a file name without its extension when only
+    one image has that stem.
+    """
+    try:
+        image_id = session.image_id(text)
+    except KeyError:
+        names = [str(n).rsplit("/", 1)[-1] for n in session.data.table["file_name"].tolist()]
+        hits = [i for i, n in enumerate(names) if n.rsplit(".", 1)[0] == text]
+        if len(hits) != 1:
+            raise
+        image_id = session.data.table["image_id"][hits[0]]
+    image_id = image_id.item() if hasattr(image_id, "item") else image_id
+    return image_id, str(image_id)
+
+
+def _cmd_tag(args) -> int:
+    return _with_session(args, lambda s: _tag(s, args))
+
+
+def _tag(session, args) -> int:
+    from reviewer.core.commands import SetImageTags
+    from reviewer.core.tags import name_key, normalise_name
+    try:
+        image_id, key = _image(session, args.image)
+        wanted = [normalise_name(t) for t in args.tags]
+    except (KeyError, ValueError) as exc:
+        return _fail(str(exc).strip("'\""))
+    vocabulary = session.store.vocabulary()
+    before = sorted(session.store.image_tags(key))
+    have = {name_key(n) for n in before}
+    asked = {name_key(n) for n in wanted}
+    if args.remove:
+        for name in wanted:
+            if name_key(name) not in have:
+                print(f"image {key} does not carry tag {name!r}", file=sys.stderr)
+        after = [n for n in before if name_key(n) not in asked]
+    else:
+        canonical = [vocabulary[n].name if n in vocabulary else n for n in wanted]
+        after = before + [n for n in dict.fromkeys(canonical) if name_key(n) not in have]
+        for name in canonical:
+            if name not in vocabulary:
+                print(f"tag {name!r} is new: added to the vocabulary", file=sys.stderr)
+    if sorted(after) != before:
+        session.history.execute(SetImageTags(image_id, tuple(before), tuple(sorted(after))))
+    print(f"image {key}: {', '.join(sorted(after)) or '(no tags)'}")
+    return EXIT_OK
+
+
+def _cmd_status(args) -> int:
+    return _with_session(args, lambda s: _status(s, args))
+
+
+def _status(session, args) -> int:
+    from reviewer.core.commands import SetStatus
+    try:
+        image_id, key = _image(session, args.image)
+    except KeyError as exc:
+        return _fail(str(exc).strip("'\""))
+    before = session.store.status(key).value
+    if before != args.status:
+        session.history.execute(SetStatus(image_id, before, args.status))
+    print(f"image {key}: {args.status}")
+    return EXIT_OK
+
+
+def _cmd_stats(args) -> int:
+    return _with_session(args, lambda s: _stats(s, args), read_only=True)
+
+
+def _stats(session, args) -> int:
+    from reviewer.cli import _json_default, _print_problems
+    from reviewer.io.stats import stats_payload
+    _print_problems(session.data.problems, args)
+    payload = stats_payload(session, args.reviewed_only, args.error_threshold)
+    if args.json:
+        print(json.dumps(payload, allow_nan=False, default=_json_default))
+    else:
+        print_stats(payload)
+    return EXIT_OK
+
+
+def _pct(v) -> str:
+    return "" if v is None else f"{100 * v:.1f}%"
+
+
+def _f(v, digits: int = 3) -> str:
+    return "" if v is None or (isinstance(v, float) and math.isnan(v)) else f"{v:.{digits}f}"
+
+
+_COLUMNS = ("tag", "images", "%images", "%errors", "err.rate", "mean err", "metric", "room",
+            "corr.")
+
+
+def print_stats(payload: dict) -> None:
+    """The text table of ``reviewer stats`` (tags without images in the population omitted)."""
+    who = "reviewed" if payload["population"] == "reviewed" else "all"
+    print(f"{payload['task']}: {payload['images']} images, {payload['reviewed']} reviewed; "
+          f"population: {who} ({payload['population_images']} images, "
+          f"{payload['erroneous_images']} erroneous: error > {payload['error_threshold']:g})")
+    print(f"{payload['metric_name']} overall: {_f(payload['metric_overall'])}")
+    rows = [[name[:24], str(t["images"]), _pct(t["share_of_images"]), _pct(t["share_of_errors"]),
+             _pct(t["error_rate"]), _f(t["mean_error"], 2), _f(t["metric"]),
+             _f(t["room_for_improvement"]), str(t["corrections"])]
+            for name, t in payload["tags"].items() if t["images"] > 0]
+    rows.sort(key=lambda r: -float(r[7] or 0))
+    widths = [max([len(c)] + [len(r[j]) for r in rows]) for j, c in enumerate(_COLUMNS)]
+    print("  ".join(c.ljust(w) if j == 0 else c.rjust(w)
+                    for j, (c, w) in enumerate(zip(_COLUMNS, widths, strict=True))))
+    for r in rows:
+        print("  ".join(v.ljust(w) if j == 0 else v.rjust(w)
+                        for j, (v, w) in enumerate(zip(r, widths, strict=True))))
+    hidden = len(payload["tags"]) - len(rows)
+    if hidden:
+        print(f"({hidden} tags carry no image of the population)")
