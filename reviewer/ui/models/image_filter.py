@@ -1,0 +1,152 @@
+"""Filters and review columns of the ranked image table, vectorised with numpy (no Qt).
+
+``ReviewColumns`` mirrors the review store per image row (status, tags) so that filtering and
+sorting 100k rows stays a numpy pass; the controller patches one row after each review command.
+``ImageFilter`` is the filter bar's state (view state: kept in QSettings, never undoable).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass
+
+import numpy as np
+
+STATUS_ORDER = ("unreviewed", "needs-second-look", "skipped", "reviewed")
+CLASS_MODES = ("present", "missed")
+
+
+class ReviewColumns:
+    """Per image row: ``status`` (N,) object of status values, ``tags`` (N,) object of tuples."""
+
+    def __init__(self, image_ids: np.ndarray, store=None):
+        self.keys = [str(k) for k in np.asarray(image_ids).tolist()]
+        self._row = {k: i for i, k in enumerate(self.keys)}
+        n = len(self.keys)
+        self.status = np.full(n, "unreviewed", dtype=object)
+        self.tags = np.empty(n, dtype=object)
+        self.tags[:] = [()] * n
+        if store is not None:
+            self.reload(store)
+
+    def __len__(self) -> int:
+        return len(self.keys)
+
+    def reload(self, store) -> None:
+        """Read every status and image tag from ``store`` (one query each)."""
+        self.status[:] = "unreviewed"
+        for key, status in store.statuses().items():
+            if key in self._row:
+                self.status[self._row[key]] = getattr(status, "value", status)
+        self.tags[:] = [()] * len(self.keys)
+        for key, names in store.all_image_tags().items():
+            if key in self._row:
+                self.tags[self._row[key]] = tuple(sorted(names))
+
+    def update_row(self, row: int, store) -> None:
+        """Re-read one image's status and tags after a review command."""
+        key = self.keys[row]
+        self.status[row] = getattr(store.status(key), "value", store.status(key))
+        self.tags[row] = tuple(sorted(store.image_tags(key)))
+
+    def reviewed_count(self) -> int:
+        return int(np.count_nonzero(self.status == "reviewed"))
+
+    def status_codes(self) -> np.ndarray:
+        """(N,) int64 position of each status in ``STATUS_ORDER`` (for sorting)."""
+        lookup = {s: i for i, s in enumerate(STATUS_ORDER)}
+        return np.fromiter((lookup.get(s, 0) for s in self.status), np.int64, len(self.status))
+
+    def has_tag(self, name: str) -> np.ndarray:
+        """(N,) bool: the image carries tag ``name``."""
+        return np.fromiter((name in t for t in self.tags), bool, len(self.tags))
+
+
+@dataclass(frozen=True)
+class ImageFilter:
+    """The filter bar. Empty fields filter nothing.
+
+    status: a review status value; tag: a tag name; class_name + class_mode ("present": the class
+    is in the image's GT or predictions, "missed": a GT object of it was missed / its IoU is 0);
+    text: case-insensitive substring of the file name; metric in [lo, hi] (NaN rows drop out
+    when a bound is set).
+    """
+
+    status: str = ""
+    tag: str = ""
+    class_name: str = ""
+    class_mode: str = "present"
+    text: str = ""
+    metric: str = ""
+    lo: float | None = None
+    hi: float | None = None
+
+    @property
+    def is_empty(self) -> bool:
+        return self == ImageFilter(class_mode=self.class_mode, metric=self.metric)
+
+    def to_json(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data) -> ImageFilter:
+        """Rebuild from ``to_json`` output; unknown or malformed fields fall back to defaults."""
+        if not isinstance(data, dict):
+            return cls()
+        out = {}
+        for key in ("status", "tag", "class_name", "class_mode", "text", "metric"):
+            if isinstance(data.get(key), str):
+                out[key] = data[key]
+        for key in ("lo", "hi"):
+            v = data.get(key)
+            if isinstance(v, int | float) and not math.isnan(v):
+                out[key] = float(v)
+        if out.get("class_mode") not in CLASS_MODES:
+            out.pop("class_mode", None)
+        return cls(**out)
+
+
+def filter_mask(spec: ImageFilter, table: dict, review: ReviewColumns,
+                class_counts: dict | None = None, class_names=()) -> np.ndarray:
+    """(N,) bool: rows of ``table`` that pass ``spec``.
+
+    class_counts: detection per-image-and-class counts, dict of (N, K) arrays with "gt", "tp",
+    "fp", "fn"; None for segmentation, where ``iou_<class>`` columns tell presence.
+    """
+    n = len(review)
+    keep = np.ones(n, dtype=bool)
+    if spec.status:
+        keep &= review.status == spec.status
+    if spec.tag:
+        keep &= review.has_tag(spec.tag)
+    if spec.text:
+        needle = spec.text.casefold()
+        names = table["file_name"]
+        keep &= np.fromiter((needle in str(s).casefold() for s in names), bool, n)
+    if spec.class_name:
+        keep &= _class_mask(spec, table, class_counts, list(class_names), n)
+    if spec.metric and spec.metric in table and (spec.lo is not None or spec.hi is not None):
+        values = np.asarray(table[spec.metric], dtype=np.float64)
+        with np.errstate(invalid="ignore"):
+            if spec.lo is not None:
+                keep &= values >= spec.lo
+            if spec.hi is not None:
+                keep &= values <= spec.hi
+    return keep
+
+
+def _class_mask(spec, table, class_counts, class_names, n) -> np.ndarray:
+    if class_counts is not None:
+        if spec.class_name not in class_names:
+            return np.zeros(n, dtype=bool)
+        k = class_names.index(spec.class_name)
+        if spec.class_mode == "missed":
+            return class_counts["fn"][:, k] > 0
+        return (class_counts["gt"][:, k] + class_counts["tp"][:, k] + class_counts["fp"][:, k]) > 0
+    col = table.get(f"iou_{spec.class_name}")
+    if col is None:
+        return np.zeros(n, dtype=bool)
+    col = np.asarray(col, dtype=np.float64)
+    if spec.class_mode == "missed":
+        return col == 0.0
+    return ~np.isnan(col)
