@@ -1,6 +1,7 @@
 """Write a COCO val2017-scale synthetic detection dataset and a Reviewer project around it.
 
-    python bench/make_coco_like.py --images 5000 --out bench/data/coco5k [--masks] [--seed 0]
+    python bench/make_coco_like.py --images 5000 --out bench/data/coco5k [--masks [--no-pred-boxes]]
+        [--seed 0]
 
 Writes OUT/reviewer.json (images folder "images", created empty: no pixels are needed to score,
 so every image is missing, which must be a warning only), OUT/annotations/instances_gt.json (COCO instances) and OUT/annotations/predictions.json
@@ -8,7 +9,9 @@ so every image is missing, which must be a warning only), OUT/annotations/instan
 person-dominant long tail, 0..63 objects per image, ~41 % small objects, ~1 % iscrowd, and ~100k
 detections (jittered true positives, wrong classes, duplicates, background ghosts; at most 100
 per image). --masks adds polygons to the GT (crowd as uncompressed RLE) and compressed RLE masks
-to the predictions; boxes are the same with or without it. Deterministic for a given --seed.
+to the predictions; boxes are the same with or without it. --no-pred-boxes leaves the "bbox" out
+of the predictions (pycocotools' loadRes then takes its segmentation branch: area from the mask,
+box from the mask). Deterministic for a given --seed.
 """
 
 from __future__ import annotations
@@ -208,7 +211,7 @@ def gt_json(rng, images: Images, gt: Boxes, masks: bool) -> dict:
             "images": imgs, "annotations": anns, "categories": cats}
 
 
-def results_json(rng, images: Images, pred: Boxes, masks: bool) -> list:
+def results_json(rng, images: Images, pred: Boxes, masks: bool, pred_boxes: bool = True) -> list:
     """COCO results list, grouped by image, best score first; masks as compressed RLE."""
     img_ids, cat_ids = images.ids[pred.image].tolist(), [CATEGORIES[c][0] for c in pred.cls.tolist()]
     scores, boxes = pred.score.tolist(), pred.xywh.tolist()
@@ -216,6 +219,9 @@ def results_json(rng, images: Images, pred: Boxes, masks: bool) -> list:
         return [{"image_id": img_ids[i], "category_id": cat_ids[i], "bbox": boxes[i],
                  "score": scores[i]} for i in range(len(scores))]
     rles = prediction_masks(rng, images, pred)
+    if not pred_boxes:
+        return [{"image_id": img_ids[i], "category_id": cat_ids[i], "score": scores[i],
+                 "segmentation": rles[i]} for i in range(len(scores))]
     return [{"image_id": img_ids[i], "category_id": cat_ids[i], "bbox": boxes[i],
              "score": scores[i], "segmentation": rles[i]} for i in range(len(scores))]
 
@@ -236,14 +242,14 @@ def write_project(out: Path, gt: dict, results: list, masks: bool) -> None:
     (out / "reviewer.json").write_text(json.dumps(project, indent=2) + "\n")
 
 
-def generate(n_images: int, seed: int, masks: bool):
+def generate(n_images: int, seed: int, masks: bool, pred_boxes: bool = True):
     """-> (gt dict, results list). Same seed, same files (also across --masks for the GT boxes)."""
     rng = np.random.default_rng(seed)
     weights = class_weights()
     images = make_images(rng, n_images, weights)
     gt = make_gt(rng, images, weights)
     pred = make_predictions(rng, images, gt, weights)
-    return gt_json(rng, images, gt, masks), results_json(rng, images, pred, masks)
+    return gt_json(rng, images, gt, masks), results_json(rng, images, pred, masks, pred_boxes)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -251,10 +257,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--images", type=int, default=5000)
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--masks", action="store_true", help="add instance masks")
+    parser.add_argument("--no-pred-boxes", action="store_true",
+                        help="with --masks: predictions carry only the mask, no bbox")
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
     t0 = time.perf_counter()
-    gt, results = generate(args.images, args.seed, args.masks)
+    if args.no_pred_boxes and not args.masks:
+        parser.error("--no-pred-boxes needs --masks")
+    gt, results = generate(args.images, args.seed, args.masks, not args.no_pred_boxes)
     write_project(args.out, gt, results, args.masks)
     n_crowd = sum(a["iscrowd"] for a in gt["annotations"])
     print(f"{args.out}: {len(gt['images'])} images, {len(gt['annotations'])} GT "

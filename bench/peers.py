@@ -80,7 +80,7 @@ def run_hotcoco(data_dir: str, iou_type: str) -> dict:
 
 
 def reviewer_metrics(payload: dict, iou_type: str) -> dict | None:
-    """AP/AP50/AP75 from `reviewer eval --json` output (segm numbers under "segm")."""
+    """The COCO numbers from `reviewer eval --json` output (segm numbers under "segm")."""
     block = payload.get("segm") if iou_type == "segm" else payload
     if isinstance(block, dict) and isinstance(block.get("overall"), dict):
         block = block["overall"]

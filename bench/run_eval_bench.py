@@ -79,7 +79,7 @@ def check_metrics(rows: list[dict]) -> list[str]:
             continue
         keys = [k for k in STAT_NAMES if k in got or k in ("AP", "AP50", "AP75")]
         bad = [k for k in keys if k not in got or abs(got[k] - oracle[k]) > TOLERANCE]
-        row["match"] = "ok" if not bad else "MISMATCH"
+        row["match"] = "ok" if not bad else "MISMATCH " + ",".join(bad)
         for k in bad:
             problems.append(f"{row['tool']}: {k} = {got.get(k)} but pycocotools says {oracle[k]}")
     return problems
