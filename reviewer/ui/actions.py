@@ -1,0 +1,137 @@
+"""Every action of the review window, declared as a table: id, text, shortcut, icon, handler.
+
+``build_actions(parent, target)`` makes one ``QAction`` per row, with its icon, shortcuts and a
+tooltip naming the shortcut, and connects it to ``target.<handler>(*args)``. Menus and toolbar
+are lists of ids (``MENUS``, ``TOOLBAR``). Rows with ``context="canvas"`` are extra shortcuts
+active only while the canvas has the focus (arrow keys).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction, QActionGroup, QKeySequence
+
+from reviewer.ui.icons import icon
+
+
+@dataclass(frozen=True)
+class ActionSpec:
+    id: str
+    text: str
+    shortcut: str | None
+    icon: str | None
+    handler: str
+    tip: str
+    args: tuple = ()
+    checkable: bool = False
+    group: str | None = None
+    extra_shortcuts: tuple[str, ...] = ()
+    context: str = "window"
+
+
+A = ActionSpec
+ACTIONS: tuple[ActionSpec, ...] = (
+    A("new_project", "&New Project…", "Ctrl+N", "new", "new_project", "Create a project from "
+      "images, ground truth and predictions"),
+    A("open_project", "&Open Project…", "Ctrl+O", "open", "open_project", "Open a project folder"),
+    A("quit", "&Quit", "Ctrl+Q", "quit", "quit", "Close the window"),
+    A("undo", "&Undo", "Ctrl+Z", "undo", "undo", "Undo the last review action or correction"),
+    A("redo", "&Redo", "Ctrl+Shift+Z", "redo", "redo", "Redo the last undone action",
+      extra_shortcuts=("Ctrl+Y",)),
+    A("previous_image", "&Previous Image", "K", "previous", "previous_image",
+      "Show the previous image of the ranking"),
+    A("next_image", "&Next Image", "J", "next", "next_image", "Show the next image of the ranking"),
+    A("next_unreviewed", "Next &Unreviewed", "U", "next_unreviewed", "next_unreviewed",
+      "Show the next unreviewed image of the ranking"),
+    A("mark_reviewed", "Mark &Reviewed", "R", "reviewed", "mark_status",
+      "Mark the image reviewed and go to the next one", ("reviewed",)),
+    A("mark_skipped", "Mark &Skipped", "S", "skipped", "mark_status",
+      "Skip the image and go to the next one", ("skipped",)),
+    A("mark_second_look", "Needs Second &Look", "N", "second_look", "mark_status",
+      "Flag the image for a second look and go to the next one", ("needs-second-look",)),
+    A("view_overlay", "&Overlay", "O", "overlay", "set_view_mode",
+      "Ground truth and predictions over the image", ("overlay",), True, "view"),
+    A("view_side_by_side", "Side by &Side", "B", "side_by_side", "set_view_mode",
+      "Ground truth left, predictions right", ("side_by_side",), True, "view"),
+    A("view_errors", "&Errors", "E", "errors", "set_view_mode",
+      "Only the errors: false positives, missed objects, wrong classes", ("errors",), True,
+      "view"),
+    A("fit", "&Fit to Window", "F", "fit", "fit", "Fit the image to the window"),
+    A("zoom_in", "Zoom &In", "+", "zoom_in", "zoom_in", "Zoom in", extra_shortcuts=("=",)),
+    A("zoom_out", "Zoom &Out", "-", "zoom_out", "zoom_out", "Zoom out"),
+    A("actual_size", "&Actual Size", "Ctrl+0", "actual_size", "actual_size",
+      "One image pixel per screen pixel"),
+    A("focus_filter", "&Filter Images…", "Ctrl+F", "filter", "focus_filter",
+      "Type to filter the images by file name"),
+    A("shortcuts", "&Keyboard Shortcuts", "F1", "keyboard", "show_shortcuts",
+      "List every keyboard shortcut"),
+    A("about", "&About Reviewer", None, "about", "show_about", "Versions and licence"),
+    A("canvas_next", "Next Image", "Right", None, "next_image", "Next image", context="canvas",
+      extra_shortcuts=("Down",)),
+    A("canvas_previous", "Previous Image", "Left", None, "previous_image", "Previous image",
+      context="canvas", extra_shortcuts=("Up",)),
+)
+del A
+
+MENUS: tuple[tuple[str, tuple[str | None, ...]], ...] = (
+    ("&File", ("new_project", "open_project", "@recent", None, "quit")),
+    ("&Edit", ("undo", "redo", None, "focus_filter")),
+    ("&Review", ("mark_reviewed", "mark_skipped", "mark_second_look", None, "previous_image",
+                 "next_image", "next_unreviewed")),
+    ("&View", ("view_overlay", "view_side_by_side", "view_errors", None, "fit", "zoom_in",
+               "zoom_out", "actual_size", None, "@docks")),
+    ("&Help", ("shortcuts", None, "about")),
+)
+TOOLBAR: tuple[str | None, ...] = (
+    "open_project", None, "undo", "redo", None, "previous_image", "next_image", "next_unreviewed",
+    None, "mark_reviewed", "mark_skipped", "mark_second_look", None, "view_overlay",
+    "view_side_by_side", "view_errors", None, "fit", "zoom_in", "zoom_out")
+
+
+def spec(action_id: str) -> ActionSpec:
+    return next(s for s in ACTIONS if s.id == action_id)
+
+
+def build_actions(parent, target) -> dict[str, QAction]:
+    """One QAction per row of ``ACTIONS``, triggering ``target.<handler>(*args)``."""
+    groups: dict[str, QActionGroup] = {}
+    out = {}
+    for s in ACTIONS:
+        action = QAction(icon(s.icon), s.text, parent)
+        action.setObjectName(s.id)
+        keys = [QKeySequence(k) for k in (s.shortcut, *s.extra_shortcuts) if k]
+        action.setShortcuts(keys)
+        shortcut = f" ({keys[0].toString(QKeySequence.SequenceFormat.NativeText)})" if keys else ""
+        action.setToolTip(f"{s.text.replace('&', '').rstrip('…')}{shortcut}: {s.tip}")
+        action.setStatusTip(s.tip)
+        action.setCheckable(s.checkable)
+        if s.context == "canvas":
+            action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        if s.group:
+            groups.setdefault(s.group, QActionGroup(parent)).addAction(action)
+        action.triggered.connect(_caller(target, s.handler, s.args))
+        out[s.id] = action
+    return out
+
+
+def _caller(target, handler: str, args: tuple):
+    method = getattr(target, handler)
+    return lambda *_: method(*args)
+
+
+def shortcut_rows() -> list[tuple[str, str, str]]:
+    """(keys, action, description) for the keyboard shortcuts sheet."""
+    rows = []
+    for s in ACTIONS:
+        keys = [k for k in (s.shortcut, *s.extra_shortcuts) if k]
+        if not keys:
+            continue
+        text = QKeySequence(keys[0]).toString(QKeySequence.SequenceFormat.NativeText)
+        for k in keys[1:]:
+            text += " / " + QKeySequence(k).toString(QKeySequence.SequenceFormat.NativeText)
+        where = " (canvas)" if s.context == "canvas" else ""
+        rows.append((text, s.text.replace("&", "") + where, s.tip))
+    rows.append(("1 … 9", "Toggle tag", "Toggle the image tag in that position of the tags panel"))
+    return rows

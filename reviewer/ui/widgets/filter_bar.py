@@ -1,0 +1,129 @@
+"""The filter bar above the image table: status, tag, class present / missed, file name, metric range.
+
+Emits ``filter_changed(ImageFilter)`` (text typing is debounced by 200 ms).
+"""
+
+from __future__ import annotations
+
+import math
+
+from PySide6.QtCore import QSignalBlocker, Qt, QTimer, Signal
+from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QGridLayout, QLabel, QLineEdit,
+                               QToolButton, QWidget)
+
+from reviewer.ui.models.image_filter import ImageFilter
+
+STATUS_ITEMS = (("Any status", ""), ("Unreviewed", "unreviewed"), ("Reviewed", "reviewed"),
+                ("Needs second look", "needs-second-look"), ("Skipped", "skipped"))
+MODE_ITEMS = (("present", "present"), ("missed", "missed"))
+
+
+class FilterBar(QWidget):
+    """Signals: ``filter_changed(object ImageFilter)``."""
+
+    filter_changed = Signal(object)
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.text = QLineEdit(self, placeholderText="Filter by file name…", clearButtonEnabled=True)
+        self.status = self._combo(STATUS_ITEMS, "Show only images with this review status")
+        self.tag = self._combo((("Any tag", ""),), "Show only images carrying this tag")
+        self.class_name = self._combo((("Any class", ""),), "Show only images with this class")
+        self.class_mode = self._combo(MODE_ITEMS, "present: in the GT or the predictions; "
+                                                  "missed: a GT object of the class was missed")
+        self.metric = self._combo((("error", "error"),), "Column the range applies to")
+        self.lo, self.hi = self._spin("minimum"), self._spin("maximum")
+        self.reset = QToolButton(self, text="Clear", toolTip="Clear every filter")
+        self.reset.clicked.connect(self.clear)
+        self._layout()
+        self._debounce = QTimer(self, singleShot=True, interval=200)
+        self._debounce.timeout.connect(self._emit)
+        self.text.textChanged.connect(self._debounce.start)
+
+    def _combo(self, items, tip: str) -> QComboBox:
+        box = QComboBox(self, toolTip=tip)
+        for text, value in items:
+            box.addItem(text, value)
+        box.currentIndexChanged.connect(self._emit)
+        return box
+
+    def _spin(self, which: str) -> QDoubleSpinBox:
+        spin = QDoubleSpinBox(self, toolTip=f"{which.capitalize()} of the metric (blank: none)")
+        spin.setRange(-1e9, 1e9)
+        spin.setDecimals(3)
+        spin.setSpecialValueText("–")
+        spin.setMinimum(-1e9)
+        spin.setValue(spin.minimum())
+        spin.setKeyboardTracking(False)
+        spin.valueChanged.connect(self._emit)
+        return spin
+
+    def _layout(self) -> None:
+        grid = QGridLayout(self)
+        grid.setContentsMargins(4, 4, 4, 4)
+        grid.setHorizontalSpacing(4)
+        grid.setVerticalSpacing(3)
+        grid.addWidget(self.text, 0, 0, 1, 3)
+        grid.addWidget(self.reset, 0, 3)
+        grid.addWidget(self.status, 1, 0)
+        grid.addWidget(self.tag, 1, 1)
+        grid.addWidget(self.class_name, 1, 2)
+        grid.addWidget(self.class_mode, 1, 3)
+        grid.addWidget(self.metric, 2, 0)
+        grid.addWidget(self.lo, 2, 1)
+        grid.addWidget(QLabel("to", self, alignment=Qt.AlignmentFlag.AlignCenter), 2, 2)
+        grid.addWidget(self.hi, 2, 3)
+        grid.setColumnStretch(0, 3)
+        grid.setColumnStretch(1, 2)
+        grid.setColumnStretch(2, 2)
+
+    # --- choices ----------------------------------------------------------------------------
+    def set_choices(self, tags, classes, metrics) -> None:
+        """Fill the tag, class and metric lists (keeps the current filter where possible)."""
+        spec = self.value()
+        with QSignalBlocker(self.tag), QSignalBlocker(self.class_name), \
+                QSignalBlocker(self.metric):
+            _refill(self.tag, [("Any tag", "")] + [(t, t) for t in tags])
+            _refill(self.class_name, [("Any class", "")] + [(c, c) for c in classes])
+            _refill(self.metric, [(m, m) for m in metrics])
+        self.set_value(spec, emit=False)
+
+    def value(self) -> ImageFilter:
+        return ImageFilter(
+            status=self.status.currentData() or "", tag=self.tag.currentData() or "",
+            class_name=self.class_name.currentData() or "",
+            class_mode=self.class_mode.currentData() or "present", text=self.text.text().strip(),
+            metric=self.metric.currentData() or "", lo=_bound(self.lo), hi=_bound(self.hi))
+
+    def set_value(self, spec: ImageFilter, emit: bool = True) -> None:
+        widgets = (self.text, self.status, self.tag, self.class_name, self.class_mode,
+                   self.metric, self.lo, self.hi)
+        blockers = [QSignalBlocker(w) for w in widgets]
+        self.text.setText(spec.text)
+        for box, value in ((self.status, spec.status), (self.tag, spec.tag),
+                           (self.class_name, spec.class_name), (self.class_mode, spec.class_mode),
+                           (self.metric, spec.metric)):
+            box.setCurrentIndex(max(box.findData(value), 0))
+        for spin, value in ((self.lo, spec.lo), (self.hi, spec.hi)):
+            spin.setValue(spin.minimum() if value is None else value)
+        del blockers
+        if emit:
+            self._emit()
+
+    def clear(self) -> None:
+        self.set_value(ImageFilter())
+
+    def _emit(self, *_) -> None:
+        self._debounce.stop()
+        self.filter_changed.emit(self.value())
+
+
+def _refill(box: QComboBox, items) -> None:
+    box.clear()
+    for text, value in items:
+        box.addItem(text, value)
+
+
+def _bound(spin: QDoubleSpinBox) -> float | None:
+    v = spin.value()
+    return None if v <= spin.minimum() or math.isnan(v) else float(v)
