@@ -87,6 +87,10 @@ def test_stats_json_after_tag_and_status_equals_the_oracle(generated, capsys):
     assert payload["cooccurrence"]["night"]["rain"] == 1
     assert payload["tags"]["blur"]["images"] == 0  # vocabulary tags are all listed
 
+    strict = _stats(capsys, project, "--error-threshold", "3")
+    assert strict["erroneous_images"] == sum(error[i] > 3 for i in ids)
+    assert strict["tags"]["rain"]["erroneous_images"] == int(error[ids[5]] > 3)
+
     reviewed = _stats(capsys, project, "--reviewed-only")
     assert reviewed["population"] == "reviewed" and reviewed["population_images"] == 2
     assert reviewed["tags"]["night"]["share_of_images"] == 1.0
