@@ -1,0 +1,202 @@
+"""Graphics items of the canvas: raster overlays, boxes, label chips, selection outlines."""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtGui import QBrush, QColor, QFont, QFontMetricsF, QImage, QPainter, QPen, QPixmap
+from PySide6.QtWidgets import QGraphicsItem, QGraphicsRectItem
+
+from reviewer.core.view_state import CanvasObject
+
+from .palette import DASHED, DOTTED, LineStyle
+
+_DASHES = {DASHED: [5.0, 3.0], DOTTED: [1.5, 2.5]}
+_pen_cache: dict[tuple, QPen] = {}
+
+
+def cosmetic_pen(style: LineStyle) -> QPen:
+    """A cosmetic pen (constant width on screen at any zoom) for a LineStyle, cached."""
+    key = (style.rgb, style.dash, style.width)
+    pen = _pen_cache.get(key)
+    if pen is None:
+        pen = QPen(QColor(*style.rgb))  # rgb may carry a fourth value: alpha
+        pen.setCosmetic(True)
+        pen.setWidthF(style.width)
+        pen.setJoinStyle(Qt.PenJoinStyle.MiterJoin)
+        if style.dash in _DASHES:
+            pen.setDashPattern(_DASHES[style.dash])
+        _pen_cache[key] = pen
+    return pen
+
+
+def argb_qimage(argb: np.ndarray) -> QImage:
+    """(H,W) uint32 premultiplied ARGB -> QImage sharing the buffer (keep the array alive)."""
+    h, w = argb.shape
+    return QImage(argb.data, w, h, 4 * w, QImage.Format.Format_ARGB32_Premultiplied)
+
+
+def rgb_pixmap(rgb: np.ndarray) -> QPixmap:
+    """(H,W,3) uint8 RGB -> QPixmap (copied)."""
+    rgb = np.ascontiguousarray(rgb)
+    h, w = rgb.shape[:2]
+    image = QImage(rgb.data, w, h, 3 * w, QImage.Format.Format_RGB888)
+    return QPixmap.fromImage(image)
+
+
+def placeholder_pixmap(width: int, height: int) -> QPixmap:
+    """A neutral grey pixmap standing in for a missing image."""
+    pixmap = QPixmap(max(width, 1), max(height, 1))
+    pixmap.fill(QColor(96, 96, 96))
+    return pixmap
+
+
+class ContainerItem(QGraphicsItem):
+    """An empty parent: children share its visibility, opacity and z order."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemHasNoContents, True)
+
+    def boundingRect(self) -> QRectF:
+        return QRectF()
+
+    def paint(self, painter, option, widget=None):
+        pass
+
+
+class OverlayItem(QGraphicsItem):
+    """One (H,W) ARGB raster drawn at image pixel (0,0), nearest-neighbour (crisp when zoomed)."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self._argb: np.ndarray | None = None
+        self._image: QImage | None = None
+        self._rect = QRectF()
+
+    def set_raster(self, argb: np.ndarray | None) -> None:
+        """Show an (H,W) uint32 ARGB array (kept by reference), or nothing for None."""
+        self.prepareGeometryChange()
+        self._argb = argb
+        self._image = None if argb is None else argb_qimage(argb)
+        self._rect = QRectF() if argb is None else QRectF(0, 0, argb.shape[1], argb.shape[0])
+        self.update()
+
+    def image(self) -> QImage | None:
+        """The QImage drawn (None when empty)."""
+        return self._image
+
+    def boundingRect(self) -> QRectF:
+        return self._rect
+
+    def paint(self, painter: QPainter, option, widget=None):
+        if self._image is not None:
+            painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, False)
+            painter.drawImage(QPointF(0, 0), self._image)
+
+
+class BoxItem(QGraphicsRectItem):
+    """The box of one CanvasObject (xywh in image pixels), stroked over a faint dark halo so
+    that it reads on bright and dark images alike."""
+
+    def __init__(self, obj: CanvasObject, parent=None):
+        super().__init__(*obj.box, parent)
+        self.obj = obj
+        self.style: LineStyle | None = None
+        self._halo = cosmetic_pen(LineStyle((0, 0, 0, 90), "solid", 4.0))
+
+    def paint(self, painter: QPainter, option, widget=None):
+        rect = self.rect()
+        painter.setPen(self._halo)
+        painter.setBrush(self.brush())
+        painter.drawRect(rect)
+        painter.setPen(self.pen())
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        painter.drawRect(rect)
+
+    def set_style(self, style: LineStyle, fill: bool) -> None:
+        """Stroke with a cosmetic pen; fill lightly with the line colour when ``fill``."""
+        self.style = style
+        self._halo = cosmetic_pen(LineStyle((0, 0, 0, 90), "solid", style.width + 2.0))
+        self.setPen(cosmetic_pen(style))
+        if fill:
+            self.setBrush(QBrush(QColor(*style.rgb, 40)))
+        else:
+            self.setBrush(Qt.BrushStyle.NoBrush)
+
+
+class LabelItem(QGraphicsItem):
+    """A readable label chip above a box's top-left corner, constant size on screen.
+
+    Dark rounded background, a colour tab on the left, white text, and a teal dot badge when
+    the object was corrected.
+    """
+
+    _font: QFont | None = None
+    PAD = 3.0
+
+    def __init__(self, text: str, rgb, corrected: bool = False, parent=None, below=False):
+        super().__init__(parent)
+        self._below = below
+        self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIgnoresTransformations, True)
+        self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIgnoresParentOpacity, True)
+        self._corrected = corrected
+        self.set_content(text, rgb)
+
+    def set_content(self, text: str, rgb) -> None:
+        """Change the text and the colour tab."""
+        self.prepareGeometryChange()
+        self.text = text
+        self._color = QColor(*rgb)
+        metrics = QFontMetricsF(self.font())
+        badge = 10.0 if self._corrected else 0.0
+        w = metrics.horizontalAdvance(text) + 2 * self.PAD + 4.0 + badge
+        h = metrics.height() + 2.0
+        self._rect = QRectF(0, 0 if self._below else -h, w, h)
+        self.update()
+
+    @classmethod
+    def font(cls) -> QFont:
+        if cls._font is None:
+            cls._font = QFont()
+            cls._font.setPointSizeF(8.5)
+        return cls._font
+
+    def boundingRect(self) -> QRectF:
+        return self._rect
+
+    def paint(self, painter: QPainter, option, widget=None):
+        r = self._rect
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(QColor(20, 20, 20, 200))
+        painter.drawRoundedRect(r, 2.5, 2.5)
+        painter.setBrush(self._color)
+        painter.drawRect(QRectF(r.left(), r.top(), 3.0, r.height()))
+        painter.setFont(self.font())
+        painter.setPen(QColor(245, 245, 245))
+        text_rect = r.adjusted(3.0 + self.PAD, 0, -self.PAD, 0)
+        painter.drawText(text_rect, Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft,
+                         self.text)
+        if self._corrected:
+            painter.setPen(Qt.PenStyle.NoPen)
+            painter.setBrush(QColor(0, 200, 190))
+            painter.drawEllipse(QPointF(r.right() - self.PAD - 3.5, r.center().y()), 3.5, 3.5)
+
+
+class HighlightItem(QGraphicsRectItem):
+    """Selection outline around a box: a dark halo under a white line, both cosmetic."""
+
+    def __init__(self, obj: CanvasObject, parent=None):
+        super().__init__(*obj.box, parent)
+        self.obj = obj
+        self._halo = cosmetic_pen(LineStyle((0, 0, 0), "solid", 5.0))
+        self._line = cosmetic_pen(LineStyle((255, 255, 255), "solid", 2.5))
+        self.setPen(self._halo)
+
+    def paint(self, painter: QPainter, option, widget=None):
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        painter.setPen(self._halo)
+        painter.drawRect(self.rect())
+        painter.setPen(self._line)
+        painter.drawRect(self.rect())

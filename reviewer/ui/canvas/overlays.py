@@ -1,0 +1,116 @@
+"""Which raster each overlay shows for a frame and a layer state (numpy only, no Qt).
+
+Each function returns ``(key, render)``: ``key`` captures every state field the raster depends
+on (the scene re-renders only when it changes) and ``render()`` builds the (H,W) uint32 ARGB.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from reviewer.core.view_state import CanvasFrame, CanvasObject, LayerState
+
+from . import palette
+from .raster import (
+    FILL_ALPHA,
+    MASK_ALPHA,
+    OUTLINE_ALPHA,
+    class_lut,
+    compose_instances,
+    lut_size,
+    pack_argb,
+    semantic_argb,
+    semantic_error_argb,
+    tone_lut,
+)
+from .rle_crop import object_crop
+
+ERROR_ALPHA = 0.7
+
+
+def class_count(frame: CanvasFrame) -> int:
+    """How many class colours the frame needs (names, colours, object classes, semantic labels)."""
+    n = max(len(frame.class_names), 0 if frame.class_colors is None else len(frame.class_colors))
+    if frame.objects:
+        n = max(n, max(o.class_index for o in frame.objects) + 1)
+    for labels in (frame.semantic_gt, frame.semantic_pred):
+        if labels is not None and labels.size:
+            n = max(n, int(labels.max()) + 1)
+    return max(n, 1)
+
+
+def semantic_overlay(frame: CanvasFrame, source: str, state: LayerState, colors: np.ndarray):
+    """(key, render) of the semantic mask of one source, or None when not shown."""
+    labels = frame.semantic_gt if source == "gt" else frame.semantic_pred
+    layer = state.source(source)
+    if labels is None or state.view_mode == "errors" or not (layer.visible and layer.show_semantic):
+        return None
+
+    def render():
+        alpha = FILL_ALPHA if layer.fill else OUTLINE_ALPHA
+        lut = class_lut(colors, layer.class_mask(len(colors)), alpha, lut_size(labels),
+                        frame.ignore_index)
+        return semantic_argb(labels, lut, outline=not layer.fill)
+
+    return (layer.classes, layer.fill), render
+
+
+def instance_overlay(frame: CanvasFrame, source: str, state: LayerState, colors: np.ndarray,
+                     crop_of):
+    """(key, render) of the instance masks of one source, or None when not shown.
+
+    crop_of(obj) -> (y0, x0, bool crop) | None, cached by the caller. Larger objects are drawn
+    first so that small ones stay visible.
+    """
+    layer = state.source(source)
+    objects = [o for o in frame.objects_of(source) if o.mask is not None]
+    if not objects or not (layer.visible and layer.show_masks):
+        return None
+    errors = state.view_mode == "errors"
+    threshold = state.score_threshold if source == "pred" else None
+
+    def render():
+        shown = sorted((o for o in objects if state.shows(o)), key=lambda o: -o.area)
+        crops, rgbs = [], []
+        for obj in shown:
+            crop = crop_of(obj)
+            if crop is not None:
+                crops.append(crop)
+                rgbs.append(palette.error_rgb(obj) if errors else colors[obj.class_index])
+        alpha = MASK_ALPHA if layer.fill else OUTLINE_ALPHA
+        argb = pack_argb(np.array(rgbs, dtype=np.uint8).reshape(-1, 3), alpha)
+        width, height = frame.size()
+        return compose_instances((height, width), crops, argb, outline=not layer.fill)
+
+    return (errors, layer.classes, layer.fill, threshold), render
+
+
+def error_overlay(frame: CanvasFrame, state: LayerState, colors: np.ndarray):
+    """(key, render) of the per-pixel semantic error map, or None when not shown."""
+    gt, pred = frame.semantic_gt, frame.semantic_pred
+    if state.view_mode != "errors" or gt is None or pred is None or gt.shape != pred.shape:
+        return None
+    gt_on = state.gt.visible and state.gt.show_semantic
+    pred_on = state.pred.visible and state.pred.show_semantic
+    if not (gt_on or pred_on):
+        return None
+
+    def render():
+        n, size = len(colors), max(lut_size(gt), lut_size(pred))
+        gt_visible = state.gt.class_mask(n) & gt_on
+        pred_visible = state.pred.class_mask(n) & pred_on
+        missed = tone_lut(colors, gt_visible, palette.SEM_MISSED, ERROR_ALPHA, size,
+                          frame.ignore_index)
+        extra = tone_lut(colors, pred_visible, palette.SEM_EXTRA, ERROR_ALPHA, size,
+                         frame.ignore_index)
+        return semantic_error_argb(gt, pred, missed, extra, frame.ignore_index)
+
+    key = (gt_on, pred_on, state.gt.classes, state.pred.classes)
+    return key, render
+
+
+def cached_crop(cache: dict, obj: CanvasObject):
+    """object_crop(obj.mask, obj.box), decoded once per frame and kept in ``cache``."""
+    if obj.key not in cache:
+        cache[obj.key] = object_crop(obj.mask, obj.box)
+    return cache[obj.key]

@@ -1,0 +1,89 @@
+"""Decode only the bounding crop of a COCO RLE mask (numpy only, no Qt).
+
+pycocotools decodes a full (H,W) mask per object (about 1.5 ms at 1920x1080); the canvas needs
+only the pixels inside the object's extent, so the counts string is parsed with vectorised numpy
+and expanded over the columns the mask touches (COCO RLE runs are column-major).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def rle_counts(rle: dict) -> np.ndarray:
+    """(R,) int64 run lengths (0-runs and 1-runs alternating, first run is zeros) of an RLE."""
+    counts = rle["counts"]
+    if isinstance(counts, list | tuple | np.ndarray):
+        return np.asarray(counts, dtype=np.int64)
+    if isinstance(counts, str):
+        counts = counts.encode("ascii")
+    return _counts_from_string(bytes(counts))
+
+
+def _counts_from_string(s: bytes) -> np.ndarray:
+    """COCO's LEB128-like compressed counts -> (R,) int64 run lengths (maskApi.c rleFrString)."""
+    c = np.frombuffer(s, dtype=np.uint8).astype(np.int64) - 48
+    if c.size == 0:
+        return np.zeros(0, dtype=np.int64)
+    last = (c & 0x20) == 0                      # last 5-bit chunk of each number
+    starts = np.flatnonzero(np.concatenate(([True], last[:-1])))
+    group = np.cumsum(np.concatenate(([0], last[:-1].astype(np.int64))))
+    k = np.arange(c.size) - starts[group]       # chunk position within its number
+    x = np.add.reduceat((c & 0x1F) << (5 * k), starts)
+    negative = (c[last] & 0x10) != 0
+    x[negative] -= np.int64(1) << (5 * (k[last][negative] + 1))
+    out = x.copy()
+    out[1::2] = np.cumsum(x[1::2])              # counts[m] += counts[m-2] for m > 2
+    out[2::2] = np.cumsum(x[2::2])
+    return out
+
+
+def rle_crop(rle: dict) -> tuple[int, int, np.ndarray] | None:
+    """Compressed or uncompressed RLE -> (y0, x0, (h,w) bool crop of its foreground), or None.
+
+    The crop is the tight bounding box of the foreground pixels; None when the mask is empty.
+    """
+    height, width = (int(v) for v in rle["size"])
+    counts = rle_counts(rle)
+    ends = np.cumsum(counts)
+    begins = ends - counts
+    ones = (np.arange(counts.size) % 2 == 1) & (counts > 0)
+    if not ones.any() or height == 0:
+        return None
+    x0 = int(begins[ones].min() // height)
+    x1 = min(int((ends[ones].max() - 1) // height) + 1, width)
+    lo, hi = x0 * height, x1 * height
+    lengths = np.clip(ends, lo, hi) - np.clip(begins, lo, hi)
+    flat = np.repeat(np.arange(counts.size) % 2 == 1, lengths)
+    if flat.size < hi - lo:  # truncated counts: the rest is background
+        flat = np.concatenate((flat, np.zeros(hi - lo - flat.size, dtype=bool)))
+    cols = flat[:hi - lo].reshape(x1 - x0, height).T
+    rows = np.flatnonzero(cols.any(axis=1))
+    y0, y1 = int(rows[0]), int(rows[-1]) + 1
+    return y0, x0, cols[y0:y1]
+
+
+def array_crop(mask: np.ndarray, box: tuple[float, float, float, float],
+               margin: int = 2) -> tuple[int, int, np.ndarray] | None:
+    """(H,W) bool/uint8 mask -> (y0, x0, bool crop) within the xywh box grown by ``margin``.
+
+    Only the box area is read, so pixels far outside the object's box are not drawn.
+    """
+    height, width = mask.shape[:2]
+    x, y, w, h = box
+    x0, y0 = max(int(np.floor(x)) - margin, 0), max(int(np.floor(y)) - margin, 0)
+    x1 = min(int(np.ceil(x + w)) + margin, width)
+    y1 = min(int(np.ceil(y + h)) + margin, height)
+    if x1 <= x0 or y1 <= y0:
+        return None
+    crop = mask[y0:y1, x0:x1].astype(bool, copy=False)
+    return y0, x0, crop
+
+
+def object_crop(mask, box) -> tuple[int, int, np.ndarray] | None:
+    """A CanvasObject.mask (array, RLE dict or None) -> (y0, x0, bool crop) or None."""
+    if mask is None:
+        return None
+    if isinstance(mask, dict):
+        return rle_crop(mask)
+    return array_crop(np.asarray(mask), box)
