@@ -192,11 +192,11 @@ def print_stats(payload: dict) -> None:
           f"population: {who} ({payload['population_images']} images, "
           f"{payload['erroneous_images']} erroneous: error > {payload['error_threshold']:g})")
     print(f"{payload['metric_name']} overall: {_f(payload['metric_overall'])}")
+    shown = [(name, t) for name, t in payload["tags"].items() if t["images"] > 0]
+    shown.sort(key=lambda nt: (-(nt[1]["room_for_improvement"] or 0.0), -nt[1]["images"]))
     rows = [[name[:24], str(t["images"]), _pct(t["share_of_images"]), _pct(t["share_of_errors"]),
              _pct(t["error_rate"]), _f(t["mean_error"], 2), _f(t["metric"]),
-             _f(t["room_for_improvement"]), str(t["corrections"])]
-            for name, t in payload["tags"].items() if t["images"] > 0]
-    rows.sort(key=lambda r: -float(r[7] or 0))
+             _f(t["room_for_improvement"]), str(t["corrections"])] for name, t in shown]
     widths = [max([len(c)] + [len(r[j]) for r in rows]) for j, c in enumerate(_COLUMNS)]
     print("  ".join(c.ljust(w) if j == 0 else c.rjust(w)
                     for j, (c, w) in enumerate(zip(_COLUMNS, widths, strict=True))))
