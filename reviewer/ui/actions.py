@@ -72,7 +72,8 @@ ACTIONS: tuple[ActionSpec, ...] = (
       extra_shortcuts=("Down",)),
     A("canvas_previous", "Previous Image", "Left", None, "previous_image", "Previous image",
       context="canvas", extra_shortcuts=("Up",)),
-)
+) + tuple(A(f"tag_{n}", f"Toggle Tag {n}", str(n), None, "toggle_tag_at",
+            f"Toggle the image tag with hotkey {n} (see the tags panel)", (n,)) for n in range(1, 10))
 del A
 
 MENUS: tuple[tuple[str, tuple[str | None, ...]], ...] = (
@@ -126,7 +127,7 @@ def shortcut_rows() -> list[tuple[str, str, str]]:
     rows = []
     for s in ACTIONS:
         keys = [k for k in (s.shortcut, *s.extra_shortcuts) if k]
-        if not keys:
+        if not keys or s.id.startswith("tag_"):
             continue
         text = QKeySequence(keys[0]).toString(QKeySequence.SequenceFormat.NativeText)
         for k in keys[1:]:

@@ -1,0 +1,472 @@
+"""The review window's behaviour: open a project, rank and filter images, review them.
+
+``ReviewController`` owns the session (project + document + review store + history), the image
+table model and the canvas content. Every review action is a command executed through
+``session.history`` (journalled and undoable); views follow the history's ``applied`` signal and
+the document's ``annotations_changed``, so undo and edits refresh the same way.
+
+Signals: ``loaded()`` after a project is shown, ``image_shown(image_row)`` after the canvas shows
+an image, ``load_failed(message)``.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+from PySide6.QtCore import QItemSelectionModel, QObject, Qt, Signal
+from PySide6.QtWidgets import QApplication
+
+from reviewer.core.commands import SetImageTags, SetStatus
+from reviewer.core.view_state import LayerState
+from reviewer.ui import frames
+from reviewer.ui.actions import build_actions
+from reviewer.ui.dialogs.factory import DialogFactory
+from reviewer.ui.loader import ProjectLoader, default_opener
+from reviewer.ui.main_window import OVERLAY_PAGE, SIDE_BY_SIDE_PAGE, MainWindow
+from reviewer.ui.models.image_filter import ReviewColumns
+from reviewer.ui.models.image_table_model import ImageTableModel, columns_for
+from reviewer.ui.panels import PanelLinks
+from reviewer.ui.preloader import LOOKAHEAD, ImagePreloader
+from reviewer.ui.settings import ProjectViewState, Settings
+
+log = logging.getLogger(__name__)
+MODE_ACTIONS = {"overlay": "view_overlay", "side_by_side": "view_side_by_side",
+                "errors": "view_errors"}
+
+
+class ReviewController(QObject):
+    loaded = Signal()
+    image_shown = Signal(int)
+    load_failed = Signal(str)
+
+    def __init__(self, window: MainWindow, settings: Settings, dialogs: DialogFactory | None = None,
+                 opener=default_opener, parent=None):
+        super().__init__(parent)
+        self.window, self.settings = window, settings
+        self.dialogs = dialogs or DialogFactory()
+        self.session = None
+        self.model: ImageTableModel | None = None
+        self.current: int | None = None
+        self.frame = None
+        self.layers = LayerState()
+        self.preloader = ImagePreloader()
+        self.loader = ProjectLoader(window, opener, self)
+        self.loader.loaded.connect(self._on_loader_loaded)
+        self.loader.load_failed.connect(self._on_loader_load_failed)
+        self.loader.load_cancelled.connect(self._on_loader_load_cancelled)
+        self.actions = build_actions(window, self)
+        window.install_actions(self.actions)
+        self.panels = PanelLinks(self)
+        window.refresh_docks_menu()
+        self._connect_window()
+        self._restore_window()
+        self._set_project_actions(False)
+
+    # --- wiring -----------------------------------------------------------------------------
+    def _connect_window(self) -> None:
+        w = self.window
+        w.filter_bar.filter_changed.connect(self._on_filter_bar_filter_changed)
+        w.problems_panel.image_requested.connect(self._on_problems_image_requested)
+        w.history_panel.index_requested.connect(self._on_history_index_requested)
+        w.closed.connect(self._on_window_closed)
+        w.recent_menu.aboutToShow.connect(self._on_recent_menu_about_to_show)
+
+    def _restore_window(self) -> None:
+        geometry, state = self.settings.window_geometry(), self.settings.window_state()
+        if geometry is not None:
+            self.window.restoreGeometry(geometry)
+        if state is not None:
+            self.window.restoreState(state)
+
+    def _set_project_actions(self, enabled: bool) -> None:
+        for key, action in self.actions.items():
+            if key not in ("new_project", "open_project", "quit", "shortcuts", "about"):
+                action.setEnabled(enabled)
+
+    # --- projects ---------------------------------------------------------------------------
+    def open_project(self, path=None) -> None:
+        """Open ``path`` (asks for a folder when None) in the background."""
+        if path is None:
+            start = str(self.session.project.root) if self.session else ""
+            path = self.dialogs.choose_project(self.window, start)
+            if not path:
+                return
+        self._close_session()
+        self.window.setWindowTitle(f"Reviewer — opening {Path(path).name}")
+        self.loader.start(path)
+
+    def new_project(self) -> None:
+        path = self.dialogs.new_project(self.window)
+        if path:
+            self.open_project(path)
+
+    def quit(self) -> None:
+        self.window.close()
+
+    def _on_loader_loaded(self, session) -> None:
+        self.session = session
+        data = session.data
+        table = session.document.table
+        review = ReviewColumns(table["image_id"], session.store)
+        counts = getattr(session.document, "class_counts", None)
+        names = self._class_names()
+        self.model = ImageTableModel(table, columns_for(table, data.task), review, counts, names,
+                                     self)
+        view = self.window.table
+        view.setModel(self.model)
+        view.selectionModel().currentRowChanged.connect(self._on_table_current_row_changed)
+        self.model.ranking_changed.connect(self._on_model_ranking_changed)
+        self._connect_session(session)
+        self._fill_filter_choices()
+        self.window.problems_panel.set_problems(data.problems)
+        self.window.docks["problems"].setVisible(bool(data.problems))
+        self.panels.session_opened(session)
+        self._restore_view_state()
+        self.settings.add_recent_project(session.project.root)
+        self.window.setWindowTitle(f"Reviewer — {session.project.name} ({data.task})")
+        self._set_project_actions(True)
+        self._on_history_changed()
+        self.loaded.emit()
+
+    def _on_loader_load_failed(self, path, exc) -> None:
+        message = f"Could not open {path}: {exc}"
+        log.error(message)
+        self.window.setWindowTitle("Reviewer")
+        problems = getattr(exc, "problems", None)
+        if problems:
+            self.window.problems_panel.set_problems(problems)
+            self.window.docks["problems"].show()
+        self.dialogs.error(self.window, "Cannot open project", message)
+        self.load_failed.emit(message)
+
+    def _on_loader_load_cancelled(self, path) -> None:
+        self.window.setWindowTitle("Reviewer")
+        self.window.statusBar().showMessage(f"Opening {path} cancelled", 5000)
+
+    def _connect_session(self, session) -> None:
+        session.history.applied.connect(self._on_history_applied)
+        session.history.changed.connect(self._on_history_changed)
+        session.document.annotations_changed.connect(self._on_document_annotations_changed)
+
+    def _close_session(self) -> None:
+        if self.session is None:
+            return
+        self._save_view_state()
+        s = self.session
+        s.history.applied.disconnect(self._on_history_applied)
+        s.history.changed.disconnect(self._on_history_changed)
+        s.document.annotations_changed.disconnect(self._on_document_annotations_changed)
+        self.preloader.wait()
+        self.preloader.clear()
+        s.close()
+        self.session, self.current, self.frame = None, None, None
+        self._set_project_actions(False)
+
+    def _class_names(self) -> list[str]:
+        ds = self.session.data.dataset
+        if self.session.data.task == "detection":
+            return [str(n) for n in ds.categories.names]
+        return [str(n) for n in ds.class_names]
+
+    def _fill_filter_choices(self) -> None:
+        table = self.session.document.table
+        metrics = [k for k, v in table.items() if np.asarray(v).dtype.kind in "fiu"]
+        tags = [r.name for r in self.session.store.tags()]
+        self.window.filter_bar.set_choices(tags, self._class_names(), metrics)
+
+    # --- view state -------------------------------------------------------------------------
+    def _restore_view_state(self) -> None:
+        state = self.settings.view_state(self.session.project.root)
+        self.model.set_sort(state.sort_key, state.ascending)
+        self._sync_sort_indicator()
+        self.window.filter_bar.set_value(state.filter, emit=False)
+        if not state.filter.is_empty:
+            self.model.set_filter(state.filter)
+        self.set_view_mode(state.view_mode)
+        row = self._row_of_key(state.image_key)
+        if row is None or self.model.view_row(row) < 0:
+            row = self.model.image_row(0) if self.model.rowCount() else None
+        if row is not None:
+            self.select_image(row)
+
+    def _save_view_state(self) -> None:
+        if self.session is None or self.model is None:
+            return
+        key = None if self.current is None else str(self._image_id(self.current))
+        state = ProjectViewState(self.model.sort_key, self.model.ascending, self.model.filter,
+                                 key, self.layers.view_mode)
+        self.settings.save_view_state(self.session.project.root, state)
+
+    def _row_of_key(self, key) -> int | None:
+        if key is None:
+            return None
+        return self.model.review._row.get(str(key))
+
+    def _sync_sort_indicator(self) -> None:
+        column = self.model.column_of(self.model.sort_key)
+        order = Qt.SortOrder.AscendingOrder if self.model.ascending else \
+            Qt.SortOrder.DescendingOrder
+        header = self.window.table.horizontalHeader()
+        header.blockSignals(True)
+        header.setSortIndicator(column, order)
+        header.blockSignals(False)
+
+    def _on_window_closed(self) -> None:
+        self.loader.cancel()
+        self._close_session()
+        self.settings.save_window(self.window.saveGeometry(), self.window.saveState())
+        self.loader.wait()
+
+    # --- selection and navigation -----------------------------------------------------------
+    def _image_id(self, row: int):
+        value = self.session.document.table["image_id"][row]
+        return value.item() if isinstance(value, np.generic) else value
+
+    def select_image(self, row: int) -> None:
+        """Show image row ``row``: canvas frame, table selection, panels; prefetch the next."""
+        if self.session is None:
+            return
+        self.panels.flush()  # a pending note edit belongs to the image shown until now
+        self.current = int(row)
+        self._sync_table_selection()
+        self._show_frame()
+        self.panels.image_selected(self.current)
+        self._prefetch()
+        self._update_status()
+        self.image_shown.emit(self.current)
+
+    def _sync_table_selection(self) -> None:
+        view_row = self.model.view_row(self.current)
+        selection = self.window.table.selectionModel()
+        if view_row < 0:
+            selection.clearSelection()
+            return
+        index = self.model.index(view_row, 0)
+        if selection.currentIndex().row() != view_row:
+            selection.blockSignals(True)
+            selection.setCurrentIndex(index, QItemSelectionModel.SelectionFlag.ClearAndSelect
+                                      | QItemSelectionModel.SelectionFlag.Rows)
+            selection.blockSignals(False)
+            self.window.table.viewport().update()
+        self.window.table.scrollTo(index)
+
+    def _show_frame(self) -> None:
+        path = frames.image_path(self.session, self.current)
+        image = self.preloader.get(path) if path is not None else None
+        self.frame = frames.build_frame(self.session, self.current, image)
+        self.active_view().set_frame(self.frame)
+
+    def active_view(self):
+        w = self.window
+        return w.side_by_side if w.canvas_stack.currentIndex() == SIDE_BY_SIDE_PAGE else w.canvas
+
+    def _prefetch(self) -> None:
+        order, v = self.model.order, self.model.view_row(self.current)
+        if v < 0:
+            return
+        rows = order[v + 1: v + 1 + LOOKAHEAD].tolist()
+        paths = [frames.image_path(self.session, r) for r in rows]
+        self.preloader.prefetch([p for p in paths if p is not None])
+
+    def _step(self, row: int | None, message: str) -> None:
+        if row is None:
+            self.window.statusBar().showMessage(message, 3000)
+            return
+        self.select_image(row)
+
+    def next_image(self) -> None:
+        if self.current is not None:
+            self._step(self.model.neighbour(self.current, 1), "Last image of the ranking")
+
+    def previous_image(self) -> None:
+        if self.current is not None:
+            self._step(self.model.neighbour(self.current, -1), "First image of the ranking")
+
+    def next_unreviewed(self) -> None:
+        if self.current is not None:
+            self._step(self.model.next_unreviewed(self.current), "No unreviewed image left")
+
+    def _on_table_current_row_changed(self, current, previous) -> None:
+        if current.isValid():
+            self.select_image(self.model.image_row(current.row()))
+
+    def _on_problems_image_requested(self, image_id) -> None:
+        row = self._row_of_key(image_id)
+        if row is None:
+            return
+        if self.model.view_row(row) < 0:
+            self.window.filter_bar.clear()
+        self.select_image(row)
+
+    def _on_model_ranking_changed(self) -> None:
+        if self.current is not None and self.model.view_row(self.current) >= 0:
+            self._sync_table_selection()
+        elif self.model.rowCount():
+            self.select_image(self.model.image_row(0))
+        self._update_status()
+
+    def _on_filter_bar_filter_changed(self, spec) -> None:
+        if self.model is not None:
+            self.model.set_filter(spec)
+
+    # --- review actions ---------------------------------------------------------------------
+    def execute(self, command) -> None:
+        """Run a command through the history (journalled, undoable)."""
+        try:
+            self.session.history.execute(command)
+        except Exception as exc:  # a store error must reach the user, not a traceback
+            log.exception("command failed")
+            self.dialogs.error(self.window, "Action failed", str(exc))
+
+    def mark_status(self, status: str) -> None:
+        """Set the current image's review status, then go to the next image."""
+        if self.current is None:
+            return
+        key = self._image_id(self.current)
+        before = self.model.review.status[self.current]
+        if before != status:
+            self.execute(SetStatus(key, before, status))
+        self.next_image()
+
+    def toggle_tag(self, name: str) -> None:
+        """Add or remove image tag ``name`` on the current image."""
+        if self.current is None or not name:
+            return
+        key = self._image_id(self.current)
+        before = tuple(sorted(self.session.store.image_tags(key)))
+        after = tuple(sorted(set(before) ^ {name}))
+        self.execute(SetImageTags(key, before, after))
+
+    def toggle_tag_at(self, position: int) -> None:
+        """Keys 1-9: the tags panel toggles its tag with that hotkey and emits ``tag_toggled``."""
+        if self.current is not None:
+            self.panels.toggle_position(position)
+
+    def undo(self) -> None:
+        if self.session is not None:
+            self.session.history.undo()
+
+    def redo(self) -> None:
+        if self.session is not None:
+            self.session.history.redo()
+
+    def _on_history_index_requested(self, n: int) -> None:
+        history = self.session.history
+        while history.index > n and history.can_undo:
+            history.undo()
+        while history.index < n and history.can_redo:
+            history.redo()
+
+    def _on_history_applied(self, command, undone: bool) -> None:
+        doc = self.session.document
+        for image_id in command.image_ids():
+            if image_id is None:
+                continue
+            row = doc.image_row(image_id)
+            self.model.review.update_row(row, self.session.store)
+            self.model.refresh_image(row)
+            if row == self.current:
+                self.panels.image_selected(row)
+        self.panels.review_changed()
+        self._update_status()
+
+    def _on_history_changed(self) -> None:
+        history = self.session.history
+        labels = [describe(c) for c in history.commands()]
+        self.window.history_panel.set_history(labels, history.redo_labels())
+        self.actions["undo"].setEnabled(history.can_undo)
+        self.actions["redo"].setEnabled(history.can_redo)
+
+    def _on_document_annotations_changed(self, row: int) -> None:
+        self.model.refresh_image(row)
+        if row == self.current:
+            self._show_frame()
+
+    # --- view -------------------------------------------------------------------------------
+    def set_view_mode(self, mode: str) -> None:
+        self.layers = replace(self.layers, view_mode=mode)
+        self.actions[MODE_ACTIONS[mode]].setChecked(True)
+        page = SIDE_BY_SIDE_PAGE if mode == "side_by_side" else OVERLAY_PAGE
+        self.window.show_page(page)
+        self.panels.show_view_mode(self.layers)
+        self.apply_layers(self.layers)
+
+    def apply_layers(self, state: LayerState) -> None:
+        """Show ``state`` in the active view (and give it the current frame if it lacks it)."""
+        self.layers = state
+        view = self.active_view()
+        view.set_layers(state)
+        if self.frame is not None and _frame_of(view) is not self.frame:
+            view.set_frame(self.frame)
+
+    def fit(self) -> None:
+        self.active_view().fit()
+
+    def zoom_in(self) -> None:
+        self.active_view().zoom_in()
+
+    def zoom_out(self) -> None:
+        self.active_view().zoom_out()
+
+    def actual_size(self) -> None:
+        self.active_view().actual_size()
+
+    def focus_filter(self) -> None:
+        self.window.docks["images"].show()
+        self.window.filter_bar.text.setFocus()
+        self.window.filter_bar.text.selectAll()
+
+    def show_shortcuts(self) -> None:
+        self.dialogs.shortcuts(self.window)
+
+    def show_about(self) -> None:
+        self.dialogs.about(self.window)
+
+    def _on_recent_menu_about_to_show(self) -> None:
+        menu = self.window.recent_menu
+        menu.clear()
+        for path in self.settings.recent_projects():
+            menu.addAction(path, lambda p=path: self.open_project(p))
+        menu.setEnabled(True)
+        if menu.isEmpty():
+            menu.addAction("(none)").setEnabled(False)
+
+    def _update_status(self) -> None:
+        if self.session is None or self.model is None:
+            return
+        review = self.model.review
+        n = len(review)
+        self.window.reviewed_label.setText(f"{review.reviewed_count()} of {n} reviewed")
+        if self.current is not None:
+            name = self.session.document.table["file_name"][self.current]
+            v = self.model.view_row(self.current)
+            pos = f"{v + 1} of {self.model.rowCount()}" if v >= 0 else "filtered out"
+            status = review.status[self.current]
+            self.window.image_label.setText(f"{name}  —  {pos} in ranking  —  {status}")
+
+
+def _frame_of(view):
+    if hasattr(view, "frame") and callable(view.frame):
+        return view.frame()
+    panes = getattr(view, "panes", {})
+    return next(iter(panes.values())).frame() if panes else None
+
+
+def describe(command) -> str:
+    """History label: the command's label with its image and new value."""
+    after = getattr(command, "after", None)
+    text = command.label
+    if isinstance(after, str):
+        text += f": {after}"
+    elif isinstance(after, tuple):
+        text += f": {', '.join(after) or '(none)'}"
+    if command.image_id is not None:
+        text += f" — image {command.image_id}"
+    return text
+
+
+def app_instance() -> QApplication:
+    return QApplication.instance() or QApplication([])
