@@ -1,7 +1,7 @@
 """Background jobs: a function runs on a thread pool, its results arrive on the main thread.
 
 ``Job(fn)`` runs ``fn(progress)`` on a ``QThreadPool``; ``progress(stage, done, total)`` emits
-``progressed`` and raises ``Cancelled`` once ``cancel()`` was called, so the function stops at its
+``progressed`` (at most every 50 ms, so a chatty job cannot flood the GUI thread) and raises ``Cancelled`` once ``cancel()`` was called, so the function stops at its
 next progress report. ``finished(result)``, ``failed(exception)`` and ``cancelled()`` are emitted
 from the worker thread and delivered by queued connections to slots on the main thread, where the
 results are applied. A result that arrives after ``cancel()`` is passed to ``discard`` (to close
@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
 log = logging.getLogger(__name__)
+PROGRESS_INTERVAL = 0.05  # seconds between two progressed signals (the last step always goes)
 
 
 class Cancelled(Exception):
@@ -40,6 +42,7 @@ class Job(QObject):
         self._fn = fn
         self._discard = discard
         self._cancel = threading.Event()
+        self._last = 0.0
         self.done = threading.Event()
 
     @property
@@ -53,7 +56,10 @@ class Job(QObject):
     def progress(self, stage: str, done: int, total: int) -> None:
         if self._cancel.is_set():
             raise Cancelled(stage)
-        self.progressed.emit(stage, int(done), int(total))
+        now = time.monotonic()
+        if done in (0, total) or now - self._last >= PROGRESS_INTERVAL:
+            self._last = now
+            self.progressed.emit(stage, int(done), int(total))
 
     def start(self, pool: QThreadPool) -> Job:
         pool.start(_Runner(self))
