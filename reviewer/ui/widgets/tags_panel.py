@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QFocusEvent, QFont
+from PySide6.QtGui import QFocusEvent, QFont, QTextCursor
 from PySide6.QtWidgets import (
     QFrame,
     QLabel,
@@ -161,6 +161,7 @@ class TagsPanel(QWidget):
         self.flush_note()
         self.note_edit.blockSignals(True)
         self.note_edit.setPlainText(text or "")
+        self.note_edit.moveCursor(QTextCursor.MoveOperation.End)  # typing appends
         self.note_edit.blockSignals(False)
         self._note_sent = text or ""
 
