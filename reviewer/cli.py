@@ -113,7 +113,7 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_OK
     except (InputError, ProjectError) as exc:
         print(f"reviewer: error: {exc}", file=sys.stderr)
-        _print_problems(getattr(exc, "problems", []), args)
+        print_problems(getattr(exc, "problems", []), args)
         return EXIT_INPUT
 
 
@@ -127,7 +127,7 @@ def _open_gui(project) -> int:
     return run(project)
 
 
-def _print_problems(problems, args) -> None:
+def print_problems(problems, args) -> None:
     if not problems or getattr(args, "quiet", False):
         return
     shown = problems if getattr(args, "all_problems", False) else problems[:MAX_PROBLEMS_SHOWN]
@@ -147,7 +147,7 @@ def _load(args):
     project = load_project(args.project)
     progress = ProgressBar(enabled=False if args.quiet else None)
     data = open_task(project, args.task, progress, args.score_threshold, args.iou_threshold)
-    _print_problems(data.problems, args)
+    print_problems(data.problems, args)
     return project, data
 
 
@@ -168,7 +168,7 @@ def _cmd_init(args) -> int:
     project = load_project(file)  # validates paths exactly as later commands will
     from reviewer.io.workspace import open_task
     data = open_task(project, progress=ProgressBar(enabled=False if args.quiet else None))
-    _print_problems(data.problems, args)
+    print_problems(data.problems, args)
     n = len(data.table["image_id"])
     print(f"created {file} ({project.default_task}, {n} images, {len(data.problems)} problems)")
     return EXIT_OK
@@ -211,13 +211,13 @@ def _cmd_eval(args) -> int:
     _, data = _load(args)
     payload = eval_payload(data)
     if args.json:
-        print(json.dumps(payload, allow_nan=False, default=_json_default))
+        print(json.dumps(payload, allow_nan=False, default=json_default))
     else:
         _print_eval(payload)
     return EXIT_OK
 
 
-def _json_default(v):
+def json_default(v):
     if hasattr(v, "item"):
         return v.item()
     raise TypeError(type(v).__name__)

@@ -95,14 +95,7 @@ def _image(session, text: str):
     Accepts what ``Session.image_id`` accepts, and a file name without its extension when only
     one image has that stem.
     """
-    try:
-        image_id = session.image_id(text)
-    except KeyError:
-        names = [str(n).rsplit("/", 1)[-1] for n in session.data.table["file_name"].tolist()]
-        hits = [i for i, n in enumerate(names) if n.rsplit(".", 1)[0] == text]
-        if len(hits) != 1:
-            raise
-        image_id = session.data.table["image_id"][hits[0]]
+    image_id = session.image_id(text)
     image_id = image_id.item() if hasattr(image_id, "item") else image_id
     return image_id, str(image_id)
 
@@ -162,12 +155,12 @@ def _cmd_stats(args) -> int:
 
 
 def _stats(session, args) -> int:
-    from reviewer.cli import _json_default, _print_problems
+    from reviewer.cli import json_default, print_problems
     from reviewer.io.stats import stats_payload
-    _print_problems(session.data.problems, args)
+    print_problems(session.data.problems, args)
     payload = stats_payload(session, args.reviewed_only, args.error_threshold)
     if args.json:
-        print(json.dumps(payload, allow_nan=False, default=_json_default))
+        print(json.dumps(payload, allow_nan=False, default=json_default))
     else:
         print_stats(payload)
     return EXIT_OK

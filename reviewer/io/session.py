@@ -33,12 +33,19 @@ class Session:
         self.close()
 
     def image_id(self, text: str):
-        """A user's image reference (id or file name, as typed) -> the image id."""
+        """A user's image reference -> the image id.
+
+        Accepts the id, the file name (with or without its folder), or the file name without its
+        extension when exactly one image has that stem.
+        """
         ids = self.data.table["image_id"]
-        names = self.data.table["file_name"]
-        for i, (img, name) in enumerate(zip(ids.tolist(), names.tolist(), strict=False)):
-            if text in (str(img), str(name)) or str(name).rsplit("/", 1)[-1] == text:
+        names = [str(n) for n in self.data.table["file_name"].tolist()]
+        for i, (img, name) in enumerate(zip(ids.tolist(), names, strict=True)):
+            if text in (str(img), name) or name.rsplit("/", 1)[-1] == text:
                 return ids[i]
+        stems = [i for i, n in enumerate(names) if n.rsplit("/", 1)[-1].rsplit(".", 1)[0] == text]
+        if len(stems) == 1:
+            return ids[stems[0]]
         raise KeyError(f"no image {text!r} in the project (give an image id or file name)")
 
 
