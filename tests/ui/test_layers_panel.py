@@ -218,3 +218,28 @@ def test_threshold_typed_value(panel, qtbot):
         qtbot.keyClick(spin.lineEdit(), Qt.Key.Key_Return)
     assert blocker.args == [pytest.approx(0.42)]
     assert panel.threshold.slider.value() == 42
+
+
+def test_every_control_has_a_tooltip_and_takes_keyboard_focus(panel):
+    from PySide6.QtWidgets import QAbstractButton, QAbstractSpinBox, QSlider
+
+    controls = [w for kind in (QAbstractButton, QSlider, QAbstractSpinBox)
+                for w in panel.findChildren(kind)]
+    assert len(controls) >= 18
+    for widget in controls:
+        assert widget.toolTip(), widget
+        group = getattr(widget, "group", lambda: None)()
+        if group is not None and not widget.isChecked():
+            continue  # Qt tabs to the checked button of an exclusive group; arrows move in it
+        assert widget.focusPolicy() & Qt.FocusPolicy.TabFocus, widget
+
+
+def test_arrow_keys_switch_the_view_mode(panel, qtbot):
+    button = panel.mode_group.checkedButton()
+    assert button.objectName() == "overlay"
+    panel.activateWindow()
+    button.setFocus()
+    qtbot.waitUntil(button.hasFocus)
+    with qtbot.waitSignal(panel.layers_changed) as blocker:
+        qtbot.keyClick(button, Qt.Key.Key_Right)
+    assert blocker.args[0].view_mode == "side_by_side"

@@ -206,3 +206,15 @@ def test_set_note_emits_nothing_and_flushes_a_pending_edit(panel, qtbot):
         panel.set_note("next image")
     assert blocker.args == ["from the store!"]
     qtbot.assertNotEmitted(panel.note_edited, wait=700)
+
+
+def test_every_control_has_a_tooltip(panel):
+    from PySide6.QtWidgets import QAbstractButton, QPlainTextEdit
+
+    panel.set_selected_object("gt", 3, set())
+    controls = [w for kind in (QAbstractButton, QLineEdit, QPlainTextEdit)
+                for w in panel.findChildren(kind)
+                if not isinstance(w.parent(), QLineEdit)]  # the line edit's own clear button
+    assert len(controls) >= len(VOCABULARY) + 2
+    for widget in controls:
+        assert widget.toolTip(), widget

@@ -80,10 +80,10 @@ class SourceSection(QWidget):
         self.opacity_slider.setPageStep(10)
         self.opacity_slider.setToolTip(f"Opacity of the {noun} layer")
         self.opacity_label = QLabel(self)
-        self.class_list = ClassList(noun, self)
         self.all_button = small_button(self, "All", f"Show {noun} of every class")
         self.none_button = small_button(self, "None", f"Hide {noun} of every class; then tick "
                                                       "the classes to show")
+        self.class_list = ClassList(noun, self)  # after the buttons: tab order = visual order
         self._build_layout(fill_row)
         self._connect()
         self.set_layer(SourceLayer())
@@ -94,7 +94,7 @@ class SourceSection(QWidget):
         header.addStretch(1)
         header.addLayout(fill_row)
         opacity = QHBoxLayout()
-        label = QLabel("&Opacity", self)
+        label = QLabel("Opacity", self)
         label.setBuddy(self.opacity_slider)
         opacity.addWidget(label)
         opacity.addWidget(self.opacity_slider, 1)
