@@ -82,6 +82,10 @@ class OverlayItem(QGraphicsItem):
         self._rect = QRectF() if argb is None else QRectF(0, 0, argb.shape[1], argb.shape[0])
         self.update()
 
+    def raster(self) -> np.ndarray | None:
+        """The (H,W) uint32 ARGB array drawn (None when empty)."""
+        return self._argb
+
     def image(self) -> QImage | None:
         """The QImage drawn (None when empty)."""
         return self._image

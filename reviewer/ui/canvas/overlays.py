@@ -1,7 +1,9 @@
 """Which raster each overlay shows for a frame and a layer state (numpy only, no Qt).
 
 Each function returns ``(key, render)``: ``key`` captures every state field the raster depends
-on (the scene re-renders only when it changes) and ``render()`` builds the (H,W) uint32 ARGB.
+on (the scene re-renders only when it changes) and ``render(previous)`` builds the (H,W) uint32
+ARGB; ``previous`` is (old key, old raster) of the same frame or None, which lets a class toggle
+repaint only that class's pixels.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from .raster import (
     compose_instances,
     lut_size,
     pack_argb,
+    repaint_classes,
     semantic_argb,
     semantic_error_argb,
     tone_lut,
@@ -26,6 +29,7 @@ from .raster import (
 from .rle_crop import object_crop
 
 ERROR_ALPHA = 0.7
+MAX_INCREMENTAL_CLASSES = 4  # a class toggle repaints in place up to this many classes
 
 
 def class_count(frame: CanvasFrame) -> int:
@@ -46,10 +50,17 @@ def semantic_overlay(frame: CanvasFrame, source: str, state: LayerState, colors:
     if labels is None or state.view_mode == "errors" or not (layer.visible and layer.show_semantic):
         return None
 
-    def render():
+    def render(previous):
         alpha = FILL_ALPHA if layer.fill else OUTLINE_ALPHA
-        lut = class_lut(colors, layer.class_mask(len(colors)), alpha, lut_size(labels),
-                        frame.ignore_index)
+        visible = layer.class_mask(len(colors))
+        lut = class_lut(colors, visible, alpha, lut_size(labels), frame.ignore_index)
+        if previous is not None and previous[1] is not None and layer.fill and previous[0][1]:
+            old_classes = previous[0][0]
+            old = np.ones_like(visible) if old_classes is None else np.isin(
+                np.arange(len(colors)), list(old_classes))
+            changed = np.flatnonzero(old != visible)
+            if len(changed) <= MAX_INCREMENTAL_CLASSES:
+                return repaint_classes(previous[1], labels, lut, changed)
         return semantic_argb(labels, lut, outline=not layer.fill)
 
     return (layer.classes, layer.fill), render
@@ -69,7 +80,7 @@ def instance_overlay(frame: CanvasFrame, source: str, state: LayerState, colors:
     errors = state.view_mode == "errors"
     threshold = state.score_threshold if source == "pred" else None
 
-    def render():
+    def render(previous):
         shown = sorted((o for o in objects if state.shows(o)), key=lambda o: -o.area)
         crops, rgbs = [], []
         for obj in shown:
@@ -95,7 +106,7 @@ def error_overlay(frame: CanvasFrame, state: LayerState, colors: np.ndarray):
     if not (gt_on or pred_on):
         return None
 
-    def render():
+    def render(previous):
         n, size = len(colors), max(lut_size(gt), lut_size(pred))
         gt_visible = state.gt.class_mask(n) & gt_on
         pred_visible = state.pred.class_mask(n) & pred_on

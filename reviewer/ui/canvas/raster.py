@@ -39,6 +39,17 @@ def class_lut(colors: np.ndarray, visible: np.ndarray, alpha: float, size: int,
     return lut
 
 
+def repaint_classes(argb: np.ndarray, labels: np.ndarray, lut: np.ndarray,
+                    classes) -> np.ndarray:
+    """Update a filled semantic raster in place for the given class indices; returns ``argb``.
+
+    argb: (H,W) uint32 made by semantic_argb(labels, old_lut); lut: the new (size,) table.
+    """
+    for c in classes:
+        argb[labels == c] = lut[c]
+    return argb
+
+
 def boundaries(labels: np.ndarray) -> np.ndarray:
     """(H,W) bool: pixels whose right or lower neighbour has another label."""
     edge = np.zeros(labels.shape, dtype=bool)

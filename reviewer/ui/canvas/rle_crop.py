@@ -53,8 +53,10 @@ def rle_crop(rle: dict) -> tuple[int, int, np.ndarray] | None:
     x0 = int(begins[ones].min() // height)
     x1 = min(int((ends[ones].max() - 1) // height) + 1, width)
     lo, hi = x0 * height, x1 * height
-    lengths = np.clip(ends, lo, hi) - np.clip(begins, lo, hi)
-    flat = np.repeat(np.arange(counts.size) % 2 == 1, lengths)
+    first = int(np.searchsorted(ends, lo, side="right"))   # runs overlapping [lo, hi) only
+    last = int(np.searchsorted(begins, hi, side="left"))
+    lengths = np.minimum(ends[first:last], hi) - np.maximum(begins[first:last], lo)
+    flat = np.repeat(np.arange(first, last) % 2 == 1, lengths)
     if flat.size < hi - lo:  # truncated counts: the rest is background
         flat = np.concatenate((flat, np.zeros(hi - lo - flat.size, dtype=bool)))
     cols = flat[:hi - lo].reshape(x1 - x0, height).T

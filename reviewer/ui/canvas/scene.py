@@ -148,8 +148,9 @@ class CanvasScene(QGraphicsScene):
             return
         key, render = overlay
         if self._keys.get(name, object()) != key:
+            previous = (self._keys[name], item.raster()) if name in self._keys else None
             self._keys[name] = key
-            item.set_raster(render())
+            item.set_raster(render(previous))
 
     def _update_boxes(self, state: LayerState, force: bool) -> None:
         errors = state.view_mode == "errors"
