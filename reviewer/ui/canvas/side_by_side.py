@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from reviewer.core.view_state import CanvasFrame, LayerState
@@ -36,6 +37,10 @@ class SideBySideView(QWidget):
         self.panes: dict[str, CanvasView] = {}
         self.state = LayerState()
         self._syncing = False
+        palette = self.palette()
+        palette.setColor(QPalette.ColorRole.Window, QColor(17, 17, 19))  # the gaps between panes
+        self.setPalette(palette)
+        self.setAutoFillBackground(True)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(2)
