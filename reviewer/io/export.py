@@ -1,0 +1,176 @@
+"""Export a review: the fixed dataset, the change log, tag statistics, metrics and a report.
+
+``export(session, out, only_reviewed=False, tags=None, force=False, progress=None)`` writes::
+
+    OUT/<gt file name>.json   detection: the corrected COCO file (see export_coco)
+    OUT/masks/...             segmentation: corrected label PNGs (see export_semantic)
+    OUT/changes.csv           one row per change, who and when (see export_changes)
+    OUT/tag_stats.csv, OUT/tag_stats.json   the tag statistics (``reviewer stats --json``)
+    OUT/metrics.json          metric before / after corrections (see export_metrics)
+    OUT/report.html           a self-contained HTML report (see report_html)
+
+Atomic: everything is written into a temporary folder next to OUT, renamed onto OUT at the end
+(a failure leaves OUT untouched and no temporary folder). A non-empty OUT is refused unless
+``force``. Every output path is checked to stay inside the folder. The inputs are only read.
+``progress(stage, done, total)`` is called along the way (raise from it to cancel).
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from reviewer.core.problems import Problem
+from reviewer.core.tags import name_key
+from reviewer.io import export_changes, export_coco, export_metrics, export_semantic
+from reviewer.io.export_files import ExportError, staging, write_csv, write_json
+from reviewer.io.store_base import ReviewStatus
+
+__all__ = ["ExportError", "ExportResult", "export", "select_images", "tag_stats_function"]
+
+Progress = Callable[[str, int, int], None]
+STAT_COLUMNS = ("images", "images_all", "images_reviewed", "share_of_images", "erroneous_images",
+                "share_of_errors", "error_rate", "mean_error", "metric", "metric_overall",
+                "room_for_improvement", "corrections", "AP50", "AP50_overall")
+
+
+@dataclass
+class ExportResult:
+    """What ``export`` wrote: the folder, its files (relative names), the metrics and problems."""
+
+    out: Path
+    images: int
+    files: list[str]
+    metrics: dict
+    summary: str
+    problems: list[Problem] = field(default_factory=list)
+
+
+def _noop(stage: str, done: int, total: int) -> None:
+    return None
+
+
+def image_keys(session) -> list[str]:
+    return [str(k) for k in session.document.table["image_id"].tolist()]
+
+
+def select_images(session, only_reviewed: bool = False, tags=None) -> np.ndarray:
+    """Image rows to export: all, the reviewed ones, and/or those carrying one of ``tags``
+    (on the image or on one of its objects). Unknown tag names raise ExportError."""
+    keys = image_keys(session)
+    keep = np.ones(len(keys), bool)
+    store = session.store
+    if only_reviewed:
+        statuses = store.statuses()
+        keep &= np.array([statuses.get(k) == ReviewStatus.REVIEWED for k in keys], bool)
+    if tags:
+        known = {name_key(r.name) for r in store.tags()}
+        unknown = [t for t in tags if name_key(t) not in known]
+        if unknown:
+            names = ", ".join(r.name for r in store.tags()) or "none"
+            raise ExportError(f"unknown tag {unknown[0]!r} (the project's tags: {names})")
+        wanted = {name_key(t) for t in tags}
+        carry = set()
+        for key, names in store.all_image_tags().items():
+            if any(name_key(n) in wanted for n in names):
+                carry.add(key)
+        for (key, _src, _ann), names in store.all_object_tags().items():
+            if any(name_key(n) in wanted for n in names):
+                carry.add(key)
+        keep &= np.array([k in carry for k in keys], bool)
+    return np.flatnonzero(keep)
+
+
+def tag_stats_function():
+    """``reviewer.io.stats.session_tag_stats`` (or its earlier name ``stats_payload``), or None
+    while the tag statistics module is not available."""
+    try:
+        from reviewer.io import stats
+    except ImportError:
+        return None
+    return getattr(stats, "session_tag_stats", None) or getattr(stats, "stats_payload", None)
+
+
+def _class_names(session) -> dict:
+    if session.data.task == "detection":
+        cats = session.document.base.categories
+        return {int(c): str(n) for c, n in zip(cats.ids.tolist(), cats.names.tolist(), strict=True)}
+    return dict(enumerate(str(n) for n in session.data.dataset.class_names))
+
+
+def _write_dataset(tmp: Path, session, rows, progress: Progress) -> tuple[list[str], list]:
+    if session.data.task == "detection":
+        progress("dataset", 0, 1)
+        gt_path = session.project.detection.gt
+        data = export_coco.fixed_coco(session.document, gt_path, rows)
+        name = Path(gt_path).name
+        write_json(tmp, name, data, indent=None)
+        progress("dataset", 1, 1)
+        return [name], []
+    counts, problems = export_semantic.write_masks(
+        tmp, session, rows, lambda d, t: progress("masks", d, t))
+    return [export_semantic.MASK_DIR + "/"], problems
+
+
+def _write_tag_stats(tmp: Path, session, only_reviewed: bool) -> tuple[dict | None, list[str]]:
+    fn = tag_stats_function()
+    if fn is None:
+        return None, []
+    payload = fn(session, reviewed_only=only_reviewed)
+    write_json(tmp, "tag_stats.json", payload)
+    tags = payload.get("tags", {})
+    present = [c for c in STAT_COLUMNS if any(c in e for e in tags.values())]
+    rows = [[name] + [_cell(entry.get(c)) for c in present] for name, entry in tags.items()]
+    write_csv(tmp, "tag_stats.csv", ["tag", *present], rows)
+    return payload, ["tag_stats.json", "tag_stats.csv"]
+
+
+def _cell(v):
+    return "" if v is None else v
+
+
+def export(session, out, only_reviewed: bool = False, tags=None, force: bool = False,
+           progress: Progress | None = None, report: bool = True) -> ExportResult:
+    """Export ``session`` into the folder ``out`` (see the module docstring)."""
+    progress = progress or _noop
+    progress("selecting", 0, 1)
+    rows = select_images(session, only_reviewed, tags)
+    keys = image_keys(session)
+    with staging(out, force) as tmp:
+        files, problems = _write_dataset(tmp, session, rows, progress)
+        progress("changes", 0, 1)
+        changes = export_changes.change_rows(session.store, _class_names(session),
+                                             {keys[i] for i in rows.tolist()})
+        write_csv(tmp, "changes.csv", export_changes.HEADER, changes)
+        files.append("changes.csv")
+        progress("tag statistics", 0, 1)
+        stats, names = _write_tag_stats(tmp, session, only_reviewed)
+        files += names
+        progress("metrics", 0, 1)
+        metrics = export_metrics.session_metrics(session, rows)
+        write_json(tmp, "metrics.json", metrics)
+        files.append("metrics.json")
+        if report:
+            from reviewer.io import report_html
+            context = report_html.ReportContext(
+                session=session, rows=rows, metrics=metrics, tag_stats=stats,
+                changes=len(changes), options=_options(only_reviewed, tags),
+                created=datetime.datetime.now().astimezone())
+            report_html.write_report(tmp / "report.html", context, progress)
+            files.append("report.html")
+        progress("finishing", 1, 1)
+    return ExportResult(Path(out).expanduser().absolute(), len(rows), files, metrics,
+                        export_metrics.summary_line(metrics), problems)
+
+
+def _options(only_reviewed: bool, tags) -> str:
+    parts = []
+    if only_reviewed:
+        parts.append("reviewed images only")
+    if tags:
+        parts.append("images tagged " + ", ".join(tags))
+    return "; ".join(parts) or "all images"
