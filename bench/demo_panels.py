@@ -1,12 +1,14 @@
 """Show the layers panel and the tags panel side by side with demo data (for screenshots).
 
-Usage: python bench/demo_panels.py            (signals are printed to stdout)
+Usage: python bench/demo_panels.py [--dark]     (signals are printed to stdout; --dark checks
+that the panels follow a dark system palette)
 """
 
 from __future__ import annotations
 
 import sys
 
+from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QApplication, QHBoxLayout, QMainWindow, QSplitter, QWidget
 
 from reviewer.core.tags import default_vocabulary
@@ -48,8 +50,27 @@ def build_tags() -> TagsPanel:
     return panel
 
 
+def dark_palette() -> QPalette:
+    """A dark palette standing in for a dark desktop theme."""
+    palette = QPalette(QColor("#454545"), QColor("#2b2b2b"))  # derives light/mid/dark
+    roles = QPalette.ColorRole
+    for role, colour in ((roles.Window, "#2b2b2b"), (roles.WindowText, "#e0e0e0"),
+                         (roles.Base, "#1e1e1e"), (roles.AlternateBase, "#262626"),
+                         (roles.Text, "#e0e0e0"),
+                         (roles.ButtonText, "#e0e0e0"), (roles.Highlight, "#3d6fb4"),
+                         (roles.HighlightedText, "#ffffff"), (roles.PlaceholderText, "#8a8a8a"),
+                         (roles.ToolTipBase, "#353535"), (roles.ToolTipText, "#e0e0e0")):
+        palette.setColor(role, QColor(colour))
+    palette.setColor(QPalette.ColorGroup.Disabled, roles.Text, QColor("#6a6a6a"))
+    palette.setColor(QPalette.ColorGroup.Disabled, roles.WindowText, QColor("#6a6a6a"))
+    return palette
+
+
 def main() -> int:
     app = QApplication(sys.argv)
+    if "--dark" in sys.argv:
+        app.setStyle("Fusion")
+        app.setPalette(dark_palette())
     window = QMainWindow()
     window.setWindowTitle("Reviewer panels demo")
     splitter = QSplitter()

@@ -110,6 +110,9 @@ def test_clicking_a_class_checkbox_hides_that_class(panel, qtbot):
         _click_check_indicator(qtbot, panel.gt.class_list, row)
     state = blocker.args[0]
     assert state.gt.classes == frozenset({0, 2, 3})
+    swatch = row.icon(0).pixmap(12, 12).toImage()  # hidden: hollow swatch
+    assert swatch.pixelColor(6, 6).alpha() == 0
+    assert swatch.pixelColor(1, 6).name() == QColor(HEX[1]).name()
     assert not state.gt.shows_class(NAMES.index("car"))
     assert state.pred.classes is None
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from PySide6.QtCore import QSize, Qt, Signal
-from PySide6.QtGui import QColor, QIcon, QPainter, QPalette, QPixmap
+from PySide6.QtGui import QColor, QIcon, QPainter, QPalette, QPen, QPixmap
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHeaderView,
@@ -16,6 +16,8 @@ from PySide6.QtWidgets import (
 
 MAX_VISIBLE_ROWS = 12
 NAME, COUNT = 0, 1
+COLOUR_ROLE = Qt.ItemDataRole.UserRole
+SHOWN_ROLE = Qt.ItemDataRole.UserRole + 1
 
 
 def to_qcolor(colour) -> QColor:
@@ -28,15 +30,21 @@ def to_qcolor(colour) -> QColor:
     return QColor(r, g, b)
 
 
-def swatch_icon(colour: QColor, size: int = 12) -> QIcon:
-    """A small filled square with a thin darker border, for a class or tag colour."""
+def swatch_icon(colour: QColor, size: int = 12, filled: bool = True) -> QIcon:
+    """A small rounded square with a thin darker border, for a class or tag colour; hollow
+    (a thick coloured ring) when ``filled`` is False, e.g. for a hidden class."""
     pixmap = QPixmap(size, size)
     pixmap.fill(Qt.GlobalColor.transparent)
     painter = QPainter(pixmap)
     painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-    painter.setPen(colour.darker(160))
-    painter.setBrush(colour)
-    painter.drawRoundedRect(0.5, 0.5, size - 1.0, size - 1.0, 2.5, 2.5)
+    if filled:
+        painter.setPen(colour.darker(160))
+        painter.setBrush(colour)
+        painter.drawRoundedRect(0.5, 0.5, size - 1.0, size - 1.0, 2.5, 2.5)
+    else:
+        painter.setPen(QPen(colour, 2.0))
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        painter.drawRoundedRect(1.0, 1.0, size - 2.0, size - 2.0, 2.5, 2.5)
     painter.end()
     return QIcon(pixmap)
 
@@ -109,10 +117,11 @@ class ClassList(QTreeWidget):
         for i, name in enumerate(names):
             colour = to_qcolor(colors[i]) if i < len(colors) else QColor("gray")
             item = QTreeWidgetItem([str(name), ""])
-            item.setIcon(NAME, swatch_icon(colour))
+            item.setData(NAME, COLOUR_ROLE, colour)
             item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
             checked = str(name) not in hidden
             item.setCheckState(NAME, Qt.CheckState.Checked if checked else Qt.CheckState.Unchecked)
+            self._refresh_swatch(item)
             item.setTextAlignment(COUNT, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
             item.setToolTip(NAME, f"Show or hide {self._source_label} of class “{name}”")
             self.addTopLevelItem(item)
@@ -137,6 +146,7 @@ class ClassList(QTreeWidget):
             on = classes is None or i in classes
             self.topLevelItem(i).setCheckState(
                 NAME, Qt.CheckState.Checked if on else Qt.CheckState.Unchecked)
+            self._refresh_swatch(self.topLevelItem(i))
         self._updating = False
 
     # --- queries and user actions -------------------------------------------------------
@@ -158,8 +168,23 @@ class ClassList(QTreeWidget):
         return found[0] if found else None
 
     def _on_item_changed(self, item: QTreeWidgetItem, column: int) -> None:
-        if not self._updating and column == NAME:
+        if self._updating or column != NAME:
+            return
+        self._updating = True
+        changed = self._refresh_swatch(item)
+        self._updating = False
+        if changed:
             self.visibility_changed.emit()
+
+    @staticmethod
+    def _refresh_swatch(item: QTreeWidgetItem) -> bool:
+        """Filled swatch for a shown class, hollow for a hidden one; True when it changed."""
+        shown = item.checkState(NAME) == Qt.CheckState.Checked
+        if item.data(NAME, SHOWN_ROLE) == shown:
+            return False
+        item.setData(NAME, SHOWN_ROLE, shown)
+        item.setIcon(NAME, swatch_icon(item.data(NAME, COLOUR_ROLE), filled=shown))
+        return True
 
     def _fit_height(self) -> None:
         self.setFixedHeight(fit_rows_height(self, MAX_VISIBLE_ROWS))

@@ -44,7 +44,15 @@ def segmented(parent: QWidget, options: list[tuple[str, str, str]],
             button.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         group.addButton(button, i)
         row.addWidget(button)
+    group.buttonToggled.connect(_embolden_checked)
     return group, row
+
+
+def _embolden_checked(button, checked: bool) -> None:
+    """The chosen segment in bold: readable whatever the style draws for a checked button."""
+    font = button.font()
+    font.setBold(checked)
+    button.setFont(font)
 
 
 def small_button(parent: QWidget, text: str, tip: str) -> QToolButton:

@@ -160,7 +160,11 @@ class TagList(QTreeWidget):
 
     @staticmethod
     def _set_item_checked(item: QTreeWidgetItem, on: bool) -> None:
+        """Check mark plus a bold name: readable whatever the style draws for the box."""
         item.setCheckState(NAME, Qt.CheckState.Checked if on else Qt.CheckState.Unchecked)
+        font = item.font(NAME)
+        font.setBold(on)
+        item.setFont(NAME, font)
 
     def _fit_height(self) -> None:
         self.setFixedHeight(fit_rows_height(self))
