@@ -24,6 +24,7 @@ from reviewer.core.view_state import LayerState
 from reviewer.ui import frames
 from reviewer.ui.actions import build_actions
 from reviewer.ui.dialogs.factory import DialogFactory
+from reviewer.ui.frame_cache import FrameCache
 from reviewer.ui.loader import ProjectLoader, default_opener
 from reviewer.ui.main_window import OVERLAY_PAGE, SIDE_BY_SIDE_PAGE, MainWindow
 from reviewer.ui.models.image_filter import ReviewColumns
@@ -53,6 +54,7 @@ class ReviewController(QObject):
         self.frame = None
         self.layers = LayerState()
         self.preloader = ImagePreloader()
+        self.frames = FrameCache(self)
         self.loader = ProjectLoader(window, opener, self)
         self.loader.loaded.connect(self._on_loader_loaded)
         self.loader.load_failed.connect(self._on_loader_load_failed)
@@ -161,6 +163,7 @@ class ReviewController(QObject):
         s.document.annotations_changed.disconnect(self._on_document_annotations_changed)
         self.preloader.wait()
         self.preloader.clear()
+        self.frames.clear()
         s.close()
         self.session, self.current, self.frame = None, None, None
         self._set_project_actions(False)
@@ -256,7 +259,7 @@ class ReviewController(QObject):
     def _show_frame(self) -> None:
         path = frames.image_path(self.session, self.current)
         image = self.preloader.get(path) if path is not None else None
-        self.frame = frames.build_frame(self.session, self.current, image)
+        self.frame = self.frames.take(self.current, image)
         self.active_view().set_frame(self.frame)
 
     def active_view(self):
@@ -270,6 +273,7 @@ class ReviewController(QObject):
         rows = order[v + 1: v + 1 + LOOKAHEAD].tolist()
         paths = [frames.image_path(self.session, r) for r in rows]
         self.preloader.prefetch([p for p in paths if p is not None])
+        self.frames.prepare(rows)
 
     def _step(self, row: int | None, message: str) -> None:
         if row is None:
@@ -381,6 +385,7 @@ class ReviewController(QObject):
         self.actions["redo"].setEnabled(history.can_redo)
 
     def _on_document_annotations_changed(self, row: int) -> None:
+        self.frames.forget(row)
         self.model.refresh_image(row)
         if row == self.current:
             self._show_frame()

@@ -7,7 +7,9 @@ bar shows the stage, a progress bar and a Cancel button. Signals (delivered on t
 
 from __future__ import annotations
 
-from PySide6.QtCore import QObject, QThreadPool, Signal
+from concurrent.futures import ThreadPoolExecutor
+
+from PySide6.QtCore import QObject, Signal
 
 from reviewer.io.session import open_session
 from reviewer.ui.workers import Job
@@ -29,8 +31,7 @@ class ProjectLoader(QObject):
         super().__init__(parent)
         self.window = window
         self.opener = opener
-        self.pool = QThreadPool(self)
-        self.pool.setMaxThreadCount(1)
+        self.pool = ThreadPoolExecutor(1, thread_name_prefix="load")
         self.job: Job | None = None
         self.path = None
         window.cancel_button.clicked.connect(self.cancel)
@@ -59,8 +60,11 @@ class ProjectLoader(QObject):
             self.job.cancel()
             self.window.progress_label.setText("Cancelling…")
 
-    def wait(self, msecs: int = 30000) -> bool:
-        return self.pool.waitForDone(msecs)
+    def wait(self) -> None:
+        """Wait for the running job (and any queued one) to end."""
+        if self.job is not None:
+            self.job.done.wait()
+        self.pool.submit(lambda: None).result()
 
     def _done(self, job) -> bool:
         """True when ``job`` is the current job (older, cancelled jobs are ignored)."""

@@ -8,11 +8,24 @@ from __future__ import annotations
 
 from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import (QAbstractItemView, QDockWidget, QHeaderView, QLabel, QMainWindow,
-                               QMenu, QProgressBar, QStackedWidget, QTableView, QToolBar,
-                               QToolButton, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QDockWidget,
+    QHeaderView,
+    QLabel,
+    QMainWindow,
+    QMenu,
+    QProgressBar,
+    QStackedWidget,
+    QTableView,
+    QToolBar,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from reviewer.ui import actions as action_table
+from reviewer.ui import qt_compat  # noqa: F401  (PySide6 6.12: None refcount)
 from reviewer.ui.canvas.side_by_side import SideBySideView
 from reviewer.ui.canvas.view import CanvasView
 from reviewer.ui.icons import icon

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from concurrent.futures import ThreadPoolExecutor, wait
 from pathlib import Path
 
 import cv2
 import numpy as np
-from PySide6.QtCore import QRunnable, QThreadPool
 
 LOOKAHEAD = 3
 
@@ -36,13 +36,15 @@ def decode_image(path: str | Path) -> np.ndarray | None:
 class ImagePreloader:
     """LRU cache of decoded images, filled ahead of the reader by a small thread pool."""
 
-    def __init__(self, capacity: int = 8, pool: QThreadPool | None = None):
+    def __init__(self, capacity: int = 8, workers: int = 2):
         self.capacity = max(capacity, LOOKAHEAD + 2)
         self._cache: OrderedDict[str, np.ndarray | None] = OrderedDict()
         self._pending: dict[str, threading.Event] = {}
+        self._futures: list = []
         self._lock = threading.Lock()
-        self._pool = pool or QThreadPool()
-        self._pool.setMaxThreadCount(2)
+        # a plain Python pool: nothing here needs Qt (and PySide6 6.12 corrupts refcounts
+        # with Python QRunnable subclasses run by a QThreadPool)
+        self._pool = ThreadPoolExecutor(workers, thread_name_prefix="decode")
 
     def get(self, path) -> np.ndarray | None:
         """The decoded image at ``path`` (from the cache, a running prefetch, or decoded now)."""
@@ -73,15 +75,22 @@ class ImagePreloader:
                 if key in self._cache or key in self._pending:
                     continue
                 event = self._pending[key] = threading.Event()
-            self._pool.start(_Decode(self, key, event))
+            future = self._pool.submit(self._decode, key, event)
+            with self._lock:
+                self._futures = [f for f in self._futures if not f.done()] + [future]
 
     def clear(self) -> None:
         with self._lock:
             self._cache.clear()
 
-    def wait(self, msecs: int = -1) -> bool:
-        """Wait for running decodes (tests, shutdown)."""
-        return self._pool.waitForDone(msecs)
+    def wait(self, timeout: float | None = None) -> bool:
+        """Wait for running decodes (tests, shutdown); False on timeout."""
+        with self._lock:
+            futures = list(self._futures)
+        return not wait(futures, timeout).not_done
+
+    def shutdown(self) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=True)
 
     def _store(self, key: str, image) -> None:
         with self._lock:
@@ -90,21 +99,12 @@ class ImagePreloader:
             while len(self._cache) > self.capacity:
                 self._cache.popitem(last=False)
 
-    def _finish(self, key: str, image, event: threading.Event) -> None:
+    def _decode(self, key: str, event: threading.Event) -> None:
+        try:
+            image = decode_image(key)
+        except Exception:  # a broken file must not kill the pool thread
+            image = None
         self._store(key, image)
         with self._lock:
             self._pending.pop(key, None)
         event.set()
-
-
-class _Decode(QRunnable):
-    def __init__(self, owner: ImagePreloader, key: str, event: threading.Event):
-        super().__init__()
-        self._owner, self._key, self._event = owner, key, event
-
-    def run(self) -> None:
-        try:
-            image = decode_image(self._key)
-        except Exception:  # a broken file must not kill the pool thread
-            image = None
-        self._owner._finish(self._key, image, self._event)

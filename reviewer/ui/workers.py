@@ -1,6 +1,7 @@
 """Background jobs: a function runs on a thread pool, its results arrive on the main thread.
 
-``Job(fn)`` runs ``fn(progress)`` on a ``QThreadPool``; ``progress(stage, done, total)`` emits
+``Job(fn)`` runs ``fn(progress)`` on a thread pool (a ``concurrent.futures`` executor: PySide6
+6.12 corrupts refcounts when a QThreadPool runs Python QRunnable subclasses); ``progress(stage, done, total)`` emits
 ``progressed`` (at most every 50 ms, so a chatty job cannot flood the GUI thread) and raises ``Cancelled`` once ``cancel()`` was called, so the function stops at its
 next progress report. ``finished(result)``, ``failed(exception)`` and ``cancelled()`` are emitted
 from the worker thread and delivered by queued connections to slots on the main thread, where the
@@ -14,8 +15,9 @@ import logging
 import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import Executor
 
-from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
+from PySide6.QtCore import QObject, Signal
 
 log = logging.getLogger(__name__)
 PROGRESS_INTERVAL = 0.05  # seconds between two progressed signals (the last step always goes)
@@ -61,8 +63,8 @@ class Job(QObject):
             self._last = now
             self.progressed.emit(stage, int(done), int(total))
 
-    def start(self, pool: QThreadPool) -> Job:
-        pool.start(_Runner(self))
+    def start(self, pool: Executor) -> Job:
+        pool.submit(self.run)
         return self
 
     def run(self) -> None:
@@ -83,12 +85,3 @@ class Job(QObject):
                 self.finished.emit(result)
         finally:
             self.done.set()
-
-
-class _Runner(QRunnable):
-    def __init__(self, job: Job):
-        super().__init__()
-        self._job = job
-
-    def run(self) -> None:
-        self._job.run()

@@ -308,10 +308,10 @@ def test_new_project_validation(tmp_path, project):
 
 
 def test_cancelled_job_is_reported(qtbot):
-    from PySide6.QtCore import QThreadPool
+    from concurrent.futures import ThreadPoolExecutor
 
     from reviewer.ui.workers import Job
-    pool = QThreadPool()
+    pool = ThreadPoolExecutor(1)
 
     def fn(progress):
         while True:
@@ -321,6 +321,6 @@ def test_cancelled_job_is_reported(qtbot):
     with qtbot.waitSignal(job.cancelled, timeout=5000):
         job.start(pool)
         job.cancel()
-    pool.waitForDone()
+    pool.shutdown(wait=True)
     with pytest.raises(Cancelled):
         job.progress("x", 0, 1)

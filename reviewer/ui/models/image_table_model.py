@@ -15,6 +15,7 @@ import numpy as np
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 
 from reviewer.core.reports import rank
+from reviewer.ui import qt_compat  # noqa: F401  (PySide6 6.12: None refcount)
 
 from .image_filter import ImageFilter, ReviewColumns, filter_mask
 
@@ -27,6 +28,10 @@ STATUS_TEXT = {"unreviewed": "", "reviewed": "reviewed", "needs-second-look": "s
 IMAGE_ROW_ROLE = Qt.ItemDataRole.UserRole + 1
 
 _Index = QModelIndex | QPersistentModelIndex
+_ROLES = frozenset((Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole,
+                    Qt.ItemDataRole.TextAlignmentRole, IMAGE_ROW_ROLE))
+_TEXT_KEYS = frozenset(("file_name", "status", "tags"))
+_RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
 
 
 def columns_for(table: dict, task: str) -> list[tuple[str, str]]:
@@ -81,19 +86,17 @@ class ImageTableModel(QAbstractTableModel):
         return None
 
     def data(self, index: _Index, role=Qt.ItemDataRole.DisplayRole):
-        if not index.isValid():
+        if role not in _ROLES or not index.isValid():  # views ask ~10 roles per cell
             return None
         row = int(self.order[index.row()])
         key = self.columns[index.column()][0]
         if role == Qt.ItemDataRole.DisplayRole:
             return self._text(row, key)
-        if role == Qt.ItemDataRole.ToolTipRole and key in ("file_name", "tags"):
-            return self._text(row, key)
-        if role == Qt.ItemDataRole.TextAlignmentRole and key not in ("file_name", "status", "tags"):
-            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        if role == Qt.ItemDataRole.TextAlignmentRole:
+            return None if key in _TEXT_KEYS else _RIGHT
         if role == IMAGE_ROW_ROLE:
             return row
-        return None
+        return self._text(row, key) if key in ("file_name", "tags") else None  # tooltip
 
     def sort(self, column: int, order=Qt.SortOrder.AscendingOrder) -> None:
         if 0 <= column < len(self.columns):
