@@ -218,3 +218,13 @@ def test_every_control_has_a_tooltip(panel):
     assert len(controls) >= len(VOCABULARY) + 2
     for widget in controls:
         assert widget.toolTip(), widget
+
+
+def test_set_note_with_a_stale_value_keeps_the_pending_edit(panel, qtbot):
+    panel.set_note("dark")
+    qtbot.keyClicks(panel.note_edit, " scene")
+    with qtbot.waitSignal(panel.note_edited, timeout=50) as blocker:
+        panel.set_note("dark")  # a refresh that read the store before the flush
+    assert blocker.args == ["dark scene"]
+    assert panel.note_edit.toPlainText() == "dark scene"
+    qtbot.assertNotEmitted(panel.note_edited, wait=700)

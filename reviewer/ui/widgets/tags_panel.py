@@ -156,14 +156,24 @@ class TagsPanel(QWidget):
         self.object_section.show()
 
     def set_note(self, text: str) -> None:
-        """Show the current image's note. A pending edit of the previous note is emitted first
-        so it is never lost (the controller should still flush before switching images)."""
-        self.flush_note()
+        """Show the current image's note (emits nothing itself).
+
+        A pending (not yet emitted) edit is emitted first so it is never lost; the controller
+        should flush before switching images so it lands on the right one. When ``text`` is the
+        note as it was before that edit (a refresh that read the store before the flush), the
+        edited text stays on screen instead of being replaced by the stale value.
+        """
+        text = text or ""
+        if self._note_debounce.pending:
+            before = self._note_sent
+            self.flush_note()
+            if text == before:
+                return
         self.note_edit.blockSignals(True)
-        self.note_edit.setPlainText(text or "")
+        self.note_edit.setPlainText(text)
         self.note_edit.moveCursor(QTextCursor.MoveOperation.End)  # typing appends
         self.note_edit.blockSignals(False)
-        self._note_sent = text or ""
+        self._note_sent = text
 
     # --- user actions (also for the window's key forwarding) -----------------------------
     def toggle_position(self, n: int) -> str | None:
