@@ -19,7 +19,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import numpy as np  # noqa: E402
-from _pyside_guard import guard_none_refcount  # noqa: E402
 from canvas_frames import synthetic_frame  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
@@ -87,7 +86,6 @@ def bench_paint(view: CanvasView, args) -> None:
 
 
 def main() -> int:
-    guard_none_refcount()
     parser = argparse.ArgumentParser()
     parser.add_argument("--repeat", type=int, default=30)
     parser.add_argument("--objects", type=int, default=50)

@@ -13,7 +13,6 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _pyside_guard import guard_none_refcount  # noqa: E402
 from canvas_frames import sample_frame, synthetic_frame  # noqa: E402
 from PySide6.QtCore import QTimer  # noqa: E402
 from PySide6.QtWidgets import QApplication, QMainWindow  # noqa: E402
@@ -37,7 +36,6 @@ def _state(args, frame) -> LayerState:
 
 
 def main() -> int:
-    guard_none_refcount()
     parser = argparse.ArgumentParser()
     parser.add_argument("--mode", default="overlay")
     parser.add_argument("--synthetic", action="store_true")

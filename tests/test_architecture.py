@@ -47,3 +47,14 @@ def test_core_does_not_import_io_or_ui_and_io_does_not_import_ui():
         for file in (ROOT / layer).glob("*.py"):
             bad = [m for m in _imports(file) if m.startswith(forbidden)]
             assert not bad, f"{file.name} imports {bad}"
+
+
+def test_every_package_is_listed_for_the_wheel():
+    """pyproject lists packages explicitly (resources/ maps to reviewer.resources): none missing."""
+    import pytest
+    tomllib = pytest.importorskip("tomllib")
+    config = tomllib.loads((ROOT.parent / "pyproject.toml").read_text())
+    listed = set(config["tool"]["setuptools"]["packages"])
+    found = {".".join(("reviewer",) + init.parent.relative_to(ROOT).parts)
+             for init in ROOT.rglob("__init__.py")}
+    assert found - listed == set()

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import ctypes
-import sys
 from dataclasses import replace
 
 import numpy as np
@@ -20,17 +18,6 @@ from reviewer.ui.canvas import CanvasView, CanvasWidget, SideBySideView, palette
 from reviewer.ui.canvas.raster import FILL_ALPHA  # noqa: E402
 from reviewer.ui.canvas.rle_crop import rle_crop  # noqa: E402
 
-
-def _guard_none_refcount() -> None:
-    """PySide6 6.12.0 on Python < 3.12 decrements None's refcount on every void Qt call (6.11.3
-    does not), which aborts the process with "none_dealloc" after a few thousand calls. Until
-    the venv pins a fixed PySide6 (or moves to Python >= 3.12), give None a huge refcount."""
-    import PySide6
-    if sys.version_info < (3, 12) and PySide6.__version__.startswith("6.12."):
-        ctypes.c_ssize_t.from_address(id(None)).value += 1 << 40
-
-
-_guard_none_refcount()
 W, H, IGNORE = 200, 120, 255
 COLORS = np.array([[200, 30, 30], [30, 200, 30], [30, 30, 200]], dtype=np.uint8)
 
