@@ -33,18 +33,37 @@ def _tags(text: str | None) -> list[str] | None:
     return [t.strip() for t in text.split(",") if t.strip()] or None
 
 
+def _open(args):
+    """A read-only session on args.project / args.task with the threshold overrides applied
+    (the export only reads the review; a project without a store gets an empty one)."""
+    from dataclasses import replace
+
+    from reviewer.cli import ProgressBar
+    from reviewer.io.project import load_project
+    from reviewer.io.session import open_session
+    project = load_project(args.project)
+    score, iou = args.score_threshold, args.iou_threshold
+    if project.detection is not None and (score is not None or iou is not None):
+        det = project.detection
+        project = replace(project, detection=replace(
+            det, score_threshold=det.score_threshold if score is None else score,
+            iou_threshold=det.iou_threshold if iou is None else iou))
+    read_only = project.store_path.is_file()
+    progress = ProgressBar(enabled=False if args.quiet else None)
+    return open_session(project, args.task, progress, read_only=read_only)
+
+
 def _cmd_export(args) -> int:
     from pathlib import Path
 
-    from reviewer.cli import ProgressBar, _print_problems
-    from reviewer.cli_review import _open
+    from reviewer.cli import ProgressBar, print_problems
     from reviewer.io.export import ExportError, export
     from reviewer.io.export_files import check_target
     from reviewer.io.store_base import StoreError
     try:
         check_target(Path(args.out).expanduser().absolute(), args.force)  # fail before loading
-        with _open(args, read_only=True) as session:
-            _print_problems(session.data.problems, args)
+        with _open(args) as session:
+            print_problems(session.data.problems, args)
             result = export(session, args.out, only_reviewed=args.only_reviewed,
                             tags=_tags(args.tags), force=args.force,
                             progress=ProgressBar(enabled=False if args.quiet else None),
@@ -52,7 +71,7 @@ def _cmd_export(args) -> int:
     except (ExportError, StoreError) as exc:
         print(f"reviewer: error: {exc}", file=sys.stderr)
         return EXIT_INPUT
-    _print_problems(result.problems, args)
+    print_problems(result.problems, args)
     print(f"exported {result.images} images to {result.out}: {', '.join(result.files)}")
     print(result.summary)
     return EXIT_OK

@@ -131,7 +131,7 @@ def _per_class(ctx: ReportContext) -> str:
                    for n, vb, va in zip(names, vals_b, vals_a, strict=True))
     table = (f"<table><tr><th>class</th><th>{key} before</th><th>{key} after</th>"
              f"<th>difference</th></tr>{rows}</table>")
-    return (f"<h2>{_e(m['metric_name'])} per class, before and after corrections</h2>"
+    return (f"<h2>{key} per class, before and after corrections</h2>"
             f'<div class="panel">{_img(png, key + " per class")}</div>{table}')
 
 

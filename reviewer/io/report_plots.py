@@ -49,12 +49,13 @@ def paired_bars(labels: list[str], first, second, names: tuple[str, str], colors
     ax.barh(y - h / 2, np.nan_to_num(first), h, label=names[0], color=colors[0])
     ax.barh(y + h / 2, np.nan_to_num(second), h, label=names[1], color=colors[1])
     ax.set_yticks(y, [str(s)[:28] for s in labels])
-    ax.invert_yaxis()
+    pad = max(0.0, (4 - n) / 2)  # few labels: keep bars thin
+    ax.set_ylim(n - 0.5 + pad, -0.5 - pad)
     ax.set_xlabel(xlabel)
     ax.set_title(title, loc="left", fontsize=11)
     top = np.nanmax(np.r_[first, second, 0.0]) if n else 0.0
     ax.set_xlim(0, 1.0 if unit_range and top <= 1.0 else max(top * 1.15, 1e-3))
-    ax.legend(loc="lower right", fontsize=8, frameon=False)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False)
     _style(ax)
     return _png(fig)
 
