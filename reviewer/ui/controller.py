@@ -16,7 +16,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QItemSelectionModel, QObject, Qt, Signal
+from PySide6.QtCore import QItemSelectionModel, QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import QApplication
 
 from reviewer.core.commands import SetImageTags, SetStatus
@@ -82,6 +82,8 @@ class ReviewController(QObject):
             self.window.restoreGeometry(geometry)
         if state is not None:
             self.window.restoreState(state)
+        else:
+            QTimer.singleShot(0, self.window.default_layout)  # docks have sizes once shown
 
     def _set_project_actions(self, enabled: bool) -> None:
         for key, action in self.actions.items():
@@ -119,6 +121,7 @@ class ReviewController(QObject):
                                      self)
         view = self.window.table
         view.setModel(self.model)
+        self.window.fit_table_columns()
         view.selectionModel().currentRowChanged.connect(self._on_table_current_row_changed)
         self.model.ranking_changed.connect(self._on_model_ranking_changed)
         self._connect_session(session)

@@ -68,7 +68,9 @@ class MainWindow(QMainWindow):
         self.addToolBar(self.toolbar)
         self._build_status_bar()
         self.recent_menu = QMenu("Open &Recent", self)
-        self.resize(1400, 880)
+        screen = self.screen().availableGeometry() if self.screen() else None
+        self.resize(min(1500, screen.width()) if screen else 1400,
+                    min(950, screen.height()) if screen else 880)
 
     # --- docks ------------------------------------------------------------------------------
     def _add_dock(self, name: str, title: str, widget: QWidget, area) -> QDockWidget:
@@ -86,6 +88,9 @@ class MainWindow(QMainWindow):
         dock = self._add_dock(name, title, widget, Qt.DockWidgetArea.RightDockWidgetArea)
         if above in self.docks:
             self.splitDockWidget(dock, self.docks[above], Qt.Orientation.Vertical)
+        if name == "tags" and "history" in self.docks:  # history shares the tags' place
+            self.tabifyDockWidget(dock, self.docks["history"])
+            dock.raise_()
         return dock
 
     # --- status bar -------------------------------------------------------------------------
@@ -135,6 +140,23 @@ class MainWindow(QMainWindow):
         self.docks_menu.clear()
         for dock in self.docks.values():
             self.docks_menu.addAction(dock.toggleViewAction())
+
+    def fit_table_columns(self) -> None:
+        """Column widths from the header texts (never from 100k cells); the name column wider."""
+        header = self.table.horizontalHeader()
+        metrics = header.fontMetrics()
+        model = self.table.model()
+        for c in range(model.columnCount()):
+            text = str(model.headerData(c, Qt.Orientation.Horizontal))
+            width = metrics.horizontalAdvance(text) + 28
+            header.resizeSection(c, max(width, 150 if c == 0 else 44))
+
+    def default_layout(self) -> None:
+        """Dock sizes for a first start (a saved layout replaces them)."""
+        self.resizeDocks([self.docks["images"]], [470], Qt.Orientation.Horizontal)
+        right = [d for k, d in self.docks.items() if k in ("layers", "tags", "history")]
+        self.resizeDocks(right[:1], [300], Qt.Orientation.Horizontal)
+        self.resizeDocks(right[:2], [430, 470], Qt.Orientation.Vertical)
 
     def show_page(self, page: int) -> None:
         self.canvas_stack.setCurrentIndex(page)
