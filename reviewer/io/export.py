@@ -106,11 +106,12 @@ def _write_dataset(tmp: Path, session, rows, progress: Progress) -> tuple[list[s
     if session.data.task == "detection":
         progress("dataset", 0, 1)
         gt_path = session.project.detection.gt
-        data = export_coco.fixed_coco(session.document, gt_path, rows)
+        problems: list[Problem] = []
+        data = export_coco.fixed_coco(session.document, gt_path, rows, problems)
         name = Path(gt_path).name
         write_json(tmp, name, data, indent=None)
         progress("dataset", 1, 1)
-        return [name], []
+        return [name], problems
     counts, problems = export_semantic.write_masks(
         tmp, session, rows, lambda d, t: progress("masks", d, t))
     return [export_semantic.MASK_DIR + "/"], problems

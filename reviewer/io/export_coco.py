@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from reviewer.core.problems import Problem
 from reviewer.io.coco import read_json
 
 _CORE = ("id", "image_id", "category_id", "bbox", "area", "iscrowd", "segmentation")
@@ -90,9 +91,24 @@ def fixed_annotations(document, raw_anns, image_rows=None) -> list[dict]:
     return out
 
 
-def fixed_coco(document, gt_path, image_rows=None) -> dict:
-    """The corrected COCO dataset dict for ``document`` whose GT was read from ``gt_path``."""
+def _left_out(data: dict, document, gt_path) -> list[Problem]:
+    """Problems naming the entries of the file the loader rejected (not exported)."""
+    out = []
+    for key, kept in (("images", len(document.base.images)), ("annotations", len(document.base.gt))):
+        entries = data.get(key)
+        n = len(entries) if isinstance(entries, list) else 0
+        if n > kept:
+            out.append(Problem(str(gt_path), key, f"{n - kept} of {n} entries could not be "
+                               "loaded and are not in the exported file", severity="warning"))
+    return out
+
+
+def fixed_coco(document, gt_path, image_rows=None, problems: list | None = None) -> dict:
+    """The corrected COCO dataset dict for ``document`` whose GT was read from ``gt_path``;
+    entries the loader rejected are left out and reported in ``problems`` when given."""
     data = read_json(gt_path)
+    if problems is not None:
+        problems.extend(_left_out(data, document, gt_path))
     images = document.base.images
     valid = set(images.ids.tolist())
     if image_rows is not None:

@@ -346,3 +346,16 @@ def test_semantic_export_writes_painted_masks_and_copies_the_rest(semantic_proje
     originals = [(read_label_png(g), p) for g, (_, p) in zip(sorted(gt_dir.glob("*.png")), pairs,
                                                              strict=True)]
     assert metrics["metric_before"] == pytest.approx(_numpy_miou(originals, k, ignore))
+
+
+def test_entries_the_loader_rejected_are_reported_not_exported(tmp_path):
+    root, gt, _ = _make_project(tmp_path)
+    bad = dict(gt["annotations"][0], id=10_000, bbox=[1.0, 2.0, -5.0, 4.0])
+    gt["annotations"].append(bad)
+    (tmp_path / "data" / "gt.json").write_text(json.dumps(gt))
+    with open_session(root) as s:
+        result = export(s, tmp_path / "out")
+    data = json.loads((tmp_path / "out" / "gt.json").read_text())
+    assert [a["id"] for a in data["annotations"]] == [a["id"] for a in gt["annotations"][:-1]]
+    assert [(p.entry, p.severity) for p in result.problems] == [("annotations", "warning")]
+    assert "1 of" in result.problems[0].message
