@@ -5,9 +5,10 @@ IoU threshold and area range; ``accumulate`` turns the matches into COCO precisi
 ``summarize`` gives the 12 standard numbers and per-class AP. A slice is ``match_dataset`` with
 ``image_rows`` set — the same code on a subset.
 
-Deliberate differences from pycocotools (documented in the README): a GT whose annotation id is 0
-counts as matched (COCOeval treats id 0 as "no match"), and segm evaluation uses each
-prediction's mask area even when the result also carries a bbox (``COCO.loadRes`` uses w*h).
+Prediction areas (for the small / medium / large ranges) come from the loader and follow
+``COCO.loadRes``: w*h when the result carries a bbox, else the mask area. One deliberate
+difference from pycocotools (documented in the README): a GT whose annotation id is 0 counts as
+matched (COCOeval treats id 0 as "no match").
 """
 
 from __future__ import annotations
@@ -140,17 +141,13 @@ def match_dataset(ds: DetectionDataset, iou_type: str = "bbox", *,
     if iou_type == "segm":
         dt_rle, gt_rle = rles if rles is not None else (pred_rles(ds), gt_rles(ds))
         iou_fn = _segm_iou_fn(ds, dt_rle, gt_rle)
-        dt_area = mask_ops.rle_areas([r if r is not None else _EMPTY_RLE for r in dt_rle])
     else:
         iou_fn = _bbox_iou_fn(ds)
-        dt_area = pred.areas
+    dt_area = pred.areas
     thresholds = np.asarray(iou_thresholds, dtype=np.float64)
     dt_match, dt_iou = match(buckets, iou_fn, gt_ignore, gt.iscrowd, thresholds, len(pred))
     return _finish(thresholds, tuple(area_ranges), areas, dt_kept, dt_rank, dt_match, dt_iou,
                    dt_area, gt_kept, gt_ignore)
-
-
-_EMPTY_RLE = {"size": [0, 0], "counts": b""}
 
 
 def _finish(thresholds, area_ranges, areas, dt_kept, dt_rank, dt_match, dt_iou, dt_area,

@@ -186,11 +186,15 @@ def _scores(ctx: _Ctx) -> np.ndarray:
 
 
 def _areas(ctx, boxes, seg_values, seg_kind, heights, widths, is_pred) -> np.ndarray:
-    """(N,) float64: GT keeps the file's ``area``; predictions use mask area, else w*h."""
+    """(N,) float64: GT keeps the file's ``area``; predictions follow ``COCO.loadRes``: w*h when
+    the result gives a ``bbox`` (even with a mask, as pycocotools, faster-coco-eval and hotcoco
+    do, so small/medium/large agree with them), else the mask area."""
     with np.errstate(over="ignore", invalid="ignore"):  # huge boxes: inf area, no warning
         areas = boxes[:, 2] * boxes[:, 3]
     need = np.ones(len(areas), bool)
-    if not is_pred:
+    if is_pred:
+        need = np.fromiter((not a.get("bbox") for a in ctx.anns), bool, len(areas))
+    else:
         raw = [a.get("area") for a in ctx.anns]
         read, ok = float_column(raw)
         ok &= np.isfinite(read) & (read >= 0)

@@ -170,7 +170,7 @@ def _abs(root: Path, value) -> Path | None:
 
 
 def _check_files(project: Project) -> None:
-    need = [("images", project.images, "dir")]
+    need = []  # a missing images folder is only a warning (the loaders report it): metrics still work
     if project.detection:
         need += [("detection.gt", project.detection.gt, "file"),
                  ("detection.pred", project.detection.pred, "file")]

@@ -15,7 +15,6 @@ from PySide6.QtGui import QIcon, QIconEngine, QPainter, QPalette, QPixmap
 from PySide6.QtSvg import QSvgRenderer
 from PySide6.QtWidgets import QApplication
 
-from reviewer.ui import qt_compat  # noqa: F401  (PySide6 6.12: None refcount)
 
 
 @functools.cache

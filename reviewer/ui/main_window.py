@@ -25,7 +25,6 @@ from PySide6.QtWidgets import (
 )
 
 from reviewer.ui import actions as action_table
-from reviewer.ui import qt_compat  # noqa: F401  (PySide6 6.12: None refcount)
 from reviewer.ui.canvas.side_by_side import SideBySideView
 from reviewer.ui.canvas.view import CanvasView
 from reviewer.ui.icons import icon

@@ -93,3 +93,19 @@ def test_empty_predictions_and_empty_gt(tmp_path):
     scores = score_detection(ds)
     assert scores.per_image["fp"].sum() == 0
     assert scores.per_image["fn"].sum() == sum(1 for a in gt["annotations"] if not a["iscrowd"])
+
+
+def test_results_with_box_and_mask_follow_load_res_areas(tmp_path):
+    """detectron2-style results carry bbox and segmentation: COCO.loadRes then takes area = w*h
+    for the area ranges; we must give the same 12 numbers for bbox and segm."""
+    from pycocotools import mask as mask_utils
+    gt, res = synth.make_dataset(14, 25, 4, 0.05, True, True, 10)
+    for r in res:
+        rle = {"size": r["segmentation"]["size"], "counts": r["segmentation"]["counts"].encode()}
+        x, y, w, h = mask_utils.toBbox(rle).tolist()
+        r["bbox"] = [x, y, w * 1.3 + 2, h * 1.3 + 2]  # a box that disagrees with the mask area
+    ds = _load(tmp_path, gt, res)
+    for iou_type in ("bbox", "segm"):
+        ours = accumulate(ds, match_dataset(ds, iou_type))
+        ref = synth.oracle(gt, res, iou_type)
+        np.testing.assert_allclose([ours.stats[k] for k in STAT_NAMES], ref.stats, atol=1e-12)

@@ -15,7 +15,6 @@ import numpy as np
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 
 from reviewer.core.reports import rank
-from reviewer.ui import qt_compat  # noqa: F401  (PySide6 6.12: None refcount)
 
 from .image_filter import ImageFilter, ReviewColumns, filter_mask
 
