@@ -58,6 +58,10 @@ ACTIONS: tuple[ActionSpec, ...] = (
     A("view_errors", "&Errors", "E", "errors", "set_view_mode",
       "Only the errors: false positives, missed objects, wrong classes", ("errors",), True,
       "view"),
+    A("task_detection", "&Detection (boxes, instance masks)", "Ctrl+1", None, "switch_task",
+      "Review the project's detection ground truth and predictions", ("detection",), True, "task"),
+    A("task_segmentation", "&Segmentation (label masks)", "Ctrl+2", None, "switch_task",
+      "Review the project's semantic-segmentation masks", ("segmentation",), True, "task"),
     A("fit", "&Fit to Window", "F", "fit", "fit", "Fit the image to the window"),
     A("zoom_in", "Zoom &In", "+", "zoom_in", "zoom_in", "Zoom in", extra_shortcuts=("=",)),
     A("zoom_out", "Zoom &Out", "-", "zoom_out", "zoom_out", "Zoom out"),
@@ -81,8 +85,9 @@ MENUS: tuple[tuple[str, tuple[str | None, ...]], ...] = (
     ("&Edit", ("undo", "redo", None, "focus_filter")),
     ("&Review", ("mark_reviewed", "mark_skipped", "mark_second_look", None, "previous_image",
                  "next_image", "next_unreviewed")),
-    ("&View", ("view_overlay", "view_side_by_side", "view_errors", None, "fit", "zoom_in",
-               "zoom_out", "actual_size", None, "@docks")),
+    ("&View", ("view_overlay", "view_side_by_side", "view_errors", None, "task_detection",
+               "task_segmentation", None, "fit", "zoom_in", "zoom_out", "actual_size", None,
+               "@docks")),
     ("&Help", ("shortcuts", None, "about")),
 )
 TOOLBAR: tuple[str | None, ...] = (

@@ -102,6 +102,26 @@ class ReviewController(QObject):
         self.window.setWindowTitle(f"Reviewer — opening {Path(path).name}")
         self.loader.start(path)
 
+    def switch_task(self, task: str) -> None:
+        """Reopen the project on its other task (a project may hold detection and segmentation)."""
+        if self.session is None:
+            return
+        if self.session.data.task == task or task not in self.session.project.tasks:
+            self._sync_task_actions()
+            return
+        root = self.session.project.root
+        self._close_session()
+        self.window.setWindowTitle(f"Reviewer — opening {root.name} ({task})")
+        self.loader.start(root, task)
+
+    def _sync_task_actions(self) -> None:
+        tasks = self.session.project.tasks if self.session else []
+        current = self.session.data.task if self.session else None
+        for task in ("detection", "segmentation"):
+            action = self.actions[f"task_{task}"]
+            action.setEnabled(task in tasks)
+            action.setChecked(task == current)
+
     def new_project(self) -> None:
         path = self.dialogs.new_project(self.window)
         if path:
@@ -133,6 +153,7 @@ class ReviewController(QObject):
         self.settings.add_recent_project(session.project.root)
         self.window.setWindowTitle(f"Reviewer — {session.project.name} ({data.task})")
         self._set_project_actions(True)
+        self._sync_task_actions()
         self._on_history_changed()
         self.loaded.emit()
 

@@ -18,8 +18,8 @@ STAGE_TEXT = {"loading": "Loading annotations…", "decoding masks": "Decoding m
               "scoring": "Scoring images…"}
 
 
-def default_opener(path, progress):
-    return open_session(path, None, progress)
+def default_opener(path, progress, task=None):
+    return open_session(path, task, progress)
 
 
 class ProjectLoader(QObject):
@@ -40,11 +40,16 @@ class ProjectLoader(QObject):
     def busy(self) -> bool:
         return self.job is not None
 
-    def start(self, path) -> None:
+    def start(self, path, task: str | None = None) -> None:
+        """Open ``path`` (its default task, or ``task``) in the background."""
         self.cancel()
         self.path = path
         opener = self.opener
-        job = Job(lambda progress: opener(path, progress), discard=_close, parent=self)
+
+        def run(progress):
+            return opener(path, progress) if task is None else opener(path, progress, task)
+
+        job = Job(run, discard=_close, parent=self)
         job.progressed.connect(self._on_job_progressed)
         job.finished.connect(self._on_job_finished)
         job.failed.connect(self._on_job_failed)

@@ -326,3 +326,15 @@ def test_cancelled_job_is_reported(qtbot):
     pool.shutdown(wait=True)
     with pytest.raises(Cancelled):
         job.progress("x", 0, 1)
+
+
+def test_switch_task_reopens_the_project_on_its_segmentation_masks(open_window, qtbot):
+    window, c = open_window()
+    assert c.session.data.task == "detection"
+    assert c.actions["task_detection"].isChecked() and c.actions["task_segmentation"].isEnabled()
+    with qtbot.waitSignal(c.loaded, timeout=LOAD_TIMEOUT):
+        c.actions["task_segmentation"].trigger()
+    assert c.session.data.task == "segmentation"
+    assert c.actions["task_segmentation"].isChecked()
+    assert "miou" in c.model.table and c.current is not None
+    assert c.frame.semantic_gt is not None
