@@ -7,7 +7,8 @@ The original dataset is never modified. ``DetectionDocument`` keeps the current 
 pairs. ``table_before`` keeps the scores of the uncorrected GT.
 
 Signals: ``annotations_changed(image_row)`` after any GT change of that image (scores are already
-updated when it fires).
+updated when it fires); ``scores_reset()`` after the thresholds changed and every image was
+re-scored (``rescored`` computes off the GUI thread, ``apply_rescored`` swaps the results in).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ _GT_FIELDS = ("id", "category_id", "bbox", "area", "iscrowd", "segmentation")
 
 class DetectionDocument:
     annotations_changed = Signal(int)
+    scores_reset = Signal()
 
     def __init__(self, base: DetectionDataset, params: DetectionParams,
                  scores: DetectionScores | None = None, rles: tuple | None = None):
@@ -42,6 +44,8 @@ class DetectionDocument:
         self._pred_rles, self._gt_rles = rles if rles is not None else (None, None)
         if self._gt_rles is not None:
             self._gt_rles = list(self._gt_rles)
+        self._base_rles = None if rles is None else (rles[0], list(rles[1]))
+        self.version = 0  # bumped by every GT change: a background re-score checks it
         self._pred_by_image = _rows_by_image(base.pred.image_index, len(base.images))
         scores = scores or score_detection(base, params, rles=rles)
         self.table = detection_table(base, scores)
@@ -169,6 +173,7 @@ class DetectionDocument:
         return sub, rles
 
     def _changed(self, i: int) -> None:
+        self.version += 1
         self._image_cache.pop(i, None)
         self.corrected_images.add(i)
         sub, scores = self.image_scores(i)
@@ -184,6 +189,34 @@ class DetectionDocument:
                "gt_class": scores.pairs["gt_class"], "pred_class": scores.pairs["pred_class"]}
         self.pairs = {k: np.concatenate([self.pairs[k][keep], new[k]]) for k in _PAIR_KEYS}
         self.annotations_changed.emit(i)
+
+    def rescored(self, params: DetectionParams) -> dict:
+        """Scores of every image at new thresholds, current and original GT (pure: a worker may
+        run it). Give the result to ``apply_rescored`` on the owning thread."""
+        ds = self.dataset()
+        now = score_detection(ds, params, rles=self.rles())
+        before = score_detection(self.base, params, rles=self._base_rles)
+        return {"version": self.version, "params": params, "table": detection_table(ds, now),
+                "before": detection_table(self.base, before),
+                "class_counts": now.per_class_image,
+                "pairs": {k: now.pairs[k] for k in _PAIR_KEYS}}
+
+    def apply_rescored(self, result: dict) -> bool:
+        """Swap in a ``rescored`` result; False (nothing changed) when the GT changed meanwhile.
+
+        Table arrays are updated in place, so views holding them see the new values.
+        """
+        if result["version"] != self.version:
+            return False
+        self.params = result["params"]
+        for target, src in ((self.table, result["table"]), (self.table_before, result["before"]),
+                            (self.class_counts, result["class_counts"])):
+            for key, values in src.items():
+                target[key][...] = values
+        self.pairs = {k: v.copy() for k, v in result["pairs"].items()}
+        self._image_cache.clear()
+        self.scores_reset.emit()
+        return True
 
     def confusion(self, image_rows=None) -> np.ndarray:
         """(K+1, K+1) confusion matrix over all images or ``image_rows`` (a slice)."""

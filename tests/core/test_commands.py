@@ -121,3 +121,19 @@ def test_new_command_after_undo_drops_redo_and_clean_state(doc):
     h.execute(cmds[10])
     assert not h.can_redo and not h.is_clean
     assert h.undo_labels() == ["edit note"]
+
+
+def test_new_score_threshold_rescores_every_image_current_and_before(doc):
+    h = History(doc)
+    h.execute(_commands(doc)[1])  # a deletion: current differs from before
+    table = doc.table
+    new = DetectionParams(0.5, 0.7, "bbox")
+    result = doc.rescored(new)
+    assert doc.apply_rescored(result)
+    assert doc.table is table  # updated in place
+    assert _table(doc.table) == _table(detection_table(doc.dataset(), score_detection(doc.dataset(), new)))
+    assert _table(doc.table_before) == _table(detection_table(doc.base, score_detection(doc.base, new)))
+    stale = doc.rescored(DetectionParams(0.5, 0.2, "bbox"))
+    h.undo()
+    assert not doc.apply_rescored(stale)
+    assert doc.params.score_threshold == 0.7
