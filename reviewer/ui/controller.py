@@ -31,6 +31,7 @@ from reviewer.ui.models.image_filter import ReviewColumns
 from reviewer.ui.models.image_table_model import ImageTableModel, columns_for
 from reviewer.ui.panels import PanelLinks
 from reviewer.ui.preloader import LOOKAHEAD, ImagePreloader
+from reviewer.ui.rescore import ThresholdRescorer
 from reviewer.ui.settings import ProjectViewState, Settings
 
 log = logging.getLogger(__name__)
@@ -59,6 +60,8 @@ class ReviewController(QObject):
         self.loader.loaded.connect(self._on_loader_loaded)
         self.loader.load_failed.connect(self._on_loader_load_failed)
         self.loader.load_cancelled.connect(self._on_loader_load_cancelled)
+        self.rescorer = ThresholdRescorer(self)
+        self.rescorer.applied.connect(self._on_rescorer_applied)
         self.actions = build_actions(window, self)
         window.install_actions(self.actions)
         self.panels = PanelLinks(self)
@@ -173,6 +176,10 @@ class ReviewController(QObject):
         self.window.statusBar().showMessage(f"Opening {path} cancelled", 5000)
 
     def _connect_session(self, session) -> None:
+        self.rescorer.attach(session.document)
+        params = getattr(session.document, "params", None)
+        if params is not None:  # the slider starts at the project's score threshold
+            self.layers = replace(self.layers, score_threshold=params.score_threshold)
         session.history.applied.connect(self._on_history_applied)
         session.history.changed.connect(self._on_history_changed)
         session.document.annotations_changed.connect(self._on_document_annotations_changed)
@@ -185,6 +192,7 @@ class ReviewController(QObject):
         s.history.applied.disconnect(self._on_history_applied)
         s.history.changed.disconnect(self._on_history_changed)
         s.document.annotations_changed.disconnect(self._on_document_annotations_changed)
+        self.rescorer.attach(None)
         self.preloader.wait()
         self.preloader.clear()
         self.frames.clear()
@@ -408,6 +416,15 @@ class ReviewController(QObject):
         self.actions["undo"].setEnabled(history.can_undo)
         self.actions["redo"].setEnabled(history.can_redo)
 
+    def _on_rescorer_applied(self) -> None:
+        """Every image was re-scored at the slider's threshold: refresh rows and the canvas."""
+        self.frames.clear()
+        self.model.refresh_all()
+        if self.current is not None:
+            self._show_frame()
+            self.panels.image_selected(self.current)
+        self._update_status()
+
     def _on_document_annotations_changed(self, row: int) -> None:
         self.frames.forget(row)
         self.model.refresh_image(row)
@@ -424,7 +441,12 @@ class ReviewController(QObject):
         self.apply_layers(self.layers)
 
     def apply_layers(self, state: LayerState) -> None:
-        """Show ``state`` in the active view (and give it the current frame if it lacks it)."""
+        """Show ``state`` in the active view (and give it the current frame if it lacks it).
+
+        A new score threshold also re-scores every image in the background (detection).
+        """
+        if self.session is not None and state.score_threshold != self.layers.score_threshold:
+            self.rescorer.request(state.score_threshold)
         self.layers = state
         view = self.active_view()
         view.set_layers(state)

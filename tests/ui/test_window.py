@@ -7,6 +7,7 @@ never shown); every wait is a signal or a condition, never a sleep.
 from __future__ import annotations
 
 import shutil
+from dataclasses import replace
 import threading
 import time
 from pathlib import Path
@@ -17,6 +18,7 @@ from PySide6.QtCore import QSettings, Qt, QTimer
 
 from reviewer.app import build, install_excepthook, sample_project
 from reviewer.core.problems import Problem
+from reviewer.core.detection_scores import score_detection
 from reviewer.core.reports import rank
 from reviewer.io.project import ProjectError
 from reviewer.io.session import open_session
@@ -338,3 +340,17 @@ def test_switch_task_reopens_the_project_on_its_segmentation_masks(open_window, 
     assert c.actions["task_segmentation"].isChecked()
     assert "miou" in c.model.table and c.current is not None
     assert c.frame.semantic_gt is not None
+
+
+def test_score_threshold_slider_rescores_the_table_in_the_background(open_window, qtbot):
+    window, c = open_window()
+    doc = c.session.document
+    assert c.layers.score_threshold == doc.params.score_threshold == 0.5
+    oracle = score_detection(doc.dataset(), replace(doc.params, score_threshold=0.9))
+    with qtbot.waitSignal(c.rescorer.applied, timeout=LOAD_TIMEOUT):
+        c.apply_layers(replace(c.layers, score_threshold=0.9))
+    assert doc.params.score_threshold == 0.9
+    np.testing.assert_array_equal(doc.table["fp"], oracle.per_image["fp"])
+    np.testing.assert_array_equal(c.model.table["tp"], oracle.per_image["tp"])
+    shown = [o for o in c.frame.objects if o.source == "pred" and o.status in ("tp", "fp")]
+    assert all(o.score >= 0.9 for o in shown)

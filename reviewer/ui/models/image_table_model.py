@@ -177,6 +177,10 @@ class ImageTableModel(QAbstractTableModel):
         if v >= 0:
             self.dataChanged.emit(self.index(v, 0), self.index(v, len(self.columns) - 1))
 
+    def refresh_all(self) -> None:
+        """Every image's values changed (new thresholds): re-apply the filter and the ranking."""
+        self.set_filter(self.filter)
+
     # --- cell text --------------------------------------------------------------------------
     def _text(self, row: int, key: str) -> str:
         if key == "status":

@@ -1,0 +1,64 @@
+"""The score-threshold slider re-scores every image in the background (detection projects).
+
+``ThresholdRescorer.request(threshold)`` starts ``document.rescored(params)`` on a worker thread
+(a newer request cancels the older one); the result is applied on the main thread with
+``document.apply_rescored``, then ``applied()`` is emitted so the table and canvas refresh. If the
+ground truth changed meanwhile the stale result is dropped and the request runs again.
+"""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
+
+from PySide6.QtCore import QObject, Signal
+
+from reviewer.ui.workers import Job
+
+
+class ThresholdRescorer(QObject):
+    applied = Signal()
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.pool = ThreadPoolExecutor(1, thread_name_prefix="rescore")
+        self.document = None
+        self.job: Job | None = None
+        self.pending: float | None = None
+
+    def attach(self, document) -> None:
+        """Follow ``document`` (None to detach: a running job's result is then ignored)."""
+        self.cancel()
+        self.document = document
+
+    def request(self, threshold: float) -> None:
+        doc = self.document
+        if doc is None or not hasattr(doc, "rescored"):
+            return  # segmentation: nothing to re-score
+        if abs(doc.params.score_threshold - threshold) < 1e-9 and self.job is None:
+            return
+        self.cancel()
+        self.pending = threshold
+        params = replace(doc.params, score_threshold=float(threshold))
+        job = Job(lambda progress: doc.rescored(params), parent=self)
+        job.finished.connect(lambda result, j=job: self._on_job_finished(j, result))
+        self.job = job
+        job.start(self.pool)
+
+    def cancel(self) -> None:
+        if self.job is not None:
+            self.job.cancel()
+            self.job = None
+
+    def wait(self) -> None:
+        self.pool.submit(lambda: None).result()
+
+    def _on_job_finished(self, job: Job, result) -> None:
+        if job is not self.job or self.document is None:
+            return
+        self.job = None
+        if self.document.apply_rescored(result):
+            self.pending = None
+            self.applied.emit()
+        elif self.pending is not None:
+            self.request(self.pending)  # the GT changed while computing: once more
