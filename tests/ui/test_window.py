@@ -7,9 +7,9 @@ never shown); every wait is a signal or a condition, never a sleep.
 from __future__ import annotations
 
 import shutil
-from dataclasses import replace
 import threading
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -17,8 +17,8 @@ import pytest
 from PySide6.QtCore import QSettings, Qt, QTimer
 
 from reviewer.app import build, install_excepthook, sample_project
-from reviewer.core.problems import Problem
 from reviewer.core.detection_scores import score_detection
+from reviewer.core.problems import Problem
 from reviewer.core.reports import rank
 from reviewer.io.project import ProjectError
 from reviewer.io.session import open_session
