@@ -92,12 +92,14 @@ def _bbox_iou_fn(ds: DetectionDataset):
 
 
 def _segm_iou_fn(ds: DetectionDataset, dt_rle: list, gt_rle: list):
+    """Mask IoU for buckets: one pycocotools call per group (cheaper than whole images: most
+    prediction / GT pairs of an image are of different classes and never compared)."""
     def iou_fn(b: Bucket) -> np.ndarray:
         out = np.full((len(b.groups), b.dt_rows.shape[1], b.gt_rows.shape[1]), -1.0)
         for i in range(len(b.groups)):
             d = b.dt_rows[i][b.dt_rows[i] >= 0]
             g = b.gt_rows[i][b.gt_rows[i] >= 0]
-            if len(g):
+            if len(g) and len(d):
                 out[i, :len(d), :len(g)] = mask_ops.mask_iou(
                     [dt_rle[r] for r in d], [gt_rle[r] for r in g], ds.gt.iscrowd[g])
         return out

@@ -62,8 +62,10 @@ def _named(values: np.ndarray) -> float | None:
 
 
 def detection_eval(ds: DetectionDataset, params: DetectionParams, image_rows=None,
-                   scores: DetectionScores | None = None) -> dict:
-    """The ``eval --json`` payload for detection (bbox, plus segm when both sides have masks)."""
+                   scores: DetectionScores | None = None, rles: tuple | None = None) -> dict:
+    """The ``eval --json`` payload for detection (bbox, plus segm when both sides have masks).
+
+    rles: (pred, gt) compressed RLEs when already decoded (saves converting them again)."""
     if scores is None:
         scores = score_detection(ds, params, image_rows=image_rows)
     bbox = accumulate(ds, match_dataset(ds, "bbox", image_rows=image_rows))
@@ -90,8 +92,8 @@ def detection_eval(ds: DetectionDataset, params: DetectionParams, image_rows=Non
         "errors": {k: int(v[scores.image_rows].sum()) for k, v in scores.errors.items()},
     }
     if ds.gt.has_masks and ds.pred.has_masks:
-        segm = accumulate(ds, match_dataset(ds, "segm", image_rows=image_rows,
-                                            rles=(pred_rles(ds), gt_rles(ds))))
+        rles = rles if rles is not None else (pred_rles(ds), gt_rles(ds))
+        segm = accumulate(ds, match_dataset(ds, "segm", image_rows=image_rows, rles=rles))
         out["segm"] = {"overall": {k: float(segm.stats[k]) for k in STAT_NAMES},
                        "per_class": {n: {"AP": _named(segm.class_ap[k]),
                                          "AP50": _named(segm.class_ap50[k])}

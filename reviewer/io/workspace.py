@@ -90,7 +90,7 @@ def eval_payload(data: TaskData, image_rows=None) -> dict:
     """The ``eval --json`` object for a loaded task (optionally a slice of image rows)."""
     if data.task == "detection":
         scores = data.scores if image_rows is None else None
-        return reports.detection_eval(data.dataset, data.params, image_rows, scores)
+        return reports.detection_eval(data.dataset, data.params, image_rows, scores, data.rles)
     ds = data.dataset
     return reports.semantic_eval(data.scores, ds.class_names, ds.ignore_index, image_rows)
 
