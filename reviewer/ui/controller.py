@@ -24,6 +24,7 @@ from reviewer.core.view_state import LayerState
 from reviewer.ui import frames
 from reviewer.ui.actions import build_actions
 from reviewer.ui.dialogs.factory import DialogFactory
+from reviewer.ui.feedback import LiveFeedback
 from reviewer.ui.frame_cache import FrameCache
 from reviewer.ui.loader import ProjectLoader, default_opener
 from reviewer.ui.main_window import OVERLAY_PAGE, SIDE_BY_SIDE_PAGE, MainWindow
@@ -65,6 +66,7 @@ class ReviewController(QObject):
         self.actions = build_actions(window, self)
         window.install_actions(self.actions)
         self.panels = PanelLinks(self)
+        self.feedback = LiveFeedback(self)
         window.refresh_docks_menu()
         self._connect_window()
         self._restore_window()
@@ -137,7 +139,8 @@ class ReviewController(QObject):
         self.session = session
         data = session.data
         table = session.document.table
-        review = ReviewColumns(table["image_id"], session.store)
+        review = ReviewColumns(table["image_id"], session.store,
+                               session.document.corrected_images)
         counts = getattr(session.document, "class_counts", None)
         names = self._class_names()
         self.model = ImageTableModel(table, columns_for(table, data.task), review, counts, names,

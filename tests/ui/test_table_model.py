@@ -132,7 +132,8 @@ def test_model_passes_qt_model_tester(qtmodeltester):
         [f"f{i}.png" for i in range(30)], dtype=object), "error": rng.random(30),
         "miou": rng.random(30), "iou_road": rng.random(30)}
     cols = columns_for(table, "segmentation")
-    assert [k for k, _ in cols] == ["file_name", "error", "miou", "iou_road", "status", "tags"]
+    assert [k for k, _ in cols] == ["file_name", "error", "miou", "iou_road", "status", "tags",
+                                   "corrected"]
     model = ImageTableModel(table, cols, ReviewColumns(table["image_id"]))
     qtmodeltester.check(model)
     model.set_filter(ImageFilter(class_name="road", class_mode="present"))

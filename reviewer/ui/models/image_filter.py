@@ -17,15 +17,20 @@ CLASS_MODES = ("present", "missed")
 
 
 class ReviewColumns:
-    """Per image row: ``status`` (N,) object of status values, ``tags`` (N,) object of tuples."""
+    """Per image row: ``status`` (N,) object of status values, ``tags`` (N,) object of tuples,
+    ``corrected`` (N,) bool (the image's GT was changed: rows in the document's
+    ``corrected_images`` set, passed as ``corrected`` and re-read by ``update_row``)."""
 
-    def __init__(self, image_ids: np.ndarray, store=None):
+    def __init__(self, image_ids: np.ndarray, store=None, corrected=None):
         self.keys = [str(k) for k in np.asarray(image_ids).tolist()]
         self._row = {k: i for i, k in enumerate(self.keys)}
         n = len(self.keys)
         self.status = np.full(n, "unreviewed", dtype=object)
         self.tags = np.empty(n, dtype=object)
         self.tags[:] = [()] * n
+        self._corrected_rows = corrected if corrected is not None else set()
+        self.corrected = np.zeros(n, dtype=bool)
+        self.corrected[[r for r in self._corrected_rows if 0 <= r < n]] = True
         if store is not None:
             self.reload(store)
 
@@ -48,6 +53,7 @@ class ReviewColumns:
         key = self.keys[row]
         self.status[row] = getattr(store.status(key), "value", store.status(key))
         self.tags[row] = tuple(sorted(store.image_tags(key)))
+        self.corrected[row] = row in self._corrected_rows
 
     def reviewed_count(self) -> int:
         return int(np.count_nonzero(self.status == "reviewed"))
@@ -69,7 +75,7 @@ class ImageFilter:
     status: a review status value; tag: a tag name; class_name + class_mode ("present": the class
     is in the image's GT or predictions, "missed": a GT object of it was missed / its IoU is 0);
     text: case-insensitive substring of the file name; metric in [lo, hi] (NaN rows drop out
-    when a bound is set).
+    when a bound is set); corrected: only the images whose GT was corrected ("images I corrected").
     """
 
     status: str = ""
@@ -80,6 +86,7 @@ class ImageFilter:
     metric: str = ""
     lo: float | None = None
     hi: float | None = None
+    corrected: bool = False
 
     @property
     def is_empty(self) -> bool:
@@ -101,6 +108,8 @@ class ImageFilter:
             v = data.get(key)
             if isinstance(v, int | float) and not math.isnan(v):
                 out[key] = float(v)
+        if isinstance(data.get("corrected"), bool):
+            out["corrected"] = data["corrected"]
         if out.get("class_mode") not in CLASS_MODES:
             out.pop("class_mode", None)
         return cls(**out)
@@ -119,6 +128,8 @@ def filter_mask(spec: ImageFilter, table: dict, review: ReviewColumns,
         keep &= review.status == spec.status
     if spec.tag:
         keep &= review.has_tag(spec.tag)
+    if spec.corrected:
+        keep &= review.corrected
     if spec.text:
         needle = spec.text.casefold()
         names = table["file_name"]

@@ -21,7 +21,8 @@ from .image_filter import ImageFilter, ReviewColumns, filter_mask
 DETECTION_COLUMNS = (("file_name", "Image"), ("error", "Errors"), ("tp", "TP"), ("fp", "FP"),
                      ("fn", "FN"), ("mispredicted", "Mispredicted"))
 SEGMENTATION_COLUMNS = (("file_name", "Image"), ("error", "Error"), ("miou", "mIoU"))
-REVIEW_COLUMNS = (("status", "Status"), ("tags", "Tags"))
+REVIEW_COLUMNS = (("status", "Status"), ("tags", "Tags"), ("corrected", "Corrected"))
+CORRECTED_TEXT = "✓"  # the image's GT was corrected (painted, drawn, accepted, …)
 STATUS_TEXT = {"unreviewed": "", "reviewed": "reviewed", "needs-second-look": "second look",
                "skipped": "skipped"}
 IMAGE_ROW_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -29,7 +30,8 @@ IMAGE_ROW_ROLE = Qt.ItemDataRole.UserRole + 1
 _Index = QModelIndex | QPersistentModelIndex
 _ROLES = frozenset((Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole,
                     Qt.ItemDataRole.TextAlignmentRole, IMAGE_ROW_ROLE))
-_TEXT_KEYS = frozenset(("file_name", "status", "tags"))
+_TEXT_KEYS = frozenset(("file_name", "status", "tags", "corrected"))
+_REVIEW_KEYS = ("status", "tags", "corrected")
 _RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
 
 
@@ -62,6 +64,8 @@ class ImageTableModel(QAbstractTableModel):
         self.integer_keys = {"error"} if class_counts is not None else set()
         self.sort_key, self.ascending = "error", False
         self.filter = ImageFilter()
+        self.subset: np.ndarray | None = None  # (N,) bool ANDed with the filter (e.g. a cell)
+        self.subset_label = ""
         self._mask = np.ones(len(review), dtype=bool)
         self.order = np.zeros(0, dtype=np.int64)
         self.view_rows = np.full(len(review), -1, dtype=np.int64)
@@ -106,8 +110,8 @@ class ImageTableModel(QAbstractTableModel):
         return next((c for c, (k, _) in enumerate(self.columns) if k == key), -1)
 
     def set_sort(self, key: str, ascending: bool) -> None:
-        """Rank by column ``key`` (a table column, "status" or "tags")."""
-        if key not in self.table and key not in ("status", "tags"):
+        """Rank by column ``key`` (a table column, "status", "tags" or "corrected")."""
+        if key not in self.table and key not in _REVIEW_KEYS:
             return
         self.layoutAboutToBeChanged.emit()
         old = self.persistentIndexList()
@@ -125,9 +129,18 @@ class ImageTableModel(QAbstractTableModel):
         self.filter = spec
         self._mask = filter_mask(spec, self.table, self.review, self.class_counts,
                                  self.class_names)
+        if self.subset is not None:
+            self._mask &= self.subset
         self._rerank()
         self.endResetModel()
         self.ranking_changed.emit()
+
+    def set_subset(self, mask: np.ndarray | None, label: str = "") -> None:
+        """Show only the image rows where ``mask`` (N,) bool is True, on top of the filter
+        (an "image subset" such as the images of a confusion cell); None removes it."""
+        self.subset = None if mask is None else np.asarray(mask, dtype=bool).copy()
+        self.subset_label = label if mask is not None else ""
+        self.set_filter(self.filter)
 
     def _rerank(self) -> None:
         order = rank(self._sort_table(), self.sort_key, self.ascending)
@@ -140,6 +153,8 @@ class ImageTableModel(QAbstractTableModel):
             return {"status": self.review.status_codes()}
         if self.sort_key == "tags":
             return {"tags": np.array([", ".join(t) for t in self.review.tags], dtype=object)}
+        if self.sort_key == "corrected":
+            return {"corrected": self.review.corrected.astype(np.int64)}
         return self.table
 
     def _index_of(self, image_row: int, column: int) -> QModelIndex:
@@ -187,6 +202,8 @@ class ImageTableModel(QAbstractTableModel):
             return STATUS_TEXT.get(self.review.status[row], self.review.status[row])
         if key == "tags":
             return ", ".join(self.review.tags[row])
+        if key == "corrected":
+            return CORRECTED_TEXT if self.review.corrected[row] else ""
         value = self.table[key][row]
         if isinstance(value, float | np.floating):
             if math.isnan(value):

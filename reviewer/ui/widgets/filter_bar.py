@@ -1,4 +1,5 @@
-"""The filter bar above the image table: status, tag, class present / missed, file name, metric range.
+"""The filter bar above the image table: status, tag, class present / missed, file name, metric
+range, "corrected" (only the images I corrected).
 
 Emits ``filter_changed(ImageFilter)`` (text typing is debounced by 200 ms).
 """
@@ -9,6 +10,7 @@ import math
 
 from PySide6.QtCore import QSignalBlocker, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QDoubleSpinBox,
     QGridLayout,
@@ -29,6 +31,7 @@ class FilterBar(QWidget):
     """Signals: ``filter_changed(object ImageFilter)``."""
 
     filter_changed = Signal(object)
+    subset_cleared = Signal()  # the image-subset chip (e.g. a confusion cell) was removed
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -40,8 +43,19 @@ class FilterBar(QWidget):
                                                   "missed: a GT object of the class was missed")
         self.metric = self._combo((("error", "error"),), "Column the range applies to")
         self.lo, self.hi = self._spin("minimum"), self._spin("maximum")
+        self.corrected = QCheckBox("Corrected", self, objectName="filter_corrected",
+                                   toolTip="Show only the images I corrected (ground truth "
+                                           "painted, drawn, relabelled or accepted)")
+        self.corrected.toggled.connect(self._emit)
         self.reset = QToolButton(self, text="Clear", toolTip="Clear every filter")
         self.reset.clicked.connect(self.clear)
+        self.subset_chip = QToolButton(self, objectName="filter_subset", toolTip="Only these "
+                                       "images are listed: click to show all images again")
+        self.subset_chip.setStyleSheet("QToolButton { border: 1px solid palette(mid); "
+                                       "border-radius: 9px; padding: 1px 8px; "
+                                       "background: palette(alternate-base); }")
+        self.subset_chip.clicked.connect(self._on_subset_chip_clicked)
+        self.subset_chip.hide()
         self._layout()
         self._debounce = QTimer(self, singleShot=True, interval=200)
         self._debounce.timeout.connect(self._emit)
@@ -70,7 +84,8 @@ class FilterBar(QWidget):
         grid.setContentsMargins(4, 4, 4, 4)
         grid.setHorizontalSpacing(4)
         grid.setVerticalSpacing(3)
-        grid.addWidget(self.text, 0, 0, 1, 3)
+        grid.addWidget(self.text, 0, 0, 1, 2)
+        grid.addWidget(self.corrected, 0, 2)
         grid.addWidget(self.reset, 0, 3)
         grid.addWidget(self.status, 1, 0)
         grid.addWidget(self.tag, 1, 1)
@@ -80,6 +95,7 @@ class FilterBar(QWidget):
         grid.addWidget(self.lo, 2, 1)
         grid.addWidget(QLabel("to", self, alignment=Qt.AlignmentFlag.AlignCenter), 2, 2)
         grid.addWidget(self.hi, 2, 3)
+        grid.addWidget(self.subset_chip, 3, 0, 1, 4, Qt.AlignmentFlag.AlignLeft)
         grid.setColumnStretch(0, 3)
         grid.setColumnStretch(1, 2)
         grid.setColumnStretch(2, 2)
@@ -100,13 +116,15 @@ class FilterBar(QWidget):
             status=self.status.currentData() or "", tag=self.tag.currentData() or "",
             class_name=self.class_name.currentData() or "",
             class_mode=self.class_mode.currentData() or "present", text=self.text.text().strip(),
-            metric=self.metric.currentData() or "", lo=_bound(self.lo), hi=_bound(self.hi))
+            metric=self.metric.currentData() or "", lo=_bound(self.lo), hi=_bound(self.hi),
+            corrected=self.corrected.isChecked())
 
     def set_value(self, spec: ImageFilter, emit: bool = True) -> None:
         widgets = (self.text, self.status, self.tag, self.class_name, self.class_mode,
-                   self.metric, self.lo, self.hi)
+                   self.metric, self.lo, self.hi, self.corrected)
         blockers = [QSignalBlocker(w) for w in widgets]
         self.text.setText(spec.text)
+        self.corrected.setChecked(spec.corrected)
         for box, value in ((self.status, spec.status), (self.tag, spec.tag),
                            (self.class_name, spec.class_name), (self.class_mode, spec.class_mode),
                            (self.metric, spec.metric)):
@@ -117,7 +135,18 @@ class FilterBar(QWidget):
         if emit:
             self._emit()
 
+    def show_subset(self, label: str | None) -> None:
+        """Show the removable chip of an image subset (``label``), or hide it (None)."""
+        self.subset_chip.setText(f"{label}  ✕" if label else "")
+        self.subset_chip.setVisible(bool(label))
+
+    def _on_subset_chip_clicked(self) -> None:
+        self.show_subset(None)
+        self.subset_cleared.emit()
+
     def clear(self) -> None:
+        if not self.subset_chip.isHidden():
+            self._on_subset_chip_clicked()
         self.set_value(ImageFilter())
 
     def _emit(self, *_) -> None:
