@@ -35,28 +35,73 @@ def _stroke_mask(shape, points, radius: int) -> np.ndarray:
     return canvas.astype(bool)
 
 
+def _window(shape, points, margin: int) -> tuple[int, int, int, int] | None:
+    """(y0, y1, x0, x1): the rectangle of ``shape`` within ``margin`` px of the rounded
+    ``points`` (None when it is empty). Drawing is done inside it only: a stroke or polygon
+    touches a few thousand pixels of a 12-Mpixel mask, so this keeps a 4000x3000 edit cheap."""
+    pts = np.round(np.asarray(points, np.float64).reshape(-1, 2))
+    if not len(pts):
+        return None
+    x0, y0 = (int(v) - margin for v in pts.min(axis=0))
+    x1, y1 = (int(v) + margin + 1 for v in pts.max(axis=0))
+    x0, y0, x1, y1 = max(x0, 0), max(y0, 0), min(x1, shape[1]), min(y1, shape[0])
+    return None if x0 >= x1 or y0 >= y1 else (y0, y1, x0, x1)
+
+
+def _shifted(points, y0: int, x0: int) -> list[tuple[int, int]]:
+    """Points rounded in image coordinates, then moved to a window at (y0, x0)."""
+    return [(int(round(x)) - x0, int(round(y)) - y0) for x, y in points]
+
+
+def _window_command(image_id, gt: np.ndarray, win, new_sub: np.ndarray) -> C.PaintMask | None:
+    """``_patch_command`` of a window whose new content is ``new_sub``."""
+    y0, y1, x0, x1 = win
+    cmd = _patch_command(image_id, gt[y0:y1, x0:x1], new_sub)
+    if cmd is None:
+        return None
+    return C.PaintMask(image_id, cmd.y + y0, cmd.x + x0, cmd.before, cmd.after)
+
+
 def brush(image_id, gt: np.ndarray, points, radius: int, value: int,
           protect=None) -> C.PaintMask | None:
     """Paint class ``value`` along a stroke (the eraser paints the ignore / unlabeled value).
 
     protect: optional (H, W) bool of pixels the stroke must not change.
     """
-    hit = _stroke_mask(gt.shape, points, radius)
+    r = max(int(radius), 0)
+    win = _window(gt.shape, points, r + 2)
+    if win is None:
+        return None
+    y0, y1, x0, x1 = win
+    hit = _stroke_mask((y1 - y0, x1 - x0), _shifted(points, y0, x0), r)
     if protect is not None:
-        hit &= ~protect
-    new = gt.copy()
+        hit &= ~protect[y0:y1, x0:x1]
+    new = gt[y0:y1, x0:x1].copy()
     new[hit] = value
-    return _patch_command(image_id, gt, new)
+    return _window_command(image_id, gt, win, new)
+
+
+def _polygon_window(gt: np.ndarray, polygon):
+    """(window, (h, w) bool inside-polygon mask of the window), or (None, None)."""
+    win = _window(gt.shape, polygon, 1)
+    if win is None:
+        return None, None
+    y0, y1, x0, x1 = win
+    canvas = np.zeros((y1 - y0, x1 - x0), np.uint8)
+    pts = np.asarray(_shifted(polygon, y0, x0), np.int32).reshape(-1, 1, 2)
+    cv2.fillPoly(canvas, [pts], 1, lineType=cv2.LINE_8)
+    return win, canvas.astype(bool)
 
 
 def polygon_fill(image_id, gt: np.ndarray, polygon, value: int) -> C.PaintMask | None:
     """Fill a polygon [(x, y), ...] with class ``value``."""
-    canvas = np.zeros(gt.shape, np.uint8)
-    pts = np.round(np.asarray(polygon, np.float64)).astype(np.int32).reshape(-1, 1, 2)
-    cv2.fillPoly(canvas, [pts], 1, lineType=cv2.LINE_8)
-    new = gt.copy()
-    new[canvas.astype(bool)] = value
-    return _patch_command(image_id, gt, new)
+    win, inside = _polygon_window(gt, polygon)
+    if win is None:
+        return None
+    y0, y1, x0, x1 = win
+    new = gt[y0:y1, x0:x1].copy()
+    new[inside] = value
+    return _window_command(image_id, gt, win, new)
 
 
 def flood_fill(image_id, gt: np.ndarray, seed, value: int) -> C.PaintMask | None:
@@ -77,12 +122,13 @@ def copy_prediction(image_id, gt: np.ndarray, pred: np.ndarray, polygon,
 
     The "unlabeled road the model got right" fix: outline the road, copy the model's pixels.
     """
-    canvas = np.zeros(gt.shape, np.uint8)
-    pts = np.round(np.asarray(polygon, np.float64)).astype(np.int32).reshape(-1, 1, 2)
-    cv2.fillPoly(canvas, [pts], 1, lineType=cv2.LINE_8)
-    take = canvas.astype(bool)
+    win, take = _polygon_window(gt, polygon)
+    if win is None:
+        return None
+    y0, y1, x0, x1 = win
+    sub_pred = pred[y0:y1, x0:x1]
     if classes is not None:
-        take &= np.isin(pred, list(classes))
-    new = gt.copy()
-    new[take] = pred[take].astype(gt.dtype)
-    return _patch_command(image_id, gt, new)
+        take &= np.isin(sub_pred, list(classes))
+    new = gt[y0:y1, x0:x1].copy()
+    new[take] = sub_pred[take].astype(gt.dtype)
+    return _window_command(image_id, gt, win, new)
