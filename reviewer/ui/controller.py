@@ -34,6 +34,7 @@ from reviewer.ui.panels import PanelLinks
 from reviewer.ui.preloader import LOOKAHEAD, ImagePreloader
 from reviewer.ui.rescore import ThresholdRescorer
 from reviewer.ui.settings import ProjectViewState, Settings
+from reviewer.ui.tools.toolbar import install_tools
 
 log = logging.getLogger(__name__)
 MODE_ACTIONS = {"overlay": "view_overlay", "side_by_side": "view_side_by_side",
@@ -66,6 +67,7 @@ class ReviewController(QObject):
         self.actions = build_actions(window, self)
         window.install_actions(self.actions)
         self.panels = PanelLinks(self)
+        self.tools = install_tools(self)
         self.feedback = LiveFeedback(self)
         window.refresh_docks_menu()
         self._connect_window()

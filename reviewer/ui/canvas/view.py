@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QPoint, QPointF, Qt, Signal
+from PySide6.QtCore import QEvent, QPoint, QPointF, Qt, Signal
 from PySide6.QtGui import QColor, QPainter, QTransform
 from PySide6.QtWidgets import QFrame, QGraphicsView, QToolTip
 
@@ -48,6 +48,7 @@ class CanvasView(QGraphicsView):
         self._press: QPoint | None = None
         self._panning = False
         self._fit_mode = True
+        self.tools = None  # a reviewer.ui.tools ToolManager routes events to the active tool
 
     # ---------------------------------------------------------------- API
     def set_frame(self, frame: CanvasFrame, pixmap=None) -> None:
@@ -59,6 +60,8 @@ class CanvasView(QGraphicsView):
         self._update_overlays()
         if self._fit_mode or not same_size:
             self.fit()
+        if self.tools is not None:
+            self.tools.frame_shown(self)
 
     def set_layers(self, state: LayerState) -> None:
         """Apply a layer state (only what changed is re-rendered)."""
@@ -166,7 +169,35 @@ class CanvasView(QGraphicsView):
             self.zoom_by(ZOOM_STEP ** steps, event.position().toPoint())
         event.accept()
 
+    def _tool(self, kind: str, event) -> bool:
+        """Offer an event to the active tool (reviewer.ui.tools); True when it took it."""
+        return self.tools is not None and self.tools.handle(kind, self, event)
+
+    def event(self, event):
+        if event.type() == QEvent.Type.ShortcutOverride and self._tool("shortcut", event):
+            event.accept()  # the key reaches keyPressEvent instead of a window shortcut
+            return True
+        return super().event(event)
+
+    def keyPressEvent(self, event):
+        if not self._tool("key", event):
+            super().keyPressEvent(event)
+
+    def keyReleaseEvent(self, event):
+        if not self._tool("key_release", event):
+            super().keyReleaseEvent(event)
+
+    def contextMenuEvent(self, event):
+        if not self._tool("context_menu", event):
+            super().contextMenuEvent(event)
+
+    def mouseDoubleClickEvent(self, event):
+        if not self._tool("double_click", event):
+            super().mouseDoubleClickEvent(event)
+
     def mousePressEvent(self, event):
+        if self._tool("press", event):
+            return
         if event.button() in (Qt.MouseButton.LeftButton, Qt.MouseButton.MiddleButton):
             self._press = event.position().toPoint()
             self._panning = event.button() == Qt.MouseButton.MiddleButton
@@ -176,6 +207,9 @@ class CanvasView(QGraphicsView):
 
     def mouseMoveEvent(self, event):
         pos = event.position().toPoint()
+        if self._press is None and self._tool("move" if event.buttons() else "hover", event):
+            self._set_hovered(None, QPoint())
+            return
         if self._press is not None:
             if not self._panning and (pos - self._press).manhattanLength() >= DRAG_THRESHOLD:
                 self._panning = True
@@ -188,6 +222,8 @@ class CanvasView(QGraphicsView):
         self._set_hovered(obj, event.globalPosition().toPoint())
 
     def mouseReleaseEvent(self, event):
+        if self._press is None and self._tool("release", event):
+            return
         if self._press is None:
             super().mouseReleaseEvent(event)
             return
