@@ -72,6 +72,21 @@ ACTIONS: tuple[ActionSpec, ...] = (
     A("shortcuts", "&Keyboard Shortcuts", "F1", "keyboard", "show_shortcuts",
       "List every keyboard shortcut"),
     A("about", "&About Reviewer", None, "about", "show_about", "Versions and licence"),
+    A("export", "&Export…", "Ctrl+E", None, "export_review", "Write the corrected dataset, "
+      "the change log, tag statistics, metrics and an HTML report into a folder"),
+    A("analysis_tag_stats", "&Tag Statistics", None, None, "show_analysis",
+      "Error analysis per failure tag: share of data and errors, metric on the tag's images",
+      ("tag_stats",)),
+    A("analysis_confusion", "&Confusion Matrix", None, None, "show_analysis",
+      "Which classes are predicted as which: click a cell to list its images", ("confusion",)),
+    A("analysis_class_metrics", "&Per-Class Metrics", None, None, "show_analysis",
+      "Metric per class before and after the corrections, GT and prediction counts",
+      ("class_metrics",)),
+    A("analysis_slices", "&Slices", None, None, "show_analysis",
+      "The metric on a tag, status, class or the current filter beside the whole set",
+      ("slices",)),
+    A("analysis_pr", "P&R Curves", None, None, "show_analysis",
+      "Precision-recall curve per class with the score threshold's operating point", ("pr",)),
     A("canvas_next", "Next Image", "Right", None, "next_image", "Next image", context="canvas",
       extra_shortcuts=("Down",)),
     A("canvas_previous", "Previous Image", "Left", None, "previous_image", "Previous image",
@@ -81,13 +96,15 @@ ACTIONS: tuple[ActionSpec, ...] = (
 del A
 
 MENUS: tuple[tuple[str, tuple[str | None, ...]], ...] = (
-    ("&File", ("new_project", "open_project", "@recent", None, "quit")),
+    ("&File", ("new_project", "open_project", "@recent", None, "export", None, "quit")),
     ("&Edit", ("undo", "redo", None, "focus_filter")),
     ("&Review", ("mark_reviewed", "mark_skipped", "mark_second_look", None, "previous_image",
                  "next_image", "next_unreviewed")),
     ("&View", ("view_overlay", "view_side_by_side", "view_errors", None, "task_detection",
                "task_segmentation", None, "fit", "zoom_in", "zoom_out", "actual_size", None,
                "@docks")),
+    ("&Analysis", ("analysis_tag_stats", "analysis_confusion", "analysis_class_metrics",
+                   "analysis_slices", "analysis_pr")),
     ("&Help", ("shortcuts", None, "about")),
 )
 TOOLBAR: tuple[str | None, ...] = (

@@ -23,6 +23,7 @@ from reviewer.core.commands import SetImageTags, SetStatus
 from reviewer.core.view_state import LayerState
 from reviewer.ui import frames
 from reviewer.ui.actions import build_actions
+from reviewer.ui.analysis.links import AnalysisLinks
 from reviewer.ui.dialogs.factory import DialogFactory
 from reviewer.ui.feedback import LiveFeedback
 from reviewer.ui.frame_cache import FrameCache
@@ -69,6 +70,8 @@ class ReviewController(QObject):
         self.panels = PanelLinks(self)
         self.tools = install_tools(self)
         self.feedback = LiveFeedback(self)
+        self.analysis = AnalysisLinks(self)
+        self.url_opener = None  # opens the exported report; None: QDesktopServices.openUrl
         window.refresh_docks_menu()
         self._connect_window()
         self._restore_window()
@@ -157,6 +160,7 @@ class ReviewController(QObject):
         self.window.problems_panel.set_problems(data.problems)
         self.window.docks["problems"].setVisible(bool(data.problems))
         self.panels.session_opened(session)
+        self.analysis.session_opened(session)
         self._restore_view_state()
         self.settings.add_recent_project(session.project.root)
         self.window.setWindowTitle(f"Reviewer — {session.project.name} ({data.task})")
@@ -197,6 +201,7 @@ class ReviewController(QObject):
         s.history.applied.disconnect(self._on_history_applied)
         s.history.changed.disconnect(self._on_history_changed)
         s.document.annotations_changed.disconnect(self._on_document_annotations_changed)
+        self.analysis.session_closed()
         self.rescorer.attach(None)
         self.preloader.wait()
         self.preloader.clear()
@@ -480,6 +485,16 @@ class ReviewController(QObject):
 
     def show_about(self) -> None:
         self.dialogs.about(self.window)
+
+    def show_analysis(self, name: str) -> None:
+        self.analysis.show(name)
+
+    def export_review(self) -> None:
+        """File ▸ Export…: the export dialog (runs in the background, opens the report)."""
+        from reviewer.ui.dialogs.export_dialog import ExportDialog
+        if self.session is not None:
+            self.export_dialog = ExportDialog(self.session, self.window, self.url_opener)
+            self.export_dialog.open()
 
     def _on_recent_menu_about_to_show(self) -> None:
         menu = self.window.recent_menu

@@ -1,0 +1,173 @@
+"""Pieces shared by the analysis panels: sortable number cells, bar cells, a panel header.
+
+``fill_table(table, headers, rows)`` fills a ``QTableWidget`` from rows of values; a number is
+shown formatted and sorted by value (``VALUE_ROLE`` holds the raw value, None for "n/a").
+``BarDelegate`` draws a cell's value as a bar scaled to the column maximum (imbalance at a glance).
+``PanelHeader`` is a row with a summary label, extra controls and a busy indicator.
+"""
+
+from __future__ import annotations
+
+import math
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor, QPalette
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QProgressBar,
+    QStyledItemDelegate,
+    QTableWidget,
+    QTableWidgetItem,
+    QWidget,
+)
+
+VALUE_ROLE = Qt.ItemDataRole.UserRole + 7
+_RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+
+
+class Cell:
+    """A table value with its text: ``Cell(0.4123, "41.2%")``; plain numbers format as given."""
+
+    def __init__(self, value, text: str | None = None, tip: str = ""):
+        self.value, self.text, self.tip = value, text, tip
+
+
+class NumItem(QTableWidgetItem):
+    """Sorts by ``VALUE_ROLE`` (numbers; missing values sort last)."""
+
+    def __lt__(self, other) -> bool:
+        a, b = self.data(VALUE_ROLE), other.data(VALUE_ROLE)
+        if isinstance(a, int | float) and isinstance(b, int | float):
+            return a < b
+        if isinstance(a, str) and isinstance(b, str):
+            return a.casefold() < b.casefold()
+        return a is not None and b is None
+
+
+def fmt(v, digits: int = 3) -> str:
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return "–"
+    if isinstance(v, int):
+        return f"{v:,}"
+    return f"{v:.{digits}f}"
+
+
+def pct(v) -> str:
+    return "–" if v is None or (isinstance(v, float) and math.isnan(v)) else f"{100 * v:.1f}%"
+
+
+def num(v):
+    """None for nan, else the value (for ``VALUE_ROLE``)."""
+    return None if v is None or (isinstance(v, float) and math.isnan(v)) else v
+
+
+def make_table(parent) -> QTableWidget:
+    table = QTableWidget(parent)
+    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    table.setAlternatingRowColors(True)
+    table.setShowGrid(False)
+    table.setWordWrap(False)
+    table.verticalHeader().hide()
+    table.verticalHeader().setDefaultSectionSize(table.fontMetrics().height() + 6)
+    table.horizontalHeader().setHighlightSections(False)
+    table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+    return table
+
+
+def fill_table(table: QTableWidget, headers, rows, tips=()) -> None:
+    """Replace the content: ``headers`` (C,), ``rows`` of C values (str, number or ``Cell``)."""
+    sorting = table.isSortingEnabled()
+    table.setSortingEnabled(False)
+    table.clear()
+    table.setColumnCount(len(headers))
+    table.setRowCount(len(rows))
+    table.setHorizontalHeaderLabels(list(headers))
+    for c, tip in enumerate(tips):
+        table.horizontalHeaderItem(c).setToolTip(tip)
+    for r, row in enumerate(rows):
+        for c, value in enumerate(row):
+            table.setItem(r, c, _item(value))
+    table.setSortingEnabled(sorting)
+    fit_columns(table)
+
+
+def _item(value) -> NumItem:
+    cell = value if isinstance(value, Cell) else Cell(value)
+    v = num(cell.value)
+    text = cell.text if cell.text is not None else (str(v) if isinstance(v, str) else fmt(v))
+    item = NumItem(text)
+    item.setData(VALUE_ROLE, v)
+    if cell.tip:
+        item.setToolTip(cell.tip)
+    if not isinstance(v, str):
+        item.setTextAlignment(_RIGHT)
+    return item
+
+
+def fit_columns(table: QTableWidget) -> None:
+    header = table.horizontalHeader()
+    fm = header.fontMetrics()
+    for c in range(table.columnCount()):
+        item = table.horizontalHeaderItem(c)
+        width = fm.horizontalAdvance(item.text() if item else "") + 26
+        header.resizeSection(c, max(width, 150 if c == 0 else 60))
+
+
+def column_values(table: QTableWidget, column: int) -> dict:
+    """{first-column text: VALUE_ROLE of ``column``} (for tests and lookups)."""
+    out = {}
+    for r in range(table.rowCount()):
+        out[table.item(r, 0).text()] = table.item(r, column).data(VALUE_ROLE)
+    return out
+
+
+class BarDelegate(QStyledItemDelegate):
+    """Draws a bar of ``value / column max`` behind the number (for counts)."""
+
+    def __init__(self, color: str, parent=None):
+        super().__init__(parent)
+        self.color = QColor(color)
+        self.color.setAlpha(110)
+
+    def paint(self, painter, option, index) -> None:
+        table = self.parent()
+        value = index.data(VALUE_ROLE)
+        top = max((table.item(r, index.column()).data(VALUE_ROLE) or 0
+                   for r in range(table.rowCount())), default=0)
+        if isinstance(value, int | float) and top > 0:
+            rect = option.rect.adjusted(2, 3, -2, -3)
+            rect.setWidth(max(1, int(rect.width() * value / top)))
+            painter.fillRect(rect, self.color)
+        super().paint(painter, option, index)
+
+
+class PanelHeader(QWidget):
+    """Summary text on the left, ``controls`` on the right, a busy bar while computing."""
+
+    def __init__(self, parent=None, *controls):
+        super().__init__(parent)
+        row = QHBoxLayout(self)
+        row.setContentsMargins(4, 2, 4, 2)
+        self.summary = QLabel(self, textInteractionFlags=Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.summary.setWordWrap(True)
+        row.addWidget(self.summary, 1)
+        for w in controls:
+            row.addWidget(w)
+        self.busy = QProgressBar(self, maximumWidth=110, maximumHeight=12, textVisible=False)
+        self.busy.setRange(0, 0)
+        self.busy.setToolTip("Computing in the background…")
+        self.busy.hide()
+        row.addWidget(self.busy)
+
+    def set_busy(self, busy: bool) -> None:
+        self.busy.setVisible(busy)
+
+    def set_text(self, text: str, error: bool = False) -> None:
+        self.summary.setText(text)
+        colour = "#c0392b" if error else self.palette().color(QPalette.ColorRole.Text).name()
+        self.summary.setStyleSheet(f"color: {colour}")

@@ -1,0 +1,292 @@
+"""Wiring of the analysis panels to the review controller.
+
+``AnalysisLinks(controller)`` docks the panels (bottom area, tabbed, hidden at first: View ▸
+Panels lists them), recomputes a panel when it is shown and its figures are stale, and marks
+every panel stale after each command (history ``applied``; the visible ones recompute 400 ms
+after the last edit, in the background). It turns panel clicks into table filters: a tag → the
+filter bar's tag filter; a confusion cell → an image subset of the table (a removable chip in the
+filter bar) and a highlight of the cell's objects on the canvas. Signal ``refreshed(name)`` after
+a panel received new figures.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
+from PySide6.QtWidgets import QDockWidget
+
+from reviewer.core.tag_stats import tag_membership
+from reviewer.core.view_state import default_class_colors
+
+from . import compute
+from .class_metrics_panel import ClassMetricsPanel
+from .confusion_panel import ConfusionPanel
+from .pr_panel import PRPanel
+from .runner import AnalysisRunner
+from .slices_panel import SlicesPanel
+from .tag_stats_panel import TagStatsPanel
+
+PANELS = (("tag_stats", "Tag Statistics", TagStatsPanel),
+          ("confusion", "Confusion Matrix", ConfusionPanel),
+          ("class_metrics", "Per-Class Metrics", ClassMetricsPanel),
+          ("slices", "Slices", SlicesPanel),
+          ("pr", "PR Curves", PRPanel))
+DEBOUNCE_MS = 400
+
+
+class AnalysisLinks(QObject):
+    refreshed = Signal(str)
+
+    def __init__(self, controller):
+        super().__init__(controller)
+        self.c = controller
+        self.session = None
+        self.runner = AnalysisRunner(self)
+        self.runner.busy_changed.connect(self._on_runner_busy_changed)
+        self.runner.failed.connect(self._on_runner_failed)
+        self.panels, self.docks = {}, {}
+        for name, title, cls in PANELS:
+            self.panels[name] = cls(controller.window)
+            self.docks[name] = self._dock(name, title, self.panels[name])
+        self.dirty: set[str] = set(self.panels)
+        self.cell: tuple[int, int] | None = None
+        self._timer = QTimer(self, singleShot=True, interval=DEBOUNCE_MS)
+        self._timer.timeout.connect(self.refresh_visible)
+        self._connect()
+
+    def _dock(self, name: str, title: str, panel) -> QDockWidget:
+        w = self.c.window
+        dock = QDockWidget(title, w, objectName=f"dock_{name}")
+        dock.setWidget(panel)
+        area = Qt.DockWidgetArea.BottomDockWidgetArea
+        w.addDockWidget(area, dock)
+        first = next(iter(self.docks.values()), None)
+        if first is not None:
+            w.tabifyDockWidget(first, dock)
+        dock.hide()
+        w.docks[name] = dock
+        dock.visibilityChanged.connect(self._on_dock_visibility_changed)
+        return dock
+
+    def _connect(self) -> None:
+        p = self.panels
+        p["tag_stats"].tag_clicked.connect(self._on_tag_stats_tag_clicked)
+        p["tag_stats"].reviewed_only_changed.connect(lambda _: self.refresh("tag_stats"))
+        p["confusion"].cell_clicked.connect(self._on_confusion_cell_clicked)
+        p["slices"].slice_requested.connect(lambda *_: self.refresh("slices"))
+        self.c.window.filter_bar.subset_cleared.connect(self._on_filter_bar_subset_cleared)
+        self.c.image_shown.connect(self._on_controller_image_shown)
+
+    # --- panels on screen -------------------------------------------------------------------
+    def show(self, name: str) -> None:
+        """Show and raise a panel (menu action)."""
+        self.docks[name].show()
+        self.docks[name].raise_()
+        self.refresh_visible()
+
+    def on_screen(self, name: str) -> bool:
+        return self.panels[name].isVisible()
+
+    def _on_dock_visibility_changed(self, visible: bool) -> None:
+        if visible:
+            QTimer.singleShot(0, self.refresh_visible)  # the tab's widget is shown after this
+
+    def refresh_visible(self) -> None:
+        for name in list(self.dirty):
+            if self.on_screen(name):
+                self.refresh(name)
+
+    def invalidate(self, debounce: bool = False) -> None:
+        """Every panel's figures are stale: recompute the visible ones (now or debounced)."""
+        self.dirty = set(self.panels)
+        if debounce:
+            self._timer.start()
+        else:
+            self.refresh_visible()
+
+    # --- session ----------------------------------------------------------------------------
+    def session_opened(self, session) -> None:
+        self.session = session
+        session.history.applied.connect(self._on_history_applied)
+        self._fill_slice_choices()
+        self.invalidate()
+
+    def session_closed(self) -> None:
+        if self.session is None:
+            return
+        self._timer.stop()
+        self.runner.cancel()
+        self.runner.wait()
+        self.session.history.applied.disconnect(self._on_history_applied)
+        self.session = None
+        self.cell = None
+        self.c.window.filter_bar.show_subset(None)
+        p = self.panels
+        p["tag_stats"].set_payload(None)
+        p["confusion"].clear()
+        p["class_metrics"].set_metrics(None)
+        p["slices"].set_result("", None)
+        p["pr"].clear()
+        self.dirty = set(self.panels)
+
+    def _on_history_applied(self, command, undone: bool) -> None:
+        self.invalidate(debounce=True)
+
+    def _fill_slice_choices(self) -> None:
+        tags = [r.name for r in self.session.store.tags()]
+        self.panels["slices"].set_choices(tags, self.c._class_names())
+
+    # --- computing --------------------------------------------------------------------------
+    def refresh(self, name: str) -> None:
+        """Recompute panel ``name`` (in the background where it takes time)."""
+        if self.session is None:
+            return
+        self.dirty.discard(name)
+        getattr(self, f"_refresh_{name}")()
+
+    def _run(self, name: str, fn, apply) -> None:
+        def done(result):
+            apply(result)
+            self.refreshed.emit(name)
+        self.runner.run(name, fn, done)
+
+    def _refresh_tag_stats(self) -> None:
+        session, reviewed = self.session, self.panels["tag_stats"].reviewed_only.isChecked()
+        self._run("tag_stats", lambda progress: compute.tag_stats(session, reviewed),
+                  self.panels["tag_stats"].set_payload)
+
+    def _refresh_class_metrics(self) -> None:
+        session = self.session
+        self._run("class_metrics", lambda progress: compute.class_metrics(session),
+                  self.panels["class_metrics"].set_metrics)
+
+    def _refresh_confusion(self) -> None:
+        doc, names = self.session.document, self.c._class_names()
+        if self.session.data.task == "detection":
+            matrix, unit = doc.confusion(), "objects"
+            rows = cols = names + ["background"]
+        else:
+            matrix, unit = doc.stack.total(), "pixels"
+            rows, cols = names, names + ["void"]
+        self.panels["confusion"].set_matrix(matrix, rows, cols, unit)
+        self.refreshed.emit("confusion")
+
+    def _refresh_slices(self) -> None:
+        kind, value = self.panels["slices"].current()
+        if kind != "filter" and not value:
+            self.panels["slices"].set_result("Choose a slice", None)
+            return
+        rows = self.slice_rows(kind, value)
+        snap = compute.snapshot(self.session)
+        title = {"tag": f"Tag “{value}”", "status": f"Status “{value}”",
+                 "filter": "Image table filter", "class": f"Class “{value}” present"}[kind]
+        self._run("slices", lambda progress: compute.slice_metrics(snap, rows),
+                  lambda result: self.panels["slices"].set_result(title, result))
+
+    def slice_rows(self, kind: str, value: str) -> np.ndarray:
+        """Image rows of a slice: (S,) int64."""
+        review, s = self.c.model.review, self.session
+        if kind == "filter":
+            return np.sort(self.c.model.order)
+        if kind == "status":
+            return np.flatnonzero(review.status == value)
+        if kind == "class":
+            snap_names = self.c._class_names()
+            return np.flatnonzero(compute.snapshot(s).present[:, snap_names.index(value)])
+        member = tag_membership(review.keys, [value], s.store.all_image_tags(),
+                                s.store.all_object_tags())
+        return np.flatnonzero(member[0])
+
+    def _refresh_pr(self) -> None:
+        panel = self.panels["pr"]
+        if self.session.data.task != "detection":
+            panel.clear()
+            panel.header.set_text("PR curves need scored predictions: a detection project.")
+            return
+        snap = compute.snapshot(self.session)
+        names = list(snap.class_names)
+        colors = [_hex(c) for c in default_class_colors(len(names))]
+        colors = _project_colors(self.session, colors)
+        self._run("pr", lambda progress: compute.curves(snap),
+                  lambda curves: panel.set_curves(curves, names, colors, snap.params))
+
+    def _on_runner_busy_changed(self, name: str, busy: bool) -> None:
+        self.panels[name].header.set_busy(busy)
+
+    def _on_runner_failed(self, name: str, message: str) -> None:
+        self.panels[name].header.set_text(f"Could not compute: {message}", error=True)
+
+    # --- panels -> table --------------------------------------------------------------------
+    def _on_tag_stats_tag_clicked(self, name: str) -> None:
+        bar = self.c.window.filter_bar
+        if bar.tag.findData(name) < 0:
+            bar.tag.addItem(name, name)
+        self.c.window.docks["images"].show()
+        bar.set_value(replace(bar.value(), tag=name))
+
+    def cell_rows(self, r: int, j: int) -> np.ndarray:
+        """Image rows holding the errors of confusion cell (GT r, predicted j): (S,) int64."""
+        doc = self.session.document
+        if self.session.data.task == "detection":
+            pairs = doc.pairs
+            sel = (pairs["gt_class"] == r) & (pairs["pred_class"] == j)
+            return np.unique(pairs["image"][sel])
+        stack = doc.stack
+        sel = (stack.cells == r * (stack.num_classes + 1) + j) & (stack.counts > 0)
+        return np.unique(stack.image_rows()[sel])
+
+    def _on_confusion_cell_clicked(self, r: int, j: int) -> None:
+        if self.session is None or self.c.model is None:
+            return
+        heat = self.panels["confusion"].heatmap
+        rows = self.cell_rows(r, j)
+        mask = np.zeros(len(self.c.model.review), bool)
+        mask[rows] = True
+        label = f"confusion: {heat.rows[r]} → {heat.columns[j]} ({len(rows)} images)"
+        self.cell = (r, j)
+        if self.session.data.task == "detection" and self.c.layers.view_mode != "errors":
+            self.c.set_view_mode("errors")
+        self.c.window.docks["images"].show()
+        self.c.window.filter_bar.show_subset(label)
+        self.c.model.set_subset(mask, label)
+        self.highlight_cell()
+
+    def _on_filter_bar_subset_cleared(self) -> None:
+        self.cell = None
+        self.panels["confusion"].heatmap.set_selected(None)
+        if self.c.model is not None:
+            self.c.model.set_subset(None)
+        self.c.active_view().highlight(())
+
+    def _on_controller_image_shown(self, row: int) -> None:
+        if self.cell is not None:
+            self.highlight_cell()
+
+    def cell_objects(self, row: int) -> list[tuple[str, int]]:
+        """(source, ann_id) of the objects of the selected cell in image row ``row``."""
+        if self.cell is None or self.session is None or self.session.data.task != "detection":
+            return []
+        sub, scores = self.session.document.image_scores(row)
+        pairs = scores.pairs
+        sel = (pairs["gt_class"] == self.cell[0]) & (pairs["pred_class"] == self.cell[1])
+        keys = [("gt", int(sub.gt.ids[g])) for g in pairs["gt_row"][sel] if g >= 0]
+        return keys + [("pred", int(sub.pred.ids[p])) for p in pairs["pred_row"][sel] if p >= 0]
+
+    def highlight_cell(self) -> list:
+        if self.c.current is None:
+            return []
+        return self.c.active_view().highlight(self.cell_objects(self.c.current))
+
+
+def _project_colors(session, colors: list[str]) -> list[str]:
+    own = getattr(session.data.dataset, "class_colors", None)
+    for k, c in enumerate(own or []):
+        if k < len(colors) and c is not None:
+            colors[k] = _hex(c)
+    return colors
+
+
+def _hex(rgb) -> str:
+    return "#" + "".join(f"{int(v):02x}" for v in list(rgb)[:3])
