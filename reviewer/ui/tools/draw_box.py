@@ -1,6 +1,8 @@
 """Draw-box tool (D): press, drag, release = one new GT box of the current class.
 
-The box is clipped to the image (``edits.add_box``); drags shorter than ``MIN_DRAG`` screen
+The box is clipped to the image (``edits.add_box``); in a project scored by mask IoU (instance
+masks) it is added as a rectangle polygon (``edits.add_polygon``), since every GT object there
+needs a mask. Drags shorter than ``MIN_DRAG`` screen
 pixels (a click) or boxes left empty by the clipping add nothing. The new object is selected
 (C relabels it, Delete removes it). Esc during the drag cancels.
 """
@@ -49,9 +51,13 @@ class DrawBoxTool(Tool):
         doc, row = self.ctx.document, self.ctx.image_row
         category_id = int(doc.base.categories.ids[self.manager.current_class])
         command = edits.add_box(doc, row, category_id, H.rect_of(start, ev.pos))
-        if command.obj["bbox"][2] <= 0 or command.obj["bbox"][3] <= 0:
+        x, y, w, h = command.obj["bbox"]
+        if w <= 0 or h <= 0:
             self.ctx.status("The box lies outside the image: nothing added")
             return True
+        if doc.params.iou_type == "segm":  # mask scoring: every GT object needs a mask
+            command = edits.add_polygon(doc, row, category_id,
+                                        [x, y, x + w, y, x + w, y + h, x, y + h])
         self.ctx.execute(command)
         self.manager.select(("gt", int(command.obj["id"])))
         return True
