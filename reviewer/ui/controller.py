@@ -35,6 +35,7 @@ from reviewer.ui.panels import PanelLinks
 from reviewer.ui.preloader import LOOKAHEAD, ImagePreloader
 from reviewer.ui.rescore import ThresholdRescorer
 from reviewer.ui.settings import ProjectViewState, Settings
+from reviewer.ui.tools.mask_options import install_mask_tools
 from reviewer.ui.tools.toolbar import install_tools
 
 log = logging.getLogger(__name__)
@@ -69,6 +70,7 @@ class ReviewController(QObject):
         window.install_actions(self.actions)
         self.panels = PanelLinks(self)
         self.tools = install_tools(self)
+        self.mask_controls = install_mask_tools(self)
         self.feedback = LiveFeedback(self)
         self.analysis = AnalysisLinks(self)
         self.url_opener = None  # opens the exported report; None: QDesktopServices.openUrl

@@ -65,7 +65,7 @@ class LiveFeedback(QObject):
         reset = getattr(session.document, "scores_reset", None)
         if reset is not None:
             reset.connect(self._on_document_scores_reset)
-        self.metric_label.setText(f"{metric_names(session.data.task)} …")
+        self.metric_label.setText(f"Dataset: {metric_names(session.data.task)} …")
         self._start_metric_job()
         self.show_score()
 
@@ -99,8 +99,8 @@ class LiveFeedback(QObject):
             self.score_label.setText("")
             return
         doc = c.session.document
-        self.score_label.setText(score_text(c.session.data.task, doc.table_before, doc.table,
-                                            c.current))
+        text = score_text(c.session.data.task, doc.table_before, doc.table, c.current)
+        self.score_label.setText(f"Image: {text}")
 
     def _on_history_applied(self, command, undone: bool) -> None:
         doc = self.session.document
@@ -150,7 +150,7 @@ class LiveFeedback(QObject):
         if job.generation != self.generation:
             return  # an edit came in meanwhile: its own job is on the way
         text = metric_text(self.before, result["after"])
-        self.metric_label.setText(text)
+        self.metric_label.setText(f"Dataset: {text}")
         self.metric_changed.emit(text)
 
 
