@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
 HOT = QColor(33, 102, 172)
 MAX_LABEL = 150  # pixels of a class name beside the matrix (longer names are elided)
 MIN_CELL, MAX_CELL = 5, 56
+CORNER = "GT ↓  predicted →"
 
 
 class ConfusionHeatmap(QWidget):
@@ -77,7 +78,8 @@ class ConfusionHeatmap(QWidget):
     def _label_width(self) -> int:
         fm = self.fontMetrics()
         names = self.rows + self.columns
-        return min(MAX_LABEL, max((fm.horizontalAdvance(n) for n in names), default=0) + 8)
+        widest = max((fm.horizontalAdvance(n) for n in names), default=0)
+        return min(MAX_LABEL, max(widest, int(fm.horizontalAdvance(CORNER) * 0.85)) + 8)
 
     def _layout(self) -> tuple[int, int, float]:
         """-> (left, top, cell size) of the matrix inside the widget."""
@@ -92,8 +94,11 @@ class ConfusionHeatmap(QWidget):
         return QSize(label + 28 * max(len(self.columns), 4), label + 28 * max(len(self.rows), 4))
 
     def minimumSizeHint(self) -> QSize:
+        """Few classes: cells of at least 18 px (counts readable, scroll if needed); many: 8."""
+        n = max(len(self.rows), len(self.columns))
+        cell = 18 if n <= 16 else 8
         label = self._label_width() + 24
-        return QSize(label + MIN_CELL * len(self.columns), label + MIN_CELL * len(self.rows))
+        return QSize(label + cell * len(self.columns), label + cell * len(self.rows))
 
     def cell_rect(self, r: int, c: int) -> QRectF:
         left, top, cell = self._layout()
@@ -149,7 +154,7 @@ class ConfusionHeatmap(QWidget):
                 p.fillRect(rect, colour)
                 p.setPen(QPen(grid, 1))
                 p.drawRect(rect)
-                label = str(n)
+                label = short_count(n)
                 if n and fm.horizontalAdvance(label) <= cell - 3 and fm.height() <= cell:
                     p.setPen(QColor("white") if colour.lightnessF() < 0.55 else text)
                     p.drawText(rect, Qt.AlignmentFlag.AlignCenter, label)
@@ -181,7 +186,7 @@ class ConfusionHeatmap(QWidget):
         p.setPen(pal.color(QPalette.ColorRole.PlaceholderText))
         p.drawText(QRect(0, 0, left - 4, top - 4),
                    Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignBottom,
-                   "GT ↓  predicted →")
+                   CORNER)
 
     def _paint_marks(self, p: QPainter, pal: QPalette) -> None:
         for cell, width, colour in ((self._hover, 1.5, pal.color(QPalette.ColorRole.Text)),
@@ -225,3 +230,14 @@ def _mix(a: QColor, b: QColor, t: float) -> QColor:
     t = max(0.0, min(1.0, t))
     return QColor(int(a.red() + (b.red() - a.red()) * t), int(a.green() + (b.green() - a.green()) * t),
                   int(a.blue() + (b.blue() - a.blue()) * t))
+
+
+def short_count(n: int) -> str:
+    """1234 -> '1.2k', 5_600_000 -> '5.6M' (the tooltip has the exact count)."""
+    if n < 1000:
+        return str(n)
+    for div, suffix in ((1e9, "G"), (1e6, "M"), (1e3, "k")):
+        if n >= div:
+            v = n / div
+            return f"{v:.1f}{suffix}" if v < 10 else f"{v:.0f}{suffix}"
+    return str(n)

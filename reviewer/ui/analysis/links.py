@@ -81,9 +81,13 @@ class AnalysisLinks(QObject):
 
     # --- panels on screen -------------------------------------------------------------------
     def show(self, name: str) -> None:
-        """Show and raise a panel (menu action)."""
-        self.docks[name].show()
-        self.docks[name].raise_()
+        """Show and raise a panel (menu action); the first one shown gets 40% of the height."""
+        dock, w = self.docks[name], self.c.window
+        first = not any(d.isVisible() for d in self.docks.values())
+        dock.show()
+        dock.raise_()
+        if first and not dock.isFloating():
+            w.resizeDocks([dock], [max(320, int(w.height() * 0.4))], Qt.Orientation.Vertical)
         self.refresh_visible()
 
     def on_screen(self, name: str) -> bool:

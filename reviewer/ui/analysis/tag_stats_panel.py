@@ -44,7 +44,6 @@ class TagStatsPanel(QWidget):
         self.header = PanelHeader(self, self.reviewed_only)
         self.table = make_table(self)
         self.table.setSortingEnabled(True)
-        self.table.horizontalHeader().setSortIndicator(1, Qt.SortOrder.DescendingOrder)
         self.table.cellClicked.connect(self._on_table_cell_clicked)
         self.table.setToolTip("Click a tag to list its images in the image table")
         self.chart = PlotWidget(self)
@@ -53,12 +52,14 @@ class TagStatsPanel(QWidget):
         split.addWidget(self.chart)
         split.setStretchFactor(0, 3)
         split.setStretchFactor(1, 2)
+        split.setSizes([620, 420])
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
         layout.addWidget(self.header)
         layout.addWidget(split, 1)
         self.payload: dict | None = None
+        self._sorted = False
 
     def set_payload(self, payload: dict | None) -> None:
         """Show a ``stats_payload`` (None: nothing open)."""
@@ -73,6 +74,9 @@ class TagStatsPanel(QWidget):
         headers[5], headers[6] = f"{name} on tag", f"{name} overall"
         rows = [_row(tag, entry) for tag, entry in payload["tags"].items()]
         fill_table(self.table, headers, rows, [t for _, t in COLUMNS])
+        if not self._sorted:  # most frequent tags first; later the user's sort is kept
+            self._sorted = True
+            self.table.sortItems(1, Qt.SortOrder.DescendingOrder)
         self.header.set_text(_summary(payload))
         used = [(t, e) for t, e in payload["tags"].items() if e["images"]]
         used.sort(key=lambda te: -te[1]["images"])
