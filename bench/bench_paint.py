@@ -11,8 +11,8 @@ QT_QPA_PLATFORM says otherwise) on its segmentation task, shows each image and t
 - paint:   processing the posted events (table row and canvas repaint);
 - total:   the three together, what a reviewer waits for after releasing the mouse.
 
-When the brush tool exists (``reviewer.ui.tools.mask_tools``) the stroke is driven through it
-(press, moves, release on the viewport) instead of calling ``raster.brush`` directly.
+The stroke is built with ``raster.brush`` directly: that is the call the brush tool
+(``reviewer.ui.tools.mask_tools``) makes on release; the mouse-move previews are not timed.
 Prints median and p95 in milliseconds (target: total ~100 ms at 4000x3000).
 
     python bench/bench_paint.py [--strokes 15]
