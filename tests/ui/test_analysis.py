@@ -370,3 +370,31 @@ def test_value_role_holds_raw_numbers(window, qtbot):
     _show(qtbot, c, "class_metrics")
     item = c.analysis.panels["class_metrics"].table.item(0, 6)
     assert isinstance(item.data(VALUE_ROLE), int)
+
+
+def test_export_dialog_cancel_stops_the_background_export(window, qtbot, tmp_path, monkeypatch):
+    import threading
+
+    import reviewer.io.export as export_module
+    started = threading.Event()
+
+    def endless(session, out, *args):
+        progress = args[3]
+        started.set()
+        for _ in range(10_000_000):  # ends only by cancellation (progress raises)
+            progress("metrics", 0, 1)
+        raise AssertionError("never cancelled")
+
+    monkeypatch.setattr(export_module, "export", endless)
+    w, c = window
+    c.url_opener = lambda url: pytest.fail("nothing to open after a cancel")
+    c.actions["export"].trigger()
+    dialog = c.export_dialog
+    qtbot.addWidget(dialog)
+    dialog.folder.setText(str(tmp_path / "out"))
+    qtbot.mouseClick(dialog.export_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: started.is_set() and dialog.progress.isVisible())
+    with qtbot.waitSignal(dialog.export_cancelled, timeout=10_000):
+        qtbot.mouseClick(dialog.cancel_button, Qt.MouseButton.LeftButton)
+    assert dialog.job is None and not dialog.progress.isVisible()
+    assert dialog.export_button.isEnabled() and "cancelled" in dialog.stage.text()

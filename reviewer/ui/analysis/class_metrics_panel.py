@@ -52,8 +52,9 @@ class ClassMetricsPanel(QWidget):
             rows = [_semantic_row(n, before.get(n, {}), after.get(n, {})) for n in names]
             fill_table(self.table, SEMANTIC_HEADERS, rows)
             bars = (4, 5)
-        self.table.setItemDelegateForColumn(bars[0], self._bars[0])
-        self.table.setItemDelegateForColumn(bars[1], self._bars[1])
+        for c, delegate in zip(bars, self._bars, strict=True):
+            delegate.columns = bars  # GT and predictions on one scale
+            self.table.setItemDelegateForColumn(c, delegate)
         for c in bars:
             self.table.horizontalHeader().resizeSection(c, 110)
         self.header.set_text(_summary(metrics))

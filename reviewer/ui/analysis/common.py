@@ -127,18 +127,21 @@ def column_values(table: QTableWidget, column: int) -> dict:
 
 
 class BarDelegate(QStyledItemDelegate):
-    """Draws a bar of ``value / column max`` behind the number (for counts)."""
+    """Draws a bar of ``value / max`` behind the number (for counts); the max is taken over
+    ``columns`` (e.g. GT and prediction counts share one scale, so imbalance shows)."""
 
-    def __init__(self, color: str, parent=None):
+    def __init__(self, color: str, parent=None, columns: tuple[int, ...] = ()):
         super().__init__(parent)
         self.color = QColor(color)
         self.color.setAlpha(110)
+        self.columns = columns
 
     def paint(self, painter, option, index) -> None:
         table = self.parent()
         value = index.data(VALUE_ROLE)
-        top = max((table.item(r, index.column()).data(VALUE_ROLE) or 0
-                   for r in range(table.rowCount())), default=0)
+        top = max(((table.item(r, c).data(VALUE_ROLE) or 0) for c in
+                   (self.columns or (index.column(),)) for r in range(table.rowCount())),
+                  default=0)
         if isinstance(value, int | float) and top > 0:
             rect = option.rect.adjusted(2, 3, -2, -3)
             rect.setWidth(max(1, int(rect.width() * value / top)))

@@ -69,6 +69,7 @@ class ExportDialog(QDialog):
         self.only_reviewed = QCheckBox("Only images marked reviewed", self)
         self.tags = QListWidget(self, toolTip="Tick tags to export only the images carrying "
                                 "one of them (nothing ticked: every image)")
+        self.tags.setAccessibleName("Only images carrying one of the ticked tags")
         self.tags.setMaximumHeight(130)
         for rec in self.session.store.tags():
             item = QListWidgetItem(rec.name, self.tags)
@@ -81,7 +82,7 @@ class ExportDialog(QDialog):
         form = QFormLayout()
         form.addRow("Folder", folder_row)
         form.addRow("Images", self.only_reviewed)
-        form.addRow("Tags", self.tags)
+        form.addRow("Only tags", self.tags)
         form.addRow("", self.report)
         form.addRow("", self.open_report)
         form.addRow("", self.force)
