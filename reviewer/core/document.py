@@ -31,6 +31,7 @@ _GT_FIELDS = ("id", "category_id", "bbox", "area", "iscrowd", "segmentation")
 class DetectionDocument:
     annotations_changed = Signal(int)
     scores_reset = Signal()
+    task = "detection"
 
     def __init__(self, base: DetectionDataset, params: DetectionParams,
                  scores: DetectionScores | None = None, rles: tuple | None = None):

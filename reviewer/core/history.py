@@ -5,6 +5,12 @@ the journal (the review store): a killed process either has both or neither. Und
 journal's cursor. ``History.restore()`` rebuilds the document's corrections and both stacks from
 the journal after a restart.
 
+A project may hold two tasks (detection and segmentation) sharing one review store, so the
+journal is one linear history over both. A session works on one task's document: commands of the
+other task (``command_task``) move the journal's cursor on undo / redo without touching this
+document, and ``restore`` replays only this task's corrections — the other task's session
+replays its own, in the same order.
+
 The journal is duck-typed (``reviewer.io.store_base.ReviewStore`` provides it): ``transaction()``,
 ``append_command(image_key, kind, payload) -> seq``, ``set_history_cursor(seq)``,
 ``applied_commands()`` and ``redo_commands()`` (entries with ``seq`` and ``payload``).
@@ -16,7 +22,7 @@ import contextlib
 
 from psygnal import Signal
 
-from .commands import Command, from_payload
+from .commands import Command, PaintMask, from_payload
 
 
 class _NullJournal:
@@ -91,10 +97,14 @@ class History:
         return [c for _, c in self._undo]
 
     # --- actions ----------------------------------------------------------------------------
+    @property
+    def task(self) -> str | None:
+        return getattr(self.doc, "task", None)
+
     def execute(self, cmd: Command) -> None:
         """Apply ``cmd`` and journal it; the redo stack is dropped."""
         with self.journal.transaction():
-            cmd.redo(self.doc)
+            _apply(cmd, self.doc, self.task, undo=False)
             seq = self.journal.append_command(_key(cmd.image_id), cmd.kind, cmd.to_payload())
         self._undo.append((seq, cmd))
         self._redo.clear()
@@ -108,7 +118,7 @@ class History:
         seq, cmd = self._undo[-1]
         prev = self._undo[-2][0] if len(self._undo) > 1 else 0
         with self.journal.transaction():
-            cmd.undo(self.doc)
+            _apply(cmd, self.doc, self.task, undo=True)
             self.journal.set_history_cursor(prev)
         self._redo.append(self._undo.pop())
         self._emit(cmd, True)
@@ -119,7 +129,7 @@ class History:
             return None
         seq, cmd = self._redo[-1]
         with self.journal.transaction():
-            cmd.redo(self.doc)
+            _apply(cmd, self.doc, self.task, undo=False)
             self.journal.set_history_cursor(seq)
         self._undo.append(self._redo.pop())
         self._emit(cmd, False)
@@ -135,9 +145,7 @@ class History:
         self._undo = []
         for entry in self.journal.applied_commands():
             cmd = from_payload(entry.payload)
-            if cmd.changes_gt:
-                _replay_gt(cmd, self.doc)
-                replayed += 1
+            replayed += _apply(cmd, self.doc, self.task, undo=False, gt_only=True)
             self._undo.append((entry.seq, cmd))
         self._redo = [(e.seq, from_payload(e.payload)) for e in reversed(self.journal.redo_commands())]
         self._clean = self.index
@@ -149,14 +157,27 @@ class History:
         self.changed.emit()
 
 
-def _replay_gt(cmd: Command, doc) -> None:
+def command_task(cmd: Command) -> str | None:
+    """The task whose ground truth ``cmd`` changes (None: review state, any task)."""
+    if not cmd.changes_gt:
+        return None
+    return "segmentation" if isinstance(cmd, PaintMask) else "detection"
+
+
+def _apply(cmd: Command, doc, task: str | None, undo: bool, gt_only: bool = False) -> int:
+    """Redo (or undo) the parts of ``cmd`` that belong to ``task``; returns GT parts applied.
+
+    gt_only: skip review-state parts (replay after a restart: the store already holds them).
+    """
     children = getattr(cmd, "children", None)
-    if children is None:
-        cmd.redo(doc)
-        return
-    for child in children:  # skip the review-state parts of a macro
-        if child.changes_gt:
-            _replay_gt(child, doc)
+    if children is not None:
+        parts = reversed(children) if undo else children
+        return sum(_apply(c, doc, task, undo, gt_only) for c in parts)
+    owner = command_task(cmd)
+    if (owner is None and gt_only) or (owner is not None and task is not None and owner != task):
+        return 0
+    (cmd.undo if undo else cmd.redo)(doc)
+    return int(owner is not None)
 
 
 def _key(image_id) -> str:

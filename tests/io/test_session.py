@@ -62,3 +62,34 @@ def test_relabel_in_detection_updates_the_row_and_keeps_the_before(project):
                                     {"category_id": new_cat}))
         assert doc.table["mispredicted"][i] == before - 1
         assert doc.table_before["mispredicted"][i] == before
+
+
+def test_two_tasks_share_one_linear_history(project):
+    """A paint (segmentation) then a relabel (detection): each session replays its own task's
+    corrections; undoing the other task's command only moves the journal's cursor."""
+    with open_session(project, "segmentation") as s:
+        doc = s.document
+        i = doc.image_row("street_007")
+        gt, _ = doc.masks(i)
+        patch = gt[:10, :10].copy()
+        s.history.execute(C.PaintMask("street_007", 0, 0, C.encode_patch(patch),
+                                      C.encode_patch(np.full_like(patch, 1))))
+        painted_miou = float(doc.table["miou"][i])
+    with open_session(project, "detection") as s:
+        doc = s.document
+        ann = int(doc.gt.ids[0])
+        obj = doc.gt_object(ann)
+        other = int(doc.base.categories.ids[(doc.gt.category_index[0] + 1) % len(doc.base.categories)])
+        s.history.execute(C.Relabel(obj["image_id"], ann, {"category_id": obj["category_id"]},
+                                    {"category_id": other}))
+        assert s.history.undo_labels() == ["paint mask", "relabel"]
+        s.history.undo()
+        assert doc.gt_object(ann)["category_id"] == obj["category_id"]
+        s.history.undo()  # the paint: not this task's document, only the cursor moves
+        assert not s.history.can_undo
+    with open_session(project, "segmentation") as s:
+        i = s.document.image_row("street_007")
+        assert float(s.document.table["miou"][i]) != painted_miou
+        assert s.document.corrected_images == set()
+        s.history.redo()
+        assert float(s.document.table["miou"][i]) == pytest.approx(painted_miou)

@@ -109,8 +109,6 @@ def test_fix_unlabeled_road_and_camper_van_then_export(qtbot, settings, tmp_path
     assert accepted[0]["bbox"] == pytest.approx(list(van.box), abs=1e-6)
 
 
-@pytest.mark.xfail(strict=True, raises=TypeError, reason="history.restore replays the other task's GT commands: "
-                   "a two-task project cannot reopen its other task after an edit")
 def test_two_task_project_reopens_its_other_task_after_an_edit(qtbot, settings,  # noqa: F811
                                                                 tmp_path):
     project = _copy(tmp_path, "both", "segmentation")
