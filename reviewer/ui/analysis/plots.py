@@ -96,7 +96,8 @@ def draw_pr_curves(fig, curves: list[dict], title: str) -> None:
     """One axes: each dict has name, color, recall, precision (n,), point (p, r), ap."""
     ax = fig.subplots()
     for c in curves:
-        label = f"{c['name']} (AP {c['ap']:.3f})" if np.isfinite(c["ap"]) else c["name"]
+        ap = c.get("ap_label", "AP")
+        label = f"{c['name']} ({ap} {c['ap']:.3f})" if np.isfinite(c["ap"]) else c["name"]
         ax.step(c["recall"], c["precision"], where="post", color=c["color"], lw=1.6,
                 label=label)
         p, r = c["point"]

@@ -38,12 +38,14 @@ class PRPanel(QWidget):
         self.names: list[str] = []
         self.colors: list[str] = []
         self.title = ""
+        self.ap_label = "AP"
 
     def set_curves(self, curves, names, colors, params) -> None:
         """``curves``: PRCurve per class; ``colors``: (K,) '#rrggbb'; ``params``: DetectionParams."""
         keep = {self.classes.item(i).text(): self.classes.item(i).checkState()
                 for i in range(self.classes.count())}
         self.curves, self.names, self.colors = list(curves), list(names), list(colors)
+        self.ap_label = f"AP@{params.iou_threshold:.2f}"
         self.title = (f"IoU ≥ {params.iou_threshold:.2f} ({params.iou_type}); dots: operating "
                       f"point at score ≥ {params.score_threshold:.2f}")
         top = set(np.argsort([-c.num_gt for c in curves], kind="stable")[:DEFAULT_SHOWN].tolist())
@@ -77,7 +79,7 @@ class PRPanel(QWidget):
                 continue
             data.append({"name": self.names[k], "color": self.colors[k], "recall": c.recall,
                          "precision": c.precision_interp, "point": c.operating_point,
-                         "ap": c.ap})
+                         "ap": c.ap, "ap_label": self.ap_label})
         title = self.title
         self.chart.set_drawer(lambda fig: draw_pr_curves(fig, data, title))
 
@@ -94,4 +96,4 @@ def _tip(c, name: str) -> str:
     p, r = c.operating_point
     point = "no prediction above the threshold" if np.isnan(p) else \
         f"precision {p:.3f}, recall {r:.3f} at the score threshold"
-    return f"{name}: {c.num_gt} GT objects, AP {c.ap:.3f}; {point}"
+    return f"{name}: {c.num_gt} GT objects, AP at this IoU {c.ap:.3f}; {point}"
