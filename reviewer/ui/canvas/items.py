@@ -101,27 +101,24 @@ class OverlayItem(QGraphicsItem):
 
 class BoxItem(QGraphicsRectItem):
     """The box of one CanvasObject (xywh in image pixels), stroked over a faint dark halo so
-    that it reads on bright and dark images alike."""
+    that it reads on bright and dark images alike.
+
+    Both are painted by Qt itself (no Python ``paint``): the halo is a child rect item stacked
+    behind the box, so a repaint of thousands of boxes stays cheap.
+    """
 
     def __init__(self, obj: CanvasObject, parent=None):
         super().__init__(*obj.box, parent)
         self.obj = obj
         self.style: LineStyle | None = None
-        self._halo = cosmetic_pen(LineStyle((0, 0, 0, 90), "solid", 4.0))
-
-    def paint(self, painter: QPainter, option, widget=None):
-        rect = self.rect()
-        painter.setPen(self._halo)
-        painter.setBrush(self.brush())
-        painter.drawRect(rect)
-        painter.setPen(self.pen())
-        painter.setBrush(Qt.BrushStyle.NoBrush)
-        painter.drawRect(rect)
+        self.halo = QGraphicsRectItem(*obj.box, self)
+        self.halo.setFlag(QGraphicsItem.GraphicsItemFlag.ItemStacksBehindParent, True)
+        self.halo.setPen(cosmetic_pen(LineStyle((0, 0, 0, 90), "solid", 4.0)))
 
     def set_style(self, style: LineStyle, fill: bool) -> None:
         """Stroke with a cosmetic pen; fill lightly with the line colour when ``fill``."""
         self.style = style
-        self._halo = cosmetic_pen(LineStyle((0, 0, 0, 90), "solid", style.width + 2.0))
+        self.halo.setPen(cosmetic_pen(LineStyle((0, 0, 0, 90), "solid", style.width + 2.0)))
         self.setPen(cosmetic_pen(style))
         if fill:
             self.setBrush(QBrush(QColor(*style.rgb, 40)))
@@ -144,6 +141,9 @@ class LabelItem(QGraphicsItem):
         self._below = below
         self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIgnoresTransformations, True)
         self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIgnoresParentOpacity, True)
+        # constant size on screen: painted once into a small pixmap, then blitted (no Python
+        # paint call per repaint; thousands of labels stay cheap)
+        self.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
         self._corrected = corrected
         self.set_content(text, rgb)
 

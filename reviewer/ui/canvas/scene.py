@@ -75,16 +75,29 @@ class CanvasScene(QGraphicsScene):
 
     # ---------------------------------------------------------------- frame
     def set_frame(self, frame: CanvasFrame, pixmap: QPixmap | None = None) -> None:
-        """Show a new frame (pixmap: the frame's image already converted, e.g. shared by panes)."""
+        """Show a new frame (pixmap: the frame's image already converted, e.g. shared by panes).
+
+        The same image again (an edit or undo re-built its frame) is updated in place: the
+        pixmap and the items of unchanged objects are kept, only changed objects are redrawn.
+        """
+        old = self.frame
+        same = (old is not None and frame.image is old.image and old.size() == frame.size()
+                and frame.class_names == old.class_names)
         self.frame = frame
         width, height = frame.size()
-        self.image_item.setPixmap(pixmap if pixmap is not None else frame_pixmap(frame))
+        if pixmap is not None or not same:
+            self.image_item.setPixmap(pixmap if pixmap is not None else frame_pixmap(frame))
         self.setSceneRect(QRectF(-width, -height, 3 * width, 3 * height))
         self._colors = frame.color_table(overlays.class_count(frame))
-        self._crops, self._keys = {}, {}
         self.set_highlight(())
-        self._rebuild_boxes(frame)
-        self._apply(self.state, force=True)
+        self._keys = {}
+        if same:
+            for key in self._update_objects(frame):
+                self._crops.pop(key, None)
+        else:
+            self._crops = {}
+            self._rebuild_boxes(frame)
+        self._apply(self.state, force=not same)
 
     def image_rect(self) -> QRectF:
         """The image's rectangle in scene coordinates (0,0,w,h)."""
@@ -98,15 +111,39 @@ class CanvasScene(QGraphicsScene):
             for source, old in list(layers.items()):
                 self.removeItem(old)
                 layers[source] = self._top(ContainerItem(), old.zValue())
-        self.boxes = {}
+        self.boxes = {obj.key: self._box_item(obj) for obj in frame.objects}
+
+    def _box_item(self, obj: CanvasObject) -> BoxItem:
+        item = BoxItem(obj, self.box_layers[obj.source])
+        gt = obj.source == "gt"  # GT labels under the box, prediction labels above it
+        item.label = LabelItem(obj.class_name, (0, 0, 0), obj.corrected,
+                               self.label_layers[obj.source], below=gt)
+        item.label.setPos(obj.box[0], obj.box[1] + (obj.box[3] if gt else 0.0))
+        item.style_key = None
+        return item
+
+    def _update_objects(self, frame: CanvasFrame) -> list[tuple[str, int]]:
+        """Items for ``frame``'s objects, reusing those whose drawing is unchanged; returns the
+        keys of the objects added, changed or removed."""
+        old, self.boxes, changed = self.boxes, {}, []
         for obj in frame.objects:
-            item = BoxItem(obj, self.box_layers[obj.source])
-            gt = obj.source == "gt"  # GT labels under the box, prediction labels above it
-            item.label = LabelItem(obj.class_name, (0, 0, 0), obj.corrected,
-                                   self.label_layers[obj.source], below=gt)
-            item.label.setPos(obj.box[0], obj.box[1] + (obj.box[3] if gt else 0.0))
-            item.style_key = None
+            item = old.pop(obj.key, None)
+            if item is not None and _drawn_alike(item.obj, obj):
+                item.obj = obj
+            else:
+                if item is not None:
+                    self._remove_box(item)
+                item = self._box_item(obj)
+                changed.append(obj.key)
             self.boxes[obj.key] = item
+        for key, item in old.items():
+            self._remove_box(item)
+            changed.append(key)
+        return changed
+
+    def _remove_box(self, item: BoxItem) -> None:
+        self.removeItem(item.label)
+        self.removeItem(item)
 
     # ---------------------------------------------------------------- layers
     def set_layers(self, state: LayerState) -> None:
@@ -212,3 +249,17 @@ class CanvasScene(QGraphicsScene):
                 HighlightItem(item.obj, self.highlight_layer)
                 found.append(item.obj.key)
         return found
+
+
+_DRAWN = ("box", "class_index", "class_name", "score", "status", "error_type", "corrected")
+
+
+def _drawn_alike(a: CanvasObject, b: CanvasObject) -> bool:
+    """True when two versions of an object draw the same box, label and mask."""
+    if any(getattr(a, f) != getattr(b, f) for f in _DRAWN):
+        return False
+    if a.mask is None or b.mask is None or a.mask is b.mask:
+        return a.mask is b.mask
+    if isinstance(a.mask, dict) and isinstance(b.mask, dict):
+        return a.mask == b.mask
+    return False

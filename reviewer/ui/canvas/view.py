@@ -37,7 +37,9 @@ class CanvasView(QGraphicsView):
         self.setResizeAnchor(QGraphicsView.ViewportAnchor.AnchorViewCenter)
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.setViewportUpdateMode(QGraphicsView.ViewportUpdateMode.FullViewportUpdate)
+        # only the changed region is repainted (an edit of one box of thousands stays cheap);
+        # cosmetic halos are at most 2.5 px wide, inside the 2 px margin Qt adds to dirty rects
+        self.setViewportUpdateMode(QGraphicsView.ViewportUpdateMode.SmartViewportUpdate)
         self.setMouseTracking(True)
         self.horizontalScrollBar().valueChanged.connect(self.view_changed)
         self.verticalScrollBar().valueChanged.connect(self.view_changed)
@@ -58,7 +60,7 @@ class CanvasView(QGraphicsView):
         self.canvas_scene.set_frame(frame, pixmap)
         self._set_hovered(None, QPoint())
         self._update_overlays()
-        if self._fit_mode or not same_size:
+        if not same_size:  # same size: the fit (if any) is still right; resizeEvent re-fits
             self.fit()
         if self.tools is not None:
             self.tools.frame_shown(self)
