@@ -602,3 +602,39 @@ def test_tool_keys_switch_tools(app):
         key(view, k)
         assert c.tools.active.name == name
         assert c.tools.toolbar.actions_by_tool[name].isChecked()
+
+
+# --- incremental canvas update ------------------------------------------------------------------
+@BOTH
+def test_an_edit_updates_the_canvas_in_place_like_a_fresh_render(app, qtbot):
+    from reviewer.ui.canvas.view import CanvasView
+
+    window, c = app
+    view, doc = window.canvas, c.session.document
+    obj, _ = draw_box(view, c)
+    c.tools.select(None)
+    scene = view.canvas_scene
+    items_before = dict(scene.boxes)
+    pixmap_key = scene.image_item.pixmap().cacheKey()
+    tool(c, "select")
+    x, y, w, h = box_of(doc, obj["id"])
+    a = vp(view, x + w / 2, y + h / 2)
+    drag(view, a, a + QPoint(30, 20))
+    c.tools.select(None)
+    moved = ("gt", obj["id"])
+    assert scene.image_item.pixmap().cacheKey() == pixmap_key  # the image was not converted again
+    kept = [k for k in items_before if k in scene.boxes and scene.boxes[k] is items_before[k]]
+    assert moved not in kept and len(kept) >= len(items_before) - 3  # a few statuses may change
+    assert scene.boxes[moved].rect().getRect() == pytest.approx(tuple(box_of(doc, obj["id"])),
+                                                                abs=1)
+    fresh = CanvasView()
+    qtbot.addWidget(fresh)
+    fresh.resize(view.size())
+    fresh.show()
+    qtbot.waitExposed(fresh)
+    fresh.set_layers(c.layers)
+    fresh.set_frame(c.frame)
+    fresh.set_view(view.transform(), view.horizontalScrollBar().value(),
+                   view.verticalScrollBar().value())
+    view.viewport().repaint()
+    assert fresh.viewport().grab().toImage() == view.viewport().grab().toImage()
