@@ -157,4 +157,5 @@ def shortcut_rows() -> list[tuple[str, str, str]]:
         where = " (canvas)" if s.context == "canvas" else ""
         rows.append((text, s.text.replace("&", "") + where, s.tip))
     rows.append(("1 … 9", "Toggle tag", "Toggle the image tag in that position of the tags panel"))
-    return rows
+    from reviewer.ui.tools.toolbar import shortcut_rows as tool_rows  # tools import no actions
+    return rows + tool_rows()

@@ -122,3 +122,23 @@ def _on_controller_loaded(controller, manager: ToolManager) -> None:
     session = controller.session
     manager.toolbar.set_task(session.data.task, controller._class_names())
     session.history.applied.connect(manager.reselect)
+
+
+def shortcut_rows() -> list[tuple[str, str, str]]:
+    """(keys, action, description) of the tools and object actions, for the shortcuts sheet."""
+    rows = [(cls.shortcut, f"{cls.text} tool", cls.tip) for cls in DETECTION_TOOLS]
+    return rows + [
+        ("Middle drag / Space + drag", "Pan", "Move the image with any tool"),
+        ("Arrows / Shift + arrows", "Nudge (select tool)",
+         "Move the selected GT by 1 / 10 px; a burst of nudges is one history entry"),
+        ("Delete", "Delete object", "Delete the selected GT object (or the hovered vertex)"),
+        ("C / L", "Relabel…", "Pick a new class for the selected GT object (type to search)"),
+        ("Alt+1 … Alt+9", "Relabel to class 1 … 9", "Relabel the selected GT object directly"),
+        ("A", "Accept prediction", "Copy the selected prediction into the ground truth"),
+        ("Shift+A", "Accept and replace", "Accept it and remove the GT object it overlaps"),
+        ("Ctrl+Shift+A", "Accept all of class",
+         "Accept every false positive of the selected prediction's class in this image"),
+        ("Enter / Backspace / Esc", "Polygon tool", "Close / remove the last point / cancel"),
+        ("Alt+click / double-click", "Polygon vertices (select tool)",
+         "Remove a vertex / insert one on an edge"),
+    ]
