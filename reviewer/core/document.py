@@ -115,7 +115,7 @@ class DetectionDocument:
         self._keys = np.insert(self._keys, pos, key)
         self._row_of = {int(a): k for k, a in enumerate(self.gt.ids.tolist())}
         if self._gt_rles is not None:
-            self._gt_rles.insert(pos, self._rle(obj.get("segmentation"), i))
+            self._gt_rles.insert(pos, self._rle(obj, i))
         self._changed(i)
 
     def remove_gt(self, image_id, ann_id: int) -> dict:
@@ -139,14 +139,20 @@ class DetectionDocument:
         row = _table_row(obj, i, self._cat_row[int(obj["category_id"])], self.gt.segmentations)
         self.gt = _set_row(self.gt, r, row)
         if self._gt_rles is not None:
-            self._gt_rles[r] = self._rle(obj.get("segmentation"), i)
+            self._gt_rles[r] = self._rle(obj, i)
         self._changed(i)
 
     def paint(self, image_id, y, x, patch) -> None:
         raise TypeError("a detection project has no semantic masks to paint")
 
-    def _rle(self, seg, i):
+    def _rle(self, obj: dict, i: int):
+        """The object's mask for mask-IoU scoring; a box without a mask scores as its rectangle
+        (a drawn box in a project scored by masks)."""
         h, w = int(self.base.images.heights[i]), int(self.base.images.widths[i])
+        seg = obj.get("segmentation")
+        if not seg:
+            x, y, bw, bh = (float(v) for v in obj["bbox"])
+            seg = [[x, y, x + bw, y, x + bw, y + bh, x, y + bh]]
         return mask_ops.to_rle(seg, h, w)
 
     # --- scores -----------------------------------------------------------------------------

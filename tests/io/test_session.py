@@ -93,3 +93,25 @@ def test_two_tasks_share_one_linear_history(project):
         assert s.document.corrected_images == set()
         s.history.redo()
         assert float(s.document.table["miou"][i]) == pytest.approx(painted_miou)
+
+
+def test_a_drawn_box_in_a_mask_scored_project_scores_as_its_rectangle(project):
+    from reviewer.core import edits
+    with open_session(project) as s:
+        doc = s.document
+        assert doc.params.iou_type == "segm"
+        i = doc.image_row(doc.base.images.ids[0])
+        sub, scores = doc.image_scores(i)
+        fp = np.flatnonzero(scores.pred_status == 2)
+        assert len(fp)
+        row = int(doc.pred_rows(i)[fp[0]])
+        p = doc.base.pred
+        cmd = edits.add_box(doc, i, int(doc.base.categories.ids[p.category_index[row]]),
+                            p.boxes[row].tolist())
+        gt_before = int(doc.table["gt"][i])
+        s.history.execute(cmd)
+        assert doc.table["gt"][i] == gt_before + 1  # re-scored with the rectangle as its mask
+        moved = edits.move_box(doc, cmd.obj["id"], [1.0, 1.0, 5.0, 5.0])
+        s.history.execute(moved)
+        s.history.undo()
+        assert doc.gt_object(cmd.obj["id"])["bbox"] == cmd.obj["bbox"]
