@@ -16,12 +16,12 @@ from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QItemSelectionModel, QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QItemSelectionModel, QObject, QTimer, Signal
 from PySide6.QtWidgets import QApplication
 
 from reviewer.core.commands import SetImageTags, SetStatus
 from reviewer.core.view_state import LayerState
-from reviewer.ui import frames
+from reviewer.ui import frames, status, view_memory
 from reviewer.ui.actions import build_actions
 from reviewer.ui.analysis.links import AnalysisLinks
 from reviewer.ui.dialogs.factory import DialogFactory
@@ -34,7 +34,7 @@ from reviewer.ui.models.image_table_model import ImageTableModel, columns_for
 from reviewer.ui.panels import PanelLinks
 from reviewer.ui.preloader import LOOKAHEAD, ImagePreloader
 from reviewer.ui.rescore import ThresholdRescorer
-from reviewer.ui.settings import ProjectViewState, Settings
+from reviewer.ui.settings import Settings
 from reviewer.ui.tools.mask_options import install_mask_tools
 from reviewer.ui.tools.toolbar import install_tools
 
@@ -86,7 +86,7 @@ class ReviewController(QObject):
         w.problems_panel.image_requested.connect(self._on_problems_image_requested)
         w.history_panel.index_requested.connect(self._on_history_index_requested)
         w.closed.connect(self._on_window_closed)
-        w.recent_menu.aboutToShow.connect(self._on_recent_menu_about_to_show)
+        w.recent_menu.aboutToShow.connect(lambda: status.fill_recent_menu(self))
 
     def _restore_window(self) -> None:
         geometry, state = self.settings.window_geometry(), self.settings.window_state()
@@ -163,7 +163,7 @@ class ReviewController(QObject):
         self.window.docks["problems"].setVisible(bool(data.problems))
         self.panels.session_opened(session)
         self.analysis.session_opened(session)
-        self._restore_view_state()
+        view_memory.restore(self)
         self.settings.add_recent_project(session.project.root)
         self.window.setWindowTitle(f"Reviewer — {session.project.name} ({data.task})")
         self._set_project_actions(True)
@@ -198,7 +198,7 @@ class ReviewController(QObject):
     def _close_session(self) -> None:
         if self.session is None:
             return
-        self._save_view_state()
+        view_memory.save(self)
         s = self.session
         s.history.applied.disconnect(self._on_history_applied)
         s.history.changed.disconnect(self._on_history_changed)
@@ -224,43 +224,6 @@ class ReviewController(QObject):
         tags = [r.name for r in self.session.store.tags()]
         self.window.filter_bar.set_choices(tags, self._class_names(), metrics)
 
-    # --- view state -------------------------------------------------------------------------
-    def _restore_view_state(self) -> None:
-        state = self.settings.view_state(self.session.project.root)
-        self.model.set_sort(state.sort_key, state.ascending)
-        self._sync_sort_indicator()
-        self.window.filter_bar.set_value(state.filter, emit=False)
-        if not state.filter.is_empty:
-            self.model.set_filter(state.filter)
-        self.set_view_mode(state.view_mode)
-        row = self._row_of_key(state.image_key)
-        if row is None or self.model.view_row(row) < 0:
-            row = self.model.image_row(0) if self.model.rowCount() else None
-        if row is not None:
-            self.select_image(row)
-
-    def _save_view_state(self) -> None:
-        if self.session is None or self.model is None:
-            return
-        key = None if self.current is None else str(self._image_id(self.current))
-        state = ProjectViewState(self.model.sort_key, self.model.ascending, self.model.filter,
-                                 key, self.layers.view_mode)
-        self.settings.save_view_state(self.session.project.root, state)
-
-    def _row_of_key(self, key) -> int | None:
-        if key is None:
-            return None
-        return self.model.review._row.get(str(key))
-
-    def _sync_sort_indicator(self) -> None:
-        column = self.model.column_of(self.model.sort_key)
-        order = Qt.SortOrder.AscendingOrder if self.model.ascending else \
-            Qt.SortOrder.DescendingOrder
-        header = self.window.table.horizontalHeader()
-        header.blockSignals(True)
-        header.setSortIndicator(column, order)
-        header.blockSignals(False)
-
     def _on_window_closed(self) -> None:
         self.loader.cancel()
         self._close_session()
@@ -282,7 +245,7 @@ class ReviewController(QObject):
         self._show_frame()
         self.panels.image_selected(self.current)
         self._prefetch()
-        self._update_status()
+        status.update(self)
         self.image_shown.emit(self.current)
 
     def _sync_table_selection(self) -> None:
@@ -342,7 +305,7 @@ class ReviewController(QObject):
             self.select_image(self.model.image_row(current.row()))
 
     def _on_problems_image_requested(self, image_id) -> None:
-        row = self._row_of_key(image_id)
+        row = view_memory.row_of_key(self, image_id)
         if row is None:
             return
         if self.model.view_row(row) < 0:
@@ -354,7 +317,7 @@ class ReviewController(QObject):
             self._sync_table_selection()
         elif self.model.rowCount():
             self.select_image(self.model.image_row(0))
-        self._update_status()
+        status.update(self)
 
     def _on_filter_bar_filter_changed(self, spec) -> None:
         if self.model is not None:
@@ -419,11 +382,11 @@ class ReviewController(QObject):
             if row == self.current:
                 self.panels.image_selected(row)
         self.panels.review_changed()
-        self._update_status()
+        status.update(self)
 
     def _on_history_changed(self) -> None:
         history = self.session.history
-        labels = [describe(c) for c in history.commands()]
+        labels = [status.describe(c) for c in history.commands()]
         self.window.history_panel.set_history(labels, history.redo_labels())
         self.actions["undo"].setEnabled(history.can_undo)
         self.actions["redo"].setEnabled(history.can_redo)
@@ -435,7 +398,7 @@ class ReviewController(QObject):
         if self.current is not None:
             self._show_frame()
             self.panels.image_selected(self.current)
-        self._update_status()
+        status.update(self)
 
     def _on_document_annotations_changed(self, row: int) -> None:
         self.frames.forget(row)
@@ -498,47 +461,12 @@ class ReviewController(QObject):
             self.export_dialog = ExportDialog(self.session, self.window, self.url_opener)
             self.export_dialog.open()
 
-    def _on_recent_menu_about_to_show(self) -> None:
-        menu = self.window.recent_menu
-        menu.clear()
-        for path in self.settings.recent_projects():
-            menu.addAction(path, lambda p=path: self.open_project(p))
-        menu.setEnabled(True)
-        if menu.isEmpty():
-            menu.addAction("(none)").setEnabled(False)
-
-    def _update_status(self) -> None:
-        if self.session is None or self.model is None:
-            return
-        review = self.model.review
-        n = len(review)
-        self.window.reviewed_label.setText(f"{review.reviewed_count()} of {n} reviewed")
-        if self.current is not None:
-            name = self.session.document.table["file_name"][self.current]
-            v = self.model.view_row(self.current)
-            pos = f"{v + 1} of {self.model.rowCount()}" if v >= 0 else "filtered out"
-            status = review.status[self.current]
-            self.window.image_label.setText(f"{name}  —  {pos} in ranking  —  {status}")
-
 
 def _frame_of(view):
     if hasattr(view, "frame") and callable(view.frame):
         return view.frame()
     panes = getattr(view, "panes", {})
     return next(iter(panes.values())).frame() if panes else None
-
-
-def describe(command) -> str:
-    """History label: the command's label with its image and new value."""
-    after = getattr(command, "after", None)
-    text = command.label
-    if isinstance(after, str):
-        text += f": {after}"
-    elif isinstance(after, tuple):
-        text += f": {', '.join(after) or '(none)'}"
-    if command.image_id is not None:
-        text += f" — image {command.image_id}"
-    return text
 
 
 def app_instance() -> QApplication:

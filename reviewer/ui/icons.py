@@ -16,7 +16,6 @@ from PySide6.QtSvg import QSvgRenderer
 from PySide6.QtWidgets import QApplication
 
 
-
 @functools.cache
 def _svg(name: str) -> bytes:
     try:
