@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 import textwrap
@@ -18,16 +17,17 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import Qt
 
 from reviewer import cli
-from reviewer.app import build, sample_project
+from reviewer.app import build
 from reviewer.core import reports
 from reviewer.core.commands import SetImageTags
 from reviewer.io.stats import stats_payload
 from reviewer.ui.analysis.common import VALUE_ROLE, column_values
 from reviewer.ui.dialogs.factory import HeadlessDialogs
-from reviewer.ui.settings import Settings
+
+from .conftest import copy_sample
 
 LOAD_TIMEOUT = 30_000
 JOB_TIMEOUT = 30_000
@@ -36,16 +36,7 @@ TAGGED = {"occlusion": (0, 3, 5, 8, 13, 21), "faded marking": (3, 4, 30)}
 
 @pytest.fixture
 def project(tmp_path) -> Path:
-    dst = tmp_path / "project"
-    shutil.copytree(sample_project(), dst, ignore=shutil.ignore_patterns("review.sqlite*"))
-    return dst
-
-
-@pytest.fixture
-def settings(tmp_path) -> Settings:
-    QSettings.setDefaultFormat(QSettings.Format.IniFormat)
-    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(tmp_path / "qs"))
-    return Settings(QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat))
+    return copy_sample(tmp_path / "project")
 
 
 @pytest.fixture
@@ -332,6 +323,7 @@ def test_matplotlib_is_imported_only_when_a_chart_is_shown(project, tmp_path):
         from reviewer.app import build
         from reviewer.ui.dialogs.factory import HeadlessDialogs
         from reviewer.ui.settings import Settings
+
         settings = Settings(QSettings({str(tmp_path / 's.ini')!r}, QSettings.Format.IniFormat))
         w, c = build({str(project)!r}, settings, HeadlessDialogs())
         w.show()

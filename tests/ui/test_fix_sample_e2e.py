@@ -28,7 +28,6 @@ from .test_mask_tools import (
     click_polygon,
     open_app,
     polygon_inside,
-    settings,  # noqa: F401 (fixture)
     show,
     use,
     vp,

@@ -10,20 +10,19 @@ dialogs, isolated QSettings; waits are signals or conditions, never sleeps.
 
 from __future__ import annotations
 
-import json
-import shutil
 from collections import deque
 from pathlib import Path
 
 import numpy as np
 import pytest
 from matplotlib.path import Path as MplPath
-from PySide6.QtCore import QPoint, QPointF, QSettings, Qt
+from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtTest import QTest
 
-from reviewer.app import build, sample_project
+from reviewer.app import build
 from reviewer.ui.dialogs.factory import HeadlessDialogs
-from reviewer.ui.settings import Settings
+
+from .conftest import copy_sample
 
 LOAD_TIMEOUT = 30_000
 LEFT = Qt.MouseButton.LeftButton
@@ -34,19 +33,8 @@ ROAD, SIDEWALK, IGNORE = 1, 2, 255
 @pytest.fixture
 def project(tmp_path) -> Path:
     """A copy of the sample project opening on its segmentation task."""
-    dst = tmp_path / "project"
-    shutil.copytree(sample_project(), dst, ignore=shutil.ignore_patterns("review.sqlite*"))
-    config = json.loads((dst / "reviewer.json").read_text())
-    config["default_task"] = "segmentation"
-    (dst / "reviewer.json").write_text(json.dumps(config))
+    dst = copy_sample(tmp_path / "project", "segmentation")
     return dst
-
-
-@pytest.fixture
-def settings(tmp_path) -> Settings:
-    QSettings.setDefaultFormat(QSettings.Format.IniFormat)
-    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(tmp_path / "qs"))
-    return Settings(QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat))
 
 
 def open_app(qtbot, settings, project):

@@ -13,13 +13,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QPoint, QPointF, QSettings, Qt
+from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtTest import QTest
 
 from reviewer.app import build, sample_project
 from reviewer.core.detection_scores import FP, TP
 from reviewer.ui.dialogs.factory import HeadlessDialogs
-from reviewer.ui.settings import Settings
 from reviewer.ui.tools.select import NUDGE_MS
 
 LOAD_TIMEOUT = 30_000
@@ -44,13 +43,6 @@ def project(tmp_path, request) -> Path:
 
 
 BOTH = pytest.mark.parametrize("project", ["segm", "bbox"], indirect=True)
-
-
-@pytest.fixture
-def settings(tmp_path) -> Settings:
-    QSettings.setDefaultFormat(QSettings.Format.IniFormat)
-    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(tmp_path / "qs"))
-    return Settings(QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat))
 
 
 @pytest.fixture

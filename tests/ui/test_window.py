@@ -6,7 +6,6 @@ never shown); every wait is a signal or a condition, never a sleep.
 
 from __future__ import annotations
 
-import shutil
 import threading
 import time
 from dataclasses import replace
@@ -14,9 +13,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QSettings, Qt, QTimer
+from PySide6.QtCore import Qt, QTimer
 
-from reviewer.app import build, install_excepthook, sample_project
+from reviewer.app import build, install_excepthook
 from reviewer.core.detection_scores import score_detection
 from reviewer.core.problems import Problem
 from reviewer.core.reports import rank
@@ -25,24 +24,16 @@ from reviewer.io.session import open_session
 from reviewer.ui.dialogs.factory import HeadlessDialogs
 from reviewer.ui.dialogs.new_project_dialog import create_project
 from reviewer.ui.main_window import SIDE_BY_SIDE_PAGE
-from reviewer.ui.settings import Settings
 from reviewer.ui.workers import Cancelled
+
+from .conftest import copy_sample
 
 LOAD_TIMEOUT = 30_000
 
 
 @pytest.fixture
 def project(tmp_path) -> Path:
-    dst = tmp_path / "project"
-    shutil.copytree(sample_project(), dst, ignore=shutil.ignore_patterns("review.sqlite*"))
-    return dst
-
-
-@pytest.fixture
-def settings(tmp_path) -> Settings:
-    QSettings.setDefaultFormat(QSettings.Format.IniFormat)
-    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(tmp_path / "qs"))
-    return Settings(QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat))
+    return copy_sample(tmp_path / "project")
 
 
 @pytest.fixture

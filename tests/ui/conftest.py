@@ -1,0 +1,32 @@
+"""Shared fixtures of the window tests: isolated QSettings and copies of the sample project."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QSettings
+
+from reviewer.app import sample_project
+from reviewer.ui.settings import Settings
+
+
+def copy_sample(dst: Path, default_task: str | None = None) -> Path:
+    """A copy of the bundled sample project at ``dst`` (never the repo's own folder), without a
+    review store; optionally opening on another task."""
+    shutil.copytree(sample_project(), dst, ignore=shutil.ignore_patterns("review.sqlite*"))
+    if default_task is not None:
+        config = json.loads((dst / "reviewer.json").read_text())
+        config["default_task"] = default_task
+        (dst / "reviewer.json").write_text(json.dumps(config))
+    return dst
+
+
+@pytest.fixture
+def settings(tmp_path) -> Settings:
+    """QSettings written under tmp_path only (window geometry, recent projects, view state)."""
+    QSettings.setDefaultFormat(QSettings.Format.IniFormat)
+    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(tmp_path / "qs"))
+    return Settings(QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat))
