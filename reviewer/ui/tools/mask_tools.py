@@ -25,11 +25,9 @@ from PySide6.QtWidgets import QGraphicsEllipseItem, QGraphicsPathItem
 
 from reviewer.core import raster
 
-from . import handles as H
 from .base import Tool, ToolEvent
+from .polygon_input import PolygonInput
 
-_CLOSE_KEYS = (Qt.Key.Key_Return, Qt.Key.Key_Enter)
-_POLYGON_KEYS = _CLOSE_KEYS + (Qt.Key.Key_Backspace, Qt.Key.Key_Delete, Qt.Key.Key_Escape)
 UNLABELED_NAMES = ("unlabeled", "unlabelled")
 STROKE_ALPHA = 150
 Z_RING = 101.0  # the brush cursor above the stroke preview
@@ -222,86 +220,21 @@ class FloodFillTool(MaskTool):
 
 # --- polygon tools ------------------------------------------------------------------------------
 
-class _PolygonMaskTool(MaskTool):
-    """Click vertices; the first point / Enter / double-click closes; then ``apply(polygon)``."""
+class _PolygonMaskTool(PolygonInput, MaskTool):
+    """Click vertices (``PolygonInput``); the closed polygon becomes ``build(...)``'s command."""
 
-    def __init__(self, manager, options=None):
-        super().__init__(manager, options)
-        self.points: list[QPointF] = []
-        self._cursor: QPointF | None = None
+    polygon_closed_preview = True
 
-    def press(self, ev: ToolEvent) -> bool:
-        if self._target() is None:
-            return False
-        if len(self.points) >= 3 and ev.screen_distance(self.points[0]) <= H.GRAB_RADIUS:
-            self.close()
-            return True
-        self.points.append(QPointF(ev.pos))
-        self._draw()
-        return True
+    def polygon_ready(self) -> bool:
+        return self._target() is not None
 
-    def release(self, ev: ToolEvent) -> bool:
-        return True
-
-    def double_click(self, ev: ToolEvent) -> bool:
-        if len(self.points) >= 3:
-            self.close()
-        return True
-
-    def hover(self, ev: ToolEvent) -> bool:
-        if self.points:
-            self._cursor = QPointF(ev.pos)
-            self._draw()
-        return bool(self.points)
-
-    def move(self, ev: ToolEvent) -> bool:
-        self.hover(ev)
-        return True
-
-    def wants_key(self, event) -> bool:
-        return bool(self.points) and event.key() in _POLYGON_KEYS
-
-    def key_press(self, event) -> bool:
-        if not self.wants_key(event):
-            return False
-        key = event.key()
-        if key in _CLOSE_KEYS:
-            self.close()
-        elif key == Qt.Key.Key_Escape:
-            self.cancel()
-        else:
-            self.points.pop()
-            self._draw()
-        return True
-
-    def close(self) -> None:
-        """Apply the polygon (three points at least) as one command."""
-        if len(self.points) < 3:
-            self.ctx.status("A polygon needs three points at least")
-            return
-        polygon = [pixel_point(p) for p in self.points]
-        self.cancel()
+    def polygon_finished(self, points) -> None:
         target = self._target()
         if target is not None:
-            self._run(self.build(*target, polygon))
+            self._run(self.build(*target, [pixel_point(p) for p in points]))
 
     def build(self, image_id, gt, pred, polygon):
         raise NotImplementedError
-
-    def cancel(self) -> bool:
-        had = bool(self.points)
-        self.points, self._cursor = [], None
-        self.clear_previews()
-        return had
-
-    def _draw(self) -> None:
-        self.clear_previews()
-        if not self.points:
-            return
-        path = list(self.points) + ([self._cursor] if self._cursor is not None else [])
-        self.add_preview(H.OutlineItem(self.manager.class_rgb())).set_points(path, closed=True)
-        for i, p in enumerate(self.points):
-            self.add_preview(H.HandleItem(p, 10.0 if i == 0 else 7.0))
 
 
 class PolygonFillTool(_PolygonMaskTool):
