@@ -20,7 +20,7 @@ import numpy as np
 from . import masks as mask_ops
 from .geometry import box_iou
 from .matching import Bucket, make_buckets, match, rank_within
-from .tables import DetectionDataset
+from .tables import DetectionDataset, row_mask
 
 IOU_THRESHOLDS = np.linspace(0.5, 0.95, int(np.round((0.95 - 0.5) / 0.05)) + 1, endpoint=True)
 RECALL_THRESHOLDS = np.linspace(0.0, 1.00, int(np.round((1.00 - 0.0) / 0.01)) + 1, endpoint=True)
@@ -54,14 +54,6 @@ class MatchResult:
     gt_kept: np.ndarray
     gt_ignore: np.ndarray
     gt_matched: np.ndarray
-
-
-def _rows_in(image_index: np.ndarray, image_rows, n_images: int) -> np.ndarray:
-    if image_rows is None:
-        return np.ones(len(image_index), dtype=bool)
-    member = np.zeros(n_images, dtype=bool)
-    member[np.asarray(image_rows, dtype=np.int64)] = True
-    return member[image_index]
 
 
 def gt_rles(ds: DetectionDataset) -> list:
@@ -118,8 +110,9 @@ def match_dataset(ds: DetectionDataset, iou_type: str = "bbox", *,
     """
     n_img, n_cls = len(ds.images), len(ds.categories)
     gt, pred = ds.gt, ds.pred
-    gt_kept = _rows_in(gt.image_index, image_rows, n_img)
-    dt_in = _rows_in(pred.image_index, image_rows, n_img)
+    images = row_mask(image_rows, n_img)
+    gt_kept = images[gt.image_index]
+    dt_in = images[pred.image_index]
     if score_threshold is not None:
         dt_in &= pred.scores >= score_threshold
     dt_group = pred.image_index * n_cls + pred.category_index

@@ -22,7 +22,7 @@ from . import masks as mask_ops
 from .detection_scores import DetectionParams, DetectionScores, score_detection
 from .reports import detection_table
 from .review import NullReview
-from .tables import AnnotationTable, DetectionDataset, ImageTable
+from .tables import AnnotationTable, DetectionDataset, ImageTable, row_mask
 
 _PAIR_KEYS = ("image", "gt_class", "pred_class")  # confusion pairs kept per image
 _GT_FIELDS = ("id", "category_id", "bbox", "area", "iscrowd", "segmentation")
@@ -228,11 +228,7 @@ class DetectionDocument:
     def confusion(self, image_rows=None) -> np.ndarray:
         """(K+1, K+1) confusion matrix over all images or ``image_rows`` (a slice)."""
         k = len(self.base.categories)
-        sel = np.ones(len(self.pairs["image"]), bool)
-        if image_rows is not None:
-            member = np.zeros(len(self.base.images), bool)
-            member[np.asarray(image_rows, np.int64)] = True
-            sel = member[self.pairs["image"]]
+        sel = row_mask(image_rows, len(self.base.images))[self.pairs["image"]]
         cells = self.pairs["gt_class"][sel] * (k + 1) + self.pairs["pred_class"][sel]
         return np.bincount(cells, minlength=(k + 1) ** 2).reshape(k + 1, k + 1)
 

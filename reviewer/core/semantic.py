@@ -32,6 +32,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .tables import row_mask
+
 
 def confusion(gt: np.ndarray, pred: np.ndarray, num_classes: int,
               ignore_index: int | None = 255) -> np.ndarray:
@@ -187,7 +189,7 @@ class ConfusionStack:
         k = self.num_classes
         cells, counts = self.cells, self.counts
         if rows is not None:
-            sel = _row_mask(rows, len(self))[self.image_rows()]
+            sel = row_mask(rows, len(self))[self.image_rows()]
             cells, counts = cells[sel], counts[sel]
         out = np.zeros(k * (k + 1), np.int64)
         np.add.at(out, cells, counts)
@@ -253,18 +255,8 @@ def evaluate(stack: ConfusionStack, rows=None, ignore_index: int | None = 255) -
                            len(stack) if rows is None else _count(rows, len(stack)))
 
 
-def _row_mask(rows, n: int) -> np.ndarray:
-    """Image rows (int indices, possibly empty, or (N,) bool) -> (N,) bool."""
-    rows = np.asarray(rows)
-    if rows.dtype == bool:
-        return rows
-    keep = np.zeros(n, bool)
-    keep[rows.astype(np.int64)] = True
-    return keep
-
-
 def _count(rows, n: int) -> int:
-    return int(_row_mask(rows, n).sum())
+    return int(row_mask(rows, n).sum())
 
 
 def evaluate_matrix(matrix: np.ndarray, ignore_index: int | None = 255,

@@ -16,6 +16,21 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 
+def row_mask(rows, n: int) -> np.ndarray:
+    """A set of rows -> (n,) bool. rows: None (all), int indices (possibly empty) or (n,) bool.
+
+    Slices pass image rows around in any of these forms; every metric turns them into a mask here.
+    """
+    if rows is None:
+        return np.ones(n, dtype=bool)
+    rows = np.asarray(rows)
+    if rows.dtype == bool:
+        return rows
+    mask = np.zeros(n, dtype=bool)
+    mask[rows.astype(np.int64)] = True
+    return mask
+
+
 def _empty_f(shape=(0,)):
     return np.zeros(shape, dtype=np.float64)
 

@@ -32,21 +32,11 @@ import numpy as np
 from . import semantic
 from .ap import accumulate
 from .cocoeval import MatchResult, match_dataset
-from .tables import DetectionDataset
+from .tables import DetectionDataset, row_mask
 from .tags import name_key
 
 DETECTION_ERROR_THRESHOLD = 0.0
 SEGMENTATION_ERROR_THRESHOLD = 0.1
-
-
-def _member(rows, n: int) -> np.ndarray:
-    """Image rows (int indices or (N,) bool) -> (N,) bool."""
-    rows = np.asarray(rows)
-    if rows.dtype == bool:
-        return rows
-    out = np.zeros(n, bool)
-    out[rows.astype(np.int64)] = True
-    return out
 
 
 def _nan_if_negative(v: float) -> float:
@@ -84,7 +74,7 @@ class DetectionSlicer:
 
     def restricted(self, rows) -> MatchResult:
         """The population match cut to image ``rows`` (equal to ``match_dataset(rows)`` there)."""
-        member = _member(rows, len(self.ds.images))
+        member = row_mask(rows, len(self.ds.images))
         m = self.match
         return replace(m, dt_kept=m.dt_kept & member[self.ds.pred.image_index],
                        gt_kept=m.gt_kept & member[self.ds.gt.image_index])
