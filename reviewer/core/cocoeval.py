@@ -101,10 +101,12 @@ def _segm_iou_fn(ds: DetectionDataset, dt_rle: list, gt_rle: list):
 def match_dataset(ds: DetectionDataset, iou_type: str = "bbox", *,
                   iou_thresholds=IOU_THRESHOLDS, area_ranges=AREA_RANGES, max_det: int = 100,
                   score_threshold: float | None = None, image_rows=None,
-                  rles: tuple | None = None) -> MatchResult:
+                  rles: tuple | None = None, iou_fn=None) -> MatchResult:
     """Match predictions to GT of the same class in every image, COCOeval style.
 
     iou_type: "bbox" or "segm" (``rles`` = (pred_rles, gt_rles) avoids re-encoding).
+    iou_fn: IoU of a Bucket's pairs, (B,D,G) with -1 for padding, giving the IoU of ``iou_type``
+    from precomputed values (a document's cache); None computes it from boxes / masks.
     score_threshold: predictions below it are left out (None: keep all).
     image_rows: evaluate only these image rows (a slice); None = all images.
     """
@@ -133,7 +135,9 @@ def match_dataset(ds: DetectionDataset, iou_type: str = "bbox", *,
     buckets = [Bucket(b.groups, np.where(b.dt_rows >= 0, kept_dt[np.maximum(b.dt_rows, 0)], -1),
                       np.where(b.gt_rows >= 0, kept_gt[np.maximum(b.gt_rows, 0)], -1))
                for b in buckets]
-    if iou_type == "segm":
+    if iou_fn is not None:
+        pass
+    elif iou_type == "segm":
         dt_rle, gt_rle = rles if rles is not None else (pred_rles(ds), gt_rles(ds))
         iou_fn = _segm_iou_fn(ds, dt_rle, gt_rle)
     else:

@@ -17,8 +17,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from . import masks as mask_ops
 from . import tide
 from .cocoeval import _bbox_iou_fn, _segm_iou_fn, gt_rles, match_dataset, pred_rles
+from .geometry import box_iou
 from .tables import DetectionDataset
 
 # object status codes
@@ -76,13 +78,25 @@ def iou_type_for(ds: DetectionDataset) -> str:
 
 
 def score_detection(ds: DetectionDataset, params: DetectionParams = DetectionParams(),
-                    image_rows=None, rles: tuple | None = None) -> DetectionScores:
-    """Score every image (or ``image_rows``) of ``ds``."""
-    if params.iou_type == "segm" and rles is None:
-        rles = (pred_rles(ds), gt_rles(ds))
+                    image_rows=None, rles: tuple | None = None,
+                    iou: np.ndarray | None = None, iou_cols=None) -> DetectionScores:
+    """Score every image (or ``image_rows``) of ``ds``.
+
+    iou: optional precomputed IoU of every prediction with every GT of ``ds`` (``pair_iou``;
+    only same-image pairs are read), e.g. a document's cache for one image: (P, M), or (P, C)
+    with ``iou_cols`` (M,) giving each GT row's column. The scores are exactly those computed
+    from the boxes / masks.
+    """
+    if iou is not None:
+        iou_fn = matrix_iou_fn(iou, iou_cols)
+    else:
+        if params.iou_type == "segm" and rles is None:
+            rles = (pred_rles(ds), gt_rles(ds))
+        iou_fn = _segm_iou_fn(ds, *rles) if params.iou_type == "segm" else _bbox_iou_fn(ds)
     res = match_dataset(ds, params.iou_type, iou_thresholds=[params.iou_threshold],
                         area_ranges=(("all", 0.0, 1e5**2),), max_det=params.max_det,
-                        score_threshold=params.score_threshold, image_rows=image_rows, rles=rles)
+                        score_threshold=params.score_threshold, image_rows=image_rows, rles=rles,
+                        iou_fn=iou_fn)
     match = res.dt_match[0, 0]
     ignored = res.dt_ignore[0, 0]
     kept = res.dt_kept
@@ -95,12 +109,41 @@ def score_detection(ds: DetectionDataset, params: DetectionParams = DetectionPar
     tp_rows = np.flatnonzero(pred_status == TP)
     gt_match[match[tp_rows]] = tp_rows
     pred_iou = np.where(match >= 0, res.dt_iou, res.dt_iou)
-    iou_fn = _segm_iou_fn(ds, *rles) if params.iou_type == "segm" else _bbox_iou_fn(ds)
     pred_error, pred_error_gt, gt_error = _error_types(ds, pred_status, gt_status, iou_fn, params)
     pred_iou = _matched_iou(ds, match, pred_status, iou_fn, pred_iou)
     rows = np.arange(len(ds.images)) if image_rows is None else np.asarray(image_rows, np.int64)
     return _tabulate(ds, params, rows, pred_status, match, pred_iou, pred_error, pred_error_gt,
                      gt_status, gt_match, gt_error)
+
+
+def pair_iou(ds: DetectionDataset, iou_type: str, rles: tuple | None = None, gt_cols=None,
+             ) -> np.ndarray:
+    """(P, C) IoU of every prediction of ``ds`` with the GT rows ``gt_cols`` (all: None), any
+    class and image, with the crowd rule: the values the matcher computes for those pairs.
+
+    rles: (pred_rles, gt_rles) for ``iou_type`` "segm" (computed when None).
+    """
+    cols = np.arange(len(ds.gt)) if gt_cols is None else np.asarray(gt_cols, np.int64)
+    crowd = ds.gt.iscrowd[cols]
+    if iou_type != "segm":
+        return box_iou(ds.pred.boxes, ds.gt.boxes[cols], crowd).reshape(len(ds.pred), len(cols))
+    dt_rle, gt_rle = rles if rles is not None else (pred_rles(ds), gt_rles(ds))
+    return mask_ops.mask_iou(list(dt_rle), [gt_rle[c] for c in cols.tolist()], crowd)
+
+
+def matrix_iou_fn(iou: np.ndarray, cols=None):
+    """A matcher ``iou_fn`` reading the pairs of a Bucket from a (P, M) IoU matrix, or from a
+    (P, C) one with GT row g in column ``cols[g]``."""
+    cols = None if cols is None else np.asarray(cols, np.int64)
+
+    def iou_fn(b) -> np.ndarray:
+        valid = (b.dt_rows[:, :, None] >= 0) & (b.gt_rows[:, None, :] >= 0)
+        if not valid.any():
+            return np.full(valid.shape, -1.0)
+        dt, gt = np.maximum(b.dt_rows, 0), np.maximum(b.gt_rows, 0)
+        out = iou[dt[:, :, None], (gt if cols is None else cols[gt])[:, None, :]]
+        return np.where(valid, out, -1.0)
+    return iou_fn
 
 
 def _matched_iou(ds, match, pred_status, iou_fn, fallback):

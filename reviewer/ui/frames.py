@@ -7,19 +7,14 @@ matches, from ``document.image_scores(i)``. Segmentation: the GT and predicted l
 
 from __future__ import annotations
 
-import math
+from collections import OrderedDict
 from pathlib import Path
 
 import numpy as np
 
 from reviewer.core import masks as mask_ops
-from reviewer.core import tide
-from reviewer.core.detection_scores import FN, FP, IGNORED, SKIPPED, TP
-from reviewer.core.view_state import CanvasFrame, CanvasObject
-
-_PRED_STATUS = {SKIPPED: "below threshold", TP: "tp", FP: "fp", IGNORED: "ignored"}
-_GT_STATUS = {SKIPPED: "ignored", TP: "tp", FN: "fn", IGNORED: "ignored"}
-_ERROR = ("",) + tide.ERROR_TYPES
+from reviewer.core.view_state import CanvasFrame
+from reviewer.ui.frame_objects import diff_objects, object_columns
 
 
 def image_path(session, i: int) -> Path | None:
@@ -32,9 +27,74 @@ def image_path(session, i: int) -> Path | None:
 
 def build_frame(session, i: int, image: np.ndarray | None) -> CanvasFrame:
     """The frame of image row ``i``; ``image`` is its (H,W,3) uint8 RGB pixels or None."""
-    if session.data.task == "segmentation":
-        return _semantic_frame(session, i, image)
-    return _detection_frame(session, i, image)
+    return FrameBuilder().build(session, i, image)
+
+
+class FrameBuilder:
+    """Builds frames, reusing the ``CanvasObject``s (and mask RLEs) of the frames it built before
+    for the objects that did not change: after an edit of one object among thousands, only that
+    object (and those whose match changed) is new, and the canvas keeps the items of the others.
+    """
+
+    MEMO_ROWS = 16  # images whose objects are remembered
+
+    def __init__(self):
+        self._memo: OrderedDict[int, dict] = OrderedDict()
+        self._rles: dict[int, tuple] = {}  # id(segmentation) -> (segmentation, h, w, rle)
+
+    def clear(self) -> None:
+        self._memo.clear()
+        self._rles.clear()
+
+    def build(self, session, i: int, image: np.ndarray | None) -> CanvasFrame:
+        """The frame of image row ``i``; ``image`` is its (H,W,3) uint8 RGB pixels or None."""
+        if session.data.task == "segmentation":
+            return _semantic_frame(session, i, image)
+        doc = session.document
+        sub, scores = doc.image_scores(i)
+        names = tuple(str(n) for n in sub.categories.names)
+        w, h = _size(sub.images, 0) or (0, 0)
+        if image is not None:
+            h, w = image.shape[:2]
+        rles = doc.image_rles(i) if hasattr(doc, "image_rles") else None
+        memo, new = self._memo.pop(i, {}), {}
+        corrected = i in doc.corrected_images
+        objects = []
+        for source, table, k in (("gt", sub.gt, 1), ("pred", sub.pred, 0)):
+            masks = self._masks(table, (h, w), None if rles is None else rles[k])
+            cols = object_columns(source, sub, scores, masks, corrected)
+            old_cols, old_objects = memo.get(source, (None, None))
+            new[source] = (cols, diff_objects(cols, names, old_cols, old_objects))
+            objects += new[source][1]
+        self._memo[i] = new
+        while len(self._memo) > self.MEMO_ROWS:
+            self._memo.popitem(last=False)
+        if len(self._rles) > 200_000:
+            self._rles.clear()
+        return CanvasFrame(image, tuple(objects), class_names=names,
+                           image_size=(w, h) if w and h else None,
+                           placeholder_text=_missing_text(session, i))
+
+    def _masks(self, table, hw, doc_rles) -> list:
+        """Each row's mask as a COCO RLE at (h,w) (the document's when it has one), or None."""
+        segs = table.segmentations
+        h, w = hw
+        if segs is None or not (h and w):
+            return [None] * len(table)
+        out = []
+        for r, seg in enumerate(segs):
+            if seg is None:
+                out.append(None)
+                continue
+            rle = None if doc_rles is None else doc_rles[r]
+            if rle is not None and list(rle["size"]) == [h, w]:
+                out.append(rle)
+                continue
+            hit = self._rles.get(id(seg))
+            if hit is None or hit[0] is not seg or hit[1:3] != (h, w):
+                hit = self._rles[id(seg)] = (seg, h, w, _mask(table, r, h, w))
+            out.append(hit[3])
+        return out
 
 
 def _semantic_frame(session, i, image) -> CanvasFrame:
@@ -48,44 +108,6 @@ def _semantic_frame(session, i, image) -> CanvasFrame:
                        placeholder_text=_missing_text(session, i))
 
 
-def _detection_frame(session, i, image) -> CanvasFrame:
-    doc = session.document
-    sub, scores = doc.image_scores(i)
-    names = tuple(str(n) for n in sub.categories.names)
-    w, h = _size(sub.images, 0) or (0, 0)
-    if image is not None:
-        h, w = image.shape[:2]
-    corrected = i in doc.corrected_images
-    gt = [_gt_object(sub, scores, r, names, h, w, corrected) for r in range(len(sub.gt))]
-    pred = [_pred_object(sub, scores, r, names, h, w) for r in range(len(sub.pred))]
-    return CanvasFrame(image, tuple(gt + pred), class_names=names,
-                       image_size=(w, h) if w and h else None,
-                       placeholder_text=_missing_text(session, i))
-
-
-def _gt_object(sub, scores, r, names, h, w, corrected) -> CanvasObject:
-    g = sub.gt
-    match = int(scores.gt_match[r])
-    iou = float(scores.pred_iou[match]) if match >= 0 else None
-    extra = g.extra[r] if g.extra else {}
-    return CanvasObject(
-        "gt", r, int(g.ids[r]), int(g.category_index[r]), names[g.category_index[r]],
-        tuple(g.boxes[r]), _mask(g, r, h, w), None,
-        _GT_STATUS.get(int(scores.gt_status[r]), "ignored"), _ERROR[int(scores.gt_error[r])],
-        _finite(iou), int(sub.pred.ids[match]) if match >= 0 else None,
-        corrected and bool(extra.get("accepted_from_prediction", False)))
-
-
-def _pred_object(sub, scores, r, names, h, w) -> CanvasObject:
-    p = sub.pred
-    match = int(scores.pred_match[r]) if int(scores.pred_status[r]) == TP else -1
-    return CanvasObject(
-        "pred", r, int(p.ids[r]), int(p.category_index[r]), names[p.category_index[r]],
-        tuple(p.boxes[r]), _mask(p, r, h, w), float(p.scores[r]),
-        _PRED_STATUS.get(int(scores.pred_status[r]), "fp"), _ERROR[int(scores.pred_error[r])],
-        _finite(float(scores.pred_iou[r])), int(sub.gt.ids[match]) if match >= 0 else None)
-
-
 def _mask(table, r, h, w):
     if table.segmentations is None or table.segmentations[r] is None or not (h and w):
         return None
@@ -93,10 +115,6 @@ def _mask(table, r, h, w):
         return mask_ops.to_rle(table.segmentations[r], h, w)
     except (ValueError, TypeError, KeyError):  # a mask pycocotools refuses: draw the box only
         return None
-
-
-def _finite(v):
-    return None if v is None or math.isnan(v) else v
 
 
 def _size(images, i):

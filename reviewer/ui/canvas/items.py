@@ -2,10 +2,22 @@
 
 from __future__ import annotations
 
+from collections import OrderedDict
+
 import numpy as np
 from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QBrush, QColor, QFont, QFontMetricsF, QImage, QPainter, QPen, QPixmap
-from PySide6.QtWidgets import QGraphicsItem, QGraphicsRectItem
+from PySide6.QtGui import (
+    QBrush,
+    QColor,
+    QFont,
+    QFontMetricsF,
+    QGuiApplication,
+    QImage,
+    QPainter,
+    QPen,
+    QPixmap,
+)
+from PySide6.QtWidgets import QGraphicsItem, QGraphicsPixmapItem, QGraphicsRectItem
 
 from reviewer.core.view_state import CanvasObject
 
@@ -36,8 +48,29 @@ def argb_qimage(argb: np.ndarray) -> QImage:
     return QImage(argb.data, w, h, 4 * w, QImage.Format.Format_ARGB32_Premultiplied)
 
 
+_prepared: OrderedDict[int, tuple[np.ndarray, QPixmap]] = OrderedDict()
+MAX_PREPARED = 3  # pixmaps of the next images, converted while the window is idle
+
+
+def prepare_pixmap(rgb: np.ndarray) -> None:
+    """Convert (H,W,3) uint8 RGB ahead of time: the next ``rgb_pixmap(rgb)`` of the same array
+    returns it at once (the image of a frame about to be shown)."""
+    if id(rgb) in _prepared and _prepared[id(rgb)][0] is rgb:
+        return
+    _prepared[id(rgb)] = (rgb, _convert(rgb))
+    while len(_prepared) > MAX_PREPARED:
+        _prepared.popitem(last=False)
+
+
 def rgb_pixmap(rgb: np.ndarray) -> QPixmap:
-    """(H,W,3) uint8 RGB -> QPixmap (copied)."""
+    """(H,W,3) uint8 RGB -> QPixmap (copied; prepared by ``prepare_pixmap`` if it was)."""
+    entry = _prepared.pop(id(rgb), None)
+    if entry is not None and entry[0] is rgb:
+        return entry[1]
+    return _convert(rgb)
+
+
+def _convert(rgb: np.ndarray) -> QPixmap:
     rgb = np.ascontiguousarray(rgb)
     h, w = rgb.shape[:2]
     image = QImage(rgb.data, w, h, 3 * w, QImage.Format.Format_RGB888)
@@ -82,6 +115,13 @@ class OverlayItem(QGraphicsItem):
         self._rect = QRectF() if argb is None else QRectF(0, 0, argb.shape[1], argb.shape[0])
         self.update()
 
+    def patched(self, regions) -> None:
+        """The raster was changed in place inside ``regions`` ((y0, x0, y1, x1) each): repaint
+        only those rectangles."""
+        self._image = argb_qimage(self._argb)
+        for y0, x0, y1, x1 in regions:
+            self.update(QRectF(x0, y0, x1 - x0, y1 - y0))
+
     def raster(self) -> np.ndarray | None:
         """The (H,W) uint32 ARGB array drawn (None when empty)."""
         return self._argb
@@ -114,6 +154,17 @@ class BoxItem(QGraphicsRectItem):
         self.halo = QGraphicsRectItem(*obj.box, self)
         self.halo.setFlag(QGraphicsItem.GraphicsItemFlag.ItemStacksBehindParent, True)
         self.halo.setPen(cosmetic_pen(LineStyle((0, 0, 0, 90), "solid", 4.0)))
+        self.label: LabelItem | None = None
+        self.style_key = None
+        self.z: int | None = None  # stacking place among the frame's objects of its source
+
+    def set_object(self, obj: CanvasObject) -> None:
+        """Show another object with this item (items are reused between frames)."""
+        if obj.box != self.obj.box:
+            self.setRect(*obj.box)
+            self.halo.setRect(*obj.box)
+        self.obj = obj
+        self.style_key = None
 
     def set_style(self, style: LineStyle, fill: bool) -> None:
         """Stroke with a cosmetic pen; fill lightly with the line colour when ``fill``."""
@@ -126,14 +177,16 @@ class BoxItem(QGraphicsRectItem):
             self.setBrush(Qt.BrushStyle.NoBrush)
 
 
-class LabelItem(QGraphicsItem):
-    """A readable label chip above a box's top-left corner, constant size on screen.
+class LabelItem(QGraphicsPixmapItem):
+    """A readable label chip above a box's top-left corner (below it for ``below``), constant
+    size on screen.
 
     Dark rounded background, a colour tab on the left, white text, and a teal dot badge when
-    the object was corrected.
+    the object was corrected. Chips are rendered once per (text, colour, badge) into a shared
+    pixmap at the screen's pixel ratio and blitted by Qt: no Python paint call, and showing
+    another image reuses the chips of the labels it has in common.
     """
 
-    _font: QFont | None = None
     PAD = 3.0
 
     def __init__(self, text: str, rgb, corrected: bool = False, parent=None, below=False):
@@ -141,51 +194,81 @@ class LabelItem(QGraphicsItem):
         self._below = below
         self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIgnoresTransformations, True)
         self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIgnoresParentOpacity, True)
-        # constant size on screen: painted once into a small pixmap, then blitted (no Python
-        # paint call per repaint; thousands of labels stay cheap)
-        self.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
+        self.setShapeMode(QGraphicsPixmapItem.ShapeMode.BoundingRectShape)
         self._corrected = corrected
+        self._content = None
         self.set_content(text, rgb)
 
-    def set_content(self, text: str, rgb) -> None:
-        """Change the text and the colour tab."""
-        self.prepareGeometryChange()
+    def set_content(self, text: str, rgb, corrected: bool | None = None) -> None:
+        """Change the text, the colour tab and (unless None) the corrected badge."""
+        if corrected is not None:
+            self._corrected = corrected
+        key = (text, tuple(rgb), self._corrected)
+        if key == self._content:
+            return
+        self._content = key
         self.text = text
-        self._color = QColor(*rgb)
-        metrics = QFontMetricsF(self.font())
-        badge = 10.0 if self._corrected else 0.0
-        w = metrics.horizontalAdvance(text) + 2 * self.PAD + 4.0 + badge
-        h = metrics.height() + 2.0
-        self._rect = QRectF(0, 0 if self._below else -h, w, h)
-        self.update()
+        pixmap, height = chip_pixmap(*key)
+        self.setPixmap(pixmap)
+        self.setOffset(0, 0 if self._below else -height)
 
-    @classmethod
-    def font(cls) -> QFont:
-        if cls._font is None:
-            cls._font = QFont()
-            cls._font.setPointSizeF(8.5)
-        return cls._font
+    @staticmethod
+    def font() -> QFont:
+        return chip_font()
 
-    def boundingRect(self) -> QRectF:
-        return self._rect
 
-    def paint(self, painter: QPainter, option, widget=None):
-        r = self._rect
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+_font: QFont | None = None
+_chips: dict[tuple, tuple[QPixmap, float]] = {}
+MAX_CHIPS = 4096
+
+
+def chip_font() -> QFont:
+    global _font
+    if _font is None:
+        _font = QFont()
+        _font.setPointSizeF(8.5)
+    return _font
+
+
+def chip_pixmap(text: str, rgb: tuple, corrected: bool) -> tuple[QPixmap, float]:
+    """The label chip of (text, rgb, corrected) and its height in logical pixels, cached."""
+    chip = _chips.get((text, rgb, corrected))
+    if chip is None:
+        if len(_chips) >= MAX_CHIPS:
+            _chips.clear()
+        chip = _chips[(text, rgb, corrected)] = _render_chip(text, rgb, corrected)
+    return chip
+
+
+def _render_chip(text: str, rgb: tuple, corrected: bool) -> tuple[QPixmap, float]:
+    pad = LabelItem.PAD
+    metrics = QFontMetricsF(chip_font())
+    badge = 10.0 if corrected else 0.0
+    w = metrics.horizontalAdvance(text) + 2 * pad + 4.0 + badge
+    h = metrics.height() + 2.0
+    app = QGuiApplication.instance()
+    ratio = app.devicePixelRatio() if app is not None else 1.0
+    pixmap = QPixmap(max(int(np.ceil(w * ratio)), 1), max(int(np.ceil(h * ratio)), 1))
+    pixmap.setDevicePixelRatio(ratio)
+    pixmap.fill(Qt.GlobalColor.transparent)
+    painter = QPainter(pixmap)
+    r = QRectF(0, 0, w, h)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+    painter.setPen(Qt.PenStyle.NoPen)
+    painter.setBrush(QColor(20, 20, 20, 200))
+    painter.drawRoundedRect(r, 2.5, 2.5)
+    painter.setBrush(QColor(*rgb))
+    painter.drawRect(QRectF(r.left(), r.top(), 3.0, r.height()))
+    painter.setFont(chip_font())
+    painter.setPen(QColor(245, 245, 245))
+    text_rect = r.adjusted(3.0 + pad, 0, -pad, 0)
+    painter.drawText(text_rect, Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft, text)
+    if corrected:
         painter.setPen(Qt.PenStyle.NoPen)
-        painter.setBrush(QColor(20, 20, 20, 200))
-        painter.drawRoundedRect(r, 2.5, 2.5)
-        painter.setBrush(self._color)
-        painter.drawRect(QRectF(r.left(), r.top(), 3.0, r.height()))
-        painter.setFont(self.font())
-        painter.setPen(QColor(245, 245, 245))
-        text_rect = r.adjusted(3.0 + self.PAD, 0, -self.PAD, 0)
-        painter.drawText(text_rect, Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft,
-                         self.text)
-        if self._corrected:
-            painter.setPen(Qt.PenStyle.NoPen)
-            painter.setBrush(QColor(0, 200, 190))
-            painter.drawEllipse(QPointF(r.right() - self.PAD - 3.5, r.center().y()), 3.5, 3.5)
+        painter.setBrush(QColor(0, 200, 190))
+        painter.drawEllipse(QPointF(r.right() - pad - 3.5, r.center().y()), 3.5, 3.5)
+    painter.end()
+    return pixmap, h
 
 
 class HighlightItem(QGraphicsRectItem):

@@ -21,6 +21,7 @@ from .raster import (
     compose_instances,
     lut_size,
     pack_argb,
+    paint_crops,
     repaint_classes,
     semantic_argb,
     semantic_error_argb,
@@ -77,23 +78,50 @@ def instance_overlay(frame: CanvasFrame, source: str, state: LayerState, colors:
     objects = [o for o in frame.objects_of(source) if o.mask is not None]
     if not objects or not (layer.visible and layer.show_masks):
         return None
-    errors = state.view_mode == "errors"
     threshold = state.score_threshold if source == "pred" else None
 
     def render(previous):
-        shown = sorted((o for o in objects if state.shows(o)), key=lambda o: -o.area)
-        crops, rgbs = [], []
-        for obj in shown:
-            crop = crop_of(obj)
-            if crop is not None:
-                crops.append(crop)
-                rgbs.append(palette.error_rgb(obj) if errors else colors[obj.class_index])
-        alpha = MASK_ALPHA if layer.fill else OUTLINE_ALPHA
-        argb = pack_argb(np.array(rgbs, dtype=np.uint8).reshape(-1, 3), alpha)
+        crops, argb = _instance_crops(objects, state, layer, colors, crop_of)
         width, height = frame.size()
         return compose_instances((height, width), crops, argb, outline=not layer.fill)
 
-    return (errors, layer.classes, layer.fill, threshold), render
+    return (state.view_mode == "errors", layer.classes, layer.fill, threshold), render
+
+
+def patch_instances(argb: np.ndarray, frame: CanvasFrame, source: str, state: LayerState,
+                    colors: np.ndarray, crop_of, regions) -> None:
+    """Repaint the (H,W) ARGB raster of ``instance_overlay`` in place inside ``regions``
+    ((y0, x0, y1, x1) each) from the frame's objects: equal to a full render there."""
+    layer = state.source(source)
+    objects = [o for o in frame.objects_of(source) if o.mask is not None]
+    crops, packed = _instance_crops(objects, state, layer, colors, crop_of)
+    for y0, x0, y1, x1 in regions:
+        hit = [k for k, (cy, cx, c) in enumerate(crops)
+               if cy < y1 and cx < x1 and cy + c.shape[0] > y0 and cx + c.shape[1] > x0]
+        paint_crops(argb, [crops[k] for k in hit], packed[hit], outline=not layer.fill,
+                    region=(y0, x0, y1, x1))
+
+
+def crop_region(crop) -> tuple[int, int, int, int] | None:
+    """(y0, x0, y1, x1) covered by a (y0, x0, bool crop), or None."""
+    if crop is None:
+        return None
+    y0, x0, c = crop
+    return y0, x0, y0 + c.shape[0], x0 + c.shape[1]
+
+
+def _instance_crops(objects, state: LayerState, layer, colors: np.ndarray, crop_of):
+    """Crops of the shown objects, largest first, and their (N,) uint32 ARGB colours."""
+    errors = state.view_mode == "errors"
+    shown = sorted((o for o in objects if state.shows(o)), key=lambda o: -o.area)
+    crops, rgbs = [], []
+    for obj in shown:
+        crop = crop_of(obj)
+        if crop is not None:
+            crops.append(crop)
+            rgbs.append(palette.error_rgb(obj) if errors else colors[obj.class_index])
+    alpha = MASK_ALPHA if layer.fill else OUTLINE_ALPHA
+    return crops, pack_argb(np.array(rgbs, dtype=np.uint8).reshape(-1, 3), alpha)
 
 
 def error_overlay(frame: CanvasFrame, state: LayerState, colors: np.ndarray):

@@ -105,13 +105,33 @@ def compose_instances(shape: tuple[int, int], crops: list, colors: np.ndarray,
     crops: list of (y0, x0, (h,w) bool) in image pixels; colors: (N,) uint32 ARGB per crop.
     """
     out = np.zeros(shape, dtype=np.uint32)
+    paint_crops(out, crops, colors, outline)
+    return out
+
+
+def paint_crops(out: np.ndarray, crops: list, colors: np.ndarray, outline: bool = False,
+                region: tuple[int, int, int, int] | None = None) -> None:
+    """Paint mask crops into the (H,W) uint32 ARGB ``out`` in place, later crops on top.
+
+    region: (y0, x0, y1, x1) — clear and repaint only these pixels (a dirty rectangle); the
+    result inside it equals a full compose_instances of the same crops.
+    """
+    shape = out.shape
+    ry0, rx0, ry1, rx1 = (0, 0, shape[0], shape[1]) if region is None else region
+    ry0, rx0, ry1, rx1 = max(ry0, 0), max(rx0, 0), min(ry1, shape[0]), min(rx1, shape[1])
+    if ry1 <= ry0 or rx1 <= rx0:
+        return
+    if region is not None:
+        out[ry0:ry1, rx0:rx1] = 0
     for (y0, x0, crop), color in zip(crops, colors, strict=True):
         h = min(crop.shape[0], shape[0] - y0)
         w = min(crop.shape[1], shape[1] - x0)
-        if h <= 0 or w <= 0:
+        iy0, ix0 = max(y0, ry0), max(x0, rx0)
+        iy1, ix1 = min(y0 + h, ry1), min(x0 + w, rx1)
+        if h <= 0 or w <= 0 or iy1 <= iy0 or ix1 <= ix0:
             continue
         piece = crop[:h, :w]
-        if outline:
+        if outline:  # the contour of the whole (image-clipped) crop, then cut to the region
             piece = crop_outline(piece)
-        out[y0:y0 + h, x0:x0 + w][piece] = color
-    return out
+        piece = piece[iy0 - y0:iy1 - y0, ix0 - x0:ix1 - x0]
+        out[iy0:iy1, ix0:ix1][piece] = color

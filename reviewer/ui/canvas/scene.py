@@ -24,11 +24,11 @@ from PySide6.QtWidgets import QGraphicsPixmapItem, QGraphicsScene
 from reviewer.core.view_state import SOURCES, CanvasFrame, CanvasObject, LayerState
 
 from . import overlays, palette
+from .box_pool import BoxPool
 from .items import (
     BoxItem,
     ContainerItem,
     HighlightItem,
-    LabelItem,
     OverlayItem,
     placeholder_pixmap,
     rgb_pixmap,
@@ -62,7 +62,7 @@ class CanvasScene(QGraphicsScene):
         self.label_layers = {s: self._top(ContainerItem(), Z_LABELS + i)
                              for i, s in enumerate(SOURCES)}
         self.highlight_layer = self._top(ContainerItem(), Z_HIGHLIGHT)
-        self.boxes: dict[tuple[str, int], BoxItem] = {}
+        self.pool = BoxPool(self, self.box_layers, self.label_layers)
         self._colors = np.zeros((1, 3), dtype=np.uint8)
         self._crops: dict = {}
         self._keys: dict = {}
@@ -78,7 +78,8 @@ class CanvasScene(QGraphicsScene):
         """Show a new frame (pixmap: the frame's image already converted, e.g. shared by panes).
 
         The same image again (an edit or undo re-built its frame) is updated in place: the
-        pixmap and the items of unchanged objects are kept, only changed objects are redrawn.
+        pixmap and the items of unchanged objects are kept, only changed objects are redrawn,
+        and the instance masks are repainted only where changed objects were or are.
         """
         old = self.frame
         same = (old is not None and frame.image is old.image and old.size() == frame.size()
@@ -88,16 +89,29 @@ class CanvasScene(QGraphicsScene):
         if pixmap is not None or not same:
             self.image_item.setPixmap(pixmap if pixmap is not None else frame_pixmap(frame))
         self.setSceneRect(QRectF(-width, -height, 3 * width, 3 * height))
-        self._colors = frame.color_table(overlays.class_count(frame))
+        colors = frame.color_table(overlays.class_count(frame))
+        same_colors = same and np.array_equal(colors, self._colors)
+        self._colors = colors
         self.set_highlight(())
-        self._keys = {}
-        if same:
-            for key in self._update_objects(frame):
-                self._crops.pop(key, None)
-        else:
-            self._crops = {}
-            self._rebuild_boxes(frame)
-        self._apply(self.state, force=not same)
+        if not same:
+            self._crops, self._keys = {}, {}
+            self.pool.show_all(frame.objects)
+            self._apply(self.state, force=True)
+            return
+        changed = self.pool.update(frame.objects)
+        regions = {s: [] for s in SOURCES}
+        for key in changed:
+            regions[key[0]].append(overlays.crop_region(self._crops.pop(key, None)))
+        if not same_colors:
+            self._keys = {}
+            self._apply(self.state, force=True)
+            return
+        self._refresh(changed, regions)
+
+    @property
+    def boxes(self) -> dict[tuple[str, int], BoxItem]:
+        """(source, ann_id) -> the BoxItem of each object of the frame."""
+        return self.pool.boxes
 
     def image_rect(self) -> QRectF:
         """The image's rectangle in scene coordinates (0,0,w,h)."""
@@ -106,44 +120,40 @@ class CanvasScene(QGraphicsScene):
         width, height = self.frame.size()
         return QRectF(0, 0, width, height)
 
-    def _rebuild_boxes(self, frame: CanvasFrame) -> None:
-        for layers in (self.box_layers, self.label_layers):
-            for source, old in list(layers.items()):
-                self.removeItem(old)
-                layers[source] = self._top(ContainerItem(), old.zValue())
-        self.boxes = {obj.key: self._box_item(obj) for obj in frame.objects}
+    def _refresh(self, changed: list, regions: dict) -> None:
+        """After an in-place update: redraw the changed objects' boxes and mask pixels.
 
-    def _box_item(self, obj: CanvasObject) -> BoxItem:
-        item = BoxItem(obj, self.box_layers[obj.source])
-        gt = obj.source == "gt"  # GT labels under the box, prediction labels above it
-        item.label = LabelItem(obj.class_name, (0, 0, 0), obj.corrected,
-                               self.label_layers[obj.source], below=gt)
-        item.label.setPos(obj.box[0], obj.box[1] + (obj.box[3] if gt else 0.0))
-        item.style_key = None
-        return item
+        regions: source -> (y0, x0, y1, x1) | None of each changed object's old mask crop.
+        """
+        state, frame = self.state, self.frame
+        for name in [k for k in self._keys if k[0] != "inst"]:  # semantic rasters: re-render
+            del self._keys[name]
+        for source in SOURCES:
+            sem = overlays.semantic_overlay(frame, source, state, self._colors)
+            self._show(("sem", source), self.semantic_items[source], sem)
+            self._refresh_instances(source, changed, regions[source])
+        self._show(("errors",), self.error_item, overlays.error_overlay(frame, state, self._colors))
+        keys = set(changed)
+        self._update_boxes(state, False, [self.boxes[k] for k in keys if k in self.boxes])
+        self._update_pick()
 
-    def _update_objects(self, frame: CanvasFrame) -> list[tuple[str, int]]:
-        """Items for ``frame``'s objects, reusing those whose drawing is unchanged; returns the
-        keys of the objects added, changed or removed."""
-        old, self.boxes, changed = self.boxes, {}, []
-        for obj in frame.objects:
-            item = old.pop(obj.key, None)
-            if item is not None and _drawn_alike(item.obj, obj):
-                item.obj = obj
-            else:
-                if item is not None:
-                    self._remove_box(item)
-                item = self._box_item(obj)
-                changed.append(obj.key)
-            self.boxes[obj.key] = item
-        for key, item in old.items():
-            self._remove_box(item)
-            changed.append(key)
-        return changed
-
-    def _remove_box(self, item: BoxItem) -> None:
-        self.removeItem(item.label)
-        self.removeItem(item)
+    def _refresh_instances(self, source: str, changed: list, old_regions: list) -> None:
+        name, item = ("inst", source), self.instance_items[source]
+        inst = overlays.instance_overlay(self.frame, source, self.state, self._colors,
+                                         self._crop_of)
+        if inst is None or item.raster() is None or self._keys.get(name) != inst[0]:
+            self._keys.pop(name, None)
+            self._show(name, item, inst)
+            return
+        objects = self.frame.objects_of(source)
+        keys = {k for k in changed if k[0] == source}
+        new = [overlays.crop_region(self._crop_of(o)) for o in objects
+               if o.key in keys and o.mask is not None and self.state.shows(o)]
+        dirty = [r for r in old_regions + new if r is not None]
+        if dirty:
+            overlays.patch_instances(item.raster(), self.frame, source, self.state,
+                                     self._colors, self._crop_of, dirty)
+            item.patched(dirty)
 
     # ---------------------------------------------------------------- layers
     def set_layers(self, state: LayerState) -> None:
@@ -189,9 +199,9 @@ class CanvasScene(QGraphicsScene):
             self._keys[name] = key
             item.set_raster(render(previous))
 
-    def _update_boxes(self, state: LayerState, force: bool) -> None:
+    def _update_boxes(self, state: LayerState, force: bool, items=None) -> None:
         errors = state.view_mode == "errors"
-        for item in self.boxes.values():
+        for item in self.boxes.values() if items is None else items:
             obj = item.obj
             shown = state.shows(obj)
             item.setVisible(shown)
@@ -209,7 +219,7 @@ class CanvasScene(QGraphicsScene):
         else:
             style = palette.overlay_style(obj, tuple(int(v) for v in self._colors[obj.class_index]))
         item.set_style(style, fill)
-        item.label.set_content(palette.label_text(obj, errors), style.rgb)
+        item.label.set_content(palette.label_text(obj, errors), style.rgb, obj.corrected)
         item.style_key = (errors, fill)
 
     # ---------------------------------------------------------------- picking
@@ -249,17 +259,3 @@ class CanvasScene(QGraphicsScene):
                 HighlightItem(item.obj, self.highlight_layer)
                 found.append(item.obj.key)
         return found
-
-
-_DRAWN = ("box", "class_index", "class_name", "score", "status", "error_type", "corrected")
-
-
-def _drawn_alike(a: CanvasObject, b: CanvasObject) -> bool:
-    """True when two versions of an object draw the same box, label and mask."""
-    if any(getattr(a, f) != getattr(b, f) for f in _DRAWN):
-        return False
-    if a.mask is None or b.mask is None or a.mask is b.mask:
-        return a.mask is b.mask
-    if isinstance(a.mask, dict) and isinstance(b.mask, dict):
-        return a.mask == b.mask
-    return False

@@ -20,12 +20,14 @@ DRAG_THRESHOLD = 4  # pixels the mouse moves before a left press becomes a pan
 class CanvasView(QGraphicsView):
     """Shows one frame. Signals carry (source, ann_id); hovering nothing emits ("", -1).
 
-    view_changed is emitted whenever the zoom or the scroll position changes.
+    view_changed is emitted whenever the zoom or the scroll position changes; frame_painted
+    after the first paint of each new frame (idle work waits for it: the image is on screen).
     """
 
     object_hovered = Signal(str, int)
     object_clicked = Signal(str, int)
     view_changed = Signal()
+    frame_painted = Signal()
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -51,6 +53,7 @@ class CanvasView(QGraphicsView):
         self._panning = False
         self._fit_mode = True
         self.tools = None  # a reviewer.ui.tools ToolManager routes events to the active tool
+        self.painted_frame: CanvasFrame | None = None  # the frame of the last paint
 
     # ---------------------------------------------------------------- API
     def set_frame(self, frame: CanvasFrame, pixmap=None) -> None:
@@ -159,6 +162,13 @@ class CanvasView(QGraphicsView):
         self.message.raise_()
 
     # ---------------------------------------------------------------- events
+    def paintEvent(self, event):
+        super().paintEvent(event)
+        frame = self.canvas_scene.frame
+        if frame is not self.painted_frame:
+            self.painted_frame = frame
+            self.frame_painted.emit()
+
     def resizeEvent(self, event):
         super().resizeEvent(event)
         if self._fit_mode:
