@@ -92,8 +92,7 @@ def _last_argmax(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Index of the last maximum along the last axis, and whether it is finite."""
     g = values.shape[-1]
     idx = g - 1 - np.argmax(values[..., ::-1], axis=-1)
-    best = np.take_along_axis(values, idx[..., None], axis=-1)[..., 0]
-    return idx, np.isfinite(best)
+    return idx, np.isfinite(values.max(axis=-1))  # the value at idx is the maximum
 
 
 def greedy_match(iou: np.ndarray, gt_ignore: np.ndarray, crowd: np.ndarray, n_dt: np.ndarray,

@@ -9,6 +9,8 @@ a reused item draws exactly where a fresh one would.
 
 from __future__ import annotations
 
+from operator import attrgetter
+
 from reviewer.core.view_state import SOURCES, CanvasObject
 
 from .items import BoxItem, LabelItem
@@ -102,12 +104,13 @@ def _hide(item: BoxItem) -> None:
     item.label.setVisible(False)
 
 
-_DRAWN = ("box", "class_index", "class_name", "score", "status", "error_type", "corrected")
+_drawn = attrgetter("box", "class_index", "class_name", "score", "status", "error_type",
+                    "corrected")
 
 
 def drawn_alike(a: CanvasObject, b: CanvasObject) -> bool:
     """True when two versions of an object draw the same box, label and mask."""
-    if any(getattr(a, f) != getattr(b, f) for f in _DRAWN):
+    if _drawn(a) != _drawn(b):
         return False
     if a.mask is None or b.mask is None or a.mask is b.mask:
         return a.mask is b.mask
