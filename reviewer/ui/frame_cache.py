@@ -77,9 +77,12 @@ class FrameCache:
             return
         row = self._todo.pop(0)
         if row not in self._frames and _size_known(self.c.session, row):
-            self._frames[row] = self.builder.build(self.c.session, row, None)
+            frame = self._frames[row] = self.builder.build(self.c.session, row, None)
             while len(self._frames) > CAPACITY:
                 self._frames.popitem(last=False)
+            view = self.c.active_view()
+            if hasattr(view, "prepare"):
+                view.prepare(frame)
         if not self._prepare_pixmap(row) and self._tries.get(row, 0) < PIXMAP_TRIES:
             self._tries[row] = self._tries.get(row, 0) + 1
             self._todo.append(row)  # still decoding: try again on a later turn

@@ -4,7 +4,8 @@
 - instance-mask rasters patched in dirty rectangles equal a fresh full render (fill, outline,
   errors mode), and the dirty-rectangle compose equals the full compose;
 - box and label items reused from image to image draw what fresh items draw;
-- the next image's frame and pixmap are prepared after the current image is painted.
+- the next image's frame, pixmap and label chips are prepared after the current image is
+  painted.
 """
 
 from __future__ import annotations
@@ -191,10 +192,11 @@ def test_next_frame_and_pixmap_are_prepared_after_the_paint(app, qtbot, monkeypa
     qtbot.waitUntil(lambda: c.preloader.is_cached(path), timeout=5000)
     image = c.preloader.get(path)
     qtbot.waitUntil(lambda: id(image) in items._prepared, timeout=5000)
-    converted, built = [], []
-    real_convert, real_build = items._convert, c.frames.builder.build
+    converted, built, chips = [], [], []
+    real_convert, real_build, real_chip = items._convert, c.frames.builder.build, items._render_chip
     monkeypatch.setattr(items, "_convert", lambda rgb: converted.append(1) or real_convert(rgb))
     monkeypatch.setattr(c.frames.builder, "build",
                         lambda *a: built.append(1) or real_build(*a))
+    monkeypatch.setattr(items, "_render_chip", lambda *a: chips.append(a) or real_chip(*a))
     c.next_image()
-    assert c.current == nxt and converted == [] and built == []
+    assert c.current == nxt and converted == [] and built == [] and chips == []

@@ -91,15 +91,30 @@ def instance_overlay(frame: CanvasFrame, source: str, state: LayerState, colors:
 def patch_instances(argb: np.ndarray, frame: CanvasFrame, source: str, state: LayerState,
                     colors: np.ndarray, crop_of, regions) -> None:
     """Repaint the (H,W) ARGB raster of ``instance_overlay`` in place inside ``regions``
-    ((y0, x0, y1, x1) each) from the frame's objects: equal to a full render there."""
+    ((y0, x0, y1, x1) each) from the frame's objects: equal to a full render there.
+
+    Only the objects whose crop meets a region are drawn, in the full render's order (a stable
+    sort by area of a subset keeps the relative order of the whole).
+    """
     layer = state.source(source)
-    objects = [o for o in frame.objects_of(source) if o.mask is not None]
-    crops, packed = _instance_crops(objects, state, layer, colors, crop_of)
-    for y0, x0, y1, x1 in regions:
-        hit = [k for k, (cy, cx, c) in enumerate(crops)
-               if cy < y1 and cx < x1 and cy + c.shape[0] > y0 and cx + c.shape[1] > x0]
-        paint_crops(argb, [crops[k] for k in hit], packed[hit], outline=not layer.fill,
-                    region=(y0, x0, y1, x1))
+    hits = []
+    for obj in frame.objects_of(source):
+        if obj.mask is None or not state.shows(obj):
+            continue
+        box = crop_region(crop_of(obj))
+        if box is not None and any(_meets(box, r) for r in regions):
+            hits.append(obj)
+    crops, packed = _instance_crops(hits, state, layer, colors, crop_of)
+    for region in regions:
+        near = [k for k, (y0, x0, c) in enumerate(crops)
+                if _meets((y0, x0, y0 + c.shape[0], x0 + c.shape[1]), region)]
+        paint_crops(argb, [crops[k] for k in near], packed[near], outline=not layer.fill,
+                    region=region)
+
+
+def _meets(a, b) -> bool:
+    """Whether two (y0, x0, y1, x1) rectangles overlap."""
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
 
 
 def crop_region(crop) -> tuple[int, int, int, int] | None:

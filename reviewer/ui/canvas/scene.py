@@ -30,6 +30,7 @@ from .items import (
     ContainerItem,
     HighlightItem,
     OverlayItem,
+    chip_pixmap,
     placeholder_pixmap,
     rgb_pixmap,
 )
@@ -214,13 +215,18 @@ class CanvasScene(QGraphicsScene):
 
     def _style_box(self, item: BoxItem, errors: bool, fill: bool) -> None:
         obj = item.obj
-        if errors:
-            style = palette.error_style(obj)
-        else:
-            style = palette.overlay_style(obj, tuple(int(v) for v in self._colors[obj.class_index]))
+        style = _line_style(obj, errors, self._colors)
         item.set_style(style, fill)
         item.label.set_content(palette.label_text(obj, errors), style.rgb, obj.corrected)
         item.style_key = (errors, fill)
+
+    def prepare(self, frame: CanvasFrame) -> None:
+        """Idle work for a frame about to be shown: render the label chips it will need."""
+        colors = frame.color_table(overlays.class_count(frame))
+        errors = self.state.view_mode == "errors"
+        for obj in frame.objects:
+            style = _line_style(obj, errors, colors)
+            chip_pixmap(palette.label_text(obj, errors), tuple(style.rgb), obj.corrected)
 
     # ---------------------------------------------------------------- picking
     def _update_pick(self) -> None:
@@ -259,3 +265,9 @@ class CanvasScene(QGraphicsScene):
                 HighlightItem(item.obj, self.highlight_layer)
                 found.append(item.obj.key)
         return found
+
+
+def _line_style(obj: CanvasObject, errors: bool, colors: np.ndarray) -> palette.LineStyle:
+    if errors:
+        return palette.error_style(obj)
+    return palette.overlay_style(obj, tuple(int(v) for v in colors[obj.class_index]))

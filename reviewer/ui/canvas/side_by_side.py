@@ -72,6 +72,12 @@ class SideBySideView(QWidget):
             view.canvas_scene.state = pane_state(self.state, name)
             view.set_frame(frame, pixmap)
 
+    def prepare(self, frame: CanvasFrame) -> None:
+        """Idle work for a frame about to be shown (its label chips)."""
+        for name, view in self.panes.items():
+            if name != "image":
+                view.prepare(frame)
+
     def set_layers(self, state: LayerState) -> None:
         self.state = state
         for name, view in self.panes.items():

@@ -68,6 +68,10 @@ class CanvasView(QGraphicsView):
         if self.tools is not None:
             self.tools.frame_shown(self)
 
+    def prepare(self, frame: CanvasFrame) -> None:
+        """Idle work for a frame about to be shown (its label chips)."""
+        self.canvas_scene.prepare(frame)
+
     def set_layers(self, state: LayerState) -> None:
         """Apply a layer state (only what changed is re-rendered)."""
         self.canvas_scene.set_layers(state)
