@@ -117,18 +117,27 @@ def score_detection(ds: DetectionDataset, params: DetectionParams = DetectionPar
 
 
 def pair_iou(ds: DetectionDataset, iou_type: str, rles: tuple | None = None, gt_cols=None,
-             ) -> np.ndarray:
+             dt_boxes: np.ndarray | None = None) -> np.ndarray:
     """(P, C) IoU of every prediction of ``ds`` with the GT rows ``gt_cols`` (all: None), any
     class and image, with the crowd rule: the values the matcher computes for those pairs.
 
     rles: (pred_rles, gt_rles) for ``iou_type`` "segm" (computed when None).
+    dt_boxes: (P, 4) ``mask_ops.rle_boxes`` of the prediction masks (segm): only predictions
+    whose mask box meets a GT's mask box go to pycocotools, which gives exactly 0 to the
+    others (its ``rleIou`` starts from the box IoU) — it skips re-reading every prediction's RLE.
     """
     cols = np.arange(len(ds.gt)) if gt_cols is None else np.asarray(gt_cols, np.int64)
     crowd = ds.gt.iscrowd[cols]
     if iou_type != "segm":
         return box_iou(ds.pred.boxes, ds.gt.boxes[cols], crowd).reshape(len(ds.pred), len(cols))
     dt_rle, gt_rle = rles if rles is not None else (pred_rles(ds), gt_rles(ds))
-    return mask_ops.mask_iou(list(dt_rle), [gt_rle[c] for c in cols.tolist()], crowd)
+    g = [gt_rle[c] for c in cols.tolist()]
+    if dt_boxes is None or not g or any(r is None for r in g):
+        return mask_ops.mask_iou(list(dt_rle), g, crowd)
+    near = np.flatnonzero((box_iou(dt_boxes, mask_ops.rle_boxes(g)) > 0).any(axis=1))
+    out = np.zeros((len(dt_rle), len(g)))
+    out[near] = mask_ops.mask_iou([dt_rle[r] for r in near.tolist()], g, crowd)
+    return out
 
 
 def matrix_iou_fn(iou: np.ndarray, cols=None):

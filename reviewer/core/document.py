@@ -261,7 +261,8 @@ class _IouCache:
     MAX_VALUES = 8_000_000  # 64 MB of float64
 
     def __init__(self):
-        self._cache: OrderedDict[int, tuple] = OrderedDict()  # i -> (type, buffer, col_of, free)
+        # i -> (iou type, buffer, column of each GT id, free columns, prediction mask boxes)
+        self._cache: OrderedDict[int, tuple] = OrderedDict()
         self._dirty: dict[int, set[int]] = {}
         self._values = 0
 
@@ -277,8 +278,11 @@ class _IouCache:
         if entry is None or entry[0] != iou_type or entry[1].shape[0] != len(sub.pred):
             buf, col_of, free = pair_iou(sub, iou_type, rles), {}, []
             col_of.update((a, k) for k, a in enumerate(ids))
+            boxes = None
+            if iou_type == "segm" and all(r is not None for r in rles[0]):
+                boxes = mask_ops.rle_boxes(list(rles[0]))
         else:
-            _, buf, col_of, free = entry
+            _, buf, col_of, free, boxes = entry
             self._values -= buf.size
             alive = set(ids)
             for a in [a for a in col_of if a in dirty or a not in alive]:
@@ -290,9 +294,9 @@ class _IouCache:
                     free += range(buf.shape[1], buf.shape[1] + grow)
                     buf = np.concatenate([buf, np.zeros((buf.shape[0], grow))], axis=1)
                 cols = [free.pop() for _ in need]
-                buf[:, cols] = pair_iou(sub, iou_type, rles, need)
+                buf[:, cols] = pair_iou(sub, iou_type, rles, need, boxes)
                 col_of.update(zip([ids[r] for r in need], cols, strict=True))
-        self._cache[i] = (iou_type, buf, col_of, free)
+        self._cache[i] = (iou_type, buf, col_of, free, boxes)
         self._values += buf.size
         while self._values > self.MAX_VALUES and len(self._cache) > 1:
             _, old = self._cache.popitem(last=False)

@@ -120,7 +120,12 @@ def test_pair_iou_equals_pycocotools_per_pair(tmp_path):
     sub, _ = doc.image_scores(0)
     pred, gt = doc.image_rles(0)
     iou = pair_iou(sub, "segm", (pred, gt))
+    assert sub.gt.iscrowd.any() and (iou == 0).any() and (iou > 0).any()
     for d in range(len(pred)):
         for g in range(len(gt)):
             one = mask_ops.mask_iou([pred[d]], [gt[g]], sub.gt.iscrowd[[g]])[0, 0]
             assert iou[d, g] == one  # bit for bit: thresholds compare these values
+    boxes = mask_ops.rle_boxes(pred)  # the box prefilter gives the same values, column by column
+    for g in range(len(gt)):
+        col = pair_iou(sub, "segm", (pred, gt), [g], boxes)
+        np.testing.assert_array_equal(col[:, 0], iou[:, g])
