@@ -78,37 +78,56 @@ def instance_overlay(frame: CanvasFrame, source: str, state: LayerState, colors:
     objects = [o for o in frame.objects_of(source) if o.mask is not None]
     if not objects or not (layer.visible and layer.show_masks):
         return None
-    threshold = state.score_threshold if source == "pred" else None
 
     def render(previous):
         crops, argb = _instance_crops(objects, state, layer, colors, crop_of)
         width, height = frame.size()
         return compose_instances((height, width), crops, argb, outline=not layer.fill)
 
-    return (state.view_mode == "errors", layer.classes, layer.fill, threshold), render
+    return instance_key(state, source), render
+
+
+def instance_key(state: LayerState, source: str):
+    """The state fields an instance raster depends on (None: not shown under ``state``)."""
+    layer = state.source(source)
+    if not (layer.visible and layer.show_masks):
+        return None
+    threshold = state.score_threshold if source == "pred" else None
+    return (state.view_mode == "errors", layer.classes, layer.fill, threshold)
 
 
 def patch_instances(argb: np.ndarray, frame: CanvasFrame, source: str, state: LayerState,
-                    colors: np.ndarray, crop_of, regions) -> None:
+                    colors: np.ndarray, crops: dict, regions) -> None:
     """Repaint the (H,W) ARGB raster of ``instance_overlay`` in place inside ``regions``
     ((y0, x0, y1, x1) each) from the frame's objects: equal to a full render there.
 
-    Only the objects whose crop meets a region are drawn, in the full render's order (a stable
-    sort by area of a subset keeps the relative order of the whole).
+    crops: the ``cached_crop`` cache. Only the objects whose crop meets a region are drawn, in
+    the full render's order (a stable sort by area of a subset keeps the relative order).
     """
     layer = state.source(source)
+    uy0, ux0 = min(r[0] for r in regions), min(r[1] for r in regions)
+    uy1, ux1 = max(r[2] for r in regions), max(r[3] for r in regions)
     hits = []
-    for obj in frame.objects_of(source):
-        if obj.mask is None or not state.shows(obj):
+    for obj in frame.objects:
+        if obj.source != source or obj.mask is None:
             continue
-        box = crop_region(crop_of(obj))
-        if box is not None and any(_meets(box, r) for r in regions):
+        key = obj.key
+        if key not in crops and not state.shows(obj):
+            continue  # not drawn: its mask is never decoded
+        crop = cached_crop(crops, obj)
+        if crop is None:
+            continue
+        y0, x0, c = crop
+        y1, x1 = y0 + c.shape[0], x0 + c.shape[1]
+        if y0 >= uy1 or x0 >= ux1 or y1 <= uy0 or x1 <= ux0:
+            continue
+        if state.shows(obj) and any(_meets((y0, x0, y1, x1), r) for r in regions):
             hits.append(obj)
-    crops, packed = _instance_crops(hits, state, layer, colors, crop_of)
+    found, packed = _instance_crops(hits, state, layer, colors, lambda o: crops[o.key])
     for region in regions:
-        near = [k for k, (y0, x0, c) in enumerate(crops)
+        near = [k for k, (y0, x0, c) in enumerate(found)
                 if _meets((y0, x0, y0 + c.shape[0], x0 + c.shape[1]), region)]
-        paint_crops(argb, [crops[k] for k in near], packed[near], outline=not layer.fill,
+        paint_crops(argb, [found[k] for k in near], packed[near], outline=not layer.fill,
                     region=region)
 
 

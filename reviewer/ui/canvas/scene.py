@@ -140,20 +140,23 @@ class CanvasScene(QGraphicsScene):
 
     def _refresh_instances(self, source: str, changed: list, old_regions: list) -> None:
         name, item = ("inst", source), self.instance_items[source]
-        inst = overlays.instance_overlay(self.frame, source, self.state, self._colors,
-                                         self._crop_of)
-        if inst is None or item.raster() is None or self._keys.get(name) != inst[0]:
+        keys = [k for k in changed if k[0] == source]
+        if not keys:
+            return  # nothing of this source changed: its raster is still right
+        new = [self.boxes[k].obj for k in keys if k in self.boxes]
+        shown = self._keys.get(name) == overlays.instance_key(self.state, source)
+        if not (shown and item.isVisible() and item.raster() is not None
+                and any(o.mask is not None for o in self.frame.objects_of(source))):
             self._keys.pop(name, None)
-            self._show(name, item, inst)
+            self._show(name, item, overlays.instance_overlay(self.frame, source, self.state,
+                                                             self._colors, self._crop_of))
             return
-        objects = self.frame.objects_of(source)
-        keys = {k for k in changed if k[0] == source}
-        new = [overlays.crop_region(self._crop_of(o)) for o in objects
-               if o.key in keys and o.mask is not None and self.state.shows(o)]
-        dirty = [r for r in old_regions + new if r is not None]
+        regions = old_regions + [overlays.crop_region(self._crop_of(o)) for o in new
+                                 if o.mask is not None and self.state.shows(o)]
+        dirty = [r for r in regions if r is not None]
         if dirty:
             overlays.patch_instances(item.raster(), self.frame, source, self.state,
-                                     self._colors, self._crop_of, dirty)
+                                     self._colors, self._crops, dirty)
             item.patched(dirty)
 
     # ---------------------------------------------------------------- layers
