@@ -24,6 +24,17 @@ def copy_sample(dst: Path, default_task: str | None = None) -> Path:
     return dst
 
 
+def drop_masks(dst: Path) -> Path:
+    """Remove every instance mask of a sample-project copy (boxes only, scored by box IoU)."""
+    for name in ("instances_gt.json", "predictions.json"):
+        path = dst / "annotations" / name
+        data = json.loads(path.read_text())
+        for ann in data["annotations"] if isinstance(data, dict) else data:
+            ann.pop("segmentation", None)
+        path.write_text(json.dumps(data))
+    return dst
+
+
 @pytest.fixture
 def settings(tmp_path) -> Settings:
     """QSettings written under tmp_path only (window geometry, recent projects, view state)."""

@@ -11,7 +11,6 @@
 from __future__ import annotations
 
 import dataclasses
-import json
 
 import numpy as np
 import pytest
@@ -25,7 +24,7 @@ from reviewer.ui.canvas import CanvasView, items  # noqa: E402
 from reviewer.ui.canvas.raster import compose_instances, paint_crops  # noqa: E402
 from reviewer.ui.dialogs.factory import HeadlessDialogs  # noqa: E402
 from reviewer.ui.preloader import decode_image  # noqa: E402
-from tests.ui.conftest import copy_sample  # noqa: E402
+from tests.ui.conftest import copy_sample, drop_masks  # noqa: E402
 
 
 @pytest.fixture
@@ -33,12 +32,7 @@ def project(tmp_path, request):
     """A copy of the sample project (masks, scored by mask IoU); "bbox": masks dropped."""
     dst = copy_sample(tmp_path / "project")
     if getattr(request, "param", "segm") == "bbox":
-        for name in ("instances_gt.json", "predictions.json"):
-            path = dst / "annotations" / name
-            data = json.loads(path.read_text())
-            for ann in data["annotations"] if isinstance(data, dict) else data:
-                ann.pop("segmentation", None)
-            path.write_text(json.dumps(data))
+        drop_masks(dst)
     return dst
 
 

@@ -7,8 +7,6 @@ tmp_path, headless dialogs, isolated QSettings; waits are signals or conditions,
 
 from __future__ import annotations
 
-import json
-import shutil
 from pathlib import Path
 
 import numpy as np
@@ -16,10 +14,12 @@ import pytest
 from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtTest import QTest
 
-from reviewer.app import build, sample_project
+from reviewer.app import build
 from reviewer.core.detection_scores import FP, TP
 from reviewer.ui.dialogs.factory import HeadlessDialogs
 from reviewer.ui.tools.select import NUDGE_MS
+
+from .conftest import copy_sample, drop_masks
 
 LOAD_TIMEOUT = 30_000
 LEFT, MIDDLE = Qt.MouseButton.LeftButton, Qt.MouseButton.MiddleButton
@@ -30,15 +30,9 @@ NO_MOD = Qt.KeyboardModifier.NoModifier
 def project(tmp_path, request) -> Path:
     """A copy of the sample project (instance masks, scored by mask IoU); with the indirect
     parameter "bbox" its masks are dropped (boxes only, scored by box IoU)."""
-    dst = tmp_path / "project"
-    shutil.copytree(sample_project(), dst, ignore=shutil.ignore_patterns("review.sqlite*"))
+    dst = copy_sample(tmp_path / "project")
     if getattr(request, "param", "segm") == "bbox":
-        for name in ("instances_gt.json", "predictions.json"):
-            path = dst / "annotations" / name
-            data = json.loads(path.read_text())
-            for ann in data["annotations"] if isinstance(data, dict) else data:
-                ann.pop("segmentation", None)
-            path.write_text(json.dumps(data))
+        drop_masks(dst)
     return dst
 
 
