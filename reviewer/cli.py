@@ -223,6 +223,11 @@ def json_default(v):
     raise TypeError(type(v).__name__)
 
 
+def _number(v) -> str:
+    """A metric for the text report: ``n/a`` when nothing could be measured (None)."""
+    return "n/a" if v is None else f"{v:.4f}"
+
+
 def _print_eval(payload: dict) -> None:
     if payload["task"] == "detection":
         for key, block in (("bbox", payload), ("segm", payload.get("segm"))):
@@ -237,7 +242,7 @@ def _print_eval(payload: dict) -> None:
                   f"{c['fp']:>6} {c['fn']:>6} {c['mispredicted']:>6}")
         print("errors (TIDE): " + "  ".join(f"{k} {v}" for k, v in payload["errors"].items()))
         return
-    print(f"mIoU {payload['miou']:.4f}  pixel accuracy {payload['pixel_acc']:.4f}  "
+    print(f"mIoU {_number(payload['miou'])}  pixel accuracy {_number(payload['pixel_acc'])}  "
           f"({payload['images']} images)")
     for name, c in payload["per_class"].items():
         iou = "" if c["iou"] is None else f"{c['iou']:.4f}"

@@ -10,6 +10,8 @@ from __future__ import annotations
 import numpy as np
 from pycocotools import mask as mask_utils
 
+from . import rle as rle_check
+
 _AREA_CHUNK = 200  # numpy 2: pycocotools.mask.area overflows on more than 255 RLEs per call
 
 
@@ -27,6 +29,55 @@ def to_rle(segmentation, height: int, width: int) -> dict | None:
     if isinstance(counts, str):
         return {"size": list(segmentation["size"]), "counts": counts.encode("ascii")}
     return segmentation
+
+
+def mask_problem(segmentation, height: int, width: int) -> str | None:
+    """None when a segmentation (absent, polygons or RLE) is safe to hand to pycocotools for an
+    image of height x width (0: unknown), else what is wrong. Loaders check whole files at once
+    (``io.coco_segm``); this is the same rule for one object arriving later (an edit, a replayed
+    correction)."""
+    if segmentation is None or segmentation == []:
+        return None
+    if type(segmentation) is dict:
+        return rle_check.rle_problem(segmentation, height, width)
+    if type(segmentation) is not list or not all(
+            type(p) is list and len(p) >= 6 and len(p) % 2 == 0 for p in segmentation):
+        return "segmentation is neither a polygon list nor an RLE dict"
+    try:
+        coords = np.concatenate([np.asarray(p, np.float64) for p in segmentation])
+    except (TypeError, ValueError):
+        return "segmentation polygon has a non-numeric coordinate"
+    if not (np.abs(coords) <= 1e6).all():
+        return "segmentation polygon has a NaN, infinite or out-of-range (beyond ±1e6) coordinate"
+    if height <= 0 or width <= 0:
+        height, width = polygon_extent(segmentation)
+    return rle_check.too_large(height, width)
+
+
+def polygon_extent(polygons: list) -> tuple[int, int]:
+    """(height, width) a polygon list covers from pixel 0 (at least 1 x 1)."""
+    coords = np.concatenate([np.asarray(p, np.float64) for p in polygons])
+    return max(int(coords[1::2].max()) + 1, 1), max(int(coords[0::2].max()) + 1, 1)
+
+
+def box_polygon(box) -> list:
+    """COCO xywh box -> its rectangle as a polygon list ``[[x0, y0, x1, y0, x1, y1, x0, y1]]``."""
+    x, y, bw, bh = (float(v) for v in box)
+    return [[x, y, x + bw, y, x + bw, y + bh, x, y + bh]]
+
+
+def gt_rle(segmentation, box, height: int, width: int) -> dict:
+    """A GT object's mask for mask IoU: its segmentation, or its box's rectangle when it has
+    none (a box-only object in a project scored by masks)."""
+    return to_rle(segmentation if segmentation else box_polygon(box), height, width)
+
+
+def pred_rle(segmentation, height: int, width: int) -> dict:
+    """A prediction's mask for mask IoU: its segmentation, or an empty mask when it has none
+    (a prediction without a usable mask matches nothing by mask)."""
+    rle = to_rle(segmentation, height, width)
+    return rle if rle is not None else to_rle({"size": [height, width],
+                                                "counts": [height * width]}, height, width)
 
 
 def rle_areas(rles: list) -> np.ndarray:
