@@ -34,7 +34,6 @@ import numpy as np
 
 from .tables import row_mask
 
-
 MAX_CLASSES = 2048
 """Semantic projects hold at most this many classes (pixel values 0..2047 are classes): a
 (K, K+1) confusion matrix stays below 34 MB. Loaders refuse larger class lists."""
