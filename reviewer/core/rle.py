@@ -127,7 +127,7 @@ def _decode_chunk(counts: list[str]) -> tuple[np.ndarray, list[str | None]]:
     try:
         data = "".join(counts).encode("ascii")
     except UnicodeEncodeError:
-        data = b"".join(s.encode("ascii", "replace") for s in counts)  # '?' is out of range
+        data = b"".join(s.encode() if s.isascii() else b"\x7f" * len(s) for s in counts)
     c = np.frombuffer(data, np.uint8) - np.uint8(48)  # characters below '0' wrap above 63
     bad = _bad_strings(c, lengths)
     if bad.any():
