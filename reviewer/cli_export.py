@@ -22,7 +22,9 @@ def register(sub, common) -> None:
     q.add_argument("--only-reviewed", action="store_true",
                    help="only images with review status 'reviewed'")
     q.add_argument("--tags", metavar="T1,T2", help="only images carrying one of these tags")
-    q.add_argument("--force", action="store_true", help="replace a non-empty DIR")
+    q.add_argument("--force", action="store_true",
+                   help="replace DIR when it holds an earlier Reviewer export (never any other "
+                        "folder: the project, an input, the working directory, home or a root)")
     q.add_argument("--no-report", action="store_true", help="skip report.html")
     q.set_defaults(handler=_cmd_export)
 
@@ -60,8 +62,11 @@ def _cmd_export(args) -> int:
     from reviewer.io.export import ExportError, export
     from reviewer.io.export_files import check_target
     from reviewer.io.store_base import StoreError
+    from reviewer.io.project import load_project
+    from reviewer.io.paths import protected_paths
     try:
-        check_target(Path(args.out).expanduser().absolute(), args.force)  # fail before loading
+        protected = protected_paths(load_project(args.project))
+        check_target(args.out, args.force, protected)  # fail before loading
         with _open(args) as session:
             print_problems(session.data.problems, args)
             result = export(session, args.out, only_reviewed=args.only_reviewed,
@@ -72,6 +77,8 @@ def _cmd_export(args) -> int:
         print(f"reviewer: error: {exc}", file=sys.stderr)
         return EXIT_INPUT
     print_problems(result.problems, args)
+    for note in result.notes:
+        print(f"note: {note}", file=sys.stderr)
     print(f"exported {result.images} images to {result.out}: {', '.join(result.files)}")
     print(result.summary)
     return EXIT_OK
