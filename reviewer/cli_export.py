@@ -35,39 +35,19 @@ def _tags(text: str | None) -> list[str] | None:
     return [t.strip() for t in text.split(",") if t.strip()] or None
 
 
-def _open(args):
-    """A read-only session on args.project / args.task with the threshold overrides applied
-    (the export only reads the review; a project without a store gets an empty one)."""
-    from dataclasses import replace
-
-    from reviewer.cli import ProgressBar
-    from reviewer.io.project import load_project
-    from reviewer.io.session import open_session
-    project = load_project(args.project)
-    score, iou = args.score_threshold, args.iou_threshold
-    if project.detection is not None and (score is not None or iou is not None):
-        det = project.detection
-        project = replace(project, detection=replace(
-            det, score_threshold=det.score_threshold if score is None else score,
-            iou_threshold=det.iou_threshold if iou is None else iou))
-    read_only = project.store_path.is_file()
-    progress = ProgressBar(enabled=False if args.quiet else None)
-    return open_session(project, args.task, progress, read_only=read_only)
-
-
 def _cmd_export(args) -> int:
-    from pathlib import Path
 
     from reviewer.cli import ProgressBar, print_problems
+    from reviewer.cli_review import open_cli_session
     from reviewer.io.export import ExportError, export
     from reviewer.io.export_files import check_target
-    from reviewer.io.store_base import StoreError
-    from reviewer.io.project import load_project
     from reviewer.io.paths import protected_paths
+    from reviewer.io.project import load_project
+    from reviewer.io.store_base import StoreError
     try:
         protected = protected_paths(load_project(args.project))
         check_target(args.out, args.force, protected)  # fail before loading
-        with _open(args) as session:
+        with open_cli_session(args, read_only=True) as session:
             print_problems(session.data.problems, args)
             result = export(session, args.out, only_reviewed=args.only_reviewed,
                             tags=_tags(args.tags), force=args.force,
@@ -75,6 +55,13 @@ def _cmd_export(args) -> int:
                             report=not args.no_report)
     except (ExportError, StoreError) as exc:
         print(f"reviewer: error: {exc}", file=sys.stderr)
+        return EXIT_INPUT
+    except OSError as exc:
+        from reviewer.cli import ENVIRONMENT_ERRNOS, os_error_message
+        if exc.errno not in ENVIRONMENT_ERRNOS:
+            raise
+        print(f"reviewer: error: export to {args.out} failed, nothing was written there: "
+              f"{os_error_message(exc)}", file=sys.stderr)
         return EXIT_INPUT
     print_problems(result.problems, args)
     for note in result.notes:

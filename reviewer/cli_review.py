@@ -55,8 +55,9 @@ def _fail(message: str) -> int:
     return EXIT_INPUT
 
 
-def _open(args, read_only: bool = False):
-    """Open a session on args.project / args.task (threshold overrides applied)."""
+def open_cli_session(args, read_only: bool = False):
+    """Open a session on args.project / args.task (threshold overrides applied). A read-only
+    session on a project without a review yet (no store, or an empty file) creates the store."""
     from dataclasses import replace
 
     from reviewer.cli import ProgressBar
@@ -69,7 +70,8 @@ def _open(args, read_only: bool = False):
         project = replace(project, detection=replace(
             det, score_threshold=det.score_threshold if score is None else score,
             iou_threshold=det.iou_threshold if iou is None else iou))
-    if read_only and not project.store_path.is_file():
+    store = project.store_path
+    if read_only and (not store.is_file() or store.stat().st_size == 0):
         read_only = False  # nothing to read yet: create the store
     progress = ProgressBar(enabled=False if args.quiet else None)
     return open_session(project, args.task, progress, read_only=read_only)
@@ -79,7 +81,7 @@ def _with_session(args, body, read_only: bool = False) -> int:
     """Run ``body(session) -> exit code``; store and image-lookup problems exit 2."""
     from reviewer.io.store_base import StoreError
     try:
-        session = _open(args, read_only)
+        session = open_cli_session(args, read_only)
     except StoreError as exc:
         return _fail(str(exc))
     with session:

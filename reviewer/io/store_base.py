@@ -43,10 +43,13 @@ class StoreError(Exception):
 class StoreLockedError(StoreError):
     """Another Reviewer process has the project open for writing."""
 
-    def __init__(self, path: object, project: object, pid: object, host: object):
-        super().__init__(path, f"project {project} is open in another Reviewer "
-                               f"(pid {pid} on host {host})")
-        self.pid, self.host = pid, host
+    def __init__(self, path: object, project: object, pid: object, host: object,
+                 user: object = None, since: object = None):
+        who = f"pid {pid} on host {host}" + (f", user {user}" if user else "") \
+            + (f", since {since}" if since else "")
+        super().__init__(path, f"project {project} is open for writing in another Reviewer "
+                               f"({who}); close it there, or open this one read-only")
+        self.pid, self.host, self.user, self.since = pid, host, user, since
 
 
 class StoreReadOnlyError(StoreError):
