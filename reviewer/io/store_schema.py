@@ -151,8 +151,16 @@ def _v1_to_v2(conn: sqlite3.Connection) -> None:
     conn.execute("CREATE INDEX journal_active ON journal(discarded, seq)")
 
 
+def _v2_to_v3(conn: sqlite3.Connection) -> None:
+    """Corrections that no longer fit a changed GT are set aside as conflicts (``conflict``: why;
+    ``resolution``: ``dropped`` or ``re-applied as <seq>``); they leave the active history like
+    discarded entries. The inputs' fingerprints live in ``meta``."""
+    conn.execute("ALTER TABLE journal ADD COLUMN conflict TEXT")
+    conn.execute("ALTER TABLE journal ADD COLUMN resolution TEXT")
+
+
 Migration = Callable[[sqlite3.Connection], None]
-MIGRATIONS: list[Migration] = [_v0_to_v1, _v1_to_v2]
+MIGRATIONS: list[Migration] = [_v0_to_v1, _v1_to_v2, _v2_to_v3]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

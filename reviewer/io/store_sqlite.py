@@ -25,7 +25,12 @@ from pathlib import Path
 
 from reviewer.core.tags import TagVocabulary, default_vocabulary
 from reviewer.io import store_schema
-from reviewer.io.store_base import StoreError, StoreReadOnlyError, default_user
+from reviewer.io.store_base import (
+    StoreError,
+    StoreLockedError,
+    StoreReadOnlyError,
+    default_user,
+)
 from reviewer.io.store_lock import ProjectLock
 from reviewer.io.store_sqlite_ops import SqliteOperations
 
@@ -163,13 +168,32 @@ class SqliteReviewStore(SqliteOperations):
         try:
             version = store_schema.check_store(conn, path)
             _configure(conn, path, read_only=True)
-            if version < store_schema.SCHEMA_VERSION:
-                raise StoreError(path, f"made by an older Reviewer (store schema {version}); "
-                                       "open it once for writing to upgrade it")
         except BaseException:
             conn.close()
             raise
+        if version < store_schema.SCHEMA_VERSION:
+            conn.close()
+            cls._upgrade(path, version, user)
+            return cls._open_read_only(path, user)
         return cls(conn, path, None, user, read_only=True)
+
+    @classmethod
+    def _upgrade(cls, path: Path, version: int, user: str) -> None:
+        """Bring an older store to the current schema for a reader (a schema upgrade changes
+        no review; the old file is backed up first). Refused while another process writes."""
+        try:
+            lock = ProjectLock.acquire(path, str(path.parent), user, wait=0)
+        except StoreLockedError as exc:
+            raise StoreError(path, f"made by an older Reviewer (store schema {version}) and "
+                                   f"open for writing elsewhere ({exc.reason}); it is upgraded "
+                                   "at the next opening for writing") from None
+        except StoreError as exc:
+            raise StoreError(path, f"made by an older Reviewer (store schema {version}) and it "
+                                   f"cannot be upgraded here: {exc.reason}") from None
+        try:
+            cls._open_writable(path, user, lock)._db.close()
+        finally:
+            lock.release()
 
     @classmethod
     def _open_writable(cls, path: Path, user: str, lock: ProjectLock) -> SqliteReviewStore:
