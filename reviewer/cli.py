@@ -222,6 +222,10 @@ def _cmd_init(args) -> int:
         return EXIT_INPUT
     n = len(data.table["image_id"])
     print(f"created {file} ({project.default_task}, {n} images, {len(data.problems)} problems)")
+    from reviewer.io.paths import outside_notice
+    outside = outside_notice(project)
+    if outside and not args.quiet:
+        print(f"note: {outside} (paths are stored relative to the project file)", file=sys.stderr)
     return EXIT_OK
 
 

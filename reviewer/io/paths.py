@@ -47,6 +47,23 @@ def protected_paths(project) -> list[tuple[str, Path]]:
 _INPUT_NAMES = {"gt": "ground truth", "pred": "predictions", "classes": "classes file"}
 
 
+def outside_inputs(project) -> list[tuple[str, Path]]:
+    """(what, path) of the inputs that lie outside the project folder (a project may read
+    anywhere its reviewer.json points; this is how the reviewer gets told)."""
+    root = _resolved(Path(project.root))
+    return [(what, p) for what, p in protected_paths(project)[1:]
+            if not _inside(_resolved(p), root)]
+
+
+def outside_notice(project) -> str | None:
+    """One line naming the inputs outside the project folder, or None."""
+    outside = outside_inputs(project)
+    if not outside:
+        return None
+    names = ", ".join(f"{what.removeprefix('the ')} {p}" for what, p in outside)
+    return f"this project reads inputs outside its folder: {names}"
+
+
 def _resolved(path: Path) -> Path:
     return Path(os.path.realpath(Path(path).expanduser().absolute()))
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from reviewer.core.history import History
 from reviewer.io.fingerprints import compare, project_fingerprints
+from reviewer.io.paths import outside_notice
 from reviewer.io.project import Project, load_project
 from reviewer.io.store import ReviewStore, open_review_store
 from reviewer.io.workspace import Progress, TaskData, make_document, open_task
@@ -69,6 +70,9 @@ def open_session(project, task: str | None = None, progress: Progress | None = N
         current = project_fingerprints(project, data.task, recorded)
         history.restore()
         notices = _notices(compare(recorded, current), history)
+        outside = outside_notice(project)
+        if outside:
+            notices.append(outside)
         if not read_only and {k: v for k, v in recorded.items() if k in current} != current:
             store.set_input_fingerprints({**recorded, **current})
     except BaseException:

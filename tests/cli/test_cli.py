@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -169,3 +170,18 @@ def test_score_csv_never_overwrites_an_input(voc_project, capsys, target):
     err = capsys.readouterr().err
     assert err.startswith("reviewer: error: --csv ") and "Traceback" not in err
     assert path.read_bytes() == before
+
+
+def test_a_project_reading_outside_its_folder_says_so(voc_project, tmp_path, capsys):
+    capsys.readouterr()
+    assert main(["stats", str(voc_project)]) == 0
+    err = capsys.readouterr().err
+    assert "note: this project reads inputs outside its folder: images folder " in err
+    assert str(VOC / "gt" / "instances_v1_cvat.json") in err
+    inside = tmp_path / "inside"
+    shutil.copytree(VOC / "images", inside / "images")
+    shutil.copy(VOC / "gt/instances_v1_cvat.json", inside / "gt.json")
+    assert main(["init", str(inside), "--images", str(inside / "images"), "--gt",
+                 str(inside / "gt.json")]) == 0
+    assert main(["stats", str(inside)]) == 0
+    assert "outside its folder" not in capsys.readouterr().err
