@@ -7,6 +7,7 @@ unexpected. Problems found in the inputs go to stderr, the results to stdout.
 from __future__ import annotations
 
 import argparse
+import errno
 import json
 import math
 import sys
@@ -104,6 +105,7 @@ def main(argv: list[str] | None = None) -> int:
         return _open_gui(getattr(args, "project", None))
     from reviewer.core.problems import InputError
     from reviewer.io.project import ProjectError
+    from reviewer.io.store_base import StoreError
     handlers = {"init": _cmd_init, "score": _cmd_score, "eval": _cmd_eval}
     try:
         handler = getattr(args, "handler", None) or handlers[args.command]
@@ -115,6 +117,28 @@ def main(argv: list[str] | None = None) -> int:
         print(f"reviewer: error: {exc}", file=sys.stderr)
         print_problems(getattr(exc, "problems", []), args)
         return EXIT_INPUT
+    except StoreError as exc:
+        print(f"reviewer: error: {exc}", file=sys.stderr)
+        return EXIT_INPUT
+    except OSError as exc:
+        if exc.errno not in ENVIRONMENT_ERRNOS:
+            raise
+        print(f"reviewer: error: {os_error_message(exc)}", file=sys.stderr)
+        return EXIT_INPUT
+
+
+ENVIRONMENT_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EACCES, errno.EPERM, errno.EROFS,
+                      errno.EFBIG, errno.ENAMETOOLONG, errno.EMFILE, errno.ENFILE, errno.EIO}
+
+
+def os_error_message(exc: OSError) -> str:
+    """``PATH: reason`` for an error of the machine (disk full, no permission), with a hint."""
+    where = f"{exc.filename}: " if exc.filename else ""
+    hint = {errno.ENOSPC: " (free some space and run the command again)",
+            errno.EDQUOT: " (disk quota exceeded; free some space)",
+            errno.EACCES: " (no permission: check the folder's owner and mode)",
+            errno.EROFS: " (the file system is read-only)"}.get(exc.errno, "")
+    return f"{where}{exc.strerror or exc}{hint}; the command stopped and wrote nothing further"
 
 
 def _open_gui(project) -> int:
@@ -155,28 +179,59 @@ def _guess_task(gt: str) -> str:
     return "segmentation" if Path(gt).is_dir() else "detection"
 
 
+_INIT_FLAGS = (("--images", "images", "dir"), ("--gt", "gt", None), ("--pred", "pred", None),
+               ("--classes", "classes", "file"))
+
+
+def _check_init_flags(args) -> str | None:
+    """The first input flag naming a path that does not exist, as a message, or None."""
+    for flag, attr, kind in _INIT_FLAGS:
+        value = getattr(args, attr, None)
+        if value is None:
+            continue
+        path = Path(value).expanduser()
+        ok = {"dir": path.is_dir(), "file": path.is_file(), None: path.exists()}[kind]
+        if not ok:
+            what = {"dir": "folder", "file": "file", None: "file or folder"}[kind]
+            return f"{flag}: {what} not found: {value}"
+    return None
+
+
 def _cmd_init(args) -> int:
-    from reviewer.io.project import load_project, new_project, project_file, save_project
+    """Validate every input first, write the project file last: a failed init writes nothing
+    (and leaves an existing project file as it was)."""
+    from reviewer.io.project import new_project, project_file, save_project
+    from reviewer.io.workspace import open_task
     file = project_file(args.project)
     if file.exists() and not args.force:
         print(f"reviewer: error: {file} exists (use --force to overwrite)", file=sys.stderr)
         return EXIT_INPUT
+    problem = _check_init_flags(args)
+    if problem:
+        print(f"reviewer: error: {problem}", file=sys.stderr)
+        return EXIT_INPUT
     project = new_project(args.project, args.images, args.gt, args.pred,
                           args.task or _guess_task(args.gt), args.classes, args.iou_threshold,
                           args.score_threshold, args.ignore_index)
-    save_project(project)
-    project = load_project(file)  # validates paths exactly as later commands will
-    from reviewer.io.workspace import open_task
     data = open_task(project, progress=ProgressBar(enabled=False if args.quiet else None))
     print_problems(data.problems, args)
+    try:
+        save_project(project)
+    except OSError as exc:
+        print(f"reviewer: error: cannot write {file}: {exc.strerror or exc}", file=sys.stderr)
+        return EXIT_INPUT
     n = len(data.table["image_id"])
     print(f"created {file} ({project.default_task}, {n} images, {len(data.problems)} problems)")
+    from reviewer.io.paths import outside_notice
+    outside = outside_notice(project)
+    if outside and not args.quiet:
+        print(f"note: {outside} (paths are stored relative to the project file)", file=sys.stderr)
     return EXIT_OK
 
 
 def _cmd_score(args) -> int:
     from reviewer.core.reports import rank
-    _, data = _load(args)
+    project, data = _load(args)
     table = data.table
     if args.sort not in table:
         print(f"reviewer: error: no column {args.sort!r}; columns: {', '.join(table)}",
@@ -184,7 +239,13 @@ def _cmd_score(args) -> int:
         return EXIT_INPUT
     order = rank(table, args.sort, args.ascending)
     if args.csv:
+        from reviewer.io.paths import UnsafeOutputError, check_output_file, protected_paths
         from reviewer.io.tables import write_csv
+        try:
+            check_output_file(args.csv, protected_paths(project))
+        except UnsafeOutputError as exc:
+            print(f"reviewer: error: --csv {exc}", file=sys.stderr)
+            return EXIT_INPUT
         write_csv(args.csv, table, order)
     _print_table(table, order[: max(args.top, 0)])
     return EXIT_OK

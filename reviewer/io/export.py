@@ -27,7 +27,8 @@ import numpy as np
 from reviewer.core.problems import Problem
 from reviewer.core.tags import name_key
 from reviewer.io import export_changes, export_coco, export_metrics, export_semantic
-from reviewer.io.export_files import ExportError, staging, write_csv, write_json
+from reviewer.io.export_files import ExportError, staging, write_csv, write_json, write_marker
+from reviewer.io.paths import protected_paths
 from reviewer.io.store_base import ReviewStatus
 
 __all__ = ["ExportError", "ExportResult", "export", "select_images", "tag_stats_function"]
@@ -48,6 +49,7 @@ class ExportResult:
     metrics: dict
     summary: str
     problems: list[Problem] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # e.g. stale staging folders cleaned
 
 
 def _noop(stage: str, done: int, total: int) -> None:
@@ -141,7 +143,11 @@ def export(session, out, only_reviewed: bool = False, tags=None, force: bool = F
     progress("selecting", 0, 1)
     rows = select_images(session, only_reviewed, tags)
     keys = image_keys(session)
-    with staging(out, force) as tmp:
+    notes: list[str] = []
+    protected = protected_paths(session.project)
+    with staging(out, force, protected, notes) as tmp:
+        write_marker(tmp, {"reviewer_export": 1, "project": str(session.project.root),
+                           "created": datetime.datetime.now().astimezone().isoformat()})
         files, problems = _write_dataset(tmp, session, rows, progress)
         progress("changes", 0, 1)
         changes = export_changes.change_rows(session.store, _class_names(session),
@@ -165,7 +171,7 @@ def export(session, out, only_reviewed: bool = False, tags=None, force: bool = F
             files.append("report.html")
         progress("finishing", 1, 1)
     return ExportResult(Path(out).expanduser().absolute(), len(rows), files, metrics,
-                        export_metrics.summary_line(metrics), problems)
+                        export_metrics.summary_line(metrics), problems, notes)
 
 
 def _options(only_reviewed: bool, tags) -> str:

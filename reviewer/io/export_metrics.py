@@ -86,8 +86,11 @@ def _assemble(task: str, name: str, images: int, before: dict, after: dict) -> d
 
 def session_metrics(session, image_rows) -> dict:
     if session.data.task == "detection":
-        return detection_metrics(session, image_rows)
-    return semantic_metrics(session, image_rows)
+        out = detection_metrics(session, image_rows)
+    else:
+        out = semantic_metrics(session, image_rows)
+    out["conflicts_not_applied"] = len(session.history.conflicts)
+    return out
 
 
 def summary_line(metrics: dict) -> str:
@@ -98,6 +101,9 @@ def summary_line(metrics: dict) -> str:
         return f"{name}: before {_fmt(b)} -> after {_fmt(a)}"
     share = metrics["label_noise_share"]
     tail = "" if share is None else f"; label noise share {100 * share:.1f}%"
+    n = metrics.get("conflicts_not_applied") or 0
+    if n:
+        tail += f"; {n} correction{'s' if n != 1 else ''} set aside as conflicts, not applied"
     return f"{name} before {b:.3f} -> after {a:.3f} ({a - b:+.3f}){tail}"
 
 

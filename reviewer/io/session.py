@@ -7,9 +7,11 @@ corrections journalled in earlier sessions are replayed on open.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from reviewer.core.history import History
+from reviewer.io.fingerprints import compare, project_fingerprints
+from reviewer.io.paths import outside_notice
 from reviewer.io.project import Project, load_project
 from reviewer.io.store import ReviewStore, open_review_store
 from reviewer.io.workspace import Progress, TaskData, make_document, open_task
@@ -17,11 +19,15 @@ from reviewer.io.workspace import Progress, TaskData, make_document, open_task
 
 @dataclass
 class Session:
+    """notices: what the reviewer must know about this opening (inputs changed since the last
+    one, corrections set aside as conflicts), one line each."""
+
     project: Project
     data: TaskData
     document: object
     store: ReviewStore
     history: History
+    notices: list[str] = field(default_factory=list)
 
     def close(self) -> None:
         self.store.close()
@@ -60,8 +66,26 @@ def open_session(project, task: str | None = None, progress: Progress | None = N
         doc = make_document(data)
         doc.review = store
         history = History(doc, store)
+        recorded = store.input_fingerprints()
+        current = project_fingerprints(project, data.task, recorded)
         history.restore()
+        notices = _notices(compare(recorded, current), history)
+        outside = outside_notice(project)
+        if outside:
+            notices.append(outside)
+        if not read_only and {k: v for k, v in recorded.items() if k in current} != current:
+            store.set_input_fingerprints({**recorded, **current})
     except BaseException:
         store.close()
         raise
-    return Session(project, data, doc, store, history)
+    return Session(project, data, doc, store, history, notices)
+
+
+def _notices(changed: list[str], history: History) -> list[str]:
+    out = list(changed)
+    if history.conflicts:
+        n = len(history.conflicts)
+        out.append(f"{n} correction{'s' if n != 1 else ''} no longer fit the ground truth and "
+                   f"{'were' if n != 1 else 'was'} set aside (not applied): resolve with "
+                   "`reviewer conflicts` or in the window's Conflicts panel")
+    return out

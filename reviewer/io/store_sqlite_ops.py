@@ -208,12 +208,47 @@ class SqliteOperations(SqliteVocabulary):
         return seq
 
     def journal(self, include_discarded: bool = False) -> list[JournalEntry]:
-        where = "" if include_discarded else " WHERE discarded = 0"
+        return self._entries("" if include_discarded else " WHERE discarded = 0")
+
+    def _entries(self, where: str, args: tuple = ()) -> list[JournalEntry]:
         with self._reading() as db:
-            rows = db.execute("SELECT seq, image_key, kind, payload, who, at, discarded"
-                              f" FROM journal{where} ORDER BY seq").fetchall()
-        return [JournalEntry(seq, key, kind, json.loads(payload), who, at, bool(discarded))
-                for seq, key, kind, payload, who, at, discarded in rows]
+            rows = db.execute("SELECT seq, image_key, kind, payload, who, at, discarded,"
+                              f" conflict, resolution FROM journal{where} ORDER BY seq",
+                              args).fetchall()
+        return [JournalEntry(seq, key, kind, json.loads(payload), who, at, bool(discarded),
+                             conflict, resolution)
+                for seq, key, kind, payload, who, at, discarded, conflict, resolution in rows]
+
+    def set_aside(self, seq: int, reason: str) -> None:
+        with self.transaction() as db:
+            row = db.execute("SELECT image_key FROM journal WHERE seq = ?", (int(seq),)).fetchone()
+            if row is None:
+                raise ValueError(f"{seq} is not the seq of a journalled command")
+            db.execute("UPDATE journal SET discarded = 1, conflict = ? WHERE seq = ?",
+                       (str(reason), int(seq)))
+            self._event(db, "conflict", row[0], str(int(seq)), str(reason))
+
+    def conflicts(self, include_resolved: bool = False) -> list[JournalEntry]:
+        where = " WHERE conflict IS NOT NULL"
+        return self._entries(where if include_resolved else where + " AND resolution IS NULL")
+
+    def resolve_conflict(self, seq: int, resolution: str) -> None:
+        with self.transaction() as db:
+            row = db.execute("SELECT image_key FROM journal WHERE seq = ? AND conflict IS NOT NULL"
+                             " AND resolution IS NULL", (int(seq),)).fetchone()
+            if row is None:
+                raise ValueError(f"{seq} is not an unresolved conflict")
+            db.execute("UPDATE journal SET resolution = ? WHERE seq = ?",
+                       (str(resolution), int(seq)))
+            self._event(db, "conflict_resolved", row[0], str(int(seq)), str(resolution))
+
+    def input_fingerprints(self) -> dict:
+        text = self._meta("input_fingerprints")
+        return json.loads(text) if text else {}
+
+    def set_input_fingerprints(self, fingerprints: Mapping) -> None:
+        with self.transaction():
+            self._set_meta("input_fingerprints", json.dumps(dict(fingerprints), sort_keys=True))
 
     def history_cursor(self) -> int:
         return int(self._meta("history_cursor") or 0)

@@ -20,14 +20,12 @@ import pytest
 from PySide6.QtCore import Qt
 
 from reviewer import cli
-from reviewer.app import build
 from reviewer.core import reports
 from reviewer.core.commands import SetImageTags
 from reviewer.io.stats import stats_payload
 from reviewer.ui.analysis.common import VALUE_ROLE, column_values
-from reviewer.ui.dialogs.factory import HeadlessDialogs
 
-from .conftest import copy_sample
+from .conftest import copy_sample, open_window
 
 LOAD_TIMEOUT = 30_000
 JOB_TIMEOUT = 30_000
@@ -41,12 +39,7 @@ def project(tmp_path) -> Path:
 
 @pytest.fixture
 def window(qtbot, settings, project):
-    window, c = build(str(project), settings, HeadlessDialogs())
-    qtbot.addWidget(window)
-    with qtbot.waitSignal(c.loaded, timeout=LOAD_TIMEOUT):
-        pass
-    window.show()
-    qtbot.waitExposed(window)
+    window, c = open_window(qtbot, settings, project, active=False)
     yield window, c
     c.analysis.runner.cancel()
     c.analysis.runner.wait()
