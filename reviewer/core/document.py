@@ -57,6 +57,8 @@ class DetectionDocument:
         self.class_counts = {k: v.copy() for k, v in scores.per_class_image.items()}
         self.pairs = {k: scores.pairs[k].copy() for k in _PAIR_KEYS}
         self._next_id = int(base.gt.ids.max()) + 1 if len(base.gt) else 1
+        if self._next_id > 2**63 - 1:  # ids up to int64's limit: reuse the lowest free ones
+            self._next_id = 1
         # file order of every object ever seen: an undone delete returns to its old place, so
         # exports and COCO's order-dependent tie-breaks are unchanged by do + undo
         self._order = {a: float(r) for a, r in self._row_of.items()}

@@ -7,6 +7,8 @@ with str/bytes counts) and turned into a compressed RLE only when needed, exactl
 
 from __future__ import annotations
 
+from itertools import chain
+
 import numpy as np
 from pycocotools import mask as mask_utils
 
@@ -22,6 +24,7 @@ def to_rle(segmentation, height: int, width: int) -> dict | None:
     if isinstance(segmentation, list):
         if not segmentation:
             return None
+        height, width = raster_size(segmentation, height, width)
         return mask_utils.merge(mask_utils.frPyObjects(segmentation, height, width))
     counts = segmentation.get("counts")
     if isinstance(counts, list):
@@ -29,6 +32,12 @@ def to_rle(segmentation, height: int, width: int) -> dict | None:
     if isinstance(counts, str):
         return {"size": list(segmentation["size"]), "counts": counts.encode("ascii")}
     return segmentation
+
+
+MAX_OUTLINE = 64
+"""A polygon's outline may be at most this many times (height + width) pixels long:
+pycocotools rasterises outlines point by point (a far-out vertex costs seconds and hundreds of
+MB), and real outlines stay far below it."""
 
 
 def mask_problem(segmentation, height: int, width: int) -> str | None:
@@ -49,15 +58,49 @@ def mask_problem(segmentation, height: int, width: int) -> str | None:
         return "segmentation polygon has a non-numeric coordinate"
     if not (np.abs(coords) <= 1e6).all():
         return "segmentation polygon has a NaN, infinite or out-of-range (beyond ±1e6) coordinate"
-    if height <= 0 or width <= 0:
-        height, width = polygon_extent(segmentation)
-    return rle_check.too_large(height, width)
+    return polygon_problem(float(outline_lengths([segmentation])[0]),
+                           *raster_size(segmentation, height, width))
+
+
+def polygon_problem(outline: float, height: int, width: int) -> str | None:
+    """A polygon list rasterised at height x width with an outline this long -> None or why not."""
+    too_large = rle_check.too_large(height, width)
+    if too_large:
+        return too_large
+    if outline > MAX_OUTLINE * (height + width):
+        return (f"segmentation polygon outline is {outline:.0f} pixels long on a {height}x{width} "
+                f"mask (more than {MAX_OUTLINE} x (height + width)): a vertex lies far outside")
+    return None
+
+
+def raster_size(polygons: list, height: int, width: int) -> tuple[int, int]:
+    """The size polygons are rasterised at: the image's, or their own extent when unknown."""
+    return (height, width) if height > 0 and width > 0 else polygon_extent(polygons)
 
 
 def polygon_extent(polygons: list) -> tuple[int, int]:
     """(height, width) a polygon list covers from pixel 0 (at least 1 x 1)."""
     coords = np.concatenate([np.asarray(p, np.float64) for p in polygons])
     return max(int(coords[1::2].max()) + 1, 1), max(int(coords[0::2].max()) + 1, 1)
+
+
+def outline_lengths(rows: list) -> np.ndarray:
+    """k polygon lists (numeric, each polygon >= 3 vertices) -> (k,) float64 total length of
+    their closed outlines, each edge counted as max(|dx|, |dy|) (the points rasterised)."""
+    polys = [p for r in rows for p in r]
+    n_vert = np.fromiter(map(len, polys), np.int64, len(polys)) // 2
+    coords = np.fromiter(chain.from_iterable(polys), np.float64, int(n_vert.sum()) * 2)
+    x, y = coords[0::2], coords[1::2]
+    start = np.cumsum(n_vert) - n_vert
+    nxt = np.arange(len(x)) + 1
+    nxt[start + n_vert - 1] = start
+    edges = np.maximum(np.abs(x[nxt] - x), np.abs(y[nxt] - y))
+    per_polygon = np.add.reduceat(edges, start) if len(start) else np.zeros(0)
+    per_row = np.fromiter(map(len, rows), np.int64, len(rows))
+    out = np.zeros(len(rows))
+    has = per_row > 0
+    out[has] = np.add.reduceat(per_polygon, (np.cumsum(per_row) - per_row)[has])
+    return out
 
 
 def box_polygon(box) -> list:

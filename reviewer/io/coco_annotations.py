@@ -277,9 +277,17 @@ def _gt_ids(ctx: _Ctx, raw_ids: list, rows: np.ndarray) -> np.ndarray:
              "given a new id", kind="annotation id is missing or not an integer",
              severity="warning")
     renumber = np.sort(np.concatenate([bad_rows, dup_rows]))
-    start = int(ids[ok_rows].max()) + 1 if len(ok_rows) else 1
-    ids[renumber] = np.arange(start, start + len(renumber))
+    ids[renumber] = _new_ids(ids[ok_rows], len(renumber))
     return ids
+
+
+def _new_ids(taken: np.ndarray, n: int) -> np.ndarray:
+    """n new annotation ids: after the largest id, or the smallest unused ones when that would
+    pass 2**63 - 1."""
+    start = int(taken.max()) + 1 if len(taken) else 1
+    if start + n <= 2**63 - 1:
+        return np.arange(start, start + n, dtype=np.int64)
+    return np.setdiff1d(np.arange(1, len(taken) + n + 1, dtype=np.int64), taken)[:n]
 
 
 def _pred_ids(ctx: _Ctx, raw_ids: list, n: int) -> np.ndarray:

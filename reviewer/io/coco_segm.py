@@ -15,8 +15,9 @@ from itertools import chain, repeat
 import numpy as np
 from pycocotools import mask as mask_utils
 
+from reviewer.core import masks as mask_ops
 from reviewer.core import rle as rle_check
-from reviewer.core.masks import polygon_extent
+from reviewer.core.masks import outline_lengths, polygon_problem, raster_size
 
 SEG_NONE, SEG_POLY, SEG_RLE = 0, 1, 2
 _CHUNK = 200
@@ -139,25 +140,24 @@ def _finite_coordinates(polygons) -> bool:
 def _check_polygon_sizes(values: list, kinds: np.ndarray, reasons: dict[int, str],
                          hs: list, ws: list) -> None:
     """Polygons are rasterised at the image size (their own extent when it is unknown): refuse
-    sizes pycocotools cannot handle (``core.rle.MAX_PIXELS``)."""
-    for i in np.flatnonzero(kinds == SEG_POLY).tolist():
-        h, w = (hs[i], ws[i]) if hs[i] > 0 and ws[i] > 0 else polygon_extent(values[i])
-        reason = rle_check.too_large(h, w)
+    sizes pycocotools cannot handle and outlines too long to rasterise (``polygon_problem``)."""
+    rows = np.flatnonzero(kinds == SEG_POLY).tolist()
+    if not rows:
+        return
+    lengths = outline_lengths([values[i] for i in rows]).tolist()
+    for i, length in zip(rows, lengths, strict=True):
+        reason = polygon_problem(length, *raster_size(values[i], hs[i], ws[i]))
         if reason:
             kinds[i] = SEG_NONE
             reasons[i] = reason
 
 
 def to_rle(seg, h: int, w: int) -> dict:
-    """One valid segmentation -> compressed RLE dict. Polygons need the image size (h, w); when it
-    is unknown (0) the polygon's own extent is used."""
-    if type(seg) is list:
-        if h <= 0 or w <= 0:
-            h, w = polygon_extent(seg)
-        return mask_utils.merge(mask_utils.frPyObjects(seg, h, w))
-    if type(seg["counts"]) is list:
-        return mask_utils.frPyObjects(seg, *seg["size"])
-    return seg
+    """One valid segmentation -> compressed RLE dict (``core.masks.to_rle``: polygons of an
+    image of unknown size use their own extent)."""
+    if type(seg) is dict and type(seg["counts"]) is str:
+        return seg
+    return mask_ops.to_rle(seg, h, w)
 
 
 def mask_areas(segs: list, heights: np.ndarray, widths: np.ndarray) -> np.ndarray:

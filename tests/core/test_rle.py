@@ -16,28 +16,9 @@ from pycocotools import mask as mask_utils
 
 from reviewer.core import rle
 from reviewer.core.masks import mask_problem
+from tests.rle_oracle import c_runs
 
 ALPHABET = "".join(chr(c) for c in range(48, 112))
-
-
-def c_runs(s: str) -> list[int]:
-    """pycocotools' rleFrString, with C's 64-bit ``long x`` and 32-bit ``uint`` runs."""
-    runs: list[int] = []
-    p, raw = 0, s.encode()
-    while p < len(raw):
-        x, k, more = 0, 0, True
-        while more:
-            c = raw[p] - 48
-            x |= (c & 0x1F) << (5 * k)
-            more = bool(c & 0x20)
-            p += 1
-            k += 1
-            if not more and c & 0x10:
-                x |= -1 << (5 * k)
-        if len(runs) > 2:
-            x += runs[-2]
-        runs.append(x % 2**32)
-    return runs
 
 
 def encode(mask: np.ndarray) -> str:

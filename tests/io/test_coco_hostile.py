@@ -15,6 +15,7 @@ import pytest
 from pycocotools import mask as mask_utils
 
 from reviewer.core import reports
+from reviewer.core.document import DetectionDocument
 from reviewer.core.problems import InputError
 from reviewer.io.coco import load_coco_gt, load_detection, load_predictions
 from tests import synth
@@ -235,3 +236,15 @@ def test_a_few_strays_and_extra_classes_still_load(tmp_path):
 def test_voc_dataset_style_predictions_still_join_by_file_name():
     ds = load_detection(VOC / "gt" / "instances_v1_cvat.json", VOC / "pred" / "coco_dets.json")
     assert len(ds.pred) == 452
+
+
+def test_new_annotation_ids_stay_within_64_bits(tmp_path):
+    data = _gt_ids(1, 2)
+    data["annotations"][0]["id"] = 2**63 - 1
+    data["annotations"][1]["id"] = None
+    _, _, gt, problems = load_coco_gt(_write(tmp_path, data, "gt.json"))
+    assert gt.ids.tolist() == [2**63 - 1, 1]
+    assert problems[0].message == "id is missing or not an integer (None); given a new id"
+    ds = load_detection(_write(tmp_path, data, "gt2.json"), None)
+    doc = DetectionDocument(ds, reports.default_params(ds), None)
+    assert doc.new_ann_id() == 2
