@@ -118,6 +118,17 @@ def rle_cases() -> list[Case]:
     del unknown["annotations"][0]["area"]
     cases.append(det("polygon_far_out_on_an_image_of_unknown_size", gt=unknown, pred=False,
                      mentions=["gt.json: annotations[0] (id 1): segmentation mask of"]))
+    far = [[0, 0, 5, 0, 5, 5, -900000, 5]]
+    cases.append(det("polygon_vertex_far_outside", gt=with_gt_ann(1, segmentation=far),
+                     pred=with_pred(1, segmentation=far),
+                     mentions=["gt.json: annotations[1] (id 2): segmentation polygon outline",
+                               "pred.json: prediction 1: segmentation polygon outline"]))
+    no_width = base_gt()  # a polygon rasterised at 30 x 0 gave pycocotools runs that hung iou
+    del no_width["images"][0]["width"]
+    preds = base_pred()
+    preds[1]["segmentation"] = [[0, 0, 5, 0, 5, 5]]
+    cases.append(det("polygons_on_an_image_without_width", gt=no_width, pred=preds, codes=(0,),
+                     mentions=["gt.json: images[0] (id 1): width is missing"]))
     return cases
 
 
