@@ -163,25 +163,33 @@ def _owners(token_rows: np.ndarray, first: np.ndarray) -> np.ndarray:
     return np.searchsorted(first, token_rows, side="right") - 1
 
 
+_SIGNED = np.array([(c & 0x1F) - ((c & 0x10) << 1) for c in range(64)] + [0] * 192, np.int32)
+"""Value of a one-character number, by character value (0..63)."""
+
+
 def _numbers(c: np.ndarray, ends: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(n,) uint8 character values 0..63, ``ends`` (T,) positions of final characters ->
     ((T,) int32 signed numbers, (T,) bool "longer than 6 characters": refused, since a run
     below 2**28 never needs more; only its first 6 characters are read)."""
-    token_len = np.diff(ends, prepend=-1)
-    last = c[ends]
-    sign = (last & 0x10).astype(np.int32)
-    values = (last & 0x1F).astype(np.int32) - (sign << 1)  # right for 1-character numbers
-    multi = np.flatnonzero(token_len > 1)  # the few longer ones: read again from their start
-    if len(multi):
-        n = np.minimum(token_len[multi], _MAX_CHARS)
-        start = ends[multi] - token_len[multi] + 1
-        v = np.zeros(len(multi), np.int64)
-        for j in range(_MAX_CHARS):
-            rows = np.flatnonzero(n > j)
-            v[rows] |= (c[start[rows] + j] & 0x1F).astype(np.int64) << (5 * j)
-        v -= (sign[multi] != 0) << (5 * n)
-        values[multi] = v
-    return values, token_len > _MAX_CHARS
+    values = _SIGNED[c[ends]]  # right for one-character numbers, most of them
+    too_long = np.zeros(len(ends), bool)
+    more = np.flatnonzero(c & 0x20)
+    if not len(more):
+        return values, too_long
+    multi = np.searchsorted(ends, more)  # the numbers holding those characters (sorted)
+    multi = multi[np.concatenate(([True], multi[1:] != multi[:-1]))]
+    end = ends[multi]
+    start = np.concatenate(([0], ends[:-1] + 1))[multi] if multi[0] == 0 else ends[multi - 1] + 1
+    length = end - start + 1
+    n = np.minimum(length, _MAX_CHARS)
+    v = np.zeros(len(multi), np.int64)
+    for j in range(_MAX_CHARS):
+        rows = np.flatnonzero(n > j)
+        v[rows] |= (c[start[rows] + j] & 0x1F).astype(np.int64) << (5 * j)
+    v -= ((c[end] & 0x10) != 0) << (5 * n)
+    values[multi] = v
+    too_long[multi] = length > _MAX_CHARS
+    return values, too_long
 
 
 def _run_sums(values: np.ndarray, tokens: np.ndarray, first: np.ndarray
@@ -189,8 +197,11 @@ def _run_sums(values: np.ndarray, tokens: np.ndarray, first: np.ndarray
     """Numbers of k strings -> ((k,) sum of their runs, (k,) bool "a run is negative").
 
     From each string's fourth number on, ``run[m] = number[m] + run[m - 2]``: the runs of odd
-    and of even m >= 2 are running sums, taken per parity on the compacted numbers (float64,
-    exact: numbers are below 2**30; int64 when a chunk holds 2**23 numbers or more).
+    and of even m >= 2 are running sums. Taken per global index parity (strided views, no
+    gather): a string's numbers of one parity are one contiguous block of that view, whose
+    running sum minus the sum before the block gives the runs; the first number (m = 0) is a
+    run by itself and is zeroed in the views. float64 is exact here: numbers are below 2**30
+    (int64 when a chunk holds 2**23 numbers or more).
     """
     k = len(tokens)
     has = tokens > 0
@@ -199,16 +210,16 @@ def _run_sums(values: np.ndarray, tokens: np.ndarray, first: np.ndarray
     totals[has] = values[heads]
     negative = np.zeros(k, bool)
     negative[has] = values[heads] < 0
-    odd = ((np.arange(len(values)) & 1) == 1) ^ np.repeat((first & 1) == 1, tokens)
-    even = ~odd
-    even[heads] = False
-    for chain, count in ((odd, tokens // 2), (even, np.maximum(tokens - 1, 0) // 2)):
-        running = np.cumsum(values[chain])
+    chains = values.copy()
+    chains[heads] = 0
+    end = first + tokens
+    for parity in (0, 1):
+        running = np.cumsum(chains[parity::2])
+        start = (first + 1 - parity) // 2
+        count = (end + 1 - parity) // 2 - start
         rows = count > 0
-        if not rows.any():
-            continue
-        start = (np.cumsum(count) - count)[rows]
+        start, count = start[rows], count[rows]
         before = np.where(start > 0, running[np.maximum(start - 1, 0)], 0)
         negative[rows] |= np.minimum.reduceat(running, start) < before
-        totals[rows] += np.add.reduceat(running, start) - count[rows] * before
+        totals[rows] += np.add.reduceat(running, start) - count * before
     return totals, negative

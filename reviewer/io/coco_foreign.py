@@ -29,25 +29,31 @@ def check_same_dataset(anns: list, join: Join, name: str, gt_name: str) -> None:
     if not entries:
         return
     image_ids = [a["image_id"] for a in entries]
-    rows = lookup(image_ids, join.image_rows)
-    lookup_text(image_ids, rows, join.image_rows)
-    known = rows >= 0
+    known = _joined(image_ids, join.image_rows)
     n, n_known = len(entries), int(known.sum())
-    distinct_known = len({str(v) for v, k in zip(image_ids, known, strict=True) if k})
-    distinct_missing = len({str(v) for v, k in zip(image_ids, known, strict=True) if not k})
-    if n - n_known > n_known or distinct_missing > distinct_known:
-        raise _foreign(name, gt_name, f"{n - n_known} of its {n} predictions name an image_id "
-                       f"that is not in the ground truth ({distinct_missing} of the "
-                       f"{distinct_missing + distinct_known} images they name)")
-    categories = [c for c in (entries[i].get("category_id") for i in np.flatnonzero(known))
-                  if type(c) in _KEYS]
-    cat_rows = lookup(categories, join.category_rows)
-    lookup_text(categories, cat_rows, join.category_rows)
-    if len(categories) and not (cat_rows >= 0).any():
-        named = sorted({str(c) for c in categories})
-        shown = ", ".join(named[:5]) + (", ..." if len(named) > 5 else "")
-        raise _foreign(name, gt_name, f"none of its category_id values ({shown}) is a category "
-                       "of the ground truth")
+    if n_known < n:
+        seen = {str(v) for v, k in zip(image_ids, known.tolist(), strict=True) if k}
+        missing = {str(v) for v, k in zip(image_ids, known.tolist(), strict=True) if not k}
+        if n - n_known > n_known or len(missing) > len(seen):
+            raise _foreign(name, gt_name, f"{n - n_known} of its {n} predictions name an "
+                           "image_id that is not in the ground truth "
+                           f"({len(missing)} of the {len(missing) + len(seen)} images they name)")
+    categories = [a.get("category_id") for a in entries]
+    typed = np.fromiter((type(c) in _KEYS for c in categories), bool, n)
+    if not (known & typed).any() or (known & _joined(categories, join.category_rows)).any():
+        return
+    named = sorted({str(categories[i]) for i in np.flatnonzero(known & typed).tolist()})
+    shown = ", ".join(named[:5]) + (", ..." if len(named) > 5 else "")
+    raise _foreign(name, gt_name, f"none of its category_id values ({shown}) is a category of "
+                   "the ground truth")
+
+
+def _joined(values: list, index: dict) -> np.ndarray:
+    """(N,) bool: the value joins ``index`` as written or as text."""
+    rows = lookup(values, index)
+    if (rows < 0).any():
+        lookup_text(values, rows, index)
+    return rows >= 0
 
 
 def _foreign(name: str, gt_name: str, why: str) -> InputError:

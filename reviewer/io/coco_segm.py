@@ -17,7 +17,7 @@ from pycocotools import mask as mask_utils
 
 from reviewer.core import masks as mask_ops
 from reviewer.core import rle as rle_check
-from reviewer.core.masks import outline_lengths, polygon_problem, raster_size
+from reviewer.core.masks import MAX_OUTLINE, outline_lengths, polygon_problem, raster_size
 
 SEG_NONE, SEG_POLY, SEG_RLE = 0, 1, 2
 _CHUNK = 200
@@ -141,12 +141,16 @@ def _check_polygon_sizes(values: list, kinds: np.ndarray, reasons: dict[int, str
                          hs: list, ws: list) -> None:
     """Polygons are rasterised at the image size (their own extent when it is unknown): refuse
     sizes pycocotools cannot handle and outlines too long to rasterise (``polygon_problem``)."""
-    rows = np.flatnonzero(kinds == SEG_POLY).tolist()
-    if not rows:
+    rows = np.flatnonzero(kinds == SEG_POLY)
+    if not len(rows):
         return
-    lengths = outline_lengths([values[i] for i in rows]).tolist()
-    for i, length in zip(rows, lengths, strict=True):
-        reason = polygon_problem(length, *raster_size(values[i], hs[i], ws[i]))
+    lengths = outline_lengths([values[i] for i in rows.tolist()])
+    h, w = np.asarray(hs, np.int64)[rows], np.asarray(ws, np.int64)[rows]
+    unknown = (h <= 0) | (w <= 0)
+    suspect = unknown | (h * w >= rle_check.MAX_PIXELS) | (lengths > MAX_OUTLINE * (h + w))
+    for k in np.flatnonzero(suspect).tolist():  # exact rule, with its message, for these only
+        i = int(rows[k])
+        reason = polygon_problem(float(lengths[k]), *raster_size(values[i], hs[i], ws[i]))
         if reason:
             kinds[i] = SEG_NONE
             reasons[i] = reason
