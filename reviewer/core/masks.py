@@ -111,16 +111,35 @@ def box_polygon(box) -> list:
 
 def gt_rle(segmentation, box, height: int, width: int) -> dict:
     """A GT object's mask for mask IoU: its segmentation, or its box's rectangle when it has
-    none (a box-only object in a project scored by masks)."""
-    return to_rle(segmentation if segmentation else box_polygon(box), height, width)
+    none (a box-only object in a project scored by masks). The rectangle is clipped to the image
+    (the same pixels); a rectangle that cannot be rasterised safely (an image of unknown or
+    unsupported size with an absurd box) is an empty mask."""
+    if segmentation:
+        return to_rle(segmentation, height, width)
+    x, y, bw, bh = (float(v) for v in box)
+    if height > 0 and width > 0:
+        x0, y0 = min(max(x, 0.0), width), min(max(y, 0.0), height)
+        x1, y1 = min(max(x + bw, 0.0), width), min(max(y + bh, 0.0), height)
+        x, y, bw, bh = x0, y0, x1 - x0, y1 - y0
+    rectangle = box_polygon([x, y, bw, bh])
+    if mask_problem(rectangle, height, width):
+        return empty_rle(height, width)
+    return to_rle(rectangle, height, width)
 
 
 def pred_rle(segmentation, height: int, width: int) -> dict:
     """A prediction's mask for mask IoU: its segmentation, or an empty mask when it has none
     (a prediction without a usable mask matches nothing by mask)."""
     rle = to_rle(segmentation, height, width)
-    return rle if rle is not None else to_rle({"size": [height, width],
-                                                "counts": [height * width]}, height, width)
+    return rle if rle is not None else empty_rle(height, width)
+
+
+def empty_rle(height: int, width: int) -> dict:
+    """An empty compressed RLE of the image size (0 x 0 when the size is unknown or beyond
+    ``rle.MAX_PIXELS``: it then matches nothing, pycocotools gives -1 to unequal sizes)."""
+    if rle_check.too_large(height, width) or height <= 0 or width <= 0:
+        height = width = 0
+    return to_rle({"size": [height, width], "counts": [height * width]}, height, width)
 
 
 def rle_areas(rles: list) -> np.ndarray:

@@ -129,6 +129,14 @@ def rle_cases() -> list[Case]:
     preds[1]["segmentation"] = [[0, 0, 5, 0, 5, 5]]
     cases.append(det("polygons_on_an_image_without_width", gt=no_width, pred=preds, codes=(0,),
                      mentions=["gt.json: images[0] (id 1): width is missing"]))
+    boxy = with_gt_ann(0, bbox=[0, 0, 1e308, 1e308], segmentation=None)
+    cases.append(det("box_only_gt_with_an_absurd_box_among_masks", gt=boxy, codes=(0,)))
+    wide = base_gt()  # a 2**31-1 x 3 image, predictions on it without masks among masked ones
+    wide["images"][1].update(width=2**31 - 1, height=3)
+    wide["annotations"][2]["segmentation"] = None
+    preds = base_pred()
+    del preds[2]["segmentation"]
+    cases.append(det("mixed_masks_on_a_2e9_pixel_wide_image", gt=wide, pred=preds, codes=(0,)))
     return cases
 
 
