@@ -26,6 +26,9 @@ class PanelLinks:
         w.add_side_panel("layers", "Layers", self.layers)
         w.add_side_panel("tags", "Tags", self.tags)
         self.layers.layers_changed.connect(self._on_layers_changed)
+        self.layers.only_class_requested.connect(
+            lambda k: controller.view_actions.show_only_class(k))
+        self.layers.all_classes_requested.connect(lambda: controller.view_actions.all_classes())
         self.tags.tag_toggled.connect(self._on_tags_tag_toggled)
         self.tags.object_tag_toggled.connect(self._on_tags_object_tag_toggled)
         self.tags.tag_created.connect(self._on_tags_tag_created)

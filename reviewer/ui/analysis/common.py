@@ -24,6 +24,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from reviewer.ui.widgets.sort_arrows import install_sort_arrows
+
 VALUE_ROLE = Qt.ItemDataRole.UserRole + 7
 _RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
 
@@ -74,6 +76,7 @@ def make_table(parent) -> QTableWidget:
     table.setWordWrap(False)
     table.verticalHeader().hide()
     table.verticalHeader().setDefaultSectionSize(table.fontMetrics().height() + 6)
+    install_sort_arrows(table.horizontalHeader())
     table.horizontalHeader().setHighlightSections(False)
     table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
     return table
