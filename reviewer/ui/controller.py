@@ -36,6 +36,7 @@ from reviewer.ui.models.image_table_model import ImageTableModel, columns_for
 from reviewer.ui.panels import PanelLinks
 from reviewer.ui.preloader import LOOKAHEAD, ImagePreloader
 from reviewer.ui.rescore import ThresholdRescorer
+from reviewer.ui.selection import SelectionActions
 from reviewer.ui.settings import Settings
 from reviewer.ui.tools.mask_options import install_mask_tools
 from reviewer.ui.tools.toolbar import install_tools
@@ -73,6 +74,7 @@ class ReviewController(QObject):
         window.install_actions(self.actions)
         self.panels = PanelLinks(self)
         self.view_actions = ViewActions(self)
+        self.selection = SelectionActions(self)
         self.tools = install_tools(self)
         self.mask_controls = install_mask_tools(self)
         self.feedback = LiveFeedback(self)
@@ -339,8 +341,12 @@ class ReviewController(QObject):
             self.dialogs.error(self.window, "Action failed", str(exc))
 
     def mark_status(self, status: str) -> None:
-        """Set the current image's review status, then go to the next image."""
+        """Set the current image's review status, then go to the next image (several images
+        selected in the table: all of them, one history entry, and stay)."""
         if self.current is None:
+            return
+        if self.selection.several():
+            self.selection.set_status(status)
             return
         key = self._image_id(self.current)
         before = self.model.review.status[self.current]

@@ -191,7 +191,8 @@ def dock_widths(window_width: int) -> tuple[int, int]:
 def _image_table(parent) -> QTableView:
     table = QTableView(parent)
     table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    # Shift / Ctrl + click and Ctrl+A select several images: R / S / N and tags apply to all
+    table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
     table.setSortingEnabled(True)
     table.setAlternatingRowColors(True)
     table.setWordWrap(False)

@@ -81,6 +81,12 @@ class ViewActions:
         return None
 
     # --- panels -----------------------------------------------------------------------------
+    def focus_canvas(self) -> None:
+        """Give the image the keyboard (after typing a tag: R / S / N / 1-9 work at once)."""
+        view = self.c.active_view()
+        panes = view.views() if hasattr(view, "views") else [view]
+        panes[0].setFocus()
+
     def toggle_canvas_only(self) -> None:
         docks = self.c.window.docks
         if self._hidden_docks is None:

@@ -34,6 +34,8 @@ PANELS = (("tag_stats", "Tag Statistics", TagStatsPanel),
           ("slices", "Slices", SlicesPanel),
           ("pr", "PR Curves", PRPanel))
 DEBOUNCE_MS = 400
+GHOST = "ghost"    # the background row: predictions that match no GT object
+MISSED = "missed"  # the background column: GT objects no prediction found
 
 
 class AnalysisLinks(QObject):
@@ -168,13 +170,14 @@ class AnalysisLinks(QObject):
 
     def _refresh_confusion(self) -> None:
         doc, names = self.session.document, self.c._class_names()
-        if self.session.data.task == "detection":
+        k = len(names)
+        if self.session.data.task == "detection":  # the background row and column
             matrix, unit = doc.confusion(), "objects"
-            rows = cols = names + ["background"]
+            rows, cols, special_rows = names + [GHOST], names + [MISSED], (k,)
         else:
             matrix, unit = doc.stack.total(), "pixels"
-            rows, cols = names, names + ["void"]
-        self.panels["confusion"].set_matrix(matrix, rows, cols, unit)
+            rows, cols, special_rows = names, names + ["void"], ()
+        self.panels["confusion"].set_matrix(matrix, rows, cols, unit, special_rows, (k,))
         self.refreshed.emit("confusion")
 
     def _refresh_slices(self) -> None:
