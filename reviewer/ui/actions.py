@@ -180,6 +180,16 @@ def shortcut_rows() -> list[tuple[str, str, str]]:
             text += " / " + QKeySequence(k).toString(QKeySequence.SequenceFormat.NativeText)
         where = " (canvas)" if s.context == "canvas" else ""
         rows.append((text, s.text.replace("&", "") + where, s.tip))
-    rows.append(("1 … 9", "Toggle tag", "Toggle the image tag in that position of the tags panel"))
+    rows.append(("1 … 9", "Toggle tag", "Toggle the image tag with that number (tags panel); "
+                 "on several selected images: add it to all, or remove it from all"))
+    rows.append(("Shift / Ctrl + click, Ctrl+A", "Select several images (image table)",
+                 "R / S / N and the tags then apply to every selected image, as one undo step"))
+    rows.append(("Enter (new tag field)", "Add a tag", "Adds the typed tag to the image and gives "
+                 "the keyboard back to the image; a new tag gets the next free number"))
+    rows.append(("Alt+Up / Alt+Down (tags panel)", "Move a tag",
+                 "Move the current tag within its group: the number keys stay with the places"))
+    rows.append(("Double-click (layers class)", "Show only this class",
+                 "Show one class in ground truth and predictions; again: every class"))
+    rows.append(("Ctrl+wheel (confusion matrix)", "Zoom the matrix", "Bigger or smaller cells"))
     from reviewer.ui.tools.toolbar import shortcut_rows as tool_rows  # tools import no actions
     return rows + tool_rows()

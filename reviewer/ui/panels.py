@@ -37,6 +37,7 @@ class PanelLinks:
         self.tags.tag_created.connect(self._on_tags_tag_created)
         self.tags.entry_finished.connect(lambda: controller.view_actions.focus_canvas())
         self.tags.tag_move_requested.connect(self._on_tags_tag_move_requested)
+        self.tags.tag_remove_requested.connect(self._on_tags_tag_remove_requested)
         self.tags.note_edited.connect(self._on_tags_note_edited)
         for view in (w.canvas, w.side_by_side):
             view.object_clicked.connect(self._on_canvas_object_clicked)
@@ -140,6 +141,15 @@ class PanelLinks:
                     store.update_tag(tag, position=position)
         self._refresh_vocabulary()
         self.tags.image_list.select_name(name)
+
+    def _on_tags_tag_remove_requested(self, name: str) -> None:
+        """Take an unused tag out of the vocabulary (the store keeps it: typing the name
+        again brings it back)."""
+        self.c.session.store.remove_tag(name)
+        self._refresh_vocabulary()
+        self.c._fill_filter_choices()
+        self.c.window.statusBar().showMessage(
+            f"“{name}” removed from the tags (type it as a new tag to bring it back)", 5000)
 
     def _on_tags_note_edited(self, text: str) -> None:
         c = self.c

@@ -27,8 +27,8 @@ def top_confusions(matrix, limit: int = LIMIT, special_rows=(), special_columns=
     n = min(m.shape) if m.ndim == 2 else 0
     keep[np.arange(n), np.arange(n)] = False
     if not include_special:
-        keep[list(special_rows), :] = False
-        keep[:, list(special_columns)] = False
+        keep[[r for r in special_rows if r < m.shape[0]], :] = False
+        keep[:, [c for c in special_columns if c < m.shape[1]]] = False
     rows, cols = np.nonzero(keep)
     counts = m[rows, cols]
     order = np.lexsort((cols, rows, -counts))[:limit]

@@ -31,10 +31,12 @@ def hotkeys_for(tags: list) -> dict[str, str]:
 
 class TagList(QTreeWidget):
     """``toggled(name, checked)`` when the user toggles a tag (never from the setters);
-    ``move_requested(name, offset)`` (-1 up, +1 down) when the user moves one."""
+    ``move_requested(name, offset)`` (-1 up, +1 down) when the user moves one;
+    ``remove_requested(name)`` to take a tag that no image carries out of the vocabulary."""
 
     toggled = Signal(str, bool)
     move_requested = Signal(str, int)
+    remove_requested = Signal(str)  # a tag no image carries, from the right-click menu
 
     def __init__(self, show_counts: bool = True, parent=None):
         super().__init__(parent)
@@ -183,6 +185,10 @@ class TagList(QTreeWidget):
             .setShortcut("Alt+Up")
         menu.addAction("Move Down", lambda: self.move_requested.emit(name, 1)) \
             .setShortcut("Alt+Down")
+        if item.text(COUNT) == "0":  # only a tag no image carries: nothing to lose
+            menu.addSeparator()
+            menu.addAction(f"Remove “{name}” from the Vocabulary",
+                           lambda: self.remove_requested.emit(name))
         menu.exec(self.viewport().mapToGlobal(pos))
 
     def _on_item_clicked(self, item: QTreeWidgetItem, _column: int) -> None:

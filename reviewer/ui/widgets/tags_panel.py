@@ -7,7 +7,8 @@ View -> model: ``tag_toggled(name, checked)`` for the current image, ``object_ta
 ann_id, name, checked)`` for the selected object, ``tag_created(name)`` (followed by
 ``tag_toggled(name, True)``), ``entry_finished()`` after Enter in the new-tag field (the window
 gives the image the keyboard back: R / S / N / 1-9 work at once), ``tag_move_requested(name,
-offset)`` (Alt+Up / Alt+Down or the menu of a tag row), ``note_edited(text)`` once per typing
+offset)`` (Alt+Up / Alt+Down or the menu of a tag row), ``tag_remove_requested(name)`` (the
+menu of a tag no image carries), ``note_edited(text)`` once per typing
 pause (~500 ms) and on focus-out.
 """
 
@@ -60,6 +61,7 @@ class TagsPanel(QWidget):
     tag_created = Signal(str)
     entry_finished = Signal()
     tag_move_requested = Signal(str, int)
+    tag_remove_requested = Signal(str)
     note_edited = Signal(str)
 
     def __init__(self, parent=None):
@@ -126,6 +128,7 @@ class TagsPanel(QWidget):
     def _connect(self) -> None:
         self.image_list.toggled.connect(self.tag_toggled)
         self.image_list.move_requested.connect(self.tag_move_requested)
+        self.image_list.remove_requested.connect(self.tag_remove_requested)
         self.object_list.toggled.connect(self._on_object_list_toggled)
         self.new_tag_edit.returnPressed.connect(self._on_new_tag_return_pressed)
         self.note_edit.textChanged.connect(self._on_note_text_changed)
