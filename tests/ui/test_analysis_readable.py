@@ -15,8 +15,8 @@ from PySide6.QtWidgets import QToolButton
 from reviewer.core.commands import SetImageTags
 from reviewer.io.stats import stats_payload
 from reviewer.ui.analysis.common import VALUE_ROLE
-from reviewer.ui.analysis.confusion_top import top_confusions
 from reviewer.ui.analysis.confusion_panel import ConfusionPanel
+from reviewer.ui.analysis.confusion_top import top_confusions
 from reviewer.ui.analysis.tag_stats_panel import TagStatsPanel
 
 from .conftest import copy_sample, open_window

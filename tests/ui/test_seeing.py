@@ -218,6 +218,7 @@ def test_worst_first_shows_a_down_arrow_and_ascending_an_up_arrow(app, qtbot):
 
 def test_sort_arrow_pixels_point_down_for_a_descending_column(qtbot):
     from PySide6.QtWidgets import QTableWidget
+
     from reviewer.ui.widgets.sort_arrows import install_sort_arrows
     table = QTableWidget(3, 1)
     qtbot.addWidget(table)
