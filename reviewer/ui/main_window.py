@@ -35,6 +35,7 @@ from reviewer.ui.widgets.problems_panel import ProblemsPanel
 from reviewer.ui.widgets.sort_arrows import install_sort_arrows
 
 OVERLAY_PAGE, SIDE_BY_SIDE_PAGE = 0, 1
+SPLIT_HEIGHT = 900  # below this window height the layers and tags panels share one place
 
 
 class MainWindow(QMainWindow):
@@ -162,8 +163,16 @@ class MainWindow(QMainWindow):
         self.resizeDocks([self.docks["images"]], [left], Qt.Orientation.Horizontal)
         side = [d for k, d in self.docks.items() if k in ("layers", "tags", "history")]
         self.resizeDocks(side[:1], [right], Qt.Orientation.Horizontal)
+        if self.height() < SPLIT_HEIGHT and {"layers", "tags"} <= set(self.docks):
+            # a short screen (768 px): layers and tags as tabs, each whole; most layer
+            # settings have keys (O B T E, X, I), the tags are in front
+            self.tabifyDockWidget(self.docks["tags"], self.docks["layers"])
+            if "history" in self.docks:  # tabs: Tags, Layers, History
+                self.tabifyDockWidget(self.docks["layers"], self.docks["history"])
+            self.docks["tags"].raise_()
+            return
         height = max(self.height() - 120, 300)
-        self.resizeDocks(side[:2], [int(height * 0.55), int(height * 0.45)],
+        self.resizeDocks(side[:2], [int(height * 0.58), int(height * 0.42)],
                          Qt.Orientation.Vertical)
 
     def show_page(self, page: int) -> None:

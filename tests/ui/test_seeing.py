@@ -93,6 +93,11 @@ def test_stacked_layout_puts_the_panes_one_above_the_other_in_sync(app, qtbot):
     qtbot.waitUntil(lambda: panes["pred"].y() > panes["gt"].y() > panes["image"].y())
     assert panes["image"].x() == panes["gt"].x() == panes["pred"].x()
     assert all(v.frame() is c.frame for v in panes.values())
+    pred_look = panes["pred"].canvas_scene.state.pred  # panes draw both sources alike
+    gt_look = panes["gt"].canvas_scene.state.gt
+    assert pred_look.fill and gt_look.fill and pred_look.opacity == gt_look.opacity
+    assert not panes["gt"].canvas_scene.state.pred.visible
+    assert not panes["image"].canvas_scene.state.gt.visible
     panes["gt"].zoom_by(2.0)
     panes["gt"].scroll_by(QPoint(7, 5))
     for view in panes.values():
@@ -289,3 +294,15 @@ def test_layers_panel_fits_a_1366_pixel_window(app, qtbot):
     layers = window.docks["layers"]
     assert c.panels.layers.minimumSizeHint().width() <= layers.width()
     assert window.canvas_stack.width() > window.docks["images"].width()  # the image gets room
+
+
+def test_canvas_only_hides_every_panel_and_brings_them_back(app, qtbot):
+    window, c = app
+    shown = [name for name, d in window.docks.items() if d.isVisible()]
+    assert "images" in shown
+    key(window.canvas, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier
+        | Qt.KeyboardModifier.ShiftModifier)
+    assert not any(d.isVisible() for d in window.docks.values())
+    key(window.canvas, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier
+        | Qt.KeyboardModifier.ShiftModifier)
+    assert [name for name, d in window.docks.items() if d.isVisible()] == shown

@@ -59,7 +59,7 @@ class ConfusionPanel(QWidget):
                                          toolTip="List the errors against background too, not "
                                                  "only one class taken for another")
         self.with_background.toggled.connect(self._fill_top)
-        split = QSplitter(Qt.Orientation.Horizontal, self)
+        self.split = split = QSplitter(Qt.Orientation.Horizontal, self)
         split.addWidget(self.scroll)
         split.addWidget(_column(self, QLabel("<b>Top confusions</b>", self),
                                 self.with_background, self.top))
@@ -74,11 +74,20 @@ class ConfusionPanel(QWidget):
 
     def set_matrix(self, matrix, rows, columns, unit: str, special_rows=(),
                    special_columns=()) -> None:
+        shape = self.heatmap.matrix.shape
         self.heatmap.set_matrix(matrix, rows, columns, unit, special_rows, special_columns)
+        if self.heatmap.matrix.shape != shape:  # a new matrix: the list gets the spare width
+            self._share_width()
         self.header.set_text(f"Rows: ground truth, columns: prediction ({unit}); colours are "
                              "normalised per row. Click a cell or a confusion to list its "
                              "images; Ctrl+wheel zooms.")
         self._fill_top()
+
+    def _share_width(self) -> None:
+        total = sum(self.split.sizes()) or self.width()
+        grid = self.heatmap.sizeHint().width() + self.scroll.verticalScrollBar().sizeHint().width()
+        left = int(min(max(grid + 8, total * 0.4), total * 0.72))
+        self.split.setSizes([left, max(total - left, 240)])
 
     def _fill_top(self) -> None:
         heat = self.heatmap

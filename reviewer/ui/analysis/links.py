@@ -83,13 +83,14 @@ class AnalysisLinks(QObject):
 
     # --- panels on screen -------------------------------------------------------------------
     def show(self, name: str) -> None:
-        """Show and raise a panel (menu action); the first one shown gets 40% of the height."""
+        """Show and raise a panel (menu action); the first one shown gets a third of the
+        height (the canvas keeps the rest: at 768 px, ~250 px for the panels)."""
         dock, w = self.docks[name], self.c.window
         first = not any(d.isVisible() for d in self.docks.values())
         dock.show()
         dock.raise_()
         if first and not dock.isFloating():
-            w.resizeDocks([dock], [max(320, int(w.height() * 0.4))], Qt.Orientation.Vertical)
+            w.resizeDocks([dock], [max(230, int(w.height() * 0.34))], Qt.Orientation.Vertical)
         self.refresh_visible()
 
     def on_screen(self, name: str) -> bool:

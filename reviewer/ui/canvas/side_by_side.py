@@ -26,11 +26,18 @@ _TITLE_MARGIN = 6
 
 
 def pane_state(state: LayerState, pane: str) -> LayerState:
-    """The layer state of one pane: "image" shows no annotations, "gt"/"pred" one source."""
+    """The layer state of one pane: "image" shows no annotations, "gt"/"pred" one source.
+
+    The panes already tell the sources apart, so both are drawn alike for a direct comparison
+    of their shapes: filled (at the filled source's opacity) when either source is filled in
+    the overlay, outlined when both are."""
     mode = "errors" if state.view_mode == "errors" else "overlay"
+    filled = next((s for s in (state.gt, state.pred) if s.fill), None)
+    look = {} if filled is None else {"fill": True, "opacity": filled.opacity}
     return replace(state, view_mode=mode,
-                   gt=replace(state.gt, visible=state.gt.visible and pane == "gt"),
-                   pred=replace(state.pred, visible=state.pred.visible and pane == "pred"))
+                   gt=replace(state.gt, visible=state.gt.visible and pane == "gt", **look),
+                   pred=replace(state.pred, visible=state.pred.visible and pane == "pred",
+                                **look))
 
 
 class SideBySideView(QWidget):
