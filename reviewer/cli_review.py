@@ -75,8 +75,8 @@ def _fail(message: str) -> int:
 
 
 def open_cli_session(args, read_only: bool = False):
-    """Open a session on args.project / args.task (threshold overrides applied). A read-only
-    session on a project without a review yet (no store, or an empty file) creates the store."""
+    """Open a session on args.project / args.task (threshold overrides applied) and print its
+    notices (unless -q)."""
     from dataclasses import replace
 
     from reviewer.cli import ProgressBar
@@ -89,9 +89,6 @@ def open_cli_session(args, read_only: bool = False):
         project = replace(project, detection=replace(
             det, score_threshold=det.score_threshold if score is None else score,
             iou_threshold=det.iou_threshold if iou is None else iou))
-    store = project.store_path
-    if read_only and (not store.is_file() or store.stat().st_size == 0):
-        read_only = False  # nothing to read yet: create the store
     progress = ProgressBar(enabled=False if args.quiet else None)
     session = open_session(project, args.task, progress, read_only=read_only)
     if not getattr(args, "quiet", False):

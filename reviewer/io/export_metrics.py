@@ -34,13 +34,11 @@ def noise_share(before: float | None, after: float | None) -> float | None:
     return (after - before) / (1.0 - before)
 
 
-def _detection_block(payload: dict, iou_type: str) -> dict:
-    block = payload["segm"] if iou_type == "segm" and "segm" in payload else payload
-    overall = block["overall"]
-    per_class = {name: {"AP": c.get("AP"), "AP50": c.get("AP50")}
-                 for name, c in block["per_class"].items()}
-    for name, c in payload["per_class"].items():
-        per_class[name].update(gt=c["gt"], tp=c["tp"], fp=c["fp"], fn=c["fn"])
+def _detection_block(payload: dict) -> dict:
+    overall = payload["overall"]  # the matching IoU type, as the per-class counts
+    per_class = {name: {"AP": c.get("AP"), "AP50": c.get("AP50"), "gt": c["gt"], "tp": c["tp"],
+                        "fp": c["fp"], "fn": c["fn"]}
+                 for name, c in payload["per_class"].items()}
     return {"metric": _num(overall["AP"]), "AP50": _num(overall["AP50"]),
             "overall": {k: _num(v) for k, v in overall.items()}, "per_class": per_class,
             "errors": payload["errors"], "confusion": payload["confusion"]}
@@ -54,7 +52,7 @@ def detection_metrics(session, image_rows) -> dict:
     before = reports.detection_eval(doc.base, doc.params, rows)
     after = reports.detection_eval(doc.dataset(), doc.params, rows)
     return _assemble("detection", f"AP ({iou_type})", len(rows),
-                     _detection_block(before, iou_type), _detection_block(after, iou_type))
+                     _detection_block(before), _detection_block(after))
 
 
 def _semantic_block(payload: dict) -> dict:

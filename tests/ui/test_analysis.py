@@ -188,9 +188,8 @@ def test_tag_slice_metrics_equal_detection_eval_on_those_rows(window, qtbot):
     rows = np.array(sorted(TAGGED["occlusion"]))
     oracle = reports.detection_eval(doc.dataset(), doc.params, image_rows=rows)
     whole = reports.detection_eval(doc.dataset(), doc.params)
-    block = "segm" if doc.params.iou_type == "segm" else None
-    part = oracle[block] if block else oracle
-    everything = whole[block] if block else whole
+    part = oracle["by_iou_type"][doc.params.iou_type]
+    everything = whole["by_iou_type"][doc.params.iou_type]
     result = panel.result
     assert result["images"] == len(rows)
     assert result["overall"][0] == pytest.approx(part["overall"]["AP"])
@@ -238,7 +237,7 @@ def test_filter_slice_uses_the_rows_the_table_lists(window, qtbot):
         panel.choose("filter")
     doc = c.session.document
     oracle = reports.detection_eval(doc.dataset(), doc.params, image_rows=listed)
-    block = oracle["segm"] if doc.params.iou_type == "segm" else oracle
+    block = oracle["by_iou_type"][doc.params.iou_type]
     assert panel.result["images"] == len(listed)
     assert panel.result["overall"][2] == pytest.approx(block["overall"]["AP50"])
 
@@ -250,7 +249,7 @@ def test_class_metrics_show_engine_ap_and_counts(window, qtbot):
     panel = c.analysis.panels["class_metrics"]
     doc = c.session.document
     oracle = reports.detection_eval(doc.dataset(), doc.params)
-    block = oracle["segm"] if doc.params.iou_type == "segm" else oracle
+    block = oracle["by_iou_type"][doc.params.iou_type]
     after, gt = column_values(panel.table, 2), column_values(panel.table, 6)
     for name, entry in oracle["per_class"].items():
         assert after[name] == pytest.approx(block["per_class"][name]["AP"])
