@@ -227,7 +227,7 @@ def _stats(session, args) -> int:
     from reviewer.cli import json_default, print_problems
     from reviewer.io.stats import stats_payload
     print_problems(session.data.problems, args)
-    payload = stats_payload(session, args.reviewed_only, args.error_threshold)
+    payload = stats_payload(session, args.reviewed_only, args.error_threshold, args.original)
     if args.json:
         print(json.dumps(payload, allow_nan=False, default=json_default))
     else:
@@ -253,7 +253,10 @@ def print_stats(payload: dict) -> None:
     print(f"{payload['task']}: {payload['images']} images, {payload['reviewed']} reviewed; "
           f"population: {who} ({payload['population_images']} images, "
           f"{payload['erroneous_images']} erroneous: error > {payload['error_threshold']:g})")
-    print(f"{payload['metric_name']} overall: {_f(payload['metric_overall'])}")
+    from reviewer.io.evaluation import ground_truth_line
+    gt = ground_truth_line(payload.get("corrected_images", 0),
+                           payload.get("ground_truth") == "original")
+    print(f"{payload['metric_name']} overall: {_f(payload['metric_overall'])}, {gt}")
     shown = [(name, t) for name, t in payload["tags"].items() if t["images"] > 0]
     shown.sort(key=lambda nt: (-(nt[1]["room_for_improvement"] or 0.0), -nt[1]["images"]))
     rows = [[name[:24], str(t["images"]), _pct(t["share_of_images"]), _pct(t["share_of_errors"]),

@@ -17,7 +17,7 @@ import math
 
 import numpy as np
 
-from reviewer.core import reports
+from reviewer.io.evaluation import session_eval
 
 
 def _num(v) -> float | None:
@@ -45,13 +45,11 @@ def _detection_block(payload: dict) -> dict:
 
 
 def detection_metrics(session, image_rows) -> dict:
-    """Before (``document.base``) and after (``document.dataset()``) on ``image_rows``."""
-    doc = session.document
-    iou_type = doc.params.iou_type
+    """Before (the original GT) and after (the corrected GT) on ``image_rows``."""
     rows = np.asarray(image_rows, np.int64)
-    before = reports.detection_eval(doc.base, doc.params, rows)
-    after = reports.detection_eval(doc.dataset(), doc.params, rows)
-    return _assemble("detection", f"AP ({iou_type})", len(rows),
+    before = session_eval(session, rows, original=True)
+    after = session_eval(session, rows)
+    return _assemble("detection", before["metric_name"], len(rows),
                      _detection_block(before), _detection_block(after))
 
 
@@ -64,10 +62,9 @@ def _semantic_block(payload: dict) -> dict:
 
 def semantic_metrics(session, image_rows) -> dict:
     """Before (the scores as loaded) and after (the document's re-scored stack)."""
-    ds, doc = session.data.dataset, session.document
     rows = np.asarray(image_rows, np.int64)
-    before = reports.semantic_eval(session.data.scores, ds.class_names, ds.ignore_index, rows)
-    after = reports.semantic_eval(doc.stack, ds.class_names, ds.ignore_index, rows)
+    before = session_eval(session, rows, original=True)
+    after = session_eval(session, rows)
     return _assemble("segmentation", "mIoU", len(rows), _semantic_block(before),
                      _semantic_block(after))
 
