@@ -280,12 +280,28 @@ def test_export_dialog_writes_report_and_opens_it(window, qtbot, tmp_path):
     qtbot.addWidget(dialog)
     out = tmp_path / "out"
     dialog.folder.setText(str(out))
+    assert dialog.all_tasks.isChecked() and "segmentation" in dialog.all_tasks.text()
     with qtbot.waitSignal(dialog.exported, timeout=120_000):
         qtbot.mouseClick(dialog.export_button, Qt.MouseButton.LeftButton)
-    report = out / "report.html"
-    assert report.is_file() and (out / "metrics.json").is_file()
+    report = out / "detection" / "report.html"
+    assert report.is_file() and (out / "detection" / "metrics.json").is_file()
+    assert (out / "segmentation" / "masks").is_dir()
     assert [u.toLocalFile() for u in opened] == [str(report)]
     assert dialog.result.images == 48
+
+
+def test_export_dialog_exports_the_shown_task_alone_on_request(window, qtbot, tmp_path):
+    w, c = window
+    c.url_opener = [].append
+    c.actions["export"].trigger()
+    dialog = c.export_dialog
+    qtbot.addWidget(dialog)
+    out = tmp_path / "out"
+    dialog.folder.setText(str(out))
+    dialog.all_tasks.setChecked(False)
+    with qtbot.waitSignal(dialog.exported, timeout=120_000):
+        qtbot.mouseClick(dialog.export_button, Qt.MouseButton.LeftButton)
+    assert (out / "report.html").is_file() and not (out / "segmentation").exists()
 
 
 def test_export_dialog_reports_a_non_empty_folder(window, qtbot, tmp_path):
