@@ -10,8 +10,10 @@ import argparse
 import errno
 import json
 import math
+import re
 import sys
 import time
+from collections import Counter
 from pathlib import Path
 
 from reviewer import __version__
@@ -201,11 +203,21 @@ def _open_gui(project) -> int:
     return run(project)
 
 
-def print_problems(problems, args) -> None:
+def print_problems(problems, args, brief: bool = False) -> None:
+    """The input problems on stderr: listed (``init``, a failure, ``--all-problems``), or, for
+    the commands that reopen a project, in ``brief``: one line counting them by kind."""
     if not problems or getattr(args, "quiet", False):
         return
-    shown = problems if getattr(args, "all_problems", False) else problems[:MAX_PROBLEMS_SHOWN]
     errors = sum(1 for p in problems if p.severity == "error")
+    every = getattr(args, "all_problems", False)
+    if brief and not every:
+        kinds = Counter(problem_kind(p.message) for p in problems)
+        shown = ", ".join(f"{n} × {k}" for k, n in kinds.most_common(3))
+        more = f", {len(kinds) - 3} more kinds" if len(kinds) > 3 else ""
+        print(f"note: {len(problems)} input problem(s) as at init ({errors} error(s): entries "
+              f"skipped): {shown}{more}; --all-problems lists them", file=sys.stderr)
+        return
+    shown = problems if every else problems[:MAX_PROBLEMS_SHOWN]
     print(f"{len(problems)} input problem(s) ({errors} error(s); the entries were skipped, "
           "the rest loaded):", file=sys.stderr)
     for p in shown:
@@ -215,11 +227,19 @@ def print_problems(problems, args) -> None:
               file=sys.stderr)
 
 
+def problem_kind(message: str) -> str:
+    """A problem's message without its particulars (paths, numbers, quoted values, asides)."""
+    head = re.sub(r"\([^)]*\)?", "", message.split(";", 1)[0])
+    head = re.sub(r"\S*[/\\]\S*|'[^']*'|\"[^\"]*\"|-?\d+(\.\d+)?", "", head)
+    head = " ".join(head.split()).rstrip(" :,.")
+    return head[:60] or message[:60]
+
+
 def _load(args):
     """A read-only session (corrections replayed) with its problems and notices printed."""
     from reviewer.cli_review import open_cli_session
     session = open_cli_session(args, read_only=True)
-    print_problems(session.data.problems, args)
+    print_problems(session.data.problems, args, brief=True)
     return session
 
 

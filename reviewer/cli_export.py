@@ -66,7 +66,7 @@ def _cmd_export(args) -> int:
                 session = stack.enter_context(
                     open_cli_session(argparse.Namespace(**{**vars(args), "task": task}),
                                      read_only=True))
-                print_problems(session.data.problems, args)
+                print_problems(session.data.problems, args, brief=True)
                 sessions.append(session)
             result = export(sessions, args.out, only_reviewed=args.only_reviewed,
                             tags=_tags(args.tags), force=args.force,

@@ -249,3 +249,15 @@ def test_init_builds_a_two_task_project_like_the_sample(tmp_path, capsys):
     ours = json.loads(capsys.readouterr().out)
     assert main(["eval", str(sample), "--task", "segmentation", "--json", "-q", "--original"]) == 0
     assert ours["miou"] == json.loads(capsys.readouterr().out)["miou"]
+
+
+def test_input_problems_are_listed_at_init_then_said_in_one_line(voc_project, capsys):
+    capsys.readouterr()
+    assert main(["score", str(voc_project), "--top", "1"]) == 0
+    lines = [line for line in capsys.readouterr().err.splitlines() if "input problem" in line]
+    assert len(lines) == 1 and lines[0].startswith("note: ") and "× image file not found" in lines[0]
+    assert "× images: the ids in this file do not match" in lines[0]
+    assert main(["score", str(voc_project), "--top", "1", "--all-problems"]) == 0
+    err = capsys.readouterr().err
+    assert "joined by file_name instead, 98 of 98 matched" in err
+    assert err.count("image file not found") > 90
