@@ -18,8 +18,7 @@ VIEW_MODES = ("overlay", "side_by_side", "stacked", "errors")
 PANE_MODES = ("side_by_side", "stacked")  # image | GT | prediction in three synchronised panes
 # GT class names that mean "nobody labelled this" (compared case-folded): pixels predicted there
 # are not "missed" by the model; the errors view names them apart
-UNLABELED_NAMES = frozenset(("unlabeled", "unlabelled", "void", "unknown", "ignore", "ignored",
-                             "don't care", "dontcare", "none"))
+UNLABELED_NAMES = ("unlabeled", "unlabelled", "void")
 DEFAULT_IMAGE_SIZE = (640, 480)
 
 
