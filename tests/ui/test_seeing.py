@@ -306,3 +306,19 @@ def test_canvas_only_hides_every_panel_and_brings_them_back(app, qtbot):
     key(window.canvas, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier
         | Qt.KeyboardModifier.ShiftModifier)
     assert [name for name, d in window.docks.items() if d.isVisible()] == shown
+
+
+def test_i_on_a_segmentation_pixel_shows_its_class_alone(seg, qtbot):
+    window, c = seg
+    view = window.canvas
+    show(c, "street_012")
+    frame = view.frame()
+    road = frame.class_names.index("road")
+    ys, xs = np.nonzero((frame.semantic_gt == road) & (frame.semantic_pred == road))
+    x, y = int(xs[len(xs) // 2]), int(ys[len(ys) // 2])
+    QTest.mouseMove(view.viewport(), view.mapFromScene(QPointF(x + 0.5, y + 0.5)))
+    qtbot.waitUntil(lambda: "GT road" in view.hover_text)
+    key(view, Qt.Key.Key_I)
+    assert c.layers.gt.classes == c.layers.pred.classes == frozenset({road})
+    alpha = view.canvas_scene.semantic_items["gt"].raster() >> 24
+    assert np.array_equal(alpha > 0, frame.semantic_gt == road)  # only road is drawn
