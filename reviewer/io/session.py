@@ -10,10 +10,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from reviewer.core.history import History
+from reviewer.core.review import review_keys
 from reviewer.io.fingerprints import compare, project_fingerprints
 from reviewer.io.paths import outside_notice
 from reviewer.io.project import Project, load_project
 from reviewer.io.store import ReviewStore, open_review_store
+from reviewer.io.store_empty import EmptyReviewStore
+from reviewer.io.store_keys import KeyedStore, adopt_review_keys
 from reviewer.io.workspace import Progress, TaskData, make_document, open_task
 
 
@@ -60,9 +63,14 @@ def open_session(project, task: str | None = None, progress: Progress | None = N
     """Open ``project`` (folder, file or Project) for review."""
     if not isinstance(project, Project):
         project = load_project(project)
-    store = open_review_store(project.root, read_only=read_only)
+    store = _open_store(project, read_only)
     try:
         data = open_task(project, task, progress)
+        table = data.table
+        keys = review_keys(table["image_id"], table["file_name"])
+        to_key = {str(i): k for i, k in zip(table["image_id"].tolist(), keys, strict=True)}
+        adopt_review_keys(store, data.task, to_key)
+        store = KeyedStore(store, to_key)
         doc = make_document(data)
         doc.review = store
         history = History(doc, store)
@@ -81,11 +89,21 @@ def open_session(project, task: str | None = None, progress: Progress | None = N
     return Session(project, data, doc, store, history, notices)
 
 
+def _open_store(project: Project, read_only: bool):
+    """The project's review store; a read-only opening of a project without one (or with an
+    empty file) gets an ``EmptyReviewStore`` instead of creating a file."""
+    path = project.store_path
+    if read_only and (not path.is_file() or path.stat().st_size == 0):
+        return EmptyReviewStore(path)
+    return open_review_store(project.root, read_only=read_only)
+
+
 def _notices(changed: list[str], history: History) -> list[str]:
-    out = list(changed)
+    """The most pressing first: corrections set aside, then the inputs that changed."""
+    out = []
     if history.conflicts:
         n = len(history.conflicts)
         out.append(f"{n} correction{'s' if n != 1 else ''} no longer fit the ground truth and "
                    f"{'were' if n != 1 else 'was'} set aside (not applied): resolve with "
                    "`reviewer conflicts` or in the window's Conflicts panel")
-    return out
+    return out + list(changed)

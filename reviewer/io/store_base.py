@@ -301,6 +301,19 @@ class ReviewStore(abc.ABC):
         """Record what the reviewer did with a conflict (it leaves ``conflicts()``)."""
 
     @abc.abstractmethod
+    def meta_value(self, key: str) -> str | None:
+        """A project-level setting kept with the review (None when never set)."""
+
+    @abc.abstractmethod
+    def set_meta_value(self, key: str, value: str) -> None: ...
+
+    @abc.abstractmethod
+    def rekey_images(self, moves: Mapping[str, str]) -> int:
+        """Move the review state (status, note, tags, object tags, journal and change-log
+        image column) of each ``old`` image key to ``new``, merging with what ``new`` holds:
+        the later status / note wins, tags are united. Returns the images moved."""
+
+    @abc.abstractmethod
     def input_fingerprints(self) -> dict:
         """The fingerprints of the inputs recorded at the last opening (``{}`` at first)."""
 

@@ -83,10 +83,10 @@ def test_tag_statistics_match_stats_payload_and_cli(window, qtbot, project, caps
     oracle = stats_payload(c.session)
     assert panel.payload == oracle
     assert oracle["tags"]["occlusion"]["images"] == len(TAGGED["occlusion"])
-    for column, key in ((1, "images"), (2, "share_of_images"), (3, "share_of_errors"),
-                        (4, "error_rate"), (5, "metric"), (6, "metric_overall"),
-                        (7, "room_for_improvement")):
-        shown = column_values(panel.table, column)
+    panel.show_unused.setChecked(True)  # every tag of the payload, the unused ones too
+    for key in ("images", "share_of_images", "share_of_errors", "error_rate", "metric",
+                "metric_overall", "room_for_improvement"):
+        shown = column_values(panel.table, panel.column_of(key))
         assert shown == {t: e[key] for t, e in oracle["tags"].items()}, key
     _close(c)
     assert cli.main(["stats", str(project), "--json"]) == 0
@@ -152,7 +152,8 @@ def test_confusion_cell_click_filters_table_to_the_cells_images(window, qtbot):
     expected = {("gt", int(sub.gt.ids[g])) for g in scores.pairs["gt_row"][sel] if g >= 0}
     expected |= {("pred", int(sub.pred.ids[p])) for p in scores.pairs["pred_row"][sel] if p >= 0}
     assert expected and set(c.analysis.highlight_cell()) == expected
-    assert "GT" in heat.cell_text(r, j) and str(int(heat.matrix[r, j])) in heat.cell_text(r, j)
+    text = heat.cell_text(r, j)
+    assert heat.rows[r] in text and heat.columns[j] in text and str(int(heat.matrix[r, j])) in text
     qtbot.mouseClick(chip, Qt.MouseButton.LeftButton)
     assert c.model.rowCount() == 48 and not chip.isVisible()
 
@@ -188,9 +189,8 @@ def test_tag_slice_metrics_equal_detection_eval_on_those_rows(window, qtbot):
     rows = np.array(sorted(TAGGED["occlusion"]))
     oracle = reports.detection_eval(doc.dataset(), doc.params, image_rows=rows)
     whole = reports.detection_eval(doc.dataset(), doc.params)
-    block = "segm" if doc.params.iou_type == "segm" else None
-    part = oracle[block] if block else oracle
-    everything = whole[block] if block else whole
+    part = oracle["by_iou_type"][doc.params.iou_type]
+    everything = whole["by_iou_type"][doc.params.iou_type]
     result = panel.result
     assert result["images"] == len(rows)
     assert result["overall"][0] == pytest.approx(part["overall"]["AP"])
@@ -238,7 +238,7 @@ def test_filter_slice_uses_the_rows_the_table_lists(window, qtbot):
         panel.choose("filter")
     doc = c.session.document
     oracle = reports.detection_eval(doc.dataset(), doc.params, image_rows=listed)
-    block = oracle["segm"] if doc.params.iou_type == "segm" else oracle
+    block = oracle["by_iou_type"][doc.params.iou_type]
     assert panel.result["images"] == len(listed)
     assert panel.result["overall"][2] == pytest.approx(block["overall"]["AP50"])
 
@@ -250,7 +250,7 @@ def test_class_metrics_show_engine_ap_and_counts(window, qtbot):
     panel = c.analysis.panels["class_metrics"]
     doc = c.session.document
     oracle = reports.detection_eval(doc.dataset(), doc.params)
-    block = oracle["segm"] if doc.params.iou_type == "segm" else oracle
+    block = oracle["by_iou_type"][doc.params.iou_type]
     after, gt = column_values(panel.table, 2), column_values(panel.table, 6)
     for name, entry in oracle["per_class"].items():
         assert after[name] == pytest.approx(block["per_class"][name]["AP"])
@@ -281,12 +281,28 @@ def test_export_dialog_writes_report_and_opens_it(window, qtbot, tmp_path):
     qtbot.addWidget(dialog)
     out = tmp_path / "out"
     dialog.folder.setText(str(out))
+    assert dialog.all_tasks.isChecked() and "segmentation" in dialog.all_tasks.text()
     with qtbot.waitSignal(dialog.exported, timeout=120_000):
         qtbot.mouseClick(dialog.export_button, Qt.MouseButton.LeftButton)
-    report = out / "report.html"
-    assert report.is_file() and (out / "metrics.json").is_file()
+    report = out / "detection" / "report.html"
+    assert report.is_file() and (out / "detection" / "metrics.json").is_file()
+    assert (out / "segmentation" / "masks").is_dir()
     assert [u.toLocalFile() for u in opened] == [str(report)]
     assert dialog.result.images == 48
+
+
+def test_export_dialog_exports_the_shown_task_alone_on_request(window, qtbot, tmp_path):
+    w, c = window
+    c.url_opener = [].append
+    c.actions["export"].trigger()
+    dialog = c.export_dialog
+    qtbot.addWidget(dialog)
+    out = tmp_path / "out"
+    dialog.folder.setText(str(out))
+    dialog.all_tasks.setChecked(False)
+    with qtbot.waitSignal(dialog.exported, timeout=120_000):
+        qtbot.mouseClick(dialog.export_button, Qt.MouseButton.LeftButton)
+    assert (out / "report.html").is_file() and not (out / "segmentation").exists()
 
 
 def test_export_dialog_reports_a_non_empty_folder(window, qtbot, tmp_path):
