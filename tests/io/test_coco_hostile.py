@@ -82,7 +82,7 @@ def test_an_rle_whose_runs_overflow_the_image_is_a_problem_in_gt_and_predictions
     assert len(ds.pred) == 1 and mask_utils.area(
         mask_utils.frPyObjects(ds.pred.segmentations[0], 10, 10)) == 0
     payload = _eval(ds)  # used to loop forever inside pycocotools' iou
-    assert payload["segm"]["overall"]["AP"] == 0.0
+    assert payload["by_iou_type"]["segm"]["overall"]["AP"] == 0.0
 
 
 # ---------------------------------------------------------------- a mask that does not fit
@@ -110,8 +110,10 @@ def test_a_prediction_whose_mask_does_not_fit_keeps_its_box_for_bbox_ap(tmp_path
     payload = _eval(ds)
     oracle = synth.oracle(gt, [{k: v for k, v in p.items() if k != "segmentation"}
                                for p in preds], "bbox")
-    assert payload["overall"]["AP"] == pytest.approx(oracle.stats[0], abs=1e-6)
-    assert payload["overall"]["AP"] == pytest.approx(1.0)
+    bbox = payload["by_iou_type"]["bbox"]["overall"]
+    assert payload["iou_type"] == "bbox" and "segm" not in payload["by_iou_type"]
+    assert bbox["AP"] == pytest.approx(oracle.stats[0], abs=1e-6)
+    assert bbox["AP"] == pytest.approx(1.0)
     assert payload["per_class"]["bird"]["tp"] == 2
 
 
@@ -131,9 +133,9 @@ def test_in_mask_scoring_a_prediction_without_a_usable_mask_is_an_empty_mask(tmp
     as_empty[1]["segmentation"] = empty
     oracle = synth.oracle(gt, [{k: v for k, v in p.items() if k != "bbox"} for p in as_empty],
                           "segm")
-    got = [payload["segm"]["overall"][k] for k in reports.STAT_NAMES]
-    np.testing.assert_allclose(got, oracle.stats, atol=1e-6)
-    assert payload["segm"]["overall"]["AP"] < payload["overall"]["AP"]
+    segm, bbox = (payload["by_iou_type"][t]["overall"] for t in ("segm", "bbox"))
+    np.testing.assert_allclose([segm[k] for k in reports.STAT_NAMES], oracle.stats, atol=1e-6)
+    assert segm["AP"] < bbox["AP"]
 
 
 # ---------------------------------------------------------------- ids
