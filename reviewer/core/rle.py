@@ -112,8 +112,7 @@ def counts_from_string(s: str | bytes) -> np.ndarray:
     """One valid compressed counts string -> (R,) int64 run lengths (zeros first, alternating)."""
     data = s.encode("ascii") if isinstance(s, str) else bytes(s)
     c = np.frombuffer(data, np.uint8) - np.uint8(48)
-    ends = np.flatnonzero((c & 0x20) == 0)
-    values, _ = _numbers(c, ends)
+    values, _ = _numbers(c, np.flatnonzero((c & 0x20) == 0), np.flatnonzero(c & 0x20))
     runs = values.astype(np.int64)
     runs[3::2] = np.cumsum(values[1::2])[1:]
     runs[4::2] = np.cumsum(values[2::2])[1:]
@@ -133,9 +132,10 @@ def _decode_chunk(counts: list[str]) -> tuple[np.ndarray, list[str | None]]:
     if bad.any():
         c = c[np.repeat(~bad, lengths)]
         lengths = np.where(bad, 0, lengths)
-    ends = np.flatnonzero((c & 0x20) == 0)
+    continued = (c & 0x20) != 0
+    ends = np.flatnonzero(~continued)
     tokens = np.diff(np.searchsorted(ends, np.cumsum(lengths)), prepend=0)
-    values, too_long = _numbers(c, ends)
+    values, too_long = _numbers(c, ends, np.flatnonzero(continued))
     first = np.cumsum(tokens) - tokens
     bad[_owners(np.flatnonzero(too_long), first)] = True
     exact = np.float64 if len(values) < _EXACT_FLOAT_TOKENS else np.int64
@@ -152,7 +152,8 @@ def _bad_strings(c: np.ndarray, lengths: np.ndarray) -> np.ndarray:
     """(k,) bool: strings with a character outside 0..o or ending on "more follows"."""
     string_end = np.cumsum(lengths)
     bad = np.zeros(len(lengths), bool)
-    bad[np.searchsorted(string_end, np.flatnonzero(c > 63), side="right")] = True
+    if c.size and c.max() > 63:
+        bad[np.searchsorted(string_end, np.flatnonzero(c > 63), side="right")] = True
     nonempty = lengths > 0
     bad[nonempty] |= (c[string_end[nonempty] - 1] & 0x20) != 0
     return bad
@@ -167,13 +168,14 @@ _SIGNED = np.array([(c & 0x1F) - ((c & 0x10) << 1) for c in range(64)] + [0] * 1
 """Value of a one-character number, by character value (0..63)."""
 
 
-def _numbers(c: np.ndarray, ends: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(n,) uint8 character values 0..63, ``ends`` (T,) positions of final characters ->
+def _numbers(c: np.ndarray, ends: np.ndarray, more: np.ndarray
+             ) -> tuple[np.ndarray, np.ndarray]:
+    """(n,) uint8 character values 0..63, ``ends`` (T,) positions of final characters and
+    ``more`` those of the others ->
     ((T,) int32 signed numbers, (T,) bool "longer than 6 characters": refused, since a run
     below 2**28 never needs more; only its first 6 characters are read)."""
     values = _SIGNED[c[ends]]  # right for one-character numbers, most of them
     too_long = np.zeros(len(ends), bool)
-    more = np.flatnonzero(c & 0x20)
     if not len(more):
         return values, too_long
     multi = np.searchsorted(ends, more)  # the numbers holding those characters (sorted)

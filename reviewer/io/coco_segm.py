@@ -103,17 +103,20 @@ def _check_rle(s: dict, h: int, w: int) -> tuple[int, str | None]:
 
 def _check_compressed_counts(values: list, kinds: np.ndarray, reasons: dict[int, str]) -> None:
     """Decode every compressed counts string at once: runs must add up to height x width."""
-    rows = [i for i in np.flatnonzero(kinds == SEG_RLE).tolist()
-            if type(values[i]["counts"]) is str]
+    rles = [values[i] for i in np.flatnonzero(kinds == SEG_RLE).tolist()]
+    rows = [i for i, r in zip(np.flatnonzero(kinds == SEG_RLE).tolist(), rles, strict=True)
+            if type(r["counts"]) is str]
+    if len(rows) < len(rles):
+        rles = [values[i] for i in rows]
     if not rows:
         return
-    sizes = np.array([values[i]["size"] for i in rows], np.int64).reshape(-1, 2)
-    found = rle_check.check_compressed([values[i]["counts"] for i in rows],
-                                       sizes[:, 0], sizes[:, 1])
-    for i, reason in zip(rows, found, strict=True):
-        if reason:
-            kinds[i] = SEG_NONE
-            reasons[i] = reason
+    counts = list(map(dict.get, rles, repeat("counts")))
+    size = np.fromiter(chain.from_iterable(map(dict.get, rles, repeat("size"))), np.int64,
+                       2 * len(rles)).reshape(-1, 2)  # sizes were checked: two small ints
+    found = rle_check.check_compressed(counts, size[:, 0], size[:, 1])
+    for k in [k for k, reason in enumerate(found) if reason]:
+        kinds[rows[k]] = SEG_NONE
+        reasons[rows[k]] = found[k]
 
 
 def _check_polygon_numbers(values: list, kinds: np.ndarray, reasons: dict[int, str]) -> None:
