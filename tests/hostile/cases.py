@@ -173,7 +173,8 @@ def id_cases() -> list[Case]:
                                  "area": 4, "iscrowd": 0})
     cases.append(det("image_ids_1_and_text_1", gt=twins, codes=(0,),
                      mentions=["gt.json: images[2] (id '1'): duplicate image id '1'"],
-                     extra=[["tag", "{d}/proj", "1", "hard"], ["stats", "{d}/proj"]]))
+                     extra=[["tag", "{d}/proj", "1", "hard"], ["stats", "{d}/proj"],
+                            ["export", "{d}/proj", "--out", "{d}/out"]]))
     cases.append(det("no_category", gt=dict(base_gt(), categories=[]), codes=(2,),
                      mentions=["gt.json: no usable category"]))
     return cases

@@ -44,3 +44,11 @@ def test_hostile_case_in_its_own_interpreter(tmp_path, name):
         if done.returncode:
             break
     check(case, outcomes, complete=False)
+
+
+def test_ids_equal_as_text_tag_stats_and_export_all_work(results):
+    """Image ids 1 and "1" used to share one review key: stats and export then crashed."""
+    ran = results["image_ids_1_and_text_1"]
+    assert [r["argv"][0] for r in ran] == ["init", "score", "eval", "eval", "tag", "stats",
+                                           "export"]
+    assert all(r["code"] == 0 for r in ran), [r["stderr"] for r in ran]
