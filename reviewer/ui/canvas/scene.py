@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import QPointF, QRectF
-from PySide6.QtGui import QPixmap
+from PySide6.QtGui import QPixmap, QTransform
 from PySide6.QtWidgets import QGraphicsPixmapItem, QGraphicsScene
 
 from reviewer.core.view_state import SOURCES, CanvasFrame, CanvasObject, LayerState
@@ -89,6 +89,7 @@ class CanvasScene(QGraphicsScene):
         width, height = frame.size()
         if pixmap is not None or not same:
             self.image_item.setPixmap(pixmap if pixmap is not None else frame_pixmap(frame))
+            _stretch(self.image_item, width, height)
         self.setSceneRect(QRectF(-width, -height, 3 * width, 3 * height))
         colors = frame.color_table(overlays.class_count(frame))
         same_colors = same and np.array_equal(colors, self._colors)
@@ -268,6 +269,17 @@ class CanvasScene(QGraphicsScene):
                 HighlightItem(item.obj, self.highlight_layer)
                 found.append(item.obj.key)
         return found
+
+
+def _stretch(item: QGraphicsPixmapItem, width: int, height: int) -> None:
+    """Scale the item's pixmap onto (0, 0, width, height): a picture decoded smaller than the
+    image (over the pixel budget) still lines up with the boxes and masks."""
+    pixmap = item.pixmap()
+    pw, ph = pixmap.width(), pixmap.height()
+    if (pw, ph) == (width, height) or not (pw and ph):
+        item.setTransform(QTransform())
+    else:
+        item.setTransform(QTransform.fromScale(width / pw, height / ph))
 
 
 def _line_style(obj: CanvasObject, errors: bool, colors: np.ndarray) -> palette.LineStyle:
