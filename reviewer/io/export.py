@@ -160,7 +160,7 @@ def export(session, out, only_reviewed: bool = False, tags=None, force: bool = F
             context = report_html.ReportContext(
                 session=session, rows=rows, metrics=metrics, tag_stats=stats,
                 changes=len(changes), options=_options(only_reviewed, tags),
-                created=datetime.datetime.now().astimezone())
+                created=datetime.datetime.now().astimezone(), problems=problems)
             report_html.write_report(tmp / "report.html", context, progress)
             files.append("report.html")
         progress("finishing", 1, 1)

@@ -142,17 +142,7 @@ def _jpeg_info(fh) -> ImageInfo:
     fh.read(2)
     orientation = 1
     while True:
-        byte = fh.read(1)
-        if not byte:
-            raise ImageError("truncated JPEG header (no frame header found)")
-        if byte != b"\xff":
-            raise ImageError("damaged JPEG header (a marker was expected)")
-        marker = fh.read(1)
-        while marker == b"\xff":  # fill bytes
-            marker = fh.read(1)
-        if not marker:
-            raise ImageError("truncated JPEG header")
-        m = marker[0]
+        m = _next_marker(fh)
         if m == 0x01 or 0xD0 <= m <= 0xD8:
             continue  # markers without a length
         if m in (0xD9, 0xDA):
@@ -162,19 +152,36 @@ def _jpeg_info(fh) -> ImageInfo:
             raise ImageError("truncated JPEG header")
         length = struct.unpack(">H", raw)[0] - 2
         if m in _SOF:
-            sof = fh.read(5)
-            if len(sof) < 5:
-                raise ImageError("truncated JPEG frame header")
-            _, height, width = struct.unpack(">BHH", sof)
-            if not (width and height):
-                raise ImageError(f"the JPEG header gives no size ({width}x{height})")
-            return ImageInfo(width, height, orientation, "JPEG")
+            return _jpeg_frame(fh.read(5), orientation)
         if m == 0xE1 and orientation == 1:
             payload = fh.read(length)
             if payload.startswith(b"Exif\x00\x00"):
                 orientation = _tiff_orientation(payload[6:])
         else:
             fh.seek(length, 1)
+
+
+def _next_marker(fh) -> int:
+    byte = fh.read(1)
+    if not byte:
+        raise ImageError("truncated JPEG header (no frame header found)")
+    if byte != b"\xff":
+        raise ImageError("damaged JPEG header (a marker was expected)")
+    marker = fh.read(1)
+    while marker == b"\xff":  # fill bytes
+        marker = fh.read(1)
+    if not marker:
+        raise ImageError("truncated JPEG header")
+    return marker[0]
+
+
+def _jpeg_frame(sof: bytes, orientation: int) -> ImageInfo:
+    if len(sof) < 5:
+        raise ImageError("truncated JPEG frame header")
+    _, height, width = struct.unpack(">BHH", sof)
+    if not (width and height):
+        raise ImageError(f"the JPEG header gives no size ({width}x{height})")
+    return ImageInfo(width, height, orientation, "JPEG")
 
 
 def _png_info(fh) -> ImageInfo:
@@ -254,10 +261,16 @@ def orientation_for(info: ImageInfo, expected) -> tuple[bool, str]:
         return False, ""
     if info.transposed and expected == info.oriented_size:
         return True, ""
-    shown = (f" ({info.oriented_size[0]}x{info.oriented_size[1]} after its EXIF orientation "
-             f"{info.orientation})" if info.transposed else "")
-    return False, (f"the image file is {info.width}x{info.height}{shown} but the dataset says "
+    return False, (f"the image file is {describe(info)} but the dataset says "
                    f"{expected[0]}x{expected[1]}; the picture is stretched to the dataset's size")
+
+
+def describe(info: ImageInfo) -> str:
+    """``"640x480"``, or ``"640x480 (480x640 after its EXIF orientation 6)"``."""
+    if not info.transposed:
+        return f"{info.width}x{info.height}"
+    w, h = info.oriented_size
+    return f"{info.width}x{info.height} ({w}x{h} after its EXIF orientation {info.orientation})"
 
 
 def displayable(info: ImageInfo, max_pixels: int = PIXEL_BUDGET) -> str:
@@ -274,24 +287,27 @@ def displayable(info: ImageInfo, max_pixels: int = PIXEL_BUDGET) -> str:
             f"(memory budget)")
 
 
-def reduction(info: ImageInfo, max_pixels: int = PIXEL_BUDGET) -> int | None:
-    """The decoder scale denominator (1 = full size; 2, 4, 8 for JPEG), 0 for a full decode
-    shrunk afterwards, or None when the image cannot be decoded within the budget."""
+def reduction(info: ImageInfo, max_pixels: int = PIXEL_BUDGET, min_width: int = 0
+              ) -> int | None:
+    """The decoder's scale denominator: 1 = full size, 2, 4 or 8 for a JPEG over the budget (or
+    the largest that still gives ``min_width`` columns: a thumbnail needs few), 0 for a full
+    decode shrunk afterwards, None when the image cannot be decoded within ``max_pixels``."""
+    if info.format == "JPEG":
+        fits = [f for f in (1, 2, 4, MAX_JPEG_REDUCTION)
+                if -(-info.width // f) * -(-info.height // f) <= max_pixels]
+        wide = [f for f in fits if -(-info.width // f) >= min_width] if min_width else []
+        return max(wide) if wide else (min(fits) if fits else None)
     if info.pixels <= max_pixels:
         return 1
-    if info.format == "JPEG":
-        for factor in (2, 4, MAX_JPEG_REDUCTION):
-            if -(-info.width // factor) * -(-info.height // factor) <= max_pixels:
-                return factor
-        return None
     return 0 if info.pixels <= MAX_DECODE_PIXELS else None
 
 
 # --- decoding ------------------------------------------------------------------------------
-def load_image(path, expected=None, max_pixels: int = PIXEL_BUDGET, bgr: bool = False
-               ) -> LoadedImage:
+def load_image(path, expected=None, max_pixels: int = PIXEL_BUDGET, bgr: bool = False,
+               min_width: int = 0) -> LoadedImage:
     """Decode ``path`` in the dataset's pixel order (see ``orientation_for``), at most
-    ``max_pixels`` pixels. Never raises: a failure is a LoadedImage with pixels None."""
+    ``max_pixels`` pixels (a JPEG only as wide as ``min_width`` needs, when given: see
+    ``reduction``). Never raises: a failure is a LoadedImage with pixels None."""
     try:
         info = read_info(path)
     except FileNotFoundError:
@@ -302,7 +318,7 @@ def load_image(path, expected=None, max_pixels: int = PIXEL_BUDGET, bgr: bool = 
         return LoadedImage(None, _size(expected), "unreadable", str(exc))
     rotate, _ = orientation_for(info, expected)
     size = info.oriented_size if rotate else (info.width, info.height)
-    factor = reduction(info, max_pixels)
+    factor = reduction(info, max_pixels, min_width)
     if factor is None:
         return LoadedImage(None, size, "too large", displayable(info, max_pixels))
     try:

@@ -187,3 +187,14 @@ def test_other_formats_use_pil_headers(tmp_path):
     info = images.read_info(path)
     assert (info.width, info.height, info.format) == (W, H, "BMP")
     assert np.array_equal(images.load_image(path).pixels, _pixels())
+
+
+def test_jpeg_of_20000_by_16000_decodes_at_a_quarter(tmp_path):
+    from tests.image_files import uniform_jpeg
+    path = uniform_jpeg(tmp_path / "big.jpg", 20000, 16000)
+    assert path.stat().st_size < 3_000_000
+    info = images.read_info(path)
+    assert (info.width, info.height, info.format) == (20000, 16000, "JPEG")
+    loaded = images.load_image(path, expected=(20000, 16000))
+    assert loaded.pixels.shape == (4000, 5000, 3) and loaded.scale == 0.25
+    assert loaded.size == (20000, 16000) and loaded.pixels.mean() == pytest.approx(128, abs=1)

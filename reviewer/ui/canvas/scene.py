@@ -67,6 +67,7 @@ class CanvasScene(QGraphicsScene):
         self._colors = np.zeros((1, 3), dtype=np.uint8)
         self._crops: dict = {}
         self._keys: dict = {}
+        self._step = 1  # overlay rasters are this many times coarser than the image
         self._pick: tuple[list, np.ndarray] = ([], np.zeros((0, 4)))
 
     def _top(self, item, z: float):
@@ -97,6 +98,7 @@ class CanvasScene(QGraphicsScene):
         self.set_highlight(())
         if not same:
             self._crops, self._keys = {}, {}
+            self._step = overlays.raster_step(frame)
             self.pool.show_all(frame.objects)
             self._apply(self.state, force=True)
             return
@@ -131,10 +133,11 @@ class CanvasScene(QGraphicsScene):
         for name in [k for k in self._keys if k[0] != "inst"]:  # semantic rasters: re-render
             del self._keys[name]
         for source in SOURCES:
-            sem = overlays.semantic_overlay(frame, source, state, self._colors)
+            sem = overlays.semantic_overlay(frame, source, state, self._colors, self._step)
             self._show(("sem", source), self.semantic_items[source], sem)
             self._refresh_instances(source, changed, regions[source])
-        self._show(("errors",), self.error_item, overlays.error_overlay(frame, state, self._colors))
+        self._show(("errors",), self.error_item,
+                   overlays.error_overlay(frame, state, self._colors, self._step))
         keys = set(changed)
         self._update_boxes(state, False, [self.boxes[k] for k in keys if k in self.boxes])
         self._update_pick()
@@ -146,11 +149,12 @@ class CanvasScene(QGraphicsScene):
             return  # nothing of this source changed: its raster is still right
         new = [self.boxes[k].obj for k in keys if k in self.boxes]
         shown = self._keys.get(name) == overlays.instance_key(self.state, source)
-        if not (shown and item.isVisible() and item.raster() is not None
+        if not (shown and self._step == 1 and item.isVisible() and item.raster() is not None
                 and any(o.mask is not None for o in self.frame.objects_of(source))):
             self._keys.pop(name, None)
             self._show(name, item, overlays.instance_overlay(self.frame, source, self.state,
-                                                             self._colors, self._crop_of))
+                                                             self._colors, self._crop_of,
+                                                             self._step))
             return
         regions = old_regions + [overlays.crop_region(self._crop_of(o)) for o in new
                                  if o.mask is not None and self.state.shows(o)]
@@ -179,19 +183,19 @@ class CanvasScene(QGraphicsScene):
         if self.frame is None:
             return
         for source in SOURCES:
-            sem = overlays.semantic_overlay(self.frame, source, state, self._colors)
+            sem = overlays.semantic_overlay(self.frame, source, state, self._colors, self._step)
             self._show(("sem", source), self.semantic_items[source], sem)
             inst = overlays.instance_overlay(self.frame, source, state, self._colors,
-                                             self._crop_of)
+                                             self._crop_of, self._step)
             self._show(("inst", source), self.instance_items[source], inst)
-        errors = overlays.error_overlay(self.frame, state, self._colors)
+        errors = overlays.error_overlay(self.frame, state, self._colors, self._step)
         self._show(("errors",), self.error_item, errors)
         self.error_item.setOpacity(max(state.gt.opacity, state.pred.opacity))
         self._update_boxes(state, force)
         self._update_pick()
 
     def _crop_of(self, obj: CanvasObject):
-        return overlays.cached_crop(self._crops, obj)
+        return overlays.cached_crop(self._crops, obj, self._step)
 
     def _show(self, name: tuple, item: OverlayItem, overlay) -> None:
         """Hide ``item`` or give it the overlay's raster, rendering only when its key changed."""
@@ -202,7 +206,7 @@ class CanvasScene(QGraphicsScene):
         if self._keys.get(name, object()) != key:
             previous = (self._keys[name], item.raster()) if name in self._keys else None
             self._keys[name] = key
-            item.set_raster(render(previous))
+            item.set_raster(render(previous), self._step)
 
     def _update_boxes(self, state: LayerState, force: bool, items=None) -> None:
         errors = state.view_mode == "errors"

@@ -45,9 +45,9 @@ class ProblemsPanel(QWidget):
             self.tree.resizeColumnToContents(c)
 
     def add_problem(self, problem) -> bool:
-        """Append ``problem`` unless one with the same image and message is listed; True when
-        it was added."""
-        if any(p.image_id == problem.image_id and p.message == problem.message
+        """Append ``problem`` unless the same image already has it listed (the loader's message
+        may add the file's path after it); True when it was added."""
+        if any(p.image_id == problem.image_id and p.message.startswith(problem.message)
                for p in self._problems):
             return False
         self._problems.append(problem)
