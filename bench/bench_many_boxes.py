@@ -124,19 +124,23 @@ def child(n: int) -> dict:
 
 
 def _move_one(app, view, c, QTest, QPoint, QPointF, Qt) -> float | None:
-    """Drag the GT box under the view centre by 20 screen pixels; the release is timed."""
+    """Drag a GT box in view (one whose centre picks it) by 20 screen pixels; the release is
+    timed. None when no box could be moved."""
     vpw = view.viewport()
-    centre = vpw.rect().center()
-    obj = view.canvas_scene.object_at(view.mapToScene(centre))
-    for dx in range(0, 400, 7):
-        if obj is not None and obj.source == "gt":
+    seen = view.mapToScene(vpw.rect()).boundingRect()
+    target = None
+    for obj in view.frame().objects_of("gt"):
+        x, y, w, h = obj.box
+        if not seen.contains(x + w / 2, y + h / 2) or w * view.zoom() < 12:
+            continue
+        pixel = view.mapFromScene(QPointF(x + w / 2, y + h / 2))
+        hit = view.canvas_scene.object_at(view.mapToScene(pixel))
+        if hit is not None and hit.key == obj.key:
+            target = (obj, pixel)
             break
-        centre = vpw.rect().center() + QPoint(dx, dx // 2)
-        obj = view.canvas_scene.object_at(view.mapToScene(centre))
-    if obj is None or obj.source != "gt":
+    if target is None:
         return None
-    x, y, w, h = obj.box
-    a = view.mapFromScene(QPointF(x + w / 2, y + h / 2))
+    a = target[1]
     left, none = Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier
     before = c.session.history.index
     QTest.mousePress(vpw, left, none, a)
