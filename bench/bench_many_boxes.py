@@ -12,10 +12,13 @@ says otherwise) and measures, in this one process:
 - next: back to the small image;
 - peak RSS of the process (``ru_maxrss``) and the number of items in the canvas scene.
 
-Runs in a child process per size (so each peak RSS is that size's alone) and stops a child
-after ``--timeout`` seconds.
+Runs in a child process per size (so each peak RSS is that size's alone), stops a child after
+``--timeout`` seconds and limits its address space to ``--memory-gb`` (a version without
+bounds would otherwise take the machine's memory: main before this bench took 24 GB and was
+killed at 30,000 + 30,000 boxes).
 
     python bench/bench_many_boxes.py [--objects 1000 10000 100000] [--timeout 600]
+                                     [--memory-gb 8]
 """
 
 from __future__ import annotations
@@ -160,6 +163,7 @@ def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--objects", type=int, nargs="+", default=[1000, 10000, 100000])
     p.add_argument("--timeout", type=float, default=600)
+    p.add_argument("--memory-gb", type=float, default=8.0)
     p.add_argument("--child", type=int, help=argparse.SUPPRESS)
     args = p.parse_args(argv)
     if args.child is not None:
@@ -169,15 +173,21 @@ def main(argv=None) -> int:
     print(f"{'N':>7} {'load':>9} {'show':>9} {'zoom x8':>9} {'edit':>9} {'next':>9} "
           f"{'items':>7} {'zoomed':>7} {'peak RSS':>9}")
     for n in args.objects:
+        limit = int(args.memory_gb * 2**30)
+
+        def cap(limit=limit):
+            resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
         try:
             done = subprocess.run([sys.executable, __file__, "--child", str(n)],
-                                  capture_output=True, text=True, timeout=args.timeout)
+                                  capture_output=True, text=True, timeout=args.timeout,
+                                  preexec_fn=cap)
         except subprocess.TimeoutExpired:
             print(f"{n:>7} stopped after {args.timeout:.0f} s")
             continue
         lines = [ln for ln in done.stdout.splitlines() if ln.startswith("{")]
         if done.returncode or not lines:
-            print(f"{n:>7} failed: {done.stderr.strip()[-500:]}")
+            why = done.stderr.strip().splitlines()[-1:] or [f"exit code {done.returncode}"]
+            print(f"{n:>7} failed (limit {args.memory_gb:g} GB of address space): {why[0]}")
             continue
         r = json.loads(lines[-1])
         print(f"{n:>7} {_fmt(r['load_s']):>9} {_fmt(r['show_s']):>9} {_fmt(r['zoom_s']):>9} "
