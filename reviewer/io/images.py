@@ -328,7 +328,7 @@ def load_image(path, expected=None, max_pixels: int = PIXEL_BUDGET, bgr: bool = 
     if rotate:
         pixels = apply_orientation(pixels, info.orientation)
     if not bgr:
-        pixels = cv2.cvtColor(pixels, cv2.COLOR_BGR2RGB, dst=pixels)
+        pixels = cv2.cvtColor(pixels, cv2.COLOR_BGR2RGB)
     return LoadedImage(pixels, size, rotated=rotate)
 
 

@@ -22,6 +22,7 @@ CAPACITY = 8
 IDLE_MS = 20       # after the current image is painted
 FALLBACK_MS = 250  # when no paint comes (a hidden canvas)
 PIXMAP_TRIES = 5   # idle turns a prepared frame waits for its image to be decoded
+PREPARE_PIXELS = 16_000_000  # pictures converted ahead of time hold at most this many pixels
 
 
 class FrameCache:
@@ -96,8 +97,8 @@ class FrameCache:
         if not self.c.preloader.is_cached(path, expected):
             return False
         image = self.c.preloader.get(path, expected).pixels
-        if image is not None:
-            prepare_pixmap(image)
+        if image is not None and image.shape[0] * image.shape[1] <= PREPARE_PIXELS:
+            prepare_pixmap(image)  # a larger picture is converted when shown
         return True
 
 
