@@ -7,10 +7,10 @@ view shows, by level of detail:
 
 - at most ``VECTOR_LIMIT`` shown boxes in the view: each one stroked with its own pen, as a
   ``BoxItem`` draws it (halo, dashes, fill);
-- more: one cached raster of every shown box (1-pixel lines in the style's colour), rendered at
-  the view's zoom rounded up to a power of two (at most ``RASTER_SIDE`` pixels a side) and
-  stretched over the image; it is rendered again only when the zoom level, the objects or the
-  layer state change.
+- more: one cached raster of every shown box (1-pixel outlines in the style's colour, no fill),
+  rendered at the view's zoom rounded up to a power of two (at most ``RASTER_SIDE`` pixels a
+  side) and stretched over the image; it is rendered again only when the zoom level or the layer
+  state change, and patched in place where an edit moved boxes.
 
 ``DenseLabelsItem`` draws the label chips of the boxes in view when there are at most
 ``LABEL_LIMIT`` of them (zoom in to read labels). Picking, hover, selection and editing work on
@@ -222,10 +222,9 @@ class DenseBoxesItem(QGraphicsItem):
     def _draw_thin(self, p: QPainter, boxes: DenseBoxes, rows: np.ndarray) -> None:
         """The raster's drawing of ``rows``: 1-pixel lines in each style's colour, in order."""
         rects = self._qrects()
+        p.setBrush(Qt.BrushStyle.NoBrush)  # thousands of light fills only veil the image
         for style_index, members in _groups(boxes.style[rows], rows):
-            style = boxes.styles[style_index]
-            p.setPen(cosmetic_pen(LineStyle(style.rgb, "solid", 1.0)))
-            p.setBrush(QBrush(QColor(*style.rgb, 40)) if boxes.fill else Qt.BrushStyle.NoBrush)
+            p.setPen(cosmetic_pen(LineStyle(boxes.styles[style_index].rgb, "solid", 1.0)))
             p.drawRects([rects[k] for k in members])
 
     def _patch_raster(self, xywh: np.ndarray) -> None:
