@@ -7,21 +7,30 @@ corrections journalled in earlier sessions are replayed on open.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from reviewer.core.history import History
+from reviewer.core.review import review_keys
+from reviewer.io.fingerprints import compare, project_fingerprints
+from reviewer.io.paths import outside_notice
 from reviewer.io.project import Project, load_project
 from reviewer.io.store import ReviewStore, open_review_store
+from reviewer.io.store_empty import EmptyReviewStore
+from reviewer.io.store_keys import KeyedStore, adopt_review_keys
 from reviewer.io.workspace import Progress, TaskData, make_document, open_task
 
 
 @dataclass
 class Session:
+    """notices: what the reviewer must know about this opening (inputs changed since the last
+    one, corrections set aside as conflicts), one line each."""
+
     project: Project
     data: TaskData
     document: object
     store: ReviewStore
     history: History
+    notices: list[str] = field(default_factory=list)
 
     def close(self) -> None:
         self.store.close()
@@ -54,14 +63,46 @@ def open_session(project, task: str | None = None, progress: Progress | None = N
     """Open ``project`` (folder, file or Project) for review."""
     if not isinstance(project, Project):
         project = load_project(project)
-    store = open_review_store(project.root, read_only=read_only)
+    store = _open_store(project, read_only)
     try:
         data = open_task(project, task, progress)
+        table = data.table
+        keys = review_keys(table["image_id"], table["file_name"])
+        to_key = {str(i): k for i, k in zip(table["image_id"].tolist(), keys, strict=True)}
+        adopt_review_keys(store, data.task, to_key)
+        store = KeyedStore(store, to_key)
         doc = make_document(data)
         doc.review = store
         history = History(doc, store)
+        recorded = store.input_fingerprints()
+        current = project_fingerprints(project, data.task, recorded)
         history.restore()
+        notices = _notices(compare(recorded, current), history)
+        outside = outside_notice(project)
+        if outside:
+            notices.append(outside)
+        if not read_only and {k: v for k, v in recorded.items() if k in current} != current:
+            store.set_input_fingerprints({**recorded, **current})
     except BaseException:
         store.close()
         raise
-    return Session(project, data, doc, store, history)
+    return Session(project, data, doc, store, history, notices)
+
+
+def _open_store(project: Project, read_only: bool):
+    """The project's review store; a read-only opening of a project without one (or with an
+    empty file) gets an ``EmptyReviewStore`` instead of creating a file."""
+    path = project.store_path
+    if read_only and (not path.is_file() or path.stat().st_size == 0):
+        return EmptyReviewStore(path)
+    return open_review_store(project.root, read_only=read_only)
+
+
+def _notices(changed: list[str], history: History) -> list[str]:
+    out = list(changed)
+    if history.conflicts:
+        n = len(history.conflicts)
+        out.append(f"{n} correction{'s' if n != 1 else ''} no longer fit the ground truth and "
+                   f"{'were' if n != 1 else 'was'} set aside (not applied): resolve with "
+                   "`reviewer conflicts` or in the window's Conflicts panel")
+    return out

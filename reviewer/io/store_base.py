@@ -43,10 +43,13 @@ class StoreError(Exception):
 class StoreLockedError(StoreError):
     """Another Reviewer process has the project open for writing."""
 
-    def __init__(self, path: object, project: object, pid: object, host: object):
-        super().__init__(path, f"project {project} is open in another Reviewer "
-                               f"(pid {pid} on host {host})")
-        self.pid, self.host = pid, host
+    def __init__(self, path: object, project: object, pid: object, host: object,
+                 user: object = None, since: object = None):
+        who = f"pid {pid} on host {host}" + (f", user {user}" if user else "") \
+            + (f", since {since}" if since else "")
+        super().__init__(path, f"project {project} is open for writing in another Reviewer "
+                               f"({who}); close it there, or open this one read-only")
+        self.pid, self.host, self.user, self.since = pid, host, user, since
 
 
 class StoreReadOnlyError(StoreError):
@@ -100,7 +103,9 @@ class TagRecord:
 
 @dataclass(frozen=True)
 class JournalEntry:
-    """One journalled command. ``discarded``: dropped from history by a new command after undo."""
+    """One journalled command. ``discarded``: out of the active history (dropped by a new
+    command after undo, or set aside). ``conflict``: why it was set aside (it no longer fitted
+    the GT); ``resolution``: what the reviewer did about it (``dropped``, ``re-applied as N``)."""
 
     seq: int
     image_key: str
@@ -109,6 +114,8 @@ class JournalEntry:
     who: str
     at: str
     discarded: bool
+    conflict: str | None = None
+    resolution: str | None = None
 
 
 @dataclass(frozen=True)
@@ -116,11 +123,12 @@ class StoreEvent:
     """One change, for the change log export.
 
     kind: status, note, image_tag_added, image_tag_removed, object_tag_added, object_tag_removed,
-        command, undo, redo, tag_created, tag_updated, tag_renamed, tag_merged, tag_removed.
+        command, undo, redo, conflict, conflict_resolved, tag_created, tag_updated, tag_renamed, tag_merged, tag_removed.
     subject / value by kind:
         status, note: None / the new status or note;
         image_tag_*: None / tag name;  object_tag_*: ``"gt:17"`` / tag name;
         command: journal seq / command kind;  undo, redo: old cursor / new cursor;
+        conflict: journal seq / why it was set aside;  conflict_resolved: seq / the resolution;
         tag_created: None / name;  tag_renamed, tag_merged: old (src) name / new (dst) name;
         tag_updated: name / JSON of the changed fields;  tag_removed: name / None.
     """
@@ -279,6 +287,38 @@ class ReviewStore(abc.ABC):
     @abc.abstractmethod
     def set_history_cursor(self, seq: int) -> None:
         """Record an undo (cursor moves back) or redo (forward); ``seq`` is 0 or an active seq."""
+
+    @abc.abstractmethod
+    def set_aside(self, seq: int, reason: str) -> None:
+        """Take a journalled command out of the active history as a conflict (``reason``)."""
+
+    @abc.abstractmethod
+    def conflicts(self, include_resolved: bool = False) -> list[JournalEntry]:
+        """Commands set aside as conflicts, oldest first (unresolved ones unless asked)."""
+
+    @abc.abstractmethod
+    def resolve_conflict(self, seq: int, resolution: str) -> None:
+        """Record what the reviewer did with a conflict (it leaves ``conflicts()``)."""
+
+    @abc.abstractmethod
+    def meta_value(self, key: str) -> str | None:
+        """A project-level setting kept with the review (None when never set)."""
+
+    @abc.abstractmethod
+    def set_meta_value(self, key: str, value: str) -> None: ...
+
+    @abc.abstractmethod
+    def rekey_images(self, moves: Mapping[str, str]) -> int:
+        """Move the review state (status, note, tags, object tags, journal and change-log
+        image column) of each ``old`` image key to ``new``, merging with what ``new`` holds:
+        the later status / note wins, tags are united. Returns the images moved."""
+
+    @abc.abstractmethod
+    def input_fingerprints(self) -> dict:
+        """The fingerprints of the inputs recorded at the last opening (``{}`` at first)."""
+
+    @abc.abstractmethod
+    def set_input_fingerprints(self, fingerprints: Mapping) -> None: ...
 
     def applied_commands(self) -> list[JournalEntry]:
         """The undo stack, oldest first: active commands up to the cursor."""

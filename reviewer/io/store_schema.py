@@ -11,6 +11,7 @@ builds the previous version by hand (tests/io/test_store_migrations.py shows how
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from collections.abc import Callable
 from pathlib import Path
@@ -150,14 +151,57 @@ def _v1_to_v2(conn: sqlite3.Connection) -> None:
     conn.execute("CREATE INDEX journal_active ON journal(discarded, seq)")
 
 
+def _v2_to_v3(conn: sqlite3.Connection) -> None:
+    """Corrections that no longer fit a changed GT are set aside as conflicts (``conflict``: why;
+    ``resolution``: ``dropped`` or ``re-applied as <seq>``); they leave the active history like
+    discarded entries. The inputs' fingerprints live in ``meta``."""
+    conn.execute("ALTER TABLE journal ADD COLUMN conflict TEXT")
+    conn.execute("ALTER TABLE journal ADD COLUMN resolution TEXT")
+
+
 Migration = Callable[[sqlite3.Connection], None]
-MIGRATIONS: list[Migration] = [_v0_to_v1, _v1_to_v2]
+MIGRATIONS: list[Migration] = [_v0_to_v1, _v1_to_v2, _v2_to_v3]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
 def _damaged(path: Path, detail: str) -> StoreError:
     return StoreError(path, f"the review store is damaged ({detail}); it was left unchanged. "
                             "Restore it from a backup, or move it away to start a new review.")
+
+
+def environment_problem(path: Path, exc: BaseException) -> str | None:
+    """What keeps SQLite from using an intact store, in plain words, or None when the error is
+    not about the machine (permissions, a read-only file system, a full disk): only then may a
+    caller suspect the file itself."""
+    text = str(exc).lower()
+    folder = path.parent
+    if "disk is full" in text or "disk i/o" in text and _free_bytes(folder) == 0:
+        return (f"the disk holding {folder} is full; free some space and try again "
+                "(the review store itself is intact)")
+    if "readonly" in text or "read-only" in text or "unable to open" in text \
+            or "permission" in text:
+        if not os.access(folder, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
+            return (f"no permission to write in {folder} (or to the store file); fix the "
+                    "permissions, or open the project read-only (the store itself is intact)")
+        if "readonly" in text or "read-only" in text:
+            return (f"the file system holding {folder} is read-only; open the project "
+                    "read-only (the store itself is intact)")
+    return None
+
+
+def _free_bytes(folder: Path) -> int:
+    try:
+        st = os.statvfs(folder)
+    except (OSError, AttributeError):
+        return -1
+    return st.f_bavail * st.f_frsize
+
+
+def store_error(path: Path, action: str, exc: BaseException) -> StoreError:
+    """A StoreError for an SQLite error while ``action`` (``"open"``, ``"save"``): the machine's
+    problem when it is one, else the SQLite message."""
+    problem = environment_problem(path, exc)
+    return StoreError(path, f"cannot {action} the review store: {problem or exc}")
 
 
 def check_store(conn: sqlite3.Connection, path: Path) -> int:
@@ -169,6 +213,8 @@ def check_store(conn: sqlite3.Connection, path: Path) -> int:
     except sqlite3.DatabaseError as exc:
         if "not a database" in str(exc):
             raise StoreError(path, "not a Reviewer review store (not an SQLite database)") from exc
+        if environment_problem(path, exc):
+            raise store_error(path, "open", exc) from exc
         raise _damaged(path, str(exc)) from exc
     if app_id != APPLICATION_ID and (app_id != 0 or version != 0 or tables):
         raise StoreError(path, "an SQLite database, but not a Reviewer review store")
@@ -178,6 +224,8 @@ def check_store(conn: sqlite3.Connection, path: Path) -> int:
     try:
         report = [row[0] for row in conn.execute("PRAGMA quick_check(5)")]
     except sqlite3.DatabaseError as exc:
+        if environment_problem(path, exc):
+            raise store_error(path, "open", exc) from exc
         raise _damaged(path, str(exc)) from exc
     if report != ["ok"]:
         raise _damaged(path, "; ".join(report))

@@ -34,6 +34,15 @@ def _json_default(value: object) -> object:
     raise TypeError(f"{type(value).__name__} cannot be journalled as JSON")
 
 
+def _merge_image_rows(a: tuple, b: tuple) -> tuple:
+    """Two (status, note, who, at) rows of one photo: a set value beats the default (status
+    ``unreviewed``, an empty note); of two set values the later row's wins."""
+    late, early = (a, b) if (a[3] or "") > (b[3] or "") else (b, a)
+    status = late[0] if late[0] != "unreviewed" else early[0]
+    note = late[1] if late[1] else early[1]
+    return status, note, late[2], late[3]
+
+
 class SqliteOperations(SqliteVocabulary):
     """Data methods of ``SqliteReviewStore``."""
 
@@ -208,12 +217,87 @@ class SqliteOperations(SqliteVocabulary):
         return seq
 
     def journal(self, include_discarded: bool = False) -> list[JournalEntry]:
-        where = "" if include_discarded else " WHERE discarded = 0"
+        return self._entries("" if include_discarded else " WHERE discarded = 0")
+
+    def _entries(self, where: str, args: tuple = ()) -> list[JournalEntry]:
         with self._reading() as db:
-            rows = db.execute("SELECT seq, image_key, kind, payload, who, at, discarded"
-                              f" FROM journal{where} ORDER BY seq").fetchall()
-        return [JournalEntry(seq, key, kind, json.loads(payload), who, at, bool(discarded))
-                for seq, key, kind, payload, who, at, discarded in rows]
+            rows = db.execute("SELECT seq, image_key, kind, payload, who, at, discarded,"
+                              f" conflict, resolution FROM journal{where} ORDER BY seq",
+                              args).fetchall()
+        return [JournalEntry(seq, key, kind, json.loads(payload), who, at, bool(discarded),
+                             conflict, resolution)
+                for seq, key, kind, payload, who, at, discarded, conflict, resolution in rows]
+
+    def set_aside(self, seq: int, reason: str) -> None:
+        with self.transaction() as db:
+            row = db.execute("SELECT image_key FROM journal WHERE seq = ?", (int(seq),)).fetchone()
+            if row is None:
+                raise ValueError(f"{seq} is not the seq of a journalled command")
+            db.execute("UPDATE journal SET discarded = 1, conflict = ? WHERE seq = ?",
+                       (str(reason), int(seq)))
+            self._event(db, "conflict", row[0], str(int(seq)), str(reason))
+
+    def conflicts(self, include_resolved: bool = False) -> list[JournalEntry]:
+        where = " WHERE conflict IS NOT NULL"
+        return self._entries(where if include_resolved else where + " AND resolution IS NULL")
+
+    def resolve_conflict(self, seq: int, resolution: str) -> None:
+        with self.transaction() as db:
+            row = db.execute("SELECT image_key FROM journal WHERE seq = ? AND conflict IS NOT NULL"
+                             " AND resolution IS NULL", (int(seq),)).fetchone()
+            if row is None:
+                raise ValueError(f"{seq} is not an unresolved conflict")
+            db.execute("UPDATE journal SET resolution = ? WHERE seq = ?",
+                       (str(resolution), int(seq)))
+            self._event(db, "conflict_resolved", row[0], str(int(seq)), str(resolution))
+
+    def meta_value(self, key: str) -> str | None:
+        return self._meta(f"x:{key}")
+
+    def set_meta_value(self, key: str, value: str) -> None:
+        with self.transaction():
+            self._set_meta(f"x:{key}", str(value))
+
+    def rekey_images(self, moves: Mapping[str, str]) -> int:
+        moved = 0
+        with self.transaction() as db:
+            for old, new in moves.items():
+                moved += self._rekey(db, str(old), str(new))
+        return moved
+
+    @staticmethod
+    def _rekey(db: sqlite3.Connection, old: str, new: str) -> int:
+        """Move one image's state from ``old`` to ``new``; merge with what ``new`` holds (the
+        later status / note wins, tags are united)."""
+        query = "SELECT status, note, who, at FROM images WHERE image_key = ?"
+        found = db.execute(query, (old,)).fetchone()
+        there = db.execute(query, (new,)).fetchone()
+        if found is not None and there is None:
+            db.execute("UPDATE images SET image_key = ? WHERE image_key = ?", (new, old))
+        elif found is not None:
+            db.execute("UPDATE images SET status = ?, note = ?, who = ?, at = ?"
+                       " WHERE image_key = ?", (*_merge_image_rows(found, there), new))
+            db.execute("DELETE FROM images WHERE image_key = ?", (old,))
+        tags = db.execute("SELECT count(*) FROM image_tags WHERE image_key = ?", (old,))
+        has_tags = tags.fetchone()[0] > 0
+        db.execute("INSERT OR IGNORE INTO image_tags(image_key, tag_id, who, at)"
+                   " SELECT ?, tag_id, who, at FROM image_tags WHERE image_key = ?", (new, old))
+        db.execute("INSERT OR IGNORE INTO object_tags(image_key, source, ann_key, tag_id, who, at)"
+                   " SELECT ?, source, ann_key, tag_id, who, at FROM object_tags"
+                   " WHERE image_key = ?", (new, old))
+        for table in ("image_tags", "object_tags"):
+            db.execute(f"DELETE FROM {table} WHERE image_key = ?", (old,))
+        for table in ("journal", "events"):
+            db.execute(f"UPDATE {table} SET image_key = ? WHERE image_key = ?", (new, old))
+        return int(found is not None or has_tags)
+
+    def input_fingerprints(self) -> dict:
+        text = self._meta("input_fingerprints")
+        return json.loads(text) if text else {}
+
+    def set_input_fingerprints(self, fingerprints: Mapping) -> None:
+        with self.transaction():
+            self._set_meta("input_fingerprints", json.dumps(dict(fingerprints), sort_keys=True))
 
     def history_cursor(self) -> int:
         return int(self._meta("history_cursor") or 0)

@@ -20,10 +20,12 @@ from PySide6.QtCore import QItemSelectionModel, QObject, QTimer, Signal
 from PySide6.QtWidgets import QApplication
 
 from reviewer.core.commands import SetImageTags, SetStatus
+from reviewer.core.conflicts import CommandConflictError
 from reviewer.core.view_state import LayerState
 from reviewer.ui import frames, status, view_memory
 from reviewer.ui.actions import build_actions
 from reviewer.ui.analysis.links import AnalysisLinks
+from reviewer.ui.conflicts import ConflictLinks
 from reviewer.ui.dialogs.factory import DialogFactory
 from reviewer.ui.feedback import LiveFeedback
 from reviewer.ui.frame_cache import FrameCache
@@ -73,6 +75,7 @@ class ReviewController(QObject):
         self.mask_controls = install_mask_tools(self)
         self.feedback = LiveFeedback(self)
         self.analysis = AnalysisLinks(self)
+        self.conflicts = ConflictLinks(self)
         self.url_opener = None  # opens the exported report; None: QDesktopServices.openUrl
         window.refresh_docks_menu()
         self._connect_window()
@@ -163,6 +166,7 @@ class ReviewController(QObject):
         self.window.docks["problems"].setVisible(bool(data.problems))
         self.panels.session_opened(session)
         self.analysis.session_opened(session)
+        self.conflicts.session_opened(session)
         view_memory.restore(self)
         self.settings.add_recent_project(session.project.root)
         self.window.setWindowTitle(f"Reviewer — {session.project.name} ({data.task})")
@@ -365,19 +369,26 @@ class ReviewController(QObject):
 
     def redo(self) -> None:
         if self.session is not None:
-            self.session.history.redo()
+            try:
+                self.session.history.redo()
+            except CommandConflictError as exc:
+                self.window.statusBar().showMessage(f"{exc} (listed under Conflicts)", 10000)
 
     def _on_history_index_requested(self, n: int) -> None:
         history = self.session.history
         while history.index > n and history.can_undo:
             history.undo()
         while history.index < n and history.can_redo:
-            history.redo()
+            try:
+                history.redo()
+            except CommandConflictError as exc:
+                self.window.statusBar().showMessage(f"{exc} (listed under Conflicts)", 10000)
+                break
 
     def _on_history_applied(self, command, undone: bool) -> None:
         doc = self.session.document
         for image_id in command.image_ids():
-            if image_id is None:
+            if image_id is None or not doc.has_image(image_id):
                 continue
             row = doc.image_row(image_id)
             self.model.review.update_row(row, self.session.store)
@@ -388,6 +399,7 @@ class ReviewController(QObject):
         status.update(self)
 
     def _on_history_changed(self) -> None:
+        self.conflicts.refresh()
         history = self.session.history
         labels = [status.describe(c) for c in history.commands()]
         self.window.history_panel.set_history(labels, history.redo_labels())

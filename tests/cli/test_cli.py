@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -12,6 +14,7 @@ import pandas as pd
 import pytest
 
 from reviewer.cli import main
+from reviewer.io.project import load_project
 from tests import synth
 
 DATA = Path(__file__).resolve().parents[1] / "data"
@@ -130,3 +133,131 @@ def test_console_script_help_runs():
     out = subprocess.run([sys.executable, "-m", "reviewer.cli", "score", "--help"],
                          capture_output=True, text=True, check=True).stdout
     assert "--csv" in out and "--top" in out
+
+
+def test_init_validates_first_and_writes_last(voc_project, tmp_path, capsys):
+    """A failed init writes nothing: a good project file survives --force with bad inputs, and
+    a first failed attempt does not leave a reviewer.json that blocks the corrected retry."""
+    good = (voc_project / "reviewer.json").read_bytes()
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"images": []}')
+    code = main(["init", str(voc_project), "--images", str(VOC / "images"), "--gt", str(bad),
+                 "--force", "-q"])
+    assert code == 2 and (voc_project / "reviewer.json").read_bytes() == good
+    fresh = tmp_path / "fresh"
+    capsys.readouterr()
+    code = main(["init", str(fresh), "--images", str(VOC / "images"), "--gt",
+                 str(tmp_path / "typo.json"), "-q"])
+    err = capsys.readouterr().err
+    assert code == 2 and err.startswith("reviewer: error: --gt: file or folder not found: ")
+    assert not fresh.exists()
+    code = main(["init", str(fresh), "--images", str(tmp_path / "no-images"), "--gt",
+                 str(VOC / "gt/instances_v1_cvat.json"), "-q"])
+    assert code == 2 and "--images: folder not found" in capsys.readouterr().err
+    assert main(["init", str(fresh), "--images", str(VOC / "images"), "--gt",
+                 str(VOC / "gt/instances_v1_cvat.json"), "-q"]) == 0
+
+
+@pytest.mark.parametrize("target", ["gt", "pred", "project_file", "store", "image"])
+def test_score_csv_never_overwrites_an_input(voc_project, capsys, target):
+    project = load_project(voc_project)
+    main(["tag", str(voc_project), "2007_000027.jpg", "blur", "-q"])  # makes the store
+    path = {"gt": project.detection.gt, "pred": project.detection.pred,
+            "project_file": project.file, "store": project.store_path,
+            "image": project.images / "2007_000027.jpg"}[target]
+    before = path.read_bytes()
+    capsys.readouterr()
+    assert main(["score", str(voc_project), "--csv", str(path), "-q"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("reviewer: error: --csv ") and "Traceback" not in err
+    assert path.read_bytes() == before
+
+
+def test_a_project_reading_outside_its_folder_says_so(voc_project, tmp_path, capsys):
+    capsys.readouterr()
+    assert main(["stats", str(voc_project)]) == 0
+    err = capsys.readouterr().err
+    assert "note: this project reads inputs outside its folder: images folder " in err
+    assert str(VOC / "gt" / "instances_v1_cvat.json") in err
+    inside = tmp_path / "inside"
+    shutil.copytree(VOC / "images", inside / "images")
+    shutil.copy(VOC / "gt/instances_v1_cvat.json", inside / "gt.json")
+    assert main(["init", str(inside), "--images", str(inside / "images"), "--gt",
+                 str(inside / "gt.json")]) == 0
+    assert main(["stats", str(inside)]) == 0
+    assert "outside its folder" not in capsys.readouterr().err
+
+
+def test_the_window_without_a_display_explains_instead_of_aborting(tmp_path):
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")}
+    if not sys.platform.startswith("linux"):
+        pytest.skip("Qt needs no DISPLAY outside Linux")
+    done = subprocess.run([sys.executable, "-m", "reviewer.cli"], capture_output=True,
+                          text=True, env=env, timeout=60)
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert "needs a display" in done.stderr and "reviewer score" in done.stderr
+
+
+def test_missing_x_libraries_are_named():
+    from reviewer.app import display_problem
+    if not sys.platform.startswith("linux"):
+        pytest.skip("the xcb plugin is Linux only")
+    missing = display_problem({"DISPLAY": ":0"}, lambda lib: None if lib == "xcb-cursor" else lib)
+    assert "xcb-cursor" in missing and "apt-get install libxcb-cursor0" in missing
+    assert display_problem({"DISPLAY": ":0"}, lambda lib: lib) is None
+    assert display_problem({"QT_QPA_PLATFORM": "offscreen"}, lambda lib: None) is None
+
+
+def test_every_command_and_option_explains_itself():
+    from reviewer.cli import _parser
+    parser = _parser()
+    sub = next(a for a in parser._actions if isinstance(a, __import__("argparse")._SubParsersAction))
+    assert set(sub.choices) >= {"init", "score", "eval", "open", "tag", "status", "stats",
+                                "conflicts", "export"}
+    for name, command in sub.choices.items():
+        assert "examples:\n  reviewer " in (command.epilog or ""), name
+        for action in command._actions:
+            assert action.help, f"{name} {action.option_strings or action.dest}: no help"
+    score = sub.choices["score"].format_help()
+    for column in ("fn", "mispredicted", "err_<type>", "miou", "iou_<class>"):
+        assert column in score
+
+
+def test_init_builds_a_two_task_project_like_the_sample(tmp_path, capsys):
+    """detection, then --add segmentation on the same images: the project holds both, as the
+    sample does, without editing reviewer.json."""
+    sample = Path(__file__).resolve().parents[2] / "sample_project"
+    proj = tmp_path / "two"
+    assert main(["init", str(proj), "--images", str(sample / "images"), "--gt",
+                 str(sample / "annotations/instances_gt.json"), "--pred",
+                 str(sample / "annotations/predictions.json"), "-q"]) == 0
+    seg = ["init", str(proj), "--add", "--images", str(sample / "images"), "--gt",
+           str(sample / "semantic/gt"), "--pred", str(sample / "semantic/pred"), "--classes",
+           str(sample / "semantic/classes.json"), "-q"]
+    capsys.readouterr()
+    assert main(seg) == 0
+    assert "tasks: detection, segmentation" in capsys.readouterr().out
+    project = load_project(proj)
+    assert project.tasks == ["detection", "segmentation"] and project.default_task == "detection"
+    assert main(seg) == 2  # already there
+    assert "has segmentation inputs already" in capsys.readouterr().err
+    elsewhere = [*seg[:4], str(tmp_path), *seg[5:], "--force"]
+    assert main(elsewhere) == 2 and "share one images folder" in capsys.readouterr().err
+    capsys.readouterr()
+    assert main(["eval", str(proj), "--task", "segmentation", "--json", "-q"]) == 0
+    ours = json.loads(capsys.readouterr().out)
+    assert main(["eval", str(sample), "--task", "segmentation", "--json", "-q", "--original"]) == 0
+    assert ours["miou"] == json.loads(capsys.readouterr().out)["miou"]
+
+
+def test_input_problems_are_listed_at_init_then_said_in_one_line(voc_project, capsys):
+    capsys.readouterr()
+    assert main(["score", str(voc_project), "--top", "1"]) == 0
+    lines = [line for line in capsys.readouterr().err.splitlines() if "input problem" in line]
+    assert len(lines) == 1 and lines[0].startswith("note: ") and "× image file not found" in lines[0]
+    assert "× images: the ids in this file do not match" in lines[0]
+    assert main(["score", str(voc_project), "--top", "1", "--all-problems"]) == 0
+    err = capsys.readouterr().err
+    assert "joined by file_name instead, 98 of 98 matched" in err
+    assert err.count("image file not found") > 90

@@ -304,7 +304,8 @@ def test_read_only_store_refuses_writes_and_needs_an_existing_file(store, tmp_pa
     assert not (tmp_path / "elsewhere").exists()
 
 
-def test_second_writer_in_the_same_process_is_refused_until_close(store, tmp_path):
+def test_second_writer_in_the_same_process_is_refused_until_close(store, tmp_path, monkeypatch):
+    monkeypatch.setenv("REVIEWER_LOCK_WAIT", "0.2")
     with pytest.raises(StoreLockedError) as caught:
         open_review_store(tmp_path)
     assert f"pid {os.getpid()} on host {socket.gethostname()}" in str(caught.value)
@@ -373,7 +374,19 @@ def test_a_truncated_store_is_refused(store, tmp_path, keep, read_only):
     assert "move it away" in str(error)
 
 
-def test_an_empty_store_file_is_refused_not_reinitialised(tmp_path):
+def test_an_empty_store_file_holds_no_review_and_becomes_a_new_store(tmp_path):
     path = tmp_path / "review.sqlite"
     path.write_bytes(b"")
-    _refused(path, "empty")
+    err = _refused(path, "empty file .0 bytes.: no review is recorded yet", read_only=True)
+    assert "older Reviewer" not in str(err) and "damaged" not in str(err)
+    with open_review_store(tmp_path) as store:
+        store.set_status(1, "reviewed")
+    with open_review_store(tmp_path, read_only=True) as store:
+        assert store.status(1) is ReviewStatus.REVIEWED
+
+
+def test_an_empty_store_beside_a_non_empty_wal_is_refused_as_truncated(tmp_path):
+    path = tmp_path / "review.sqlite"
+    path.write_bytes(b"")
+    (tmp_path / "review.sqlite-wal").write_bytes(b"x" * 4096)
+    _refused(path, "truncated")
