@@ -58,12 +58,15 @@ def test_coco_loader_reports_what_the_headers_say(mixed):
                                            "images[4] (id 5)"}
 
 
-def test_cli_score_lists_the_image_problems(mixed, capsys):
-    assert main(["score", str(mixed)]) == 0
+def test_cli_lists_the_image_problems(mixed, capsys):
+    assert main(["score", str(mixed), "--all-problems"]) == 0
     err = capsys.readouterr().err
     assert "images[3] (id 4): unreadable image: not an image file" in err
     assert "images[4] (id 5): image too large to show: 60000x60000 px" in err
     assert "images[2] (id 3): the image file is 64x48 (48x64 after its EXIF orientation 6)" in err
+    assert main(["score", str(mixed)]) == 0  # one line counting them by kind
+    brief = capsys.readouterr().err
+    assert "1 × unreadable image" in brief and "1 × image too large to show" in brief
 
 
 def test_export_survives_bad_images_and_lists_them(mixed, tmp_path, capsys):
