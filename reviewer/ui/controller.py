@@ -21,7 +21,7 @@ from PySide6.QtWidgets import QApplication
 
 from reviewer.core.commands import SetImageTags, SetStatus
 from reviewer.core.conflicts import CommandConflictError
-from reviewer.core.view_state import LayerState
+from reviewer.core.view_state import PANE_MODES, LayerState
 from reviewer.ui import frames, status, view_memory
 from reviewer.ui.actions import build_actions
 from reviewer.ui.analysis.links import AnalysisLinks
@@ -36,13 +36,15 @@ from reviewer.ui.models.image_table_model import ImageTableModel, columns_for
 from reviewer.ui.panels import PanelLinks
 from reviewer.ui.preloader import LOOKAHEAD, ImagePreloader
 from reviewer.ui.rescore import ThresholdRescorer
+from reviewer.ui.selection import SelectionActions
 from reviewer.ui.settings import Settings
 from reviewer.ui.tools.mask_options import install_mask_tools
 from reviewer.ui.tools.toolbar import install_tools
+from reviewer.ui.view_actions import ViewActions
 
 log = logging.getLogger(__name__)
 MODE_ACTIONS = {"overlay": "view_overlay", "side_by_side": "view_side_by_side",
-                "errors": "view_errors"}
+                "stacked": "view_stacked", "errors": "view_errors"}
 
 
 class ReviewController(QObject):
@@ -71,6 +73,8 @@ class ReviewController(QObject):
         self.actions = build_actions(window, self)
         window.install_actions(self.actions)
         self.panels = PanelLinks(self)
+        self.view_actions = ViewActions(self)
+        self.selection = SelectionActions(self)
         self.tools = install_tools(self)
         self.mask_controls = install_mask_tools(self)
         self.feedback = LiveFeedback(self)
@@ -340,8 +344,12 @@ class ReviewController(QObject):
             self.dialogs.error(self.window, "Action failed", str(exc))
 
     def mark_status(self, status: str) -> None:
-        """Set the current image's review status, then go to the next image."""
+        """Set the current image's review status, then go to the next image (several images
+        selected in the table: all of them, one history entry, and stay)."""
         if self.current is None:
+            return
+        if self.selection.several():
+            self.selection.set_status(status)
             return
         key = self._image_id(self.current)
         before = self.model.review.status[self.current]
@@ -425,7 +433,7 @@ class ReviewController(QObject):
     def set_view_mode(self, mode: str) -> None:
         self.layers = replace(self.layers, view_mode=mode)
         self.actions[MODE_ACTIONS[mode]].setChecked(True)
-        page = SIDE_BY_SIDE_PAGE if mode == "side_by_side" else OVERLAY_PAGE
+        page = SIDE_BY_SIDE_PAGE if mode in PANE_MODES else OVERLAY_PAGE
         self.window.show_page(page)
         self.panels.show_view_mode(self.layers)
         self.apply_layers(self.layers)

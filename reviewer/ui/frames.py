@@ -2,7 +2,8 @@
 
 Detection: GT and predicted objects of the image with their statuses, TIDE error types, IoU and
 matches, from ``document.image_scores(i)``. Segmentation: the GT and predicted label masks from
-``document.masks(i)``. The image pixels come from the caller (the preloader's cache, a
+``document.masks(i)``, the image's pixel confusion (hover figures) and its unlabeled classes.
+The image pixels come from the caller (the preloader's cache, a
 ``reviewer.io.images.LoadedImage``): ``attach_image`` puts them in a frame, with the text of the
 placeholder when the image cannot be shown (missing, unreadable, too large).
 
@@ -21,7 +22,7 @@ import numpy as np
 
 from reviewer.core import masks as mask_ops
 from reviewer.core.problems import Problem
-from reviewer.core.view_state import CanvasFrame
+from reviewer.core.view_state import CanvasFrame, unlabeled_classes
 from reviewer.io.images import LoadedImage
 from reviewer.ui.frame_objects import diff_objects, object_columns
 
@@ -141,9 +142,14 @@ def _semantic_frame(session, i) -> CanvasFrame:
     doc = session.document
     gt, pred = doc.masks(i)
     colors = None if ds.class_colors is None else np.asarray(ds.class_colors, np.uint8)
+    names = tuple(doc.class_names)
+    stack = getattr(doc, "stack", None)
     return CanvasFrame(None, semantic_gt=gt, semantic_pred=pred,
-                       class_names=tuple(doc.class_names), class_colors=colors,
-                       ignore_index=doc.ignore_index, image_size=_size(ds.images, i))
+                       class_names=names, class_colors=colors,
+                       ignore_index=doc.ignore_index, image_size=_size(ds.images, i),
+                       pixel_confusion=None if stack is None else stack.dense(i),
+                       unlabeled_classes=unlabeled_classes(
+                           names, getattr(ds, "void_classes", None) or ()))
 
 
 def _mask(table, r, h, w):
