@@ -21,6 +21,7 @@ from PySide6.QtWidgets import QApplication
 
 from reviewer.core.commands import SetImageTags, SetStatus
 from reviewer.core.conflicts import CommandConflictError
+from reviewer.core.problems import Problem
 from reviewer.core.view_state import PANE_MODES, LayerState
 from reviewer.ui import frames, status, view_memory
 from reviewer.ui.actions import build_actions
@@ -166,7 +167,9 @@ class ReviewController(QObject):
         self.model.ranking_changed.connect(self._on_model_ranking_changed)
         self._connect_session(session)
         self._fill_filter_choices()
-        self.window.problems_panel.set_problems(data.problems)
+        notices = [Problem(str(session.project.file), "on opening", n, "notice")
+                   for n in session.notices]
+        self.window.problems_panel.set_problems(notices + list(data.problems))
         self.window.docks["problems"].setVisible(bool(data.problems))
         self.panels.session_opened(session)
         self.analysis.session_opened(session)
