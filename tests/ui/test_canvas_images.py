@@ -108,3 +108,49 @@ def test_20000_by_16000_jpeg_is_shown_downscaled_under_its_boxes(qtbot, window):
     assert (box.width(), box.height()) == pytest.approx((20000 / 3, 16000 / 3))
     assert np.abs(frame.image.astype(int) - 128).max() <= 1
     assert not view.message.isVisible()
+
+
+@pytest.mark.parametrize("step", [1, 2, 3, 7])
+def test_sampled_mask_crops_equal_the_full_crop_subsampled(step):
+    from pycocotools import mask as M
+
+    from reviewer.ui.canvas.rle_crop import object_crop, sampled_crop
+    rng = np.random.default_rng(step)
+    for _ in range(60):
+        h, w = (int(v) for v in rng.integers(1, 70, 2))
+        m = (rng.random((h, w)) < rng.uniform(0.05, 0.9)).astype(np.uint8)
+        rle = M.encode(np.asfortranarray(m))
+        for mask in (rle, m.astype(bool)):
+            def paint(crop, shape):
+                out = np.zeros(shape, bool)
+                if crop is not None:
+                    y, x, c = crop
+                    out[y:y + c.shape[0], x:x + c.shape[1]] = c
+                return out
+            full = paint(object_crop(mask, (0, 0, w, h)), (h, w))
+            coarse = paint(sampled_crop(mask, (0, 0, w, h), step), full[::step, ::step].shape)
+            assert np.array_equal(coarse, full[::step, ::step])
+
+
+def test_mask_overlay_of_a_40000_by_30000_image_is_coarsened(qtbot):
+    from pycocotools import mask as M
+
+    from reviewer.core.view_state import CanvasFrame, CanvasObject
+    from reviewer.ui.canvas import overlays
+    from reviewer.ui.canvas.view import CanvasView
+    rle = M.frPyObjects([[1000, 1000, 21000, 1000, 21000, 9000, 1000, 9000]], 30000, 40000)[0]
+    obj = CanvasObject("gt", 0, 1, 0, "thing", (1000, 1000, 20000, 8000), mask=rle)
+    frame = CanvasFrame(None, (obj,), class_names=("thing",), image_size=(40000, 30000))
+    view = CanvasView()
+    qtbot.addWidget(view)
+    view.set_frame(frame)
+    item = view.canvas_scene.instance_items["gt"]
+    raster = item.raster()
+    step = overlays.raster_step(frame)
+    assert step == 7 and raster.size <= overlays.RASTER_BUDGET
+    assert raster.shape == (-(-30000 // step), -(-40000 // step))
+    rect = item.boundingRect()
+    assert rect.width() >= 40000 and rect.width() < 40000 + step  # stretched over the image
+    painted = np.argwhere(raster != 0)
+    assert painted.min(0).tolist() == [-(-1000 // step), -(-1000 // step)]
+    assert painted.max(0).tolist() == [(9000 - 1) // step, (21000 - 1) // step]
