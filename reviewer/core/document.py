@@ -179,12 +179,18 @@ class DetectionDocument:
         """One image as a sub-dataset and its scores (per-object statuses for the canvas).
 
         The image's prediction x GT IoU matrix is cached: after an edit only the edited GT's
-        column is computed again (scores equal a fresh ``score_detection``).
+        column is computed again (scores equal a fresh ``score_detection``). An image whose
+        matrix would exceed the cache's ``MAX_VALUES`` is scored without it.
         """
         if i not in self._image_cache:
             sub, rles = self._sub_dataset(i)
-            iou, cols = self._ious.get(i, sub, self.params.iou_type, rles)
-            scores = score_detection(sub, self.params, rles=rles, iou=iou, iou_cols=cols)
+            if len(sub.pred) * len(sub.gt) > self._ious.MAX_VALUES:
+                # a crowded image: no (P, G) matrix; the matcher computes what it needs, as
+                # for the whole dataset (same scores, bounded memory)
+                scores = score_detection(sub, self.params, rles=rles)
+            else:
+                iou, cols = self._ious.get(i, sub, self.params.iou_type, rles)
+                scores = score_detection(sub, self.params, rles=rles, iou=iou, iou_cols=cols)
             self._image_cache[i] = (sub, scores)
             self._image_rles[i] = rles
         return self._image_cache[i]

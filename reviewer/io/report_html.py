@@ -13,7 +13,7 @@ import base64
 import datetime
 import html
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -63,6 +63,7 @@ class ReportContext:
     changes: int
     options: str
     created: datetime.datetime
+    problems: list = field(default_factory=list)  # images the report could not show
 
 
 def _e(v) -> str:
@@ -211,7 +212,7 @@ def _worst(ctx: ReportContext, progress: Callable[[str, int, int], None]) -> str
     order = ctx.rows[rank(sub, "error")][:WORST] if len(ctx.rows) else ctx.rows
     cells = []
     for n, i in enumerate(order.tolist()):
-        png = report_thumbs.thumbnail(s, i)
+        png = report_thumbs.thumbnail(s, i, problems=ctx.problems)
         cells.append(f'<div class="thumb">{_img(png, str(table["file_name"][i]))}'
                      f'<div class="n" title="{_e(table["file_name"][i])}">'
                      f"{_e(table['file_name'][i])}</div>{_numbers(s.data.task, table, before, i)}"

@@ -275,10 +275,13 @@ class ReviewController(QObject):
         self.window.table.scrollTo(index)
 
     def _show_frame(self) -> None:
-        path = frames.image_path(self.session, self.current)
-        image = self.preloader.get(path) if path is not None else None
+        path, expected = frames.load_request(self.session, self.current)
+        image = self.preloader.get(path, expected) if path is not None else None
         self.frame = self.frames.take(self.current, image)
         self.active_view().set_frame(self.frame)
+        problem = frames.image_problem(self.session, self.current, image)
+        if problem is not None and self.window.problems_panel.add_problem(problem):
+            self.window.docks["problems"].show()  # found only now: a damaged file's pixels
 
     def active_view(self):
         w = self.window
@@ -289,8 +292,8 @@ class ReviewController(QObject):
         if v < 0:
             return
         rows = order[v + 1: v + 1 + LOOKAHEAD].tolist()
-        paths = [frames.image_path(self.session, r) for r in rows]
-        self.preloader.prefetch([p for p in paths if p is not None])
+        requests = [frames.load_request(self.session, r) for r in rows]
+        self.preloader.prefetch([r for r in requests if r[0] is not None])
         self.frames.prepare(rows)
 
     def _step(self, row: int | None, message: str) -> None:
