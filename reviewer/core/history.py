@@ -12,8 +12,17 @@ document, and ``restore`` replays only this task's corrections — the other tas
 replays its own, in the same order.
 
 The journal is duck-typed (``reviewer.io.store_base.ReviewStore`` provides it): ``transaction()``,
-``append_command(image_key, kind, payload) -> seq``, ``set_history_cursor(seq)``,
-``applied_commands()`` and ``redo_commands()`` (entries with ``seq`` and ``payload``).
+``append_command(image_key, kind, payload, targets) -> seq``, ``undo_command(seq)``,
+``redo_command(seq)``, ``applied_commands()`` and ``redo_commands()`` (entries with ``seq``,
+``payload`` and ``who``) and ``user``.
+
+Several reviewers may share one journal (a server store). Undo is per author: the undo and redo
+stacks hold the commands of ``journal.user`` only, while ``restore`` replays everyone's applied
+corrections. The journal refuses (raises) a command, undo or redo whose targets someone else
+changed (core/targets.py); whenever the journal raises, the document's ground truth is put back
+as it was, so a refused or failed command leaves nothing half-made. ``apply_remote`` applies a
+command another reviewer journalled; ``reset_own`` replaces the stacks (another window of the
+same author changed them).
 """
 
 from __future__ import annotations
@@ -23,10 +32,13 @@ import contextlib
 from psygnal import Signal
 
 from .commands import Command, PaintMask, from_payload
+from .targets import command_targets
 
 
 class _NullJournal:
     """In-memory stand-in when no store is attached (tests, read-only sessions)."""
+
+    user = None
 
     def __init__(self):
         self._seq = 0
@@ -34,11 +46,14 @@ class _NullJournal:
     def transaction(self):
         return contextlib.nullcontext()
 
-    def append_command(self, image_key, kind, payload) -> int:
+    def append_command(self, image_key, kind, payload, targets=()) -> int:
         self._seq += 1
         return self._seq
 
-    def set_history_cursor(self, seq: int) -> None:
+    def undo_command(self, seq: int) -> None:
+        return None
+
+    def redo_command(self, seq: int) -> None:
         return None
 
     def applied_commands(self):
@@ -103,9 +118,8 @@ class History:
 
     def execute(self, cmd: Command) -> None:
         """Apply ``cmd`` and journal it; the redo stack is dropped."""
-        with self.journal.transaction():
-            _apply(cmd, self.doc, self.task, undo=False)
-            seq = self.journal.append_command(_key(cmd.image_id), cmd.kind, cmd.to_payload())
+        seq = self._journalled(cmd, False, lambda: self.journal.append_command(
+            _key(cmd.image_id), cmd.kind, cmd.to_payload(), command_targets(cmd)))
         self._undo.append((seq, cmd))
         self._redo.clear()
         if self._clean > self.index - 1:
@@ -116,10 +130,7 @@ class History:
         if not self._undo:
             return None
         seq, cmd = self._undo[-1]
-        prev = self._undo[-2][0] if len(self._undo) > 1 else 0
-        with self.journal.transaction():
-            _apply(cmd, self.doc, self.task, undo=True)
-            self.journal.set_history_cursor(prev)
+        self._journalled(cmd, True, lambda: self.journal.undo_command(seq))
         self._redo.append(self._undo.pop())
         self._emit(cmd, True)
         return cmd
@@ -128,9 +139,7 @@ class History:
         if not self._redo:
             return None
         seq, cmd = self._redo[-1]
-        with self.journal.transaction():
-            _apply(cmd, self.doc, self.task, undo=False)
-            self.journal.set_history_cursor(seq)
+        self._journalled(cmd, False, lambda: self.journal.redo_command(seq))
         self._undo.append(self._redo.pop())
         self._emit(cmd, False)
         return cmd
@@ -146,11 +155,49 @@ class History:
         for entry in self.journal.applied_commands():
             cmd = from_payload(entry.payload)
             replayed += _apply(cmd, self.doc, self.task, undo=False, gt_only=True)
-            self._undo.append((entry.seq, cmd))
+            if self._own(entry):
+                self._undo.append((entry.seq, cmd))
         self._redo = [(e.seq, from_payload(e.payload)) for e in reversed(self.journal.redo_commands())]
         self._clean = self.index
         self.changed.emit()
         return replayed
+
+    # --- several reviewers --------------------------------------------------------------------
+    def _own(self, entry) -> bool:
+        user = getattr(self.journal, "user", None)
+        return user is None or getattr(entry, "who", user) == user
+
+    def _journalled(self, cmd: Command, undo: bool, write):
+        """Apply ``cmd`` (or its undo) and record it with ``write()`` in one journal transaction.
+
+        When the journal refuses or fails (a conflict, a lost server), the store rolls its part
+        back and the ground truth changed here is put back, then the error propagates."""
+        applied = False
+        try:
+            with self.journal.transaction():
+                _apply(cmd, self.doc, self.task, undo=undo)
+                applied = True
+                return write()
+        except BaseException:
+            if applied:
+                _apply(cmd, self.doc, self.task, undo=not undo, gt_only=True)
+            raise
+
+    def apply_remote(self, cmd: Command, undone: bool) -> None:
+        """Another session journalled ``cmd`` (or undid it): apply its ground-truth part here.
+
+        Its review-state part is already in the store. Views refresh through ``applied``."""
+        _apply(cmd, self.doc, self.task, undo=undone, gt_only=True)
+        self._emit(cmd, undone)
+
+    def reset_own(self, applied, redo) -> None:
+        """New undo / redo stacks from journal entries (this author's applied commands, oldest
+        first; redo entries, next redo first), e.g. after another window of the same author
+        journalled a command. The document is not touched."""
+        self._undo = [(e.seq, from_payload(e.payload)) for e in applied]
+        self._redo = [(e.seq, from_payload(e.payload)) for e in reversed(list(redo))]
+        self._clean = -1
+        self.changed.emit()
 
     def _emit(self, cmd: Command, undone: bool) -> None:
         self.applied.emit(cmd, undone)

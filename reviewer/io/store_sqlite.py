@@ -20,6 +20,7 @@ import contextlib
 import os
 import sqlite3
 import threading
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -27,7 +28,7 @@ from reviewer.core.tags import TagVocabulary, default_vocabulary
 from reviewer.io import store_schema
 from reviewer.io.store_base import StoreError, StoreReadOnlyError, default_user
 from reviewer.io.store_lock import ProjectLock
-from reviewer.io.store_sqlite_ops import SqliteOperations
+from reviewer.io.store_sql_team import SqlTeam
 
 STORE_FILE_NAME = "review.sqlite"
 PROJECT_FILE_NAME = "reviewer.json"
@@ -102,8 +103,10 @@ def _backup_path(path: Path, version: int) -> Path:
     return candidate
 
 
-class SqliteReviewStore(SqliteOperations):
+class SqliteReviewStore(SqlTeam):
     """Review store in one SQLite file. Open with ``SqliteReviewStore.open(...)``."""
+
+    backend = "sqlite"
 
     def __init__(self, conn: sqlite3.Connection, path: Path, lock: ProjectLock | None,
                  user: str, read_only: bool):
@@ -112,8 +115,11 @@ class SqliteReviewStore(SqliteOperations):
         self._lock = lock
         self.user = user
         self.read_only = read_only
+        self.session_id = uuid.uuid4().hex
         self._mutex = threading.RLock()
         self._depth = 0
+        self._snapshot = False
+        self.horizon = self.last_event_id()
 
     @classmethod
     def open(cls, path: str | os.PathLike, *, read_only: bool = False, user: str | None = None,
@@ -220,6 +226,20 @@ class SqliteReviewStore(SqliteOperations):
                 if isinstance(exc, sqlite3.Error):
                     raise StoreError(self.path, f"the change was not saved ({exc})") from exc
                 raise
+
+    @contextlib.contextmanager
+    def snapshot(self) -> Iterator[None]:
+        """A read transaction: the reads inside see one state of the file."""
+        with self._mutex:
+            db = self._conn()
+            outer = not db.in_transaction
+            if outer:
+                db.execute("BEGIN")
+            try:
+                yield
+            finally:
+                if outer and db.in_transaction:
+                    db.execute("COMMIT")
 
     @contextlib.contextmanager
     def _reading(self) -> Iterator[sqlite3.Connection]:

@@ -36,7 +36,9 @@ def store(tmp_path):
 
 
 def reopen(store: ReviewStore, **kwargs) -> ReviewStore:
+    """Close and open again as the same user (undo and redo are per user)."""
     store.close()
+    kwargs.setdefault("user", store.user)
     return open_review_store(store.path.parent, **kwargs)
 
 
@@ -239,7 +241,9 @@ def test_journal_cursor_and_redo_tail_survive_reopening(store):
         assert store.history_cursor() == d
         moves = [(e.kind, e.subject, e.value) for e in store.events()
                  if e.kind in ("undo", "redo")]
-        assert moves == [("undo", str(c), str(a)), ("redo", str(a), str(b))]
+        # one event per step: an undo names the command it undid, a redo the one it redid
+        assert moves == [("undo", str(c), str(b)), ("undo", str(b), str(a)),
+                         ("redo", str(a), str(b))]
     finally:
         store.close()
 

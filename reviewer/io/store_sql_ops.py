@@ -1,23 +1,15 @@
-"""Review data of the SQLite store: statuses, notes, image and object tags, journal, change log.
+"""Review data of the SQL stores: statuses, notes, image and object tags (SQLite and PostgreSQL).
 
 Every setter is one transaction (``self.transaction()``) that writes the change and its event.
 """
 
 from __future__ import annotations
 
-import json
-import sqlite3
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 
 from reviewer.core.tags import name_key
-from reviewer.io.store_base import (
-    SOURCES,
-    ImageReview,
-    JournalEntry,
-    ReviewStatus,
-    StoreEvent,
-)
-from reviewer.io.store_sqlite_vocab import LIVE, SqliteVocabulary
+from reviewer.io.store_base import SOURCES, ImageReview, ReviewStatus
+from reviewer.io.store_sql_vocab import LIVE, SqlVocabulary
 
 _LIVE_T = LIVE.replace("merged_into", "t.merged_into").replace("removed_at", "t.removed_at")
 
@@ -28,23 +20,21 @@ def _source(source: str) -> str:
     return source
 
 
-def _json_default(value: object) -> object:
-    if hasattr(value, "tolist"):  # numpy scalars and arrays
-        return value.tolist()
-    raise TypeError(f"{type(value).__name__} cannot be journalled as JSON")
-
-
-class SqliteOperations(SqliteVocabulary):
-    """Data methods of ``SqliteReviewStore``."""
+class SqlOperations(SqlVocabulary):
+    """Image and tag data methods of the SQL stores."""
 
     # --- images -------------------------------------------------------------------------------
     def _upsert_image(self, image_key: object, column: str, value: str) -> None:
         key = str(image_key)
+        by = ", status_who = excluded.status_who, status_at = excluded.status_at" \
+            if column == "status" else ""
         with self.transaction() as db:
             now = self._now()
-            db.execute(f"INSERT INTO images(image_key, {column}, who, at) VALUES (?, ?, ?, ?)"
+            db.execute(f"INSERT INTO images(image_key, {column}, who, at, status_who, status_at)"
+                       " VALUES (?, ?, ?, ?, ?, ?)"
                        f" ON CONFLICT(image_key) DO UPDATE SET {column} = excluded.{column},"
-                       " who = excluded.who, at = excluded.at", (key, value, self.user, now))
+                       f" who = excluded.who, at = excluded.at{by}",
+                       (key, value, self.user, now, *((self.user, now) if by else (None, None))))
             self._event(db, column, key, None, value)
 
     def set_status(self, image_key: object, status: ReviewStatus | str) -> None:
@@ -97,8 +87,9 @@ class SqliteOperations(SqliteVocabulary):
         key = str(image_key)
         with self.transaction() as db:
             tag_id = self._tag_id(db, name)
-            added = db.execute("INSERT OR IGNORE INTO image_tags(image_key, tag_id, who, at)"
-                               " VALUES (?, ?, ?, ?)", (key, tag_id, self.user, self._now()))
+            added = db.execute("INSERT INTO image_tags(image_key, tag_id, who, at)"
+                               " VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                               (key, tag_id, self.user, self._now()))
             if added.rowcount:
                 self._event(db, "image_tag_added", key, None, self._tag_name(db, tag_id))
 
@@ -124,7 +115,7 @@ class SqliteOperations(SqliteVocabulary):
                 self.add_image_tag(image_key, name)
 
     @staticmethod
-    def _tag_name(db: sqlite3.Connection, tag_id: int) -> str:
+    def _tag_name(db, tag_id: int) -> str:
         return db.execute("SELECT name FROM tags WHERE id = ?", (tag_id,)).fetchone()[0]
 
     # --- object tags --------------------------------------------------------------------------
@@ -160,8 +151,8 @@ class SqliteOperations(SqliteVocabulary):
         with self.transaction() as db:
             tag_id = self._tag_id(db, name)
             added = db.execute(
-                "INSERT OR IGNORE INTO object_tags(image_key, source, ann_key, tag_id, who, at)"
-                " VALUES (?, ?, ?, ?, ?, ?)",
+                "INSERT INTO object_tags(image_key, source, ann_key, tag_id, who, at)"
+                " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
                 (key, _source(source), ann, tag_id, self.user, self._now()))
             if added.rowcount:
                 self._event(db, "object_tag_added", key, f"{source}:{ann}",
@@ -191,48 +182,3 @@ class SqliteOperations(SqliteVocabulary):
                     self.remove_object_tag(image_key, source, ann_id, old)
             for name in names:
                 self.add_object_tag(image_key, source, ann_id, name)
-
-    # --- journal and history ------------------------------------------------------------------
-    def append_command(self, image_key: object, kind: str, payload: Mapping) -> int:
-        text = json.dumps(dict(payload), sort_keys=True, default=_json_default)
-        key = str(image_key)
-        with self.transaction() as db:
-            cursor = self.history_cursor()
-            db.execute("UPDATE journal SET discarded = 1 WHERE seq > ? AND discarded = 0",
-                       (cursor,))
-            seq = db.execute("INSERT INTO journal(image_key, kind, payload, who, at)"
-                             " VALUES (?, ?, ?, ?, ?)",
-                             (key, str(kind), text, self.user, self._now())).lastrowid
-            self._set_meta("history_cursor", str(seq))
-            self._event(db, "command", key, str(seq), str(kind))
-        return seq
-
-    def journal(self, include_discarded: bool = False) -> list[JournalEntry]:
-        where = "" if include_discarded else " WHERE discarded = 0"
-        with self._reading() as db:
-            rows = db.execute("SELECT seq, image_key, kind, payload, who, at, discarded"
-                              f" FROM journal{where} ORDER BY seq").fetchall()
-        return [JournalEntry(seq, key, kind, json.loads(payload), who, at, bool(discarded))
-                for seq, key, kind, payload, who, at, discarded in rows]
-
-    def history_cursor(self) -> int:
-        return int(self._meta("history_cursor") or 0)
-
-    def set_history_cursor(self, seq: int) -> None:
-        seq = int(seq)
-        with self.transaction() as db:
-            if seq != 0 and db.execute("SELECT 1 FROM journal WHERE seq = ? AND discarded = 0",
-                                       (seq,)).fetchone() is None:
-                raise ValueError(f"{seq} is not the seq of an active journalled command")
-            old = self.history_cursor()
-            if seq == old:
-                return
-            self._set_meta("history_cursor", str(seq))
-            self._event(db, "undo" if seq < old else "redo", None, str(old), str(seq))
-
-    # --- change log ---------------------------------------------------------------------------
-    def events(self, since: int = 0) -> list[StoreEvent]:
-        with self._reading() as db:
-            rows = db.execute("SELECT id, at, who, kind, image_key, subject, value FROM events"
-                              " WHERE id > ? ORDER BY id", (int(since),)).fetchall()
-        return [StoreEvent(*row) for row in rows]
