@@ -2,7 +2,9 @@
 
 The CLI's review commands and the GUI open one with ``open_session``. The store is the document's
 review sink and the history's journal, so every action is committed when it is made, and the
-corrections journalled in earlier sessions are replayed on open.
+corrections journalled in earlier sessions are replayed on open. On a shared store, the replay and
+the session's horizon come from one snapshot, and new objects get ids no other writer gets
+(io/team.py keeps the session up to date with the other writers).
 """
 
 from __future__ import annotations
@@ -50,17 +52,22 @@ class Session:
 
 
 def open_session(project, task: str | None = None, progress: Progress | None = None,
-                 read_only: bool = False) -> Session:
-    """Open ``project`` (folder, file or Project) for review."""
+                 read_only: bool = False, user: str | None = None) -> Session:
+    """Open ``project`` (folder, file or Project) for review as ``user`` (default: the login
+    name or $REVIEWER_USER)."""
     if not isinstance(project, Project):
         project = load_project(project)
-    store = open_review_store(project.root, read_only=read_only)
+    store = open_review_store(project, read_only=read_only, user=user)
     try:
         data = open_task(project, task, progress)
         doc = make_document(data)
         doc.review = store
         history = History(doc, store)
-        history.restore()
+        with store.snapshot():
+            history.restore()
+            store.horizon = store.last_event_id()
+        if hasattr(doc, "id_source") and not store.read_only:
+            doc.id_source = store.allocate_id
     except BaseException:
         store.close()
         raise

@@ -284,6 +284,10 @@ class ReviewStore(abc.ABC):
         connection broke during COMMIT): they may or may not be in the store."""
         return set()
 
+    def settle(self, event_ids) -> None:
+        """Forget uncertain events once catching up has decided about them."""
+        return None
+
     def notifications(self):
         """A Qt-free source of change notices (``wait(timeout) -> bool``, ``close()``) for live
         refresh, or None when no other session can write (a local store)."""
