@@ -191,10 +191,10 @@ class PostgresReviewStore(SqlTeam):
         with self._mutex:
             if self._db is None:
                 raise StoreError(self.path, "the review store is closed")
-            old, self._db = self._db, None
+            new = connect(self.location, self.path)  # StoreConnectionError: server still away
+            old, self._db = self._db, new
             with contextlib.suppress(Exception):
                 old.close()
-            self._db = connect(self.location, self.path)
 
     def uncertain_events(self) -> set[int]:
         return set(self._uncertain)
