@@ -60,6 +60,8 @@ def _parser() -> argparse.ArgumentParser:
     q.add_argument("--iou-threshold", type=float, default=0.5)
     q.add_argument("--score-threshold", type=float, default=0.5)
     q.add_argument("--force", action="store_true", help="overwrite an existing project file")
+    q.add_argument("--store", metavar="URL", help="keep the review on a PostgreSQL server "
+                                                  "(postgresql://user@host:port/database)")
     q.add_argument("--all-problems", action="store_true", help="list every input problem")
     q.add_argument("--quiet", "-q", action="store_true", help="no progress, no problem list")
 
@@ -84,8 +86,8 @@ def _parser() -> argparse.ArgumentParser:
 def _extensions():
     """Command modules that add subcommands: each has ``register(subparsers, common)`` which
     adds parsers with ``set_defaults(handler=function(args) -> exit code)``."""
-    from reviewer import cli_export, cli_review
-    return (cli_review, cli_export)
+    from reviewer import cli_export, cli_review, cli_store
+    return (cli_review, cli_export, cli_store)
 
 
 def _common(q: argparse.ArgumentParser) -> None:
@@ -164,6 +166,11 @@ def _cmd_init(args) -> int:
     project = new_project(args.project, args.images, args.gt, args.pred,
                           args.task or _guess_task(args.gt), args.classes, args.iou_threshold,
                           args.score_threshold, args.ignore_index)
+    if args.store:
+        code = _init_store(project, args.store)
+        if isinstance(code, int):
+            return code
+        project = code
     save_project(project)
     project = load_project(file)  # validates paths exactly as later commands will
     from reviewer.io.workspace import open_task
@@ -172,6 +179,28 @@ def _cmd_init(args) -> int:
     n = len(data.table["image_id"])
     print(f"created {file} ({project.default_task}, {n} images, {len(data.problems)} problems)")
     return EXIT_OK
+
+
+def _init_store(project, url: str):
+    """``init --store URL``: the project with its server store (created now), or an exit code."""
+    from dataclasses import replace
+
+    from reviewer.cli_store import parse_target
+    from reviewer.io.store import open_review_store
+    from reviewer.io.store_base import StoreError
+    from reviewer.io.store_url import StoreLocation, is_server_url
+    if not is_server_url(url):
+        print(f"reviewer: error: --store {url!r}: expected postgresql://user@host:port/database "
+              "(without --store the review lives in the project folder)", file=sys.stderr)
+        return EXIT_INPUT
+    try:
+        location = parse_target(url, project)
+        assert isinstance(location, StoreLocation)
+        open_review_store(location).close()
+    except (StoreError, ValueError) as exc:
+        print(f"reviewer: error: --store: {exc}", file=sys.stderr)
+        return EXIT_INPUT
+    return replace(project, store=location)
 
 
 def _cmd_score(args) -> int:

@@ -48,7 +48,8 @@ def _open(args):
         project = replace(project, detection=replace(
             det, score_threshold=det.score_threshold if score is None else score,
             iou_threshold=det.iou_threshold if iou is None else iou))
-    read_only = project.store_path.is_file()
+    from reviewer.io.store import store_exists
+    read_only = store_exists(project)
     progress = ProgressBar(enabled=False if args.quiet else None)
     return open_session(project, args.task, progress, read_only=read_only)
 

@@ -69,7 +69,8 @@ def _open(args, read_only: bool = False):
         project = replace(project, detection=replace(
             det, score_threshold=det.score_threshold if score is None else score,
             iou_threshold=det.iou_threshold if iou is None else iou))
-    if read_only and not project.store_path.is_file():
+    from reviewer.io.store import store_exists
+    if read_only and not store_exists(project):
         read_only = False  # nothing to read yet: create the store
     progress = ProgressBar(enabled=False if args.quiet else None)
     return open_session(project, args.task, progress, read_only=read_only)
@@ -107,6 +108,7 @@ def _cmd_tag(args) -> int:
 def _tag(session, args) -> int:
     from reviewer.core.commands import SetImageTags
     from reviewer.core.tags import name_key, normalise_name
+    from reviewer.io import team
     try:
         image_id, key = _image(session, args.image)
         wanted = [normalise_name(t) for t in args.tags]
@@ -128,7 +130,7 @@ def _tag(session, args) -> int:
             if name not in vocabulary:
                 print(f"tag {name!r} is new: added to the vocabulary", file=sys.stderr)
     if sorted(after) != before:
-        session.history.execute(SetImageTags(image_id, tuple(before), tuple(sorted(after))))
+        team.execute(session, SetImageTags(image_id, tuple(before), tuple(sorted(after))))
     print(f"image {key}: {', '.join(sorted(after)) or '(no tags)'}")
     return EXIT_OK
 
@@ -139,13 +141,14 @@ def _cmd_status(args) -> int:
 
 def _status(session, args) -> int:
     from reviewer.core.commands import SetStatus
+    from reviewer.io import team
     try:
         image_id, key = _image(session, args.image)
     except KeyError as exc:
         return _fail(str(exc).strip("'\""))
     before = session.store.status(key).value
     if before != args.status:
-        session.history.execute(SetStatus(image_id, before, args.status))
+        team.execute(session, SetStatus(image_id, before, args.status))
     print(f"image {key}: {args.status}")
     return EXIT_OK
 
