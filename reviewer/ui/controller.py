@@ -21,6 +21,7 @@ from PySide6.QtWidgets import QApplication
 
 from reviewer.core.commands import SetImageTags, SetStatus
 from reviewer.core.view_state import LayerState
+from reviewer.io.store_base import StorePasswordError
 from reviewer.ui import frames, status, view_memory
 from reviewer.ui.actions import build_actions
 from reviewer.ui.analysis.links import AnalysisLinks
@@ -35,6 +36,7 @@ from reviewer.ui.panels import PanelLinks
 from reviewer.ui.preloader import LOOKAHEAD, ImagePreloader
 from reviewer.ui.rescore import ThresholdRescorer
 from reviewer.ui.settings import Settings
+from reviewer.ui.team_links import TeamLinks
 from reviewer.ui.tools.mask_options import install_mask_tools
 from reviewer.ui.tools.toolbar import install_tools
 
@@ -73,6 +75,7 @@ class ReviewController(QObject):
         self.mask_controls = install_mask_tools(self)
         self.feedback = LiveFeedback(self)
         self.analysis = AnalysisLinks(self)
+        self.team = TeamLinks(self)
         self.url_opener = None  # opens the exported report; None: QDesktopServices.openUrl
         window.refresh_docks_menu()
         self._connect_window()
@@ -99,7 +102,8 @@ class ReviewController(QObject):
 
     def _set_project_actions(self, enabled: bool) -> None:
         for key, action in self.actions.items():
-            if key not in ("new_project", "open_project", "quit", "shortcuts", "about"):
+            if key not in ("new_project", "open_project", "quit", "shortcuts", "about",
+                           "set_user_name"):
                 action.setEnabled(enabled)
 
     # --- projects ---------------------------------------------------------------------------
@@ -163,6 +167,7 @@ class ReviewController(QObject):
         self.window.docks["problems"].setVisible(bool(data.problems))
         self.panels.session_opened(session)
         self.analysis.session_opened(session)
+        self.team.session_opened(session)
         view_memory.restore(self)
         self.settings.add_recent_project(session.project.root)
         self.window.setWindowTitle(f"Reviewer — {session.project.name} ({data.task})")
@@ -172,6 +177,8 @@ class ReviewController(QObject):
         self.loaded.emit()
 
     def _on_loader_load_failed(self, path, exc) -> None:
+        if isinstance(exc, StorePasswordError) and self.team.ask_password(path):
+            return
         message = f"Could not open {path}: {exc}"
         log.error(message)
         self.window.setWindowTitle("Reviewer")
@@ -203,6 +210,7 @@ class ReviewController(QObject):
         s.history.applied.disconnect(self._on_history_applied)
         s.history.changed.disconnect(self._on_history_changed)
         s.document.annotations_changed.disconnect(self._on_document_annotations_changed)
+        self.team.session_closed()
         self.analysis.session_closed()
         self.rescorer.attach(None)
         self.preloader.wait()
@@ -217,6 +225,9 @@ class ReviewController(QObject):
         if self.session.data.task == "detection":
             return [str(n) for n in ds.categories.names]
         return [str(n) for n in ds.class_names]
+
+    def refresh_filter_choices(self) -> None:
+        self._fill_filter_choices()
 
     def _fill_filter_choices(self) -> None:
         table = self.session.document.table
@@ -324,13 +335,10 @@ class ReviewController(QObject):
             self.model.set_filter(spec)
 
     # --- review actions ---------------------------------------------------------------------
-    def execute(self, command) -> None:
-        """Run a command through the history (journalled, undoable)."""
-        try:
-            self.session.history.execute(command)
-        except Exception as exc:  # a store error must reach the user, not a traceback
-            log.exception("command failed")
-            self.dialogs.error(self.window, "Action failed", str(exc))
+    def execute(self, command) -> bool:
+        """Run a command through the history (journalled, undoable); a conflict with another
+        reviewer or a lost server is resolved with the user (ui/team_links.py)."""
+        return self.team.execute(command)
 
     def mark_status(self, status: str) -> None:
         """Set the current image's review status, then go to the next image."""
@@ -340,7 +348,10 @@ class ReviewController(QObject):
         before = self.model.review.status[self.current]
         if before != status:
             self.execute(SetStatus(key, before, status))
-        self.next_image()
+        if self.team.lease_mode:
+            self.team.next_for_me()
+        else:
+            self.next_image()
 
     def toggle_tag(self, name: str) -> None:
         """Add or remove image tag ``name`` on the current image."""
@@ -358,18 +369,24 @@ class ReviewController(QObject):
 
     def undo(self) -> None:
         if self.session is not None:
-            self.session.history.undo()
+            self.team.undo()
 
     def redo(self) -> None:
         if self.session is not None:
-            self.session.history.redo()
+            self.team.redo()
+
+    def next_for_me(self) -> None:
+        self.team.next_for_me()
+
+    def set_user_name(self) -> None:
+        self.team.set_user_name()
 
     def _on_history_index_requested(self, n: int) -> None:
         history = self.session.history
-        while history.index > n and history.can_undo:
-            history.undo()
-        while history.index < n and history.can_redo:
-            history.redo()
+        while history.index > n and history.can_undo and self.team.undo():
+            pass
+        while history.index < n and history.can_redo and self.team.redo():
+            pass
 
     def _on_history_applied(self, command, undone: bool) -> None:
         doc = self.session.document

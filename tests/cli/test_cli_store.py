@@ -16,7 +16,7 @@ from reviewer.io.session import open_session
 from reviewer.io.store import open_review_store, store_location
 from reviewer.io.store_copy import dump
 from reviewer.io.store_url import StoreLocation
-from tests.io.conftest import PG_DSN, drop_schema, needs_pg
+from tests.pg import PG_DSN, drop_schema, needs_pg
 
 SAMPLE = Path(__file__).resolve().parents[2] / "sample_project"
 

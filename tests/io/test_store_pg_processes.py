@@ -21,9 +21,9 @@ from reviewer.io import team
 from reviewer.io.session import open_session
 from reviewer.io.store import open_review_store
 from reviewer.io.store_base import StoreConnectionError
-from tests.io.conftest import needs_pg
 from tests.io.pg_helper_process import change
 from tests.io.test_team_sessions import shared_copy
+from tests.pg import needs_pg
 
 pytestmark = [needs_pg, pytest.mark.skipif(os.name != "posix", reason="uses SIGKILL")]
 HERE = Path(__file__).resolve().parent
