@@ -279,14 +279,11 @@ class ReviewStore(abc.ABC):
         """Open a new connection after a StoreConnectionError (a local store has nothing to do)."""
         return None
 
-    def uncertain_events(self) -> set[int]:
-        """Event ids this session wrote in transactions whose commit it could not confirm (the
-        connection broke during COMMIT): they may or may not be in the store."""
-        return set()
-
-    def settle(self, event_ids) -> None:
-        """Forget uncertain events once catching up has decided about them."""
-        return None
+    def acknowledged(self, event_id: int) -> bool:
+        """Whether this session saw the commit of its own event ``event_id`` succeed. An own
+        event that is in the store but not acknowledged was committed while the connection broke
+        (during COMMIT): catching up must apply it like someone else's."""
+        return True
 
     def notifications(self):
         """A Qt-free source of change notices (``wait(timeout) -> bool``, ``close()``) for live

@@ -1,22 +1,25 @@
 """``PostgresReviewStore``: a project's review in one schema of a PostgreSQL database.
 
 Many windows and CLI processes write at once. The SQL is the SQLite store's (store_sql_*.py); this
-module adds the connection, transactions and the server's clock:
+module adds the connection, transactions, locks and the server's clock:
 
-- Every write transaction takes a transaction-level advisory lock of the schema before its first
-  statement and reads the server's clock there. Writes of one project are therefore serialised at
-  the server (a transaction holds the lock for a few statements and its COMMIT): event ids are
-  committed in increasing order (a reader that saw event N has seen every event before it),
-  timestamps follow the same order, and a conflict check and the write it guards cannot interleave
-  with another session's. ``bench/bench_store_writers.py`` measures what that costs.
-- Leases do not take that lock: ``SELECT … FOR UPDATE SKIP LOCKED`` lets reviewers asking at once
-  get different images without waiting for each other (store_sql_team.py).
-- A commit sends ``NOTIFY`` on the schema's channel with the newest event id; other windows listen
+- Writers run in parallel. What must not interleave waits on transaction-level advisory locks
+  named after what it touches (``_serialize``): a target of a command (its conflict check and
+  the write it guards), an author's history, the vocabulary, the annotation id counter.
+- The change log is in commit order: a transaction's events are kept back and inserted at COMMIT,
+  in one round trip (a pipeline: the schema's log lock, the events with their ids and the
+  server's clock, the journal's ``last_event``, ``NOTIFY``, COMMIT). The log lock is held only
+  for that server-side step, so event ids are committed in increasing order — a reader that saw
+  event N has seen every event before it — and their times follow the same order.
+  ``bench/bench_store_writers.py`` measures the cost.
+- ``SELECT … FOR UPDATE SKIP LOCKED`` gives reviewers asking at once different images to lease
+  without waiting for each other (store_sql_team.py).
+- The ``NOTIFY`` carries the newest event id on the schema's channel; other windows listen
   (``notifications()``, store_postgres_listen.py) and catch up from the change log.
 - Durability is the server's: a change has committed when the setter returns.
 - When the connection breaks, the operation raises ``StoreConnectionError`` and changed nothing,
-  unless the break came during COMMIT: then its events are listed in ``uncertain_events()`` and
-  catching up tells whether they were saved. ``reconnect()`` opens a new connection.
+  unless the break came during COMMIT: then the session's own events in the log are not
+  ``acknowledged`` and catching up applies them. ``reconnect()`` opens a new connection.
 - A role without write privileges (README: a read-only role) opens the store read-only.
 """
 
@@ -55,6 +58,18 @@ CONNECT_TIMEOUT = 5  # seconds
 _NOW = ("to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS')"
         " || '+00:00'")
 _PLACEHOLDER = re.compile(r"\?")
+# a transaction's events into the log under the log lock, with ids and times in commit order;
+# command / undo / redo events become their journal entry's last_event; one NOTIFY
+_FLUSH = """
+WITH input(n, who, kind, image_key, subject, value, session) AS (VALUES {rows}),
+ev AS (INSERT INTO events(at, who, kind, image_key, subject, value, session)
+       SELECT {now}, who, kind, image_key, subject, value, session FROM input ORDER BY n
+       RETURNING id, kind, subject, value),
+st AS (SELECT (CASE WHEN kind = 'redo' THEN value ELSE subject END)::bigint AS seq, max(id) AS id
+       FROM ev WHERE kind IN ('command', 'undo', 'redo') GROUP BY 1),
+up AS (UPDATE journal j SET last_event = st.id FROM st WHERE j.seq = st.seq)
+SELECT array_agg(id ORDER BY id), pg_notify(%s, max(id)::text) FROM ev
+"""
 
 
 def _pg(sql: str, cache: dict = {}) -> str:  # noqa: B006  (a deliberate module-level cache)
@@ -124,12 +139,12 @@ class PostgresReviewStore(SqlTeam):
         self.channel = f"reviewer_{location.schema}"
         self._mutex = threading.RLock()
         self._handle = _Handle(self)
-        self._mode: str | None = None  # write, lease or snapshot while a transaction is open
+        self._mode: str | None = None  # write or snapshot while a transaction is open
         self._depth = 0
         self._started = False
         self._txn_now: str | None = None
-        self._txn_events: list[int] = []
-        self._uncertain: set[int] = set()
+        self._txn_events: list[tuple] = []  # kept back until COMMIT
+        self._acked: set[int] = set()
         self.horizon = self.last_event_id()
 
     @classmethod
@@ -187,7 +202,7 @@ class PostgresReviewStore(SqlTeam):
 
     def reconnect(self) -> None:
         """A new connection (after StoreConnectionError); the session keeps its id, horizon and
-        uncertain events."""
+        acknowledged events."""
         with self._mutex:
             if self._db is None:
                 raise StoreError(self.path, "the review store is closed")
@@ -196,12 +211,8 @@ class PostgresReviewStore(SqlTeam):
             with contextlib.suppress(Exception):
                 old.close()
 
-    def uncertain_events(self) -> set[int]:
-        return set(self._uncertain)
-
-    def settle(self, event_ids) -> None:
-        """Forget uncertain events once catching up has decided about them."""
-        self._uncertain -= set(event_ids)
+    def acknowledged(self, event_id: int) -> bool:
+        return event_id in self._acked
 
     def notifications(self):
         from reviewer.io.store_postgres_listen import PostgresNotifications
@@ -217,10 +228,16 @@ class PostgresReviewStore(SqlTeam):
     def _clock(self, db) -> str:
         return db.execute(f"SELECT {_NOW}").fetchone()[0]
 
-    def _event(self, db, kind, image_key=None, subject=None, value=None) -> int:
-        event_id = super()._event(db, kind, image_key, subject, value)
-        self._txn_events.append(event_id)
-        return event_id
+    def _event(self, db, kind, image_key=None, subject=None, value=None) -> None:
+        """Kept back: inserted at COMMIT, in commit order (``_commit``)."""
+        self._start()
+        self._txn_events.append((self.user, kind, image_key, subject, value, self.session_id))
+
+    def _serialize(self, db, *names: str) -> None:
+        keys = sorted({f"{self.location.schema} {n}" for n in names})
+        if keys:
+            db.execute("SELECT pg_advisory_xact_lock(hashtext(k)) FROM"
+                       " (SELECT unnest(?::text[]) AS k ORDER BY 1) AS s", (keys,))
 
     def _start(self) -> None:
         """Begin the server transaction before the first statement of a transaction block."""
@@ -229,13 +246,12 @@ class PostgresReviewStore(SqlTeam):
         conn = self._conn()
         if self._mode == "snapshot":
             conn.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
-        else:
-            conn.execute("BEGIN")
+            self._started = True
+            return
+        cur = conn.execute(f"BEGIN; SELECT {_NOW}")
+        cur.nextset()
+        self._txn_now = cur.fetchone()[0]
         self._started = True
-        if self._mode == "write":
-            self._txn_now = conn.execute(
-                f"SELECT pg_advisory_xact_lock(hashtext(%s)), {_NOW}",
-                (f"reviewer writes {self.location.schema}",)).fetchone()[1]
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[_Handle]:
@@ -244,11 +260,6 @@ class PostgresReviewStore(SqlTeam):
             raise StoreReadOnlyError(self.path, "the review store is open read-only")
         with self._block("write") as handle:
             yield handle
-
-    def _lease_transaction(self):
-        if self.read_only:
-            raise StoreReadOnlyError(self.path, "the review store is open read-only")
-        return self._block("lease")
 
     @contextlib.contextmanager
     def snapshot(self) -> Iterator[None]:
@@ -287,14 +298,17 @@ class PostgresReviewStore(SqlTeam):
         if not self._started:
             return
         conn = self._conn()
-        if self._txn_events:
-            conn.execute("SELECT pg_notify(%s, %s)", (self.channel, str(max(self._txn_events))))
-        try:
+        if not self._txn_events:
             conn.execute("COMMIT")
-        except BaseException:
-            self._uncertain |= set(self._txn_events)  # the COMMIT may have reached the server
-            self._txn_events = []
-            raise
+            return
+        rows = ", ".join(["(%s, %s, %s, %s, %s, %s, %s)"] * len(self._txn_events))
+        params = [v for n, row in enumerate(self._txn_events) for v in (n, *row)]
+        with conn.pipeline():
+            conn.execute("SELECT pg_advisory_xact_lock(hashtext(%s))",
+                         (f"{self.location.schema} change log",))
+            cur = conn.execute(_FLUSH.format(rows=rows, now=_NOW), [*params, self.channel])
+            conn.execute("COMMIT")
+        self._acked.update(cur.fetchone()[0])
 
     def _rollback(self) -> None:
         db = self._db

@@ -9,8 +9,9 @@ The version of a target is the newest ``last_event`` among the commands touching
 has caught up to ``horizon`` (an event id); it may not journal a command on a target whose
 version is newer and comes from another session. An undo needs no later applied command on its
 targets; a redo needs nothing on its targets to have changed since the undo. Each check and its
-write run in one transaction, which a server store serialises, so two sessions can never both
-pass the check on the same target.
+write run in one transaction that first serialises on the author and the targets
+(``_serialize``: advisory locks on a server), so two sessions can never both pass the check on the
+same target, while commands on different targets do not wait for each other.
 """
 
 from __future__ import annotations
@@ -53,6 +54,7 @@ class SqlJournal(SqlOperations):
         text = json.dumps(dict(payload), sort_keys=True, default=_json_default)
         key, targets = str(image_key), sorted({str(t) for t in targets})
         with self.transaction() as db:
+            self._serialize(db, f"author {self.user}", *(f"target {t}" for t in targets))
             self._check_new(db, targets)
             db.execute("UPDATE journal SET discarded = 1 WHERE who = ? AND undone = 1"
                        " AND discarded = 0", (self.user,))
@@ -62,7 +64,7 @@ class SqlJournal(SqlOperations):
             if targets:
                 db.executemany("INSERT INTO journal_targets(target, seq) VALUES (?, ?)",
                                [(t, seq) for t in targets])
-            self._stamp(db, seq, self._event(db, "command", key, str(seq), str(kind)))
+            self._event(db, "command", key, str(seq), str(kind))
         return seq
 
     def undo_command(self, seq: int) -> None:
@@ -83,7 +85,7 @@ class SqlJournal(SqlOperations):
                               " discarded = 0 AND undone = 0 AND seq < ?",
                               (self.user, seq)).fetchone()[0]
             db.execute("UPDATE journal SET undone = 1 WHERE seq = ?", (seq,))
-            self._stamp(db, seq, self._event(db, "undo", key, str(seq), str(prev)))
+            self._event(db, "undo", key, str(seq), str(prev))
 
     def redo_command(self, seq: int) -> None:
         seq = int(seq)
@@ -105,12 +107,16 @@ class SqlJournal(SqlOperations):
                                   " ORDER BY j.last_event DESC LIMIT 1", (seq, seq, undone_at))
             prev = self.history_cursor()
             db.execute("UPDATE journal SET undone = 0 WHERE seq = ?", (seq,))
-            self._stamp(db, seq, self._event(db, "redo", key, str(prev), str(seq)))
+            self._event(db, "redo", key, str(prev), str(seq))
 
     _targets_of = "SELECT target FROM journal_targets WHERE seq = ?"
 
     def _own_entry(self, db, seq: int, undone: bool) -> str:
-        """The image key of ``user``'s active command ``seq`` in the expected state."""
+        """The image key of ``user``'s active command ``seq`` in the expected state (after
+        serialising on the author and the command's targets)."""
+        targets = [r[0] for r in db.execute("SELECT target FROM journal_targets WHERE seq = ?"
+                                            " ORDER BY target", (seq,)).fetchall()]
+        self._serialize(db, f"author {self.user}", *(f"target {t}" for t in targets))
         row = db.execute("SELECT image_key, who, discarded, undone FROM journal WHERE seq = ?",
                          (seq,)).fetchone()
         if row is None or row[2] or bool(row[3]) != undone:
@@ -119,9 +125,6 @@ class SqlJournal(SqlOperations):
         if row[1] != self.user:
             raise ValueError(f"command {seq} is {row[1]}'s: only its author can undo or redo it")
         return row[0]
-
-    def _stamp(self, db, seq: int, event_id: int) -> None:
-        db.execute("UPDATE journal SET last_event = ? WHERE seq = ?", (event_id, seq))
 
     def _check_new(self, db, targets: list[str]) -> None:
         """Refuse when another session changed one of ``targets`` after ``horizon``."""
@@ -191,6 +194,7 @@ class SqlJournal(SqlOperations):
         start, end = self._id_block
         if not start or start < floor or start >= end:
             with self.transaction() as db:
+                self._serialize(db, "annotation ids")
                 stored = int(self._meta("next_ann_id") or 1)
                 start = max(stored, floor)
                 end = start + _ID_BLOCK

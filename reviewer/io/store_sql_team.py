@@ -5,7 +5,7 @@ split, ``reviewer assign``) and a lease (``lease_who``, ``lease_session``, ``lea
 is taken with ``SELECT … FOR UPDATE SKIP LOCKED`` on a server: two reviewers asking at the same
 moment lock different rows, so they never get the same image. Leases expire on their own
 (``lease_until``, the server's clock), so a crashed window frees its image. Leases are not review
-changes: they write no event and do not wait for other writers.
+changes: they write no event.
 """
 
 from __future__ import annotations
@@ -24,10 +24,6 @@ class SqlTeam(SqlJournal):
     """Assignment, lease and progress methods of the SQL stores."""
 
     skip_locked = ""  # " FOR UPDATE OF w SKIP LOCKED" on a server
-
-    def _lease_transaction(self):
-        """A transaction for leases (a server store does not serialise these)."""
-        return self.transaction()
 
     def _clock(self, db) -> str:
         """Now for leases (a server store asks the server)."""
@@ -57,7 +53,7 @@ class SqlTeam(SqlJournal):
     # --- leases -----------------------------------------------------------------------------------
     def take_lease(self, candidates: Iterable[object], minutes: float = 20.0) -> Lease | None:
         keys = list(dict.fromkeys(str(k) for k in candidates))
-        with self._lease_transaction() as db:
+        with self.transaction() as db:
             now = self._clock(db)
             until = (datetime.fromisoformat(now) + timedelta(minutes=minutes)).isoformat(
                 timespec="milliseconds")
@@ -94,7 +90,7 @@ class SqlTeam(SqlJournal):
         where, params = "lease_session = ?", [self.session_id]
         if image_key is not None:
             where, params = where + " AND image_key = ?", params + [str(image_key)]
-        with self._lease_transaction() as db:
+        with self.transaction() as db:
             db.execute("UPDATE work SET lease_who = NULL, lease_session = NULL,"
                        f" lease_until = NULL WHERE {where}", params)
 

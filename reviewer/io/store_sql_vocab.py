@@ -36,12 +36,21 @@ class SqlVocabulary(ReviewStore):
         return datetime.now(timezone.utc).isoformat(timespec="milliseconds")
 
     def _event(self, db, kind: str, image_key: str | None = None, subject: str | None = None,
-               value: str | None = None) -> int:
-        """Log a change; returns its event id."""
-        return db.execute("INSERT INTO events(at, who, kind, image_key, subject, value, session)"
-                          " VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
-                          (self._now(), self.user, kind, image_key, subject, value,
-                           self.session_id)).fetchone()[0]
+               value: str | None = None) -> None:
+        """Log a change. A command, undo or redo event also becomes its journal entry's
+        ``last_event`` (the entry's seq is the subject; the value for a redo)."""
+        event_id = db.execute("INSERT INTO events(at, who, kind, image_key, subject, value,"
+                              " session) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
+                              (self._now(), self.user, kind, image_key, subject, value,
+                               self.session_id)).fetchone()[0]
+        if kind in ("command", "undo", "redo"):
+            seq = value if kind == "redo" else subject
+            db.execute("UPDATE journal SET last_event = ? WHERE seq = ?", (event_id, int(seq)))
+
+    def _serialize(self, db, *names: str) -> None:
+        """Make concurrent transactions that name the same thing (a target, an author, the
+        vocabulary) wait for each other until commit. One writer at a time (SQLite): nothing."""
+        return None
 
     def _meta(self, key: str) -> str | None:
         with self._reading() as db:
@@ -80,6 +89,9 @@ class SqlVocabulary(ReviewStore):
     def _tag_id(self, db, name: str) -> int:
         """Id of the live tag ``name``, adding it to the vocabulary when unknown."""
         row = self._live_row(db, name)
+        if row is None:
+            self._serialize(db, "vocabulary")
+            row = self._live_row(db, name)  # another session may have added it meanwhile
         return row[0] if row is not None else self.add_tag(name).tag_id
 
     def _find_tag_id(self, db, name: str) -> int | None:
@@ -101,6 +113,7 @@ class SqlVocabulary(ReviewStore):
                 group: str = "", description: str = "") -> TagRecord:
         tag = Tag.make(name, colour, hotkey, group, description)
         with self.transaction() as db:
+            self._serialize(db, "vocabulary")
             if self._live_row(db, tag.name) is not None:
                 raise ValueError(f"tag {tag.name!r} already exists")
             self._check_hotkey(db, tag.hotkey, -1)
@@ -140,6 +153,7 @@ class SqlVocabulary(ReviewStore):
         if unknown:
             raise TypeError(f"update_tag() got unknown fields {sorted(unknown)}")
         with self.transaction() as db:
+            self._serialize(db, "vocabulary")
             row = self._require(db, name)
             tag_id = row[0]
             if changes.get("colour") is not None:
@@ -170,6 +184,7 @@ class SqlVocabulary(ReviewStore):
     def rename_tag(self, old: str, new: str) -> None:
         new = normalise_name(new)
         with self.transaction() as db:
+            self._serialize(db, "vocabulary")
             row = self._require(db, old)
             tag_id = row[0]
             clash = self._live_row(db, new)
@@ -181,6 +196,7 @@ class SqlVocabulary(ReviewStore):
 
     def merge_tags(self, src: str, dst: str) -> None:
         with self.transaction() as db:
+            self._serialize(db, "vocabulary")
             src_id, src_name = self._require(db, src)[:2]
             dst_id, dst_name = self._require(db, dst)[:2]
             if src_id == dst_id:
@@ -196,6 +212,7 @@ class SqlVocabulary(ReviewStore):
 
     def remove_tag(self, name: str) -> None:
         with self.transaction() as db:
+            self._serialize(db, "vocabulary")
             tag_id, tag_name = self._require(db, name)[:2]
             db.execute("UPDATE tags SET removed_at = ? WHERE id = ?", (self._now(), tag_id))
             self._event(db, "tag_removed", subject=tag_name)

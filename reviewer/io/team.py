@@ -4,7 +4,9 @@
   ground-truth commands, undos and redos go into the document (``History.apply_remote``), the
   reviewer's own stacks are re-read when another window of theirs changed them, and the result
   says which images, the vocabulary or assignments changed so views can refresh. Run it when
-  a change notice arrives and after reconnecting (the change log covers the time offline).
+  a change notice arrives and after reconnecting (the change log covers the time offline). The
+  session's own events count as news when their commit was never acknowledged (the connection
+  broke during COMMIT and it went through).
 - ``execute`` / ``undo`` / ``redo`` run the history and, when the connection to the server was
   lost, reconnect once, catch up (which also tells whether the command had been saved after all:
   the connection may break during COMMIT) and retry; a second failure is reported.
@@ -56,8 +58,8 @@ def catch_up(session) -> CatchUp:
     out = CatchUp(events=0)
     if not events:
         return out
-    uncertain = store.uncertain_events()
-    news = [e for e in events if e.session != store.session_id or e.event_id in uncertain]
+    news = [e for e in events if e.session != store.session_id
+            or not store.acknowledged(e.event_id)]
     entries = store.entries(s for s in map(_seq_of, news) if s is not None)
     for ev in news:
         seq = _seq_of(ev)
@@ -72,8 +74,6 @@ def catch_up(session) -> CatchUp:
         out.assignments |= ev.kind == "assigned"
     out.events = len(news)
     store.horizon = events[-1].event_id
-    if uncertain:
-        store.settle(uncertain & {e.event_id for e in events})
     if out.own_history:
         mine = [e for e in store.applied_commands() if e.who == store.user]
         history.reset_own(mine, store.redo_commands())

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import logging
 import os
+from datetime import datetime
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
@@ -250,10 +251,12 @@ class TeamLinks(QObject):
             return
         self.lease_mode, self.leased = True, lease.image_key
         self._renew.start()
-        c.select_image(review.row_of(lease.image_key))
-        until = lease.until[11:16]
-        c.window.statusBar().showMessage(f"Image {lease.image_key} is yours until {until} UTC: "
-                                         "nobody else gets it meanwhile", 6000)
+        row = review.row_of(lease.image_key)
+        c.select_image(row)
+        until = datetime.fromisoformat(lease.until).astimezone().strftime("%H:%M")
+        name = str(c.session.document.table["file_name"][row])
+        c.window.statusBar().showMessage(f"{name} is yours until {until}: nobody else gets it "
+                                         "meanwhile (M: the next one)", 6000)
 
     def _renew_lease(self) -> None:
         session = self.c.session

@@ -221,3 +221,40 @@ def test_a_reopened_store_keeps_the_state_of_every_author(store):
     with open_review_store(where_of(store), user="alice") as again:
         assert [e.seq for e in again.redo_commands()] == [a]
         assert [e.who for e in again.applied_commands()] == ["bob"]
+
+
+def _at_once(stores, action) -> list:
+    """Run ``action(store)`` in one thread per store, released together; results or errors."""
+    start = threading.Barrier(len(stores))
+    out: list = [None] * len(stores)
+
+    def run(i: int) -> None:
+        start.wait()
+        try:
+            out[i] = action(stores[i])
+        except Exception as exc:  # collected for the test to look at
+            out[i] = exc
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(stores))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    return out
+
+
+def test_of_many_sessions_editing_one_target_at_once_exactly_one_wins(pg_location):
+    stores = [open_review_store(pg_location, user=f"r{i}", vocabulary=TagVocabulary())
+              for i in range(8)]
+    try:
+        results = _at_once(stores, lambda s: s.append_command(1, "Move", {"who": s.user}, [X]))
+        wins = [r for r in results if isinstance(r, int)]
+        assert len(wins) == 1
+        assert all(isinstance(r, StoreConflictError) for r in results if r not in wins)
+        assert len(stores[0].journal()) == 1
+        names = _at_once(stores, lambda s: s.add_image_tag(s.user, "brand new"))
+        assert names == [None] * len(stores)  # the new tag is made once, by whoever came first
+        assert [t.name for t in stores[0].tags()] == ["brand new"]
+    finally:
+        for s in stores:
+            s.close()
