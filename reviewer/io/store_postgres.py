@@ -170,7 +170,8 @@ class PostgresReviewStore(SqlTeam):
         store = cls(conn, location, user or default_user(), read_only)
         try:
             if not read_only and store._meta("vocabulary_seeded") is None:
-                with store.transaction():
+                with store.transaction() as db:
+                    store._serialize(db, "vocabulary")  # several processes may open it at once
                     if store._meta("vocabulary_seeded") is None:
                         store.add_missing_tags(default_vocabulary() if vocabulary is None
                                                else vocabulary)
