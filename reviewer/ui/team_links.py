@@ -105,6 +105,8 @@ class TeamLinks(QObject):
             self.listener.connection_back.connect(self._on_listener_connection_back)
             self.listener.start()
         self.c.actions["next_for_me"].setEnabled(not session.store.read_only)
+        if session.store.read_only:
+            self.c.window.setWindowTitle(self.c.window.windowTitle() + " — read-only")
         self.schedule_progress()
 
     def session_closed(self) -> None:

@@ -201,3 +201,27 @@ def test_assign_splits_worst_first_and_next_and_progress_follow(project, capsys,
     assert code == 0 and out.startswith("unassigned 2 of 2")
     code, _, err = _run(capsys, "assign", project, "--to", "x", "--images", "nope", "-q")
     assert code == 2 and "no image 'nope'" in err
+
+
+def test_store_migrate_upgrades_an_old_store_and_says_so(tmp_path, capsys):
+    import sqlite3
+
+    from tests.io.test_store_migrations import V1_DATA, V1_DDL
+    project = tmp_path / "old"
+    shutil.copytree(SAMPLE, project, ignore=shutil.ignore_patterns("review.sqlite*", "*.py",
+                                                                   "__pycache__"))
+    conn = sqlite3.connect(project / "review.sqlite")
+    conn.executescript(V1_DDL)
+    for sql, rows in V1_DATA:
+        conn.executemany(sql, rows)
+    conn.commit()
+    conn.close()
+    code, out, err = _run(capsys, "store", project, "migrate")
+    assert code == 0, err
+    assert out.strip().endswith("upgraded from store schema 1 to 3")
+    code, out, _ = _run(capsys, "store", project, "migrate")
+    assert out.strip().endswith("already at store schema 3")
+    assert (project / "review.sqlite.schema1.bak").is_file()
+    code, out, _ = _run(capsys, "store", project, "info", "--json")
+    info = json.loads(out)
+    assert (info["version"], info["reviewed"], info["commands"]) == (3, 1, 1)
