@@ -7,6 +7,7 @@ unexpected. Problems found in the inputs go to stderr, the results to stdout.
 from __future__ import annotations
 
 import argparse
+import errno
 import json
 import math
 import sys
@@ -90,14 +91,18 @@ def _extensions():
     return (cli_review, cli_export, cli_store)
 
 
-def _common(q: argparse.ArgumentParser) -> None:
+def _common(q: argparse.ArgumentParser, original: bool = True,
+            task_help: str = "which inputs of the project (default: its default task)") -> None:
     q.add_argument("project", help="project folder or its reviewer.json")
-    q.add_argument("--task", choices=("detection", "segmentation"),
-                   help="which inputs of the project (default: its default task)")
+    q.add_argument("--task", choices=("detection", "segmentation"), help=task_help)
     q.add_argument("--score-threshold", type=float, help="override the project's")
     q.add_argument("--iou-threshold", type=float, help="override the project's")
     q.add_argument("--all-problems", action="store_true", help="list every input problem")
     q.add_argument("--quiet", "-q", action="store_true", help="no progress, no problem list")
+    if original:
+        q.add_argument("--original", action="store_true",
+                       help="use the ground-truth files as they are (default: the corrected "
+                            "ground truth, every correction made in the review applied)")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -106,6 +111,7 @@ def main(argv: list[str] | None = None) -> int:
         return _open_gui(getattr(args, "project", None))
     from reviewer.core.problems import InputError
     from reviewer.io.project import ProjectError
+    from reviewer.io.store_base import StoreError
     handlers = {"init": _cmd_init, "score": _cmd_score, "eval": _cmd_eval}
     try:
         handler = getattr(args, "handler", None) or handlers[args.command]
@@ -117,6 +123,28 @@ def main(argv: list[str] | None = None) -> int:
         print(f"reviewer: error: {exc}", file=sys.stderr)
         print_problems(getattr(exc, "problems", []), args)
         return EXIT_INPUT
+    except StoreError as exc:
+        print(f"reviewer: error: {exc}", file=sys.stderr)
+        return EXIT_INPUT
+    except OSError as exc:
+        if exc.errno not in ENVIRONMENT_ERRNOS:
+            raise
+        print(f"reviewer: error: {os_error_message(exc)}", file=sys.stderr)
+        return EXIT_INPUT
+
+
+ENVIRONMENT_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EACCES, errno.EPERM, errno.EROFS,
+                      errno.EFBIG, errno.ENAMETOOLONG, errno.EMFILE, errno.ENFILE, errno.EIO}
+
+
+def os_error_message(exc: OSError) -> str:
+    """``PATH: reason`` for an error of the machine (disk full, no permission), with a hint."""
+    where = f"{exc.filename}: " if exc.filename else ""
+    hint = {errno.ENOSPC: " (free some space and run the command again)",
+            errno.EDQUOT: " (disk quota exceeded; free some space)",
+            errno.EACCES: " (no permission: check the folder's owner and mode)",
+            errno.EROFS: " (the file system is read-only)"}.get(exc.errno, "")
+    return f"{where}{exc.strerror or exc}{hint}; the command stopped and wrote nothing further"
 
 
 def _open_gui(project) -> int:
@@ -144,40 +172,68 @@ def print_problems(problems, args) -> None:
 
 
 def _load(args):
-    from reviewer.io.project import load_project
-    from reviewer.io.workspace import open_task
-    project = load_project(args.project)
-    progress = ProgressBar(enabled=False if args.quiet else None)
-    data = open_task(project, args.task, progress, args.score_threshold, args.iou_threshold)
-    print_problems(data.problems, args)
-    return project, data
+    """A read-only session (corrections replayed) with its problems and notices printed."""
+    from reviewer.cli_review import open_cli_session
+    session = open_cli_session(args, read_only=True)
+    print_problems(session.data.problems, args)
+    return session
 
 
 def _guess_task(gt: str) -> str:
     return "segmentation" if Path(gt).is_dir() else "detection"
 
 
+_INIT_FLAGS = (("--images", "images", "dir"), ("--gt", "gt", None), ("--pred", "pred", None),
+               ("--classes", "classes", "file"))
+
+
+def _check_init_flags(args) -> str | None:
+    """The first input flag naming a path that does not exist, as a message, or None."""
+    for flag, attr, kind in _INIT_FLAGS:
+        value = getattr(args, attr, None)
+        if value is None:
+            continue
+        path = Path(value).expanduser()
+        ok = {"dir": path.is_dir(), "file": path.is_file(), None: path.exists()}[kind]
+        if not ok:
+            what = {"dir": "folder", "file": "file", None: "file or folder"}[kind]
+            return f"{flag}: {what} not found: {value}"
+    return None
+
+
 def _cmd_init(args) -> int:
-    from reviewer.io.project import load_project, new_project, project_file, save_project
+    """Validate every input first, write the project file last: a failed init writes nothing
+    (and leaves an existing project file as it was)."""
+    from reviewer.io.project import new_project, project_file, save_project
+    from reviewer.io.workspace import open_task
     file = project_file(args.project)
     if file.exists() and not args.force:
         print(f"reviewer: error: {file} exists (use --force to overwrite)", file=sys.stderr)
         return EXIT_INPUT
+    problem = _check_init_flags(args)
+    if problem:
+        print(f"reviewer: error: {problem}", file=sys.stderr)
+        return EXIT_INPUT
     project = new_project(args.project, args.images, args.gt, args.pred,
                           args.task or _guess_task(args.gt), args.classes, args.iou_threshold,
                           args.score_threshold, args.ignore_index)
-    if args.store:
-        code = _init_store(project, args.store)
-        if isinstance(code, int):
-            return code
-        project = code
-    save_project(project)
-    project = load_project(file)  # validates paths exactly as later commands will
-    from reviewer.io.workspace import open_task
     data = open_task(project, progress=ProgressBar(enabled=False if args.quiet else None))
     print_problems(data.problems, args)
+    if args.store:
+        project = _init_store(project, args.store)
+        if isinstance(project, int):
+            return project
+    try:
+        save_project(project)
+    except OSError as exc:
+        print(f"reviewer: error: cannot write {file}: {exc.strerror or exc}", file=sys.stderr)
+        return EXIT_INPUT
     n = len(data.table["image_id"])
     print(f"created {file} ({project.default_task}, {n} images, {len(data.problems)} problems)")
+    from reviewer.io.paths import outside_notice
+    outside = outside_notice(project)
+    if outside and not args.quiet:
+        print(f"note: {outside} (paths are stored relative to the project file)", file=sys.stderr)
     return EXIT_OK
 
 
@@ -205,17 +261,28 @@ def _init_store(project, url: str):
 
 def _cmd_score(args) -> int:
     from reviewer.core.reports import rank
-    _, data = _load(args)
-    table = data.table
-    if args.sort not in table:
-        print(f"reviewer: error: no column {args.sort!r}; columns: {', '.join(table)}",
-              file=sys.stderr)
-        return EXIT_INPUT
-    order = rank(table, args.sort, args.ascending)
-    if args.csv:
-        from reviewer.io.tables import write_csv
-        write_csv(args.csv, table, order)
-    _print_table(table, order[: max(args.top, 0)])
+    from reviewer.io.evaluation import ground_truth_line
+    with _load(args) as session:
+        doc = session.document
+        table = doc.table_before if args.original else doc.table
+        if args.sort not in table:
+            print(f"reviewer: error: no column {args.sort!r}; columns: {', '.join(table)}",
+                  file=sys.stderr)
+            return EXIT_INPUT
+        order = rank(table, args.sort, args.ascending)
+        if args.csv:
+            from reviewer.io.paths import UnsafeOutputError, check_output_file, protected_paths
+            from reviewer.io.tables import write_csv
+            try:
+                check_output_file(args.csv, protected_paths(session.project))
+            except UnsafeOutputError as exc:
+                print(f"reviewer: error: --csv {exc}", file=sys.stderr)
+                return EXIT_INPUT
+            write_csv(args.csv, table, order)
+        if not args.quiet:
+            n = len(doc.corrected_images)
+            print(f"scores {ground_truth_line(n, args.original)}", file=sys.stderr)
+        _print_table(table, order[: max(args.top, 0)])
     return EXIT_OK
 
 
@@ -236,13 +303,18 @@ def _print_table(table: dict, order) -> None:
 
 
 def _cmd_eval(args) -> int:
-    from reviewer.io.workspace import eval_payload
-    _, data = _load(args)
-    payload = eval_payload(data)
-    if args.json:
-        print(json.dumps(payload, allow_nan=False, default=json_default))
-    else:
-        _print_eval(payload)
+    from reviewer.io.evaluation import ground_truth_line, session_eval
+    with _load(args) as session:
+        payload = session_eval(session, original=args.original)
+        if args.json:
+            print(json.dumps(payload, allow_nan=False, default=json_default))
+            return EXIT_OK
+        before = None
+        if not args.original and session.document.corrected_images:
+            before = session_eval(session, original=True)
+        print(f"{payload['task']}, {payload['images']} images, "
+              f"{ground_truth_line(payload['corrected_images'], args.original)}")
+        _print_eval(payload, before)
     return EXIT_OK
 
 
@@ -252,25 +324,44 @@ def json_default(v):
     raise TypeError(type(v).__name__)
 
 
-def _print_eval(payload: dict) -> None:
-    if payload["task"] == "detection":
-        for key, block in (("bbox", payload), ("segm", payload.get("segm"))):
-            if block:
-                print(f"{key}: " + "  ".join(f"{k} {v:.3f}" for k, v in block["overall"].items()))
-        print(f"{'class':<20} {'AP':>6} {'AP50':>6} {'gt':>6} {'pred':>6} {'tp':>6} {'fp':>6} "
-              f"{'fn':>6} {'mispr':>6}")
+def _num(v, digits: int = 3) -> str:
+    return "n/a" if v is None or v < 0 or (isinstance(v, float) and math.isnan(v)) \
+        else f"{v:.{digits}f}"
+
+
+def _headline(names, now: dict, before: dict | None, digits: int = 3) -> str:
+    """``AP 0.412 → 0.455 · AP50 …``: before → after where a before is given and differs."""
+    parts = []
+    for label, key in names:
+        a = _num(now.get(key), digits)
+        b = a if before is None else _num(before.get(key), digits)
+        parts.append(f"{label} {a}" if a == b else f"{label} {b} → {a}")
+    return " · ".join(parts)
+
+
+def _print_eval(payload: dict, before: dict | None = None) -> None:
+    """The text of ``reviewer eval``: every number names its IoU type; one table, one type."""
+    if payload["task"] != "detection":
+        print(_headline([("mIoU", "miou"), ("pixel accuracy", "pixel_acc")], payload, before, 4))
+        print(f"{'class':<24} {'IoU':>7} {'gt px':>10} {'pred px':>10}")
         for name, c in payload["per_class"].items():
-            ap = "" if c["AP"] is None else f"{c['AP']:.3f}"
-            ap50 = "" if c["AP50"] is None else f"{c['AP50']:.3f}"
-            print(f"{name[:20]:<20} {ap:>6} {ap50:>6} {c['gt']:>6} {c['pred']:>6} {c['tp']:>6} "
-                  f"{c['fp']:>6} {c['fn']:>6} {c['mispredicted']:>6}")
-        print("errors (TIDE): " + "  ".join(f"{k} {v}" for k, v in payload["errors"].items()))
+            print(f"{name[:24]:<24} {_num(c['iou'], 4):>7} {c['gt_area']:>10} "
+                  f"{c['pred_area']:>10}")
         return
-    print(f"mIoU {payload['miou']:.4f}  pixel accuracy {payload['pixel_acc']:.4f}  "
-          f"({payload['images']} images)")
+    t = payload["iou_type"]
+    print(f"matching: {t} IoU >= {payload['iou_threshold']:g}, score >= "
+          f"{payload['score_threshold']:g} (counts, confusion and TIDE types)")
+    print(_headline([(f"AP ({t})", "AP"), (f"AP50 ({t})", "AP50")], payload["overall"],
+                    None if before is None else before["overall"]))
+    for family, block in payload["by_iou_type"].items():
+        print(f"{family}: " + "  ".join(f"{k} {_num(v)}" for k, v in block["overall"].items()))
+    print(f"{'class':<20} {'AP':>6} {'AP50':>6} {'gt':>6} {'pred':>6} {'tp':>6} {'fp':>6} "
+          f"{'fn':>6} {'mispr':>6}   ({t} throughout)")
     for name, c in payload["per_class"].items():
-        iou = "" if c["iou"] is None else f"{c['iou']:.4f}"
-        print(f"  {name[:24]:<24} IoU {iou:>7}  gt {c['gt_area']:>10}  pred {c['pred_area']:>10}")
+        print(f"{name[:20]:<20} {_num(c['AP']):>6} {_num(c['AP50']):>6} {c['gt']:>6} "
+              f"{c['pred']:>6} {c['tp']:>6} {c['fp']:>6} {c['fn']:>6} {c['mispredicted']:>6}")
+    print(f"errors (TIDE, {t} matching): " +
+          "  ".join(f"{k} {v}" for k, v in payload["errors"].items()))
 
 
 if __name__ == "__main__":

@@ -8,6 +8,8 @@ locked store).
 
 from __future__ import annotations
 
+import argparse
+import contextlib
 import sys
 
 EXIT_OK, EXIT_INPUT = 0, 2
@@ -17,12 +19,15 @@ def register(sub, common) -> None:
     """Add ``export`` to the `reviewer` parser."""
     q = sub.add_parser("export", help="write the fixed dataset, change log, tag statistics, "
                                       "metrics and an HTML report")
-    common(q)
+    common(q, original=False, task_help="export this task only (default: every task of the "
+                                        "project, each in its own subfolder when there are two)")
     q.add_argument("--out", required=True, metavar="DIR", help="folder to write (created)")
     q.add_argument("--only-reviewed", action="store_true",
                    help="only images with review status 'reviewed'")
     q.add_argument("--tags", metavar="T1,T2", help="only images carrying one of these tags")
-    q.add_argument("--force", action="store_true", help="replace a non-empty DIR")
+    q.add_argument("--force", action="store_true",
+                   help="replace DIR when it holds an earlier Reviewer export (never any other "
+                        "folder: the project, an input, the working directory, home or a root)")
     q.add_argument("--no-report", action="store_true", help="skip report.html")
     q.set_defaults(handler=_cmd_export)
 
@@ -33,46 +38,44 @@ def _tags(text: str | None) -> list[str] | None:
     return [t.strip() for t in text.split(",") if t.strip()] or None
 
 
-def _open(args):
-    """A read-only session on args.project / args.task with the threshold overrides applied
-    (the export only reads the review; a project without a store gets an empty one)."""
-    from dataclasses import replace
-
-    from reviewer.cli import ProgressBar
-    from reviewer.io.project import load_project
-    from reviewer.io.session import open_session
-    project = load_project(args.project)
-    score, iou = args.score_threshold, args.iou_threshold
-    if project.detection is not None and (score is not None or iou is not None):
-        det = project.detection
-        project = replace(project, detection=replace(
-            det, score_threshold=det.score_threshold if score is None else score,
-            iou_threshold=det.iou_threshold if iou is None else iou))
-    from reviewer.io.store import store_exists
-    read_only = store_exists(project)
-    progress = ProgressBar(enabled=False if args.quiet else None)
-    return open_session(project, args.task, progress, read_only=read_only)
-
-
 def _cmd_export(args) -> int:
-    from pathlib import Path
 
     from reviewer.cli import ProgressBar, print_problems
+    from reviewer.cli_review import open_cli_session
     from reviewer.io.export import ExportError, export
     from reviewer.io.export_files import check_target
+    from reviewer.io.paths import protected_paths
+    from reviewer.io.project import load_project
     from reviewer.io.store_base import StoreError
     try:
-        check_target(Path(args.out).expanduser().absolute(), args.force)  # fail before loading
-        with _open(args) as session:
-            print_problems(session.data.problems, args)
-            result = export(session, args.out, only_reviewed=args.only_reviewed,
+        project = load_project(args.project)
+        check_target(args.out, args.force, protected_paths(project))  # fail before loading
+        tasks = [args.task] if args.task else project.tasks
+        with contextlib.ExitStack() as stack:
+            sessions = []
+            for task in tasks:
+                session = stack.enter_context(
+                    open_cli_session(argparse.Namespace(**{**vars(args), "task": task}),
+                                     read_only=True))
+                print_problems(session.data.problems, args)
+                sessions.append(session)
+            result = export(sessions, args.out, only_reviewed=args.only_reviewed,
                             tags=_tags(args.tags), force=args.force,
                             progress=ProgressBar(enabled=False if args.quiet else None),
                             report=not args.no_report)
     except (ExportError, StoreError) as exc:
         print(f"reviewer: error: {exc}", file=sys.stderr)
         return EXIT_INPUT
+    except OSError as exc:
+        from reviewer.cli import ENVIRONMENT_ERRNOS, os_error_message
+        if exc.errno not in ENVIRONMENT_ERRNOS:
+            raise
+        print(f"reviewer: error: export to {args.out} failed, nothing was written there: "
+              f"{os_error_message(exc)}", file=sys.stderr)
+        return EXIT_INPUT
     print_problems(result.problems, args)
+    for note in result.notes:
+        print(f"note: {note}", file=sys.stderr)
     print(f"exported {result.images} images to {result.out}: {', '.join(result.files)}")
     print(result.summary)
     return EXIT_OK

@@ -31,6 +31,25 @@ def register(sub, common) -> None:
     q.add_argument("status", choices=STATUSES)
     q.set_defaults(handler=_cmd_status)
 
+    q = sub.add_parser(
+        "conflicts", help="corrections that no longer fit a changed ground truth",
+        description="Corrections are replayed onto the GT files at every opening; one whose "
+                    "object no longer holds what it held when it was made (ids reassigned, "
+                    "objects or images removed, edited elsewhere) is set aside as a conflict "
+                    "instead of landing on another object. List them, re-apply one to its "
+                    "object as it is now, or drop it (it stays in the change log).",
+        epilog="example: reviewer conflicts P; reviewer conflicts P reapply 12; "
+               "reviewer conflicts P drop all")
+    q.add_argument("project", help="project folder or its reviewer.json")
+    q.add_argument("action", nargs="?", choices=("list", "reapply", "drop"), default="list")
+    q.add_argument("which", nargs="?", metavar="SEQ|all",
+                   help="the conflict's journal number (first column of the list) or 'all'")
+    q.add_argument("--task", choices=("detection", "segmentation"),
+                   help="which inputs of the project (default: its default task)")
+    q.add_argument("--json", action="store_true", help="list as one JSON object")
+    q.add_argument("--quiet", "-q", action="store_true", help="no progress display")
+    q.set_defaults(handler=_cmd_conflicts)
+
     q = sub.add_parser("stats", help="tag statistics: the error-analysis table")
     common(q)
     q.add_argument("--json", action="store_true", help="print one JSON object")
@@ -55,8 +74,9 @@ def _fail(message: str) -> int:
     return EXIT_INPUT
 
 
-def _open(args, read_only: bool = False):
-    """Open a session on args.project / args.task (threshold overrides applied)."""
+def open_cli_session(args, read_only: bool = False):
+    """Open a session on args.project / args.task (threshold overrides applied) and print its
+    notices (unless -q)."""
     from dataclasses import replace
 
     from reviewer.cli import ProgressBar
@@ -69,18 +89,19 @@ def _open(args, read_only: bool = False):
         project = replace(project, detection=replace(
             det, score_threshold=det.score_threshold if score is None else score,
             iou_threshold=det.iou_threshold if iou is None else iou))
-    from reviewer.io.store import store_exists
-    if read_only and not store_exists(project):
-        read_only = False  # nothing to read yet: create the store
     progress = ProgressBar(enabled=False if args.quiet else None)
-    return open_session(project, args.task, progress, read_only=read_only)
+    session = open_session(project, args.task, progress, read_only=read_only)
+    if not getattr(args, "quiet", False):
+        for notice in session.notices:
+            print(f"note: {notice}", file=sys.stderr)
+    return session
 
 
 def _with_session(args, body, read_only: bool = False) -> int:
     """Run ``body(session) -> exit code``; store and image-lookup problems exit 2."""
     from reviewer.io.store_base import StoreError
     try:
-        session = _open(args, read_only)
+        session = open_cli_session(args, read_only)
     except StoreError as exc:
         return _fail(str(exc))
     with session:
@@ -153,6 +174,53 @@ def _status(session, args) -> int:
     return EXIT_OK
 
 
+def _cmd_conflicts(args) -> int:
+    if args.action != "list" and not args.which:
+        return _fail(f"conflicts {args.action}: name a conflict number or 'all'")
+    return _with_session(args, lambda s: _conflicts(s, args), read_only=args.action == "list")
+
+
+def _conflicts(session, args) -> int:
+    from reviewer.core.conflicts import CommandConflictError
+    history = session.history
+    if args.action == "list":
+        return _list_conflicts(history.conflicts, args.json)
+    chosen = list(history.conflicts)
+    if args.which != "all":
+        try:
+            chosen = [history.conflict(int(args.which))]
+        except (KeyError, ValueError):
+            return _fail(f"no conflict {args.which!r} (`reviewer conflicts P` lists them)")
+    failed = 0
+    for c in chosen:
+        try:
+            if args.action == "drop":
+                history.drop(c.seq)
+                print(f"{c.seq}: dropped ({c.command.label} of image {c.command.image_id})")
+            else:
+                history.reapply(c.seq)
+                print(f"{c.seq}: re-applied ({c.command.label} of image {c.command.image_id})")
+        except CommandConflictError as exc:
+            failed += 1
+            print(f"{c.seq}: cannot re-apply: {exc}; drop it instead", file=sys.stderr)
+    return EXIT_INPUT if failed else EXIT_OK
+
+
+def _list_conflicts(conflicts, as_json: bool) -> int:
+    if as_json:
+        print(json.dumps({"conflicts": [
+            {"seq": c.seq, "kind": c.command.kind, "image": c.command.image_id,
+             "reason": c.reason, "who": c.who, "at": c.at} for c in conflicts]}))
+        return EXIT_OK
+    if not conflicts:
+        print("no conflicts: every correction fits the ground truth")
+        return EXIT_OK
+    for c in conflicts:
+        print(f"{c.seq:>5}  {c.at or '':<25} {c.who or '':<10} image {c.command.image_id}: "
+              f"{c.command.label} — {c.reason}")
+    return EXIT_OK
+
+
 def _cmd_stats(args) -> int:
     return _with_session(args, lambda s: _stats(s, args), read_only=True)
 
@@ -161,7 +229,7 @@ def _stats(session, args) -> int:
     from reviewer.cli import json_default, print_problems
     from reviewer.io.stats import stats_payload
     print_problems(session.data.problems, args)
-    payload = stats_payload(session, args.reviewed_only, args.error_threshold)
+    payload = stats_payload(session, args.reviewed_only, args.error_threshold, args.original)
     if args.json:
         print(json.dumps(payload, allow_nan=False, default=json_default))
     else:
@@ -187,7 +255,10 @@ def print_stats(payload: dict) -> None:
     print(f"{payload['task']}: {payload['images']} images, {payload['reviewed']} reviewed; "
           f"population: {who} ({payload['population_images']} images, "
           f"{payload['erroneous_images']} erroneous: error > {payload['error_threshold']:g})")
-    print(f"{payload['metric_name']} overall: {_f(payload['metric_overall'])}")
+    from reviewer.io.evaluation import ground_truth_line
+    gt = ground_truth_line(payload.get("corrected_images", 0),
+                           payload.get("ground_truth") == "original")
+    print(f"{payload['metric_name']} overall: {_f(payload['metric_overall'])}, {gt}")
     shown = [(name, t) for name, t in payload["tags"].items() if t["images"] > 0]
     shown.sort(key=lambda nt: (-(nt[1]["room_for_improvement"] or 0.0), -nt[1]["images"]))
     rows = [[name[:24], str(t["images"]), _pct(t["share_of_images"]), _pct(t["share_of_errors"]),

@@ -276,8 +276,8 @@ def _set(project, args) -> int:
 
 # --- sharing the work ----------------------------------------------------------------------------
 def _session(args, read_only: bool = False):
-    from reviewer.cli_review import _open
-    return _open(args, read_only)
+    from reviewer.cli_review import open_cli_session
+    return open_cli_session(args, read_only)
 
 
 def _cmd_assign(args) -> int:

@@ -20,10 +20,12 @@ from __future__ import annotations
 
 import base64
 import zlib
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from typing import ClassVar
 
 import numpy as np
+
+from . import conflicts as X
 
 _REGISTRY: dict[str, type] = {}
 
@@ -53,6 +55,16 @@ class Command:
 
     def image_ids(self) -> tuple:
         return (self.image_id,)
+
+    def conflict(self, doc) -> str | None:
+        """Why this command cannot be redone on ``doc`` as it stands (its target no longer holds
+        what it held when the command was made), or None. Review state never conflicts."""
+        return None
+
+    def rebased(self, doc) -> Command:
+        """The same change aimed at ``doc`` as it stands now, for a reviewer who re-applies a
+        conflicting correction; CommandConflictError when its target is gone."""
+        return self
 
     def to_payload(self) -> dict:
         out = {"kind": self.kind}
@@ -102,9 +114,26 @@ class AddObject(Command):
     def undo(self, doc):
         doc.remove_gt(self.image_id, self.obj["id"])
 
+    def conflict(self, doc):
+        return X.image_missing(doc, self.image_id) or X.id_taken(doc, self.obj["id"])
+
+    def rebased(self, doc):
+        return replace(self, obj=_fresh_id(doc, self.image_id, self.obj))
+
     @classmethod
     def from_fields(cls, data):
         return _fields(cls, data)
+
+
+def _fresh_id(doc, image_id, obj: dict) -> dict:
+    """``obj`` with a new id when the GT took its id meanwhile (re-applying an addition)."""
+    reason = X.image_missing(doc, image_id)
+    if reason:
+        raise X.CommandConflictError(reason)
+    return obj if X.id_taken(doc, obj["id"]) is None else {**obj, "id": doc.new_ann_id()}
+
+
+_OBJECT_KEYS = ("category_id", "bbox", "iscrowd", "segmentation")  # what identifies an object
 
 
 @_register
@@ -121,6 +150,13 @@ class DeleteObject(Command):
 
     def undo(self, doc):
         doc.add_gt(self.image_id, dict(self.obj))
+
+    def conflict(self, doc):
+        return X.image_missing(doc, self.image_id) or X.object_differs(
+            doc, self.image_id, self.obj["id"], self.obj, _OBJECT_KEYS)
+
+    def rebased(self, doc):
+        return replace(self, obj=X.current_object(doc, self.image_id, self.obj["id"]))
 
     @classmethod
     def from_fields(cls, data):
@@ -139,6 +175,14 @@ class _EditObject(Command):
 
     def undo(self, doc):
         doc.update_gt(self.image_id, self.ann_id, dict(self.before))
+
+    def conflict(self, doc):
+        return X.image_missing(doc, self.image_id) or X.object_differs(
+            doc, self.image_id, self.ann_id, self.before, self.before.keys())
+
+    def rebased(self, doc):
+        current = X.current_object(doc, self.image_id, self.ann_id)
+        return replace(self, before={k: current.get(k) for k in self.before})
 
     @classmethod
     def from_fields(cls, data):
@@ -194,6 +238,21 @@ class AcceptPrediction(Command):
         if self.replaced is not None:
             doc.add_gt(self.image_id, dict(self.replaced))
 
+    def conflict(self, doc):
+        reason = X.image_missing(doc, self.image_id)
+        if reason is None and self.replaced is not None:
+            reason = X.object_differs(doc, self.image_id, self.replaced["id"], self.replaced,
+                                      _OBJECT_KEYS)
+        return reason or X.id_taken(doc, self.obj["id"])
+
+    def rebased(self, doc):
+        replaced = None
+        if self.replaced is not None:
+            current = doc.find_gt(self.replaced["id"])
+            if current is not None and current.get("image_id") == self.image_id:
+                replaced = current
+        return replace(self, obj=_fresh_id(doc, self.image_id, self.obj), replaced=replaced)
+
     @classmethod
     def from_fields(cls, data):
         return _fields(cls, data)
@@ -231,6 +290,19 @@ class PaintMask(Command):
 
     def undo(self, doc):
         doc.paint(self.image_id, self.y, self.x, decode_patch(self.before))
+
+    def conflict(self, doc):
+        return X.image_missing(doc, self.image_id) or X.patch_differs(
+            doc, self.image_id, self.y, self.x, decode_patch(self.before))
+
+    def rebased(self, doc):
+        h, w = self.before["shape"]
+        current = doc.gt_patch(self.image_id, self.y, self.x, h, w)
+        if current is None:
+            raise X.CommandConflictError(X.image_missing(doc, self.image_id) or
+                                         f"image {self.image_id}: the GT mask no longer covers "
+                                         "the painted region")
+        return replace(self, before=encode_patch(current))
 
     @classmethod
     def from_fields(cls, data):
@@ -337,6 +409,35 @@ class Macro(Command):
     def undo(self, doc):
         for c in reversed(self.children):
             c.undo(doc)
+
+    def conflict(self, doc):
+        """The first child's conflict, each child checked after the ones before it were redone
+        (the document is left as it was)."""
+        done = []
+        try:
+            for c in self.children:
+                reason = c.conflict(doc)
+                if reason:
+                    return reason
+                c.redo(doc)
+                done.append(c)
+            return None
+        finally:
+            for c in reversed(done):
+                c.undo(doc)
+
+    def rebased(self, doc):
+        out, applied = [], []
+        try:
+            for c in self.children:
+                r = c.rebased(doc)
+                out.append(r)
+                r.redo(doc)
+                applied.append(r)
+        finally:
+            for r in reversed(applied):
+                r.undo(doc)
+        return replace(self, children=tuple(out))
 
     def image_ids(self) -> tuple:
         seen = []

@@ -90,6 +90,20 @@ class DetectionDocument:
         self._next_id += 1
         return out
 
+    def has_image(self, image_id) -> bool:
+        try:
+            return image_id in self._image_row
+        except TypeError:  # an unhashable id from a hand-edited journal
+            return False
+
+    def find_gt(self, ann_id) -> dict | None:
+        """The current GT object ``ann_id`` (``gt_object``), or None when there is none."""
+        try:
+            key = int(ann_id)
+        except (TypeError, ValueError, OverflowError):
+            return None
+        return self.gt_object(key) if key in self._row_of else None
+
     def gt_object(self, ann_id: int) -> dict:
         """The current GT object as a COCO annotation dict (for commands' before values)."""
         r = self._row_of[int(ann_id)]

@@ -1,9 +1,18 @@
 """Undo / redo history over commands, journalled so that it survives a restart.
 
 ``History.execute(cmd)`` applies the command to the document and journals it in one transaction of
-the journal (the review store): a killed process either has both or neither. Undo and redo move the
-journal's cursor. ``History.restore()`` rebuilds the document's corrections and both stacks from
-the journal after a restart.
+the journal (the review store): a killed process either has both or neither. The document's
+signals are held back until the journal has committed, so a view that fails while repainting can
+never leave an edit without its journal entry; a journal that fails to commit leaves the document
+as it was. Undo and redo move the journal's cursor. ``History.restore()`` rebuilds the document's
+corrections and both stacks from the journal after a restart.
+
+Replaying onto a changed GT: each GT command checks that its target still holds what it held when
+the command was made (``Command.conflict``). A command that no longer fits is *set aside* as a
+conflict — taken out of the active history in the journal and listed in ``conflicts`` — instead
+of landing on another object; the rest replays. The reviewer then re-applies it to the object as
+it is now (``reapply``: a new, journalled command) or drops it (``drop``). A read-only journal
+keeps conflicts in memory only.
 
 A project may hold two tasks (detection and segmentation) sharing one review store, so the
 journal is one linear history over both. A session works on one task's document: commands of the
@@ -13,14 +22,15 @@ replays its own, in the same order.
 
 The journal is duck-typed (``reviewer.io.store_base.ReviewStore`` provides it): ``transaction()``,
 ``append_command(image_key, kind, payload, targets) -> seq``, ``undo_command(seq)``,
-``redo_command(seq)``, ``applied_commands()`` and ``redo_commands()`` (entries with ``seq``,
-``payload`` and ``who``) and ``user``.
+``redo_command(seq)``, ``applied_commands()``, ``redo_commands()`` (entries with ``seq``,
+``payload``, ``who``, ``at``), ``set_aside(seq, reason)``, ``conflicts()`` (entries with
+``conflict``), ``resolve_conflict(seq, resolution)``, ``read_only`` and ``user``.
 
 Several reviewers may share one journal (a server store). Undo is per author: the undo and redo
 stacks hold the commands of ``journal.user`` only, while ``restore`` replays everyone's applied
 corrections. The journal refuses (raises) a command, undo or redo whose targets someone else
-changed (core/targets.py); whenever the journal raises, the document's ground truth is put back
-as it was, so a refused or failed command leaves nothing half-made. ``apply_remote`` applies a
+changed (core/targets.py); the review-state part of a refused command is rolled back with the
+journal's transaction and its ground-truth part is put back here. ``apply_remote`` applies a
 command another reviewer journalled; ``reset_own`` replaces the stacks (another window of the
 same author changed them).
 """
@@ -28,16 +38,20 @@ same author changed them).
 from __future__ import annotations
 
 import contextlib
+import inspect
+from dataclasses import dataclass
 
-from psygnal import Signal
+from psygnal import Signal, SignalInstance
 
 from .commands import Command, PaintMask, from_payload
+from .conflicts import CommandConflictError
 from .targets import command_targets
 
 
 class _NullJournal:
     """In-memory stand-in when no store is attached (tests, read-only sessions)."""
 
+    read_only = False
     user = None
 
     def __init__(self):
@@ -62,12 +76,33 @@ class _NullJournal:
     def redo_commands(self):
         return []
 
+    def set_aside(self, seq: int, reason: str) -> None:
+        return None
+
+    def conflicts(self):
+        return []
+
+    def resolve_conflict(self, seq: int, resolution: str) -> None:
+        return None
+
+
+@dataclass(frozen=True)
+class Conflict:
+    """A journalled correction that no longer fits the GT: ``reason`` says why."""
+
+    seq: int
+    command: Command
+    reason: str
+    who: str = ""
+    at: str = ""
+
 
 class History:
-    """Undo and redo stacks of (seq, command) and a clean marker.
+    """Undo and redo stacks of (seq, command), a clean marker, and the set-aside conflicts.
 
-    Signals: ``changed()`` after every execute / undo / redo / restore; ``applied(command, undo)``
-    with the command and whether it was undone (views re-read what it touched).
+    Signals: ``changed()`` after every execute / undo / redo / restore / conflict resolution;
+    ``applied(command, undo)`` with the command and whether it was undone (views re-read what it
+    touched).
     """
 
     changed = Signal()
@@ -79,6 +114,7 @@ class History:
         self._undo: list[tuple[int, Command]] = []
         self._redo: list[tuple[int, Command]] = []
         self._clean = 0
+        self.conflicts: list[Conflict] = []
 
     # --- queries ----------------------------------------------------------------------------
     @property
@@ -111,83 +147,152 @@ class History:
         """Applied commands, oldest first."""
         return [c for _, c in self._undo]
 
-    # --- actions ----------------------------------------------------------------------------
     @property
     def task(self) -> str | None:
         return getattr(self.doc, "task", None)
 
-    def execute(self, cmd: Command) -> None:
-        """Apply ``cmd`` and journal it; the redo stack is dropped."""
-        seq = self._journalled(cmd, False, lambda: self.journal.append_command(
-            _key(cmd.image_id), cmd.kind, cmd.to_payload(), command_targets(cmd)))
-        self._undo.append((seq, cmd))
-        self._redo.clear()
-        if self._clean > self.index - 1:
-            self._clean = -1  # the clean state can no longer be reached
+    # --- actions ----------------------------------------------------------------------------
+    def execute(self, cmd: Command) -> int:
+        """Apply ``cmd`` and journal it; the redo stack is dropped. Returns its journal seq."""
+        with _signals_held(self.doc):
+            seq = self._commit(cmd, undo=False, journal=lambda: self.journal.append_command(
+                _key(cmd.image_id), cmd.kind, cmd.to_payload(), command_targets(cmd)))
+            self._undo.append((seq, cmd))
+            self._redo.clear()
+            if self._clean > self.index - 1:
+                self._clean = -1  # the clean state can no longer be reached
         self._emit(cmd, False)
+        return seq
 
     def undo(self) -> Command | None:
         if not self._undo:
             return None
         seq, cmd = self._undo[-1]
-        self._journalled(cmd, True, lambda: self.journal.undo_command(seq))
-        self._redo.append(self._undo.pop())
+        with _signals_held(self.doc):
+            self._commit(cmd, undo=True, journal=lambda: self.journal.undo_command(seq))
+            self._redo.append(self._undo.pop())
         self._emit(cmd, True)
         return cmd
 
     def redo(self) -> Command | None:
+        """Redo the last undone command. A command that no longer fits the GT (it changed on
+        disk since the undo) is set aside as a conflict: CommandConflictError says why."""
         if not self._redo:
             return None
         seq, cmd = self._redo[-1]
-        self._journalled(cmd, False, lambda: self.journal.redo_command(seq))
-        self._undo.append(self._redo.pop())
+        reason = _conflict(cmd, self.doc, self.task)
+        if reason is not None:
+            self._redo.pop()
+            self._set_aside([Conflict(seq, cmd, reason)])
+            self.changed.emit()
+            raise CommandConflictError(f"{cmd.label} cannot be redone: {reason}")
+        with _signals_held(self.doc):
+            self._commit(cmd, undo=False, journal=lambda: self.journal.redo_command(seq))
+            self._undo.append(self._redo.pop())
         self._emit(cmd, False)
         return cmd
+
+    def _commit(self, cmd: Command, undo: bool, journal):
+        """Apply ``cmd`` to the document and run ``journal()`` in one transaction; a failed
+        commit (or a refusal) reverts the document's ground truth — the review-state part was
+        written in the journal's transaction and rolled back with it (re-writing it here would
+        land over another reviewer's value). Callers hold the document's signals
+        (``_signals_held``) until their stacks are updated too, so views see the committed
+        state only."""
+        applied = False
+        try:
+            with self.journal.transaction():
+                _apply(cmd, self.doc, self.task, undo=undo)
+                applied = True
+                return journal()
+        except BaseException:
+            if applied:
+                _apply(cmd, self.doc, self.task, undo=not undo, gt_only=_rolls_back(self.journal))
+            raise
 
     def restore(self) -> int:
         """Re-apply the journal's applied commands to the document (after a restart).
 
-        Review-state commands are not re-applied: their effect is already in the store. Returns
-        the number of GT corrections replayed.
+        Review-state commands are not re-applied: their effect is already in the store. GT
+        commands that no longer fit the GT are set aside (``conflicts``). Returns the number of
+        GT corrections replayed.
         """
         replayed = 0
         self._undo = []
-        for entry in self.journal.applied_commands():
-            cmd = from_payload(entry.payload)
-            replayed += _apply(cmd, self.doc, self.task, undo=False, gt_only=True)
-            if self._own(entry):
-                self._undo.append((entry.seq, cmd))
-        self._redo = [(e.seq, from_payload(e.payload)) for e in reversed(self.journal.redo_commands())]
+        found = []
+        with _signals_held(self.doc):
+            for entry in self.journal.applied_commands():
+                cmd = from_payload(entry.payload)
+                reason = _conflict(cmd, self.doc, self.task)
+                if reason is not None:
+                    found.append(Conflict(entry.seq, cmd, reason, entry.who, entry.at))
+                    continue
+                replayed += _apply(cmd, self.doc, self.task, undo=False, gt_only=True)
+                if self._own(entry):
+                    self._undo.append((entry.seq, cmd))
+        self._redo = [(e.seq, from_payload(e.payload))
+                      for e in reversed(self.journal.redo_commands())]
+        self.conflicts = [Conflict(e.seq, from_payload(e.payload), e.conflict or "", e.who, e.at)
+                          for e in self.journal.conflicts()
+                          if _owned(from_payload(e.payload), self.task)]
+        self._set_aside(found)
         self._clean = self.index
         self.changed.emit()
         return replayed
+
+    def _set_aside(self, found: list[Conflict]) -> None:
+        if found and not getattr(self.journal, "read_only", False):
+            with self.journal.transaction():
+                for c in found:
+                    self.journal.set_aside(c.seq, c.reason)
+        self.conflicts += found
+
+    # --- conflicts ------------------------------------------------------------------------------
+    def conflict(self, seq: int) -> Conflict:
+        for c in self.conflicts:
+            if c.seq == seq:
+                return c
+        raise KeyError(f"no conflict with journal seq {seq}")
+
+    def reapply(self, seq: int) -> Command:
+        """Apply conflict ``seq``'s change to its target as it is now (a new history entry);
+        CommandConflictError when the target is gone (drop it instead)."""
+        conflict = self.conflict(seq)
+        with _signals_held(self.doc):
+            cmd = conflict.command.rebased(self.doc)
+            new = self._commit(cmd, undo=False, journal=lambda: self._journal_reapply(cmd, seq))
+            self._undo.append((new, cmd))
+            self._redo.clear()
+            self.conflicts.remove(conflict)
+        self._emit(cmd, False)
+        return cmd
+
+    def _journal_reapply(self, cmd: Command, seq: int) -> int:
+        new = self.journal.append_command(_key(cmd.image_id), cmd.kind, cmd.to_payload())
+        self.journal.resolve_conflict(seq, f"re-applied as {new}")
+        return new
+
+    def drop(self, seq: int) -> None:
+        """Give up conflict ``seq``: it stays in the journal, marked dropped."""
+        conflict = self.conflict(seq)
+        self.journal.resolve_conflict(seq, "dropped")
+        self.conflicts.remove(conflict)
+        self.changed.emit()
+
+    def _emit(self, cmd: Command, undone: bool) -> None:
+        self.applied.emit(cmd, undone)
+        self.changed.emit()
 
     # --- several reviewers --------------------------------------------------------------------
     def _own(self, entry) -> bool:
         user = getattr(self.journal, "user", None)
         return user is None or getattr(entry, "who", user) == user
 
-    def _journalled(self, cmd: Command, undo: bool, write):
-        """Apply ``cmd`` (or its undo) and record it with ``write()`` in one journal transaction.
-
-        When the journal refuses or fails (a conflict, a lost server), the store rolls its part
-        back and the ground truth changed here is put back, then the error propagates."""
-        applied = False
-        try:
-            with self.journal.transaction():
-                _apply(cmd, self.doc, self.task, undo=undo)
-                applied = True
-                return write()
-        except BaseException:
-            if applied:
-                _apply(cmd, self.doc, self.task, undo=not undo, gt_only=True)
-            raise
-
     def apply_remote(self, cmd: Command, undone: bool) -> None:
         """Another session journalled ``cmd`` (or undid it): apply its ground-truth part here.
-
         Its review-state part is already in the store. Views refresh through ``applied``."""
-        _apply(cmd, self.doc, self.task, undo=undone, gt_only=True)
+        with _signals_held(self.doc):
+            _apply(cmd, self.doc, self.task, undo=undone, gt_only=True)
         self._emit(cmd, undone)
 
     def reset_own(self, applied, redo) -> None:
@@ -199,16 +304,32 @@ class History:
         self._clean = -1
         self.changed.emit()
 
-    def _emit(self, cmd: Command, undone: bool) -> None:
-        self.applied.emit(cmd, undone)
-        self.changed.emit()
-
 
 def command_task(cmd: Command) -> str | None:
     """The task whose ground truth ``cmd`` changes (None: review state, any task)."""
     if not cmd.changes_gt:
         return None
     return "segmentation" if isinstance(cmd, PaintMask) else "detection"
+
+
+def _owned(cmd: Command, task: str | None) -> bool:
+    """Whether ``cmd`` changes the GT of ``task`` (a macro: any of its children)."""
+    children = getattr(cmd, "children", None)
+    if children is not None:
+        return any(_owned(c, task) for c in children)
+    owner = command_task(cmd)
+    return owner is not None and (task is None or owner == task)
+
+
+def _conflict(cmd: Command, doc, task: str | None) -> str | None:
+    """Why the parts of ``cmd`` that belong to ``task`` cannot be redone on ``doc`` now."""
+    children = getattr(cmd, "children", None)
+    if children is not None:
+        mine = [c for c in children if _owned(c, task)]
+        if not mine:
+            return None
+        return type(cmd)(image_id=cmd.image_id, children=tuple(mine)).conflict(doc)
+    return cmd.conflict(doc) if _owned(cmd, task) else None
 
 
 def _apply(cmd: Command, doc, task: str | None, undo: bool, gt_only: bool = False) -> int:
@@ -225,6 +346,25 @@ def _apply(cmd: Command, doc, task: str | None, undo: bool, gt_only: bool = Fals
         return 0
     (cmd.undo if undo else cmd.redo)(doc)
     return int(owner is not None)
+
+
+@contextlib.contextmanager
+def _signals_held(doc):
+    """Hold the document's psygnal signals back until the block ends (then they fire)."""
+    with contextlib.ExitStack() as stack:
+        for cls in inspect.getmro(type(doc)):
+            for name, value in vars(cls).items():
+                if isinstance(value, Signal):
+                    instance = getattr(doc, name)
+                    if isinstance(instance, SignalInstance):
+                        stack.enter_context(instance.paused())
+        yield
+
+
+def _rolls_back(journal) -> bool:
+    """Whether the journal's transaction also rolls back the review state (a review store
+    does; an in-memory stand-in does not, so its review-state part is reverted by hand)."""
+    return getattr(journal, "rolls_back_review", False)
 
 
 def _key(image_id) -> str:

@@ -6,6 +6,8 @@ their change). If the reviewer, told who changed it and when, chooses to keep th
 with the other change): its ``before`` values become the current ones, its ``after`` values stay,
 so executing it makes the targets look as the reviewer wanted, and its undo restores the other
 reviewer's version. Returns None when that no longer makes sense (the object was deleted).
+Ground-truth commands rebase themselves (``Command.rebased``, the same rule that re-applies a
+correction set aside after the GT file changed); review-state commands read the store here.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from . import commands as C
+from .conflicts import CommandConflictError
 
 
 def rebase(cmd: C.Command, doc) -> C.Command | None:
@@ -20,37 +23,12 @@ def rebase(cmd: C.Command, doc) -> C.Command | None:
     if isinstance(cmd, C.Macro):
         children = tuple(c for c in (rebase(child, doc) for child in cmd.children) if c)
         return replace(cmd, children=children) if children else None
-    if isinstance(cmd, C.AddObject):
-        return cmd
-    if isinstance(cmd, C.DeleteObject | C.AcceptPrediction | C.Relabel | C.MoveBox
-                  | C.ReplaceShape):
-        return _rebase_gt(cmd, doc)
-    if isinstance(cmd, C.PaintMask):
-        gt = doc.masks(doc.image_row(cmd.image_id))[0]
-        h, w = C.decode_patch(cmd.after).shape
-        return replace(cmd, before=C.encode_patch(gt[cmd.y:cmd.y + h, cmd.x:cmd.x + w]))
+    if cmd.changes_gt:
+        try:
+            return cmd.rebased(doc)
+        except CommandConflictError:
+            return None
     return replace(cmd, before=_review_now(cmd, doc.review))
-
-
-def _current(doc, ann_id) -> dict | None:
-    try:
-        return doc.gt_object(ann_id)
-    except KeyError:
-        return None
-
-
-def _rebase_gt(cmd, doc):
-    if isinstance(cmd, C.DeleteObject):
-        now = _current(doc, cmd.obj["id"])
-        return None if now is None else replace(cmd, obj=now)
-    if isinstance(cmd, C.AcceptPrediction):
-        if cmd.replaced is None:
-            return cmd
-        return replace(cmd, replaced=_current(doc, cmd.replaced["id"]))
-    now = _current(doc, cmd.ann_id)
-    if now is None:
-        return None
-    return replace(cmd, before={k: now.get(k) for k in cmd.after})
 
 
 def _review_now(cmd, review):

@@ -63,42 +63,52 @@ def _named(values: np.ndarray) -> float | None:
 
 def detection_eval(ds: DetectionDataset, params: DetectionParams, image_rows=None,
                    scores: DetectionScores | None = None, rles: tuple | None = None) -> dict:
-    """The ``eval --json`` payload for detection (bbox, plus segm when both sides have masks).
+    """The ``eval --json`` payload for detection.
 
+    ``overall`` and ``per_class`` hold the AP of the project's matching IoU type
+    (``iou_type``: ``segm`` when GT and predictions all carry masks, else ``bbox``) beside the
+    counts of the same matching, so one table never mixes two IoU types; ``by_iou_type`` holds
+    both AP families (``bbox`` always, ``segm`` when both sides carry masks).
     rles: (pred, gt) compressed RLEs when already decoded (saves converting them again)."""
     if scores is None:
-        scores = score_detection(ds, params, image_rows=image_rows)
-    bbox = accumulate(ds, match_dataset(ds, "bbox", image_rows=image_rows))
+        scores = score_detection(ds, params, image_rows=image_rows, rles=rles)
     names = [str(n) for n in ds.categories.names]
+    by_type = {"bbox": _ap_block(ds, accumulate(ds, match_dataset(ds, "bbox",
+                                                                  image_rows=image_rows)), names)}
+    if ds.gt.has_masks and ds.pred.has_masks:
+        rles = rles if rles is not None else (pred_rles(ds), gt_rles(ds))
+        segm = accumulate(ds, match_dataset(ds, "segm", image_rows=image_rows, rles=rles))
+        by_type["segm"] = _ap_block(ds, segm, names)
+    main = by_type[params.iou_type]
     counts = {c: scores.per_class_image[c].sum(0) for c in scores.per_class_image}
     pred_count = counts["tp"] + counts["fp"]
     per_class = {}
     for k, name in enumerate(names):
         per_class[name] = {
-            "AP": _named(bbox.class_ap[k]), "AP50": _named(bbox.class_ap50[k]),
-            "AP75": _named(bbox.class_ap75[k]), "AR100": _named(bbox.class_ar100[k]),
+            **main["per_class"][name],
             "gt": int(counts["gt"][k]), "pred": int(pred_count[k]), "tp": int(counts["tp"][k]),
             "fp": int(counts["fp"][k]), "fn": int(counts["fn"][k]),
             "mispredicted": int(counts["mispredicted"][k])}
-    out = {
+    return {
         "task": "detection",
         "images": int(len(scores.image_rows)),
         "iou_threshold": params.iou_threshold, "score_threshold": params.score_threshold,
-        "matching_iou_type": params.iou_type,
-        "overall": {k: float(bbox.stats[k]) for k in STAT_NAMES},
+        "iou_type": params.iou_type, "metric_name": f"AP ({params.iou_type})",
+        "overall": main["overall"],
         "per_class": per_class,
+        "by_iou_type": by_type,
         "confusion": {"labels": names + ["background"], "rows": "ground truth",
                       "columns": "prediction", "matrix": scores.confusion.tolist()},
         "errors": {k: int(v[scores.image_rows].sum()) for k, v in scores.errors.items()},
     }
-    if ds.gt.has_masks and ds.pred.has_masks:
-        rles = rles if rles is not None else (pred_rles(ds), gt_rles(ds))
-        segm = accumulate(ds, match_dataset(ds, "segm", image_rows=image_rows, rles=rles))
-        out["segm"] = {"overall": {k: float(segm.stats[k]) for k in STAT_NAMES},
-                       "per_class": {n: {"AP": _named(segm.class_ap[k]),
-                                         "AP50": _named(segm.class_ap50[k])}
-                                     for k, n in enumerate(names)}}
-    return out
+
+
+def _ap_block(ds: DetectionDataset, acc, names: list[str]) -> dict:
+    return {"overall": {k: float(acc.stats[k]) for k in STAT_NAMES},
+            "per_class": {n: {"AP": _named(acc.class_ap[k]), "AP50": _named(acc.class_ap50[k]),
+                              "AP75": _named(acc.class_ap75[k]),
+                              "AR100": _named(acc.class_ar100[k])}
+                          for k, n in enumerate(names)}}
 
 
 def default_params(ds: DetectionDataset, iou_threshold=0.5, score_threshold=0.5) -> DetectionParams:

@@ -50,3 +50,15 @@ class NullReview:
 
     def note(self, image_key) -> str:
         return self._notes.get(str(image_key), "")
+
+
+def review_keys(image_ids, file_names) -> list[str]:
+    """The key under which each image's review state is kept: its file name (POSIX, without a
+    leading ``./``), the same for every task of a project that shows the same photo. Two images
+    of one task sharing a file name keep apart: each gets ``name#id``."""
+    names = [str(n).replace("\\", "/").removeprefix("./") for n in file_names]
+    seen: dict[str, int] = {}
+    for n in names:
+        seen[n] = seen.get(n, 0) + 1
+    return [n if seen[n] == 1 and n else f"{n}#{i}" for n, i in
+            zip(names, (v.item() if hasattr(v, "item") else v for v in image_ids), strict=True)]

@@ -45,6 +45,20 @@ class SemanticDocument:
     def image_row(self, image_id) -> int:
         return self._row[image_id]
 
+    def has_image(self, image_id) -> bool:
+        try:
+            return image_id in self._row
+        except TypeError:
+            return False
+
+    def gt_patch(self, image_id, y: int, x: int, h: int, w: int) -> np.ndarray | None:
+        """The current GT mask of ``image_id`` at rows y..y+h, columns x..x+w, or None when the
+        image has no GT mask or the window leaves it."""
+        gt = self.masks(self._row[image_id])[0] if self.has_image(image_id) else None
+        if gt is None or y < 0 or x < 0 or y + h > gt.shape[0] or x + w > gt.shape[1]:
+            return None
+        return gt[y:y + h, x:x + w]
+
     def masks(self, i: int) -> tuple[np.ndarray | None, np.ndarray | None]:
         """Current GT (edited or as read) and prediction of image row i."""
         if i in self.edited and i in self._pred_cache:

@@ -1,6 +1,7 @@
 """Export a review: the fixed dataset, the change log, tag statistics, metrics and a report.
 
-``export(session, out, only_reviewed=False, tags=None, force=False, progress=None)`` writes::
+``export(sessions, out, only_reviewed=False, tags=None, force=False, progress=None)`` writes,
+for one task (several tasks of one project: the same in ``OUT/<task>/`` for each)::
 
     OUT/<gt file name>.json   detection: the corrected COCO file (see export_coco)
     OUT/masks/...             segmentation: corrected label PNGs (see export_semantic)
@@ -27,7 +28,8 @@ import numpy as np
 from reviewer.core.problems import Problem
 from reviewer.core.tags import name_key
 from reviewer.io import export_changes, export_coco, export_metrics, export_semantic
-from reviewer.io.export_files import ExportError, staging, write_csv, write_json
+from reviewer.io.export_files import ExportError, staging, write_csv, write_json, write_marker
+from reviewer.io.paths import protected_paths
 from reviewer.io.store_base import ReviewStatus
 
 __all__ = ["ExportError", "ExportResult", "export", "select_images", "tag_stats_function"]
@@ -48,6 +50,7 @@ class ExportResult:
     metrics: dict
     summary: str
     problems: list[Problem] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # e.g. stale staging folders cleaned
 
 
 def _noop(stage: str, done: int, total: int) -> None:
@@ -134,38 +137,69 @@ def _cell(v):
     return "" if v is None else v
 
 
-def export(session, out, only_reviewed: bool = False, tags=None, force: bool = False,
+def export(sessions, out, only_reviewed: bool = False, tags=None, force: bool = False,
            progress: Progress | None = None, report: bool = True) -> ExportResult:
-    """Export ``session`` into the folder ``out`` (see the module docstring)."""
+    """Export one session, or the sessions of several tasks of one project, into the folder
+    ``out`` (see the module docstring). Several tasks go into one subfolder each
+    (``OUT/detection/``, ``OUT/segmentation/``), every one a complete export of its task."""
+    sessions = list(sessions) if isinstance(sessions, list | tuple) else [sessions]
     progress = progress or _noop
+    notes: list[str] = []
+    protected = protected_paths(sessions[0].project)
+    parts = []
+    with staging(out, force, protected, notes) as tmp:
+        write_marker(tmp, {"reviewer_export": 1, "project": str(sessions[0].project.root),
+                           "tasks": [s.data.task for s in sessions],
+                           "created": datetime.datetime.now().astimezone().isoformat()})
+        for s in sessions:
+            folder = tmp if len(sessions) == 1 else tmp / s.data.task
+            folder.mkdir(exist_ok=True)
+            parts.append(_export_task(folder, s, only_reviewed, tags, progress, report))
+        progress("finishing", 1, 1)
+    return _combined(Path(out).expanduser().absolute(), sessions, parts, notes)
+
+
+def _export_task(folder: Path, session, only_reviewed: bool, tags, progress: Progress,
+                 report: bool) -> dict:
     progress("selecting", 0, 1)
     rows = select_images(session, only_reviewed, tags)
     keys = image_keys(session)
-    with staging(out, force) as tmp:
-        files, problems = _write_dataset(tmp, session, rows, progress)
-        progress("changes", 0, 1)
-        changes = export_changes.change_rows(session.store, _class_names(session),
-                                             {keys[i] for i in rows.tolist()})
-        write_csv(tmp, "changes.csv", export_changes.HEADER, changes)
-        files.append("changes.csv")
-        progress("tag statistics", 0, 1)
-        stats, names = _write_tag_stats(tmp, session, only_reviewed)
-        files += names
-        progress("metrics", 0, 1)
-        metrics = export_metrics.session_metrics(session, rows)
-        write_json(tmp, "metrics.json", metrics)
-        files.append("metrics.json")
-        if report:
-            from reviewer.io import report_html
-            context = report_html.ReportContext(
-                session=session, rows=rows, metrics=metrics, tag_stats=stats,
-                changes=len(changes), options=_options(only_reviewed, tags),
-                created=datetime.datetime.now().astimezone())
-            report_html.write_report(tmp / "report.html", context, progress)
-            files.append("report.html")
-        progress("finishing", 1, 1)
-    return ExportResult(Path(out).expanduser().absolute(), len(rows), files, metrics,
-                        export_metrics.summary_line(metrics), problems)
+    files, problems = _write_dataset(folder, session, rows, progress)
+    progress("changes", 0, 1)
+    changes = export_changes.change_rows(session.store, _class_names(session),
+                                         {keys[i] for i in rows.tolist()})
+    write_csv(folder, "changes.csv", export_changes.HEADER, changes)
+    files.append("changes.csv")
+    progress("tag statistics", 0, 1)
+    stats, names = _write_tag_stats(folder, session, only_reviewed)
+    files += names
+    progress("metrics", 0, 1)
+    metrics = export_metrics.session_metrics(session, rows)
+    write_json(folder, "metrics.json", metrics)
+    files.append("metrics.json")
+    if report:
+        from reviewer.io import report_html
+        context = report_html.ReportContext(
+            session=session, rows=rows, metrics=metrics, tag_stats=stats,
+            changes=len(changes), options=_options(only_reviewed, tags),
+            created=datetime.datetime.now().astimezone())
+        report_html.write_report(folder / "report.html", context, progress)
+        files.append("report.html")
+    return {"task": session.data.task, "images": len(rows), "files": files,
+            "metrics": metrics, "problems": problems, "notices": list(session.notices)}
+
+
+def _combined(out: Path, sessions, parts: list[dict], notes: list[str]) -> ExportResult:
+    if len(parts) == 1:
+        p = parts[0]
+        return ExportResult(out, p["images"], p["files"], p["metrics"],
+                            export_metrics.summary_line(p["metrics"]), p["problems"], notes)
+    files = [f"{p['task']}/{f}" for p in parts for f in p["files"]]
+    summary = "\n".join(f"{p['task']}: {export_metrics.summary_line(p['metrics'])}"
+                        for p in parts)
+    return ExportResult(out, max(p["images"] for p in parts), files,
+                        {p["task"]: p["metrics"] for p in parts}, summary,
+                        [x for p in parts for x in p["problems"]], notes)
 
 
 def _options(only_reviewed: bool, tags) -> str:

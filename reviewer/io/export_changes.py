@@ -5,7 +5,8 @@ of each journalled command). Review state (status, note, tags) comes from its ow
 corrections from the ``command`` events, described in words ("relabel car -> truck",
 "move box [..] -> [..]", "paint 1234 px as road"). An undo or redo is a row too, describing the
 command it reverted or re-applied (old and new swapped for an undo). Seeding the tag vocabulary
-is not a change and is left out.
+is not a change and is left out. A correction set aside because it no longer fitted a changed GT
+file gets a row "set aside: …" with the reason, and one more when it was re-applied or dropped.
 """
 
 from __future__ import annotations
@@ -142,6 +143,13 @@ def _history_rows(ev, commands: dict, describe: _Describer) -> list:
         if ev.kind == "redo":
             cmd = commands[int(ev.value)]
             return [[r[0], r[1], f"redo: {r[2]}", r[3], r[4]] for r in describe.rows(cmd)]
+        if ev.kind == "conflict":
+            cmd = commands[int(ev.subject)]
+            return [[r[0], r[1], f"set aside: {r[2]} ({ev.value})", r[3], r[4]]
+                    for r in describe.rows(cmd)]
+        if ev.kind == "conflict_resolved":
+            cmd = commands[int(ev.subject)]
+            return [[r[0], r[1], f"{ev.value}: {r[2]}", r[3], r[4]] for r in describe.rows(cmd)]
     except (KeyError, ValueError, TypeError):
         return []
     return []

@@ -17,7 +17,7 @@ import math
 
 import numpy as np
 
-from reviewer.core import reports
+from reviewer.io.evaluation import session_eval
 
 
 def _num(v) -> float | None:
@@ -34,27 +34,23 @@ def noise_share(before: float | None, after: float | None) -> float | None:
     return (after - before) / (1.0 - before)
 
 
-def _detection_block(payload: dict, iou_type: str) -> dict:
-    block = payload["segm"] if iou_type == "segm" and "segm" in payload else payload
-    overall = block["overall"]
-    per_class = {name: {"AP": c.get("AP"), "AP50": c.get("AP50")}
-                 for name, c in block["per_class"].items()}
-    for name, c in payload["per_class"].items():
-        per_class[name].update(gt=c["gt"], tp=c["tp"], fp=c["fp"], fn=c["fn"])
+def _detection_block(payload: dict) -> dict:
+    overall = payload["overall"]  # the matching IoU type, as the per-class counts
+    per_class = {name: {"AP": c.get("AP"), "AP50": c.get("AP50"), "gt": c["gt"], "tp": c["tp"],
+                        "fp": c["fp"], "fn": c["fn"]}
+                 for name, c in payload["per_class"].items()}
     return {"metric": _num(overall["AP"]), "AP50": _num(overall["AP50"]),
             "overall": {k: _num(v) for k, v in overall.items()}, "per_class": per_class,
             "errors": payload["errors"], "confusion": payload["confusion"]}
 
 
 def detection_metrics(session, image_rows) -> dict:
-    """Before (``document.base``) and after (``document.dataset()``) on ``image_rows``."""
-    doc = session.document
-    iou_type = doc.params.iou_type
+    """Before (the original GT) and after (the corrected GT) on ``image_rows``."""
     rows = np.asarray(image_rows, np.int64)
-    before = reports.detection_eval(doc.base, doc.params, rows)
-    after = reports.detection_eval(doc.dataset(), doc.params, rows)
-    return _assemble("detection", f"AP ({iou_type})", len(rows),
-                     _detection_block(before, iou_type), _detection_block(after, iou_type))
+    before = session_eval(session, rows, original=True)
+    after = session_eval(session, rows)
+    return _assemble("detection", before["metric_name"], len(rows),
+                     _detection_block(before), _detection_block(after))
 
 
 def _semantic_block(payload: dict) -> dict:
@@ -66,10 +62,9 @@ def _semantic_block(payload: dict) -> dict:
 
 def semantic_metrics(session, image_rows) -> dict:
     """Before (the scores as loaded) and after (the document's re-scored stack)."""
-    ds, doc = session.data.dataset, session.document
     rows = np.asarray(image_rows, np.int64)
-    before = reports.semantic_eval(session.data.scores, ds.class_names, ds.ignore_index, rows)
-    after = reports.semantic_eval(doc.stack, ds.class_names, ds.ignore_index, rows)
+    before = session_eval(session, rows, original=True)
+    after = session_eval(session, rows)
     return _assemble("segmentation", "mIoU", len(rows), _semantic_block(before),
                      _semantic_block(after))
 
@@ -86,8 +81,11 @@ def _assemble(task: str, name: str, images: int, before: dict, after: dict) -> d
 
 def session_metrics(session, image_rows) -> dict:
     if session.data.task == "detection":
-        return detection_metrics(session, image_rows)
-    return semantic_metrics(session, image_rows)
+        out = detection_metrics(session, image_rows)
+    else:
+        out = semantic_metrics(session, image_rows)
+    out["conflicts_not_applied"] = len(session.history.conflicts)
+    return out
 
 
 def summary_line(metrics: dict) -> str:
@@ -98,6 +96,9 @@ def summary_line(metrics: dict) -> str:
         return f"{name}: before {_fmt(b)} -> after {_fmt(a)}"
     share = metrics["label_noise_share"]
     tail = "" if share is None else f"; label noise share {100 * share:.1f}%"
+    n = metrics.get("conflicts_not_applied") or 0
+    if n:
+        tail += f"; {n} correction{'s' if n != 1 else ''} set aside as conflicts, not applied"
     return f"{name} before {b:.3f} -> after {a:.3f} ({a - b:+.3f}){tail}"
 
 

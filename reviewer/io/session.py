@@ -9,21 +9,30 @@ the session's horizon come from one snapshot, and new objects get ids no other w
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from reviewer.core.history import History
+from reviewer.core.review import review_keys
+from reviewer.io.fingerprints import compare, project_fingerprints
+from reviewer.io.paths import outside_notice
 from reviewer.io.project import Project, load_project
-from reviewer.io.store import ReviewStore, open_review_store
+from reviewer.io.store import ReviewStore, open_review_store, store_exists
+from reviewer.io.store_empty import EmptyReviewStore
+from reviewer.io.store_keys import KeyedStore, adopt_review_keys
 from reviewer.io.workspace import Progress, TaskData, make_document, open_task
 
 
 @dataclass
 class Session:
+    """notices: what the reviewer must know about this opening (inputs changed since the last
+    one, corrections set aside as conflicts), one line each."""
+
     project: Project
     data: TaskData
     document: object
     store: ReviewStore
     history: History
+    notices: list[str] = field(default_factory=list)
 
     def close(self) -> None:
         self.store.close()
@@ -57,18 +66,91 @@ def open_session(project, task: str | None = None, progress: Progress | None = N
     name or $REVIEWER_USER)."""
     if not isinstance(project, Project):
         project = load_project(project)
-    store = open_review_store(project, read_only=read_only, user=user)
+    store = _open_store(project, read_only, user)
     try:
         data = open_task(project, task, progress)
+        table = data.table
+        keys = review_keys(table["image_id"], table["file_name"])
+        to_key = {str(i): k for i, k in zip(table["image_id"].tolist(), keys, strict=True)}
+        adopt_review_keys(store, data.task, to_key)
+        store = KeyedStore(store, to_key)
         doc = make_document(data)
         doc.review = store
         history = History(doc, store)
-        with store.snapshot():
-            history.restore()
-            store.horizon = store.last_event_id()
+        recorded = store.input_fingerprints()
+        current = project_fingerprints(project, data.task, recorded)
+        _restore(history, store)
         if hasattr(doc, "id_source") and not store.read_only:
             doc.id_source = store.allocate_id
+        notices = _notices(compare(recorded, current), history)
+        outside = outside_notice(project)
+        if outside:
+            notices.append(outside)
+        if not read_only and {k: v for k, v in recorded.items() if k in current} != current:
+            store.set_input_fingerprints({**recorded, **current})
     except BaseException:
         store.close()
         raise
-    return Session(project, data, doc, store, history)
+    return Session(project, data, doc, store, history, notices)
+
+
+class _JournalAsRead:
+    """The journal as read in one snapshot (with the newest event id then): ``History.restore``
+    replays exactly that state, and the session catches up from that event on. Writes (setting
+    conflicts aside) go to the store."""
+
+    def __init__(self, store):
+        self.store = store
+        with store.snapshot():
+            self._applied = store.applied_commands()
+            self._redo = store.redo_commands()
+            self._conflicts = store.conflicts()
+            self.horizon = store.last_event_id()
+
+    def __getattr__(self, name):
+        return getattr(self.store, name)
+
+    def applied_commands(self):
+        return self._applied
+
+    def redo_commands(self):
+        return self._redo
+
+    def conflicts(self, include_resolved: bool = False):
+        return self._conflicts if not include_resolved else self.store.conflicts(True)
+
+
+def _restore(history: History, store) -> None:
+    """``history.restore()`` from one snapshot of the journal; the store's horizon is that
+    snapshot's newest event."""
+    read = _JournalAsRead(store)
+    history.journal = read
+    try:
+        history.restore()
+    finally:
+        history.journal = store
+    store.horizon = read.horizon
+
+
+def _open_store(project: Project, read_only: bool, user: str | None):
+    """The project's review store; a read-only opening of a project without one (or with an
+    empty file, or no schema on the server yet) gets an ``EmptyReviewStore`` instead of creating
+    one."""
+    if project.store is not None:
+        if read_only and not store_exists(project):
+            return EmptyReviewStore(project.store, user=user)
+        return open_review_store(project, read_only=read_only, user=user)
+    path = project.store_path
+    if read_only and (not path.is_file() or path.stat().st_size == 0):
+        return EmptyReviewStore(path, user=user)
+    return open_review_store(project.root, read_only=read_only, user=user)
+
+
+def _notices(changed: list[str], history: History) -> list[str]:
+    out = list(changed)
+    if history.conflicts:
+        n = len(history.conflicts)
+        out.append(f"{n} correction{'s' if n != 1 else ''} no longer fit the ground truth and "
+                   f"{'were' if n != 1 else 'was'} set aside (not applied): resolve with "
+                   "`reviewer conflicts` or in the window's Conflicts panel")
+    return out

@@ -39,24 +39,25 @@ def _tag_names(store) -> list[str]:
     return names
 
 
-def _task_parts(session, population: np.ndarray):
-    """-> (slicer, class names, class_images (N, K), error threshold, metric name)."""
+def _task_parts(session, population: np.ndarray, original: bool):
+    """-> (slicer, class names, class_images (N, K), error threshold, metric name) on the
+    corrected ground truth, or the original one."""
     doc = session.document
     if session.data.task == "detection":
-        ds = doc.dataset()
+        ds = doc.base if original else doc.dataset()
         iou_type = doc.params.iou_type
-        rows = np.flatnonzero(population)
-        slicer = ts.DetectionSlicer(ds, iou_type, doc.rles() if iou_type == "segm" else None,
-                                    rows)
+        rles = (session.data.rles if original else doc.rles()) if iou_type == "segm" else None
+        slicer = ts.DetectionSlicer(ds, iou_type, rles, np.flatnonzero(population))
         return (slicer, [str(n) for n in ds.categories.names], ts.detection_class_images(ds),
                 ts.DETECTION_ERROR_THRESHOLD, f"AP ({iou_type})")
-    slicer = ts.SemanticSlicer(doc.stack, doc.ignore_index)
-    return (slicer, [str(n) for n in doc.class_names], ts.semantic_class_images(doc.stack),
+    stack = session.data.scores if original else doc.stack
+    slicer = ts.SemanticSlicer(stack, doc.ignore_index)
+    return (slicer, [str(n) for n in doc.class_names], ts.semantic_class_images(stack),
             ts.SEGMENTATION_ERROR_THRESHOLD, "mIoU")
 
 
-def compute_stats(session, reviewed_only: bool = False,
-                  error_threshold: float | None = None) -> tuple[ts.TagStats, dict]:
+def compute_stats(session, reviewed_only: bool = False, error_threshold: float | None = None,
+                  original: bool = False) -> tuple[ts.TagStats, dict]:
     """-> (TagStats, context dict with keys, reviewed mask, class names, metric name...)."""
     doc, store = session.document, session.store
     keys = [str(k) for k in doc.table["image_id"].tolist()]
@@ -65,18 +66,20 @@ def compute_stats(session, reviewed_only: bool = False,
     population = reviewed if reviewed_only else np.ones(len(keys), bool)
     names = _tag_names(store)
     carries = ts.tag_membership(keys, names, store.all_image_tags(), store.all_object_tags())
-    slicer, classes, class_images, threshold, metric_name = _task_parts(session, population)
+    slicer, classes, class_images, threshold, metric_name = _task_parts(session, population,
+                                                                        original)
     if error_threshold is not None:
         threshold = float(error_threshold)
     row = {k: i for i, k in enumerate(keys)}
     applied = [from_payload(e.payload) for e in store.applied_commands()]  # every author's
     corrections = ts.gt_corrections(applied, row)
+    table = doc.table_before if original else doc.table
     stats = ts.tag_statistics(names, carries, population,
-                              np.asarray(doc.table["error"], np.float64), threshold, slicer,
+                              np.asarray(table["error"], np.float64), threshold, slicer,
                               class_images, corrections)
     context = {"task": session.data.task, "keys": keys, "reviewed": reviewed,
                "carries": carries, "classes": classes, "metric_name": metric_name,
-               "reviewed_only": reviewed_only}
+               "reviewed_only": reviewed_only, "original": original}
     return stats, context
 
 
@@ -116,13 +119,16 @@ def _tag_entry(stats: ts.TagStats, ctx: dict, t: int) -> dict:
     return entry
 
 
-def stats_payload(session, reviewed_only: bool = False,
-                  error_threshold: float | None = None) -> dict:
-    """The ``reviewer stats --json`` object for an open session."""
-    stats, ctx = compute_stats(session, reviewed_only, error_threshold)
+def stats_payload(session, reviewed_only: bool = False, error_threshold: float | None = None,
+                  original: bool = False) -> dict:
+    """The ``reviewer stats --json`` object for an open session (on the corrected ground truth
+    unless ``original``)."""
+    stats, ctx = compute_stats(session, reviewed_only, error_threshold, original)
     names = stats.names
     payload = {
         "task": ctx["task"], "metric_name": ctx["metric_name"],
+        "ground_truth": "original" if original else "corrected",
+        "corrected_images": len(session.document.corrected_images),
         "population": "reviewed" if reviewed_only else "all",
         "images": len(ctx["keys"]), "reviewed": int(ctx["reviewed"].sum()),
         "population_images": int(stats.population.sum()),

@@ -57,6 +57,7 @@ class ReviewStore(abc.ABC):
 
     user: str
     read_only: bool
+    rolls_back_review = True  # a failed transaction also undoes review-state writes in it
 
     # --- lifetime --------------------------------------------------------------------------
     @abc.abstractmethod
@@ -220,6 +221,38 @@ class ReviewStore(abc.ABC):
             for entry in own:
                 if entry.undone and entry.seq <= seq:
                     self.redo_command(entry.seq)
+
+    @abc.abstractmethod
+    def set_aside(self, seq: int, reason: str) -> None:
+        """Take a journalled command out of the active history as a conflict (``reason``)."""
+
+    @abc.abstractmethod
+    def conflicts(self, include_resolved: bool = False) -> list[JournalEntry]:
+        """Commands set aside as conflicts, oldest first (unresolved ones unless asked)."""
+
+    @abc.abstractmethod
+    def resolve_conflict(self, seq: int, resolution: str) -> None:
+        """Record what the reviewer did with a conflict (it leaves ``conflicts()``)."""
+
+    @abc.abstractmethod
+    def meta_value(self, key: str) -> str | None:
+        """A project-level setting kept with the review (None when never set)."""
+
+    @abc.abstractmethod
+    def set_meta_value(self, key: str, value: str) -> None: ...
+
+    @abc.abstractmethod
+    def rekey_images(self, moves: Mapping[str, str]) -> int:
+        """Move the review state (status, note, tags, object tags, journal and change-log
+        image column) of each ``old`` image key to ``new``, merging with what ``new`` holds:
+        the later status / note wins, tags are united. Returns the images moved."""
+
+    @abc.abstractmethod
+    def input_fingerprints(self) -> dict:
+        """The fingerprints of the inputs recorded at the last opening (``{}`` at first)."""
+
+    @abc.abstractmethod
+    def set_input_fingerprints(self, fingerprints: Mapping) -> None: ...
 
     def applied_commands(self) -> list[JournalEntry]:
         """Every author's applied commands, oldest first (what the ground truth is made of)."""

@@ -29,7 +29,7 @@ TABLES: tuple[tuple[str, tuple[str, ...], str], ...] = (
     ("object_tags", ("image_key", "source", "ann_key", "tag_id", "who", "at"),
      "image_key, source, ann_key, tag_id"),
     ("journal", ("seq", "image_key", "kind", "payload", "who", "at", "discarded", "undone",
-                 "last_event"), "seq"),
+                 "last_event", "conflict", "resolution"), "seq"),
     ("journal_targets", ("target", "seq"), "target, seq"),
     ("events", ("id", "at", "who", "kind", "image_key", "subject", "value", "session"), "id"),
     ("work", ("image_key", "assignee"), "image_key"),

@@ -64,7 +64,9 @@ CREATE TABLE journal(
     at TEXT NOT NULL,
     discarded INTEGER NOT NULL DEFAULT 0,
     undone INTEGER NOT NULL DEFAULT 0,
-    last_event BIGINT);
+    last_event BIGINT,
+    conflict TEXT,
+    resolution TEXT);
 CREATE INDEX journal_active ON journal(discarded, seq);
 CREATE INDEX journal_who ON journal(who, discarded, undone, seq);
 CREATE TABLE journal_targets(
@@ -96,7 +98,7 @@ IDENTITY = {"tags": "id", "journal": "seq", "events": "id"}
 
 
 def _v0_to_v1(conn) -> None:
-    """First server schema: the tables of SQLite schema 3."""
+    """First server schema: the tables of SQLite schema 4."""
     for statement in _V1.split(";"):
         conn.execute(statement)
 

@@ -24,10 +24,13 @@ class StoreError(Exception):
 class StoreLockedError(StoreError):
     """Another Reviewer process has the project open for writing."""
 
-    def __init__(self, path: object, project: object, pid: object, host: object):
-        super().__init__(path, f"project {project} is open in another Reviewer "
-                               f"(pid {pid} on host {host})")
-        self.pid, self.host = pid, host
+    def __init__(self, path: object, project: object, pid: object, host: object,
+                 user: object = None, since: object = None):
+        who = f"pid {pid} on host {host}" + (f", user {user}" if user else "") \
+            + (f", since {since}" if since else "")
+        super().__init__(path, f"project {project} is open for writing in another Reviewer "
+                               f"({who}); close it there, or open this one read-only")
+        self.pid, self.host, self.user, self.since = pid, host, user, since
 
 
 class StoreReadOnlyError(StoreError):
@@ -113,7 +116,10 @@ class TagRecord:
 
 @dataclass(frozen=True)
 class JournalEntry:
-    """One journalled command. ``discarded``: dropped from history by a new command after undo."""
+    """One journalled command. ``discarded``: out of the active history (dropped by a new
+    command of its author after undo, or set aside). ``conflict``: why it was set aside (it no
+    longer fitted the GT); ``resolution``: what the reviewer did about it (``dropped``,
+    ``re-applied as N``). ``undone``: in its author's redo stack."""
 
     seq: int
     image_key: str
@@ -122,6 +128,8 @@ class JournalEntry:
     who: str
     at: str
     discarded: bool
+    conflict: str | None = None
+    resolution: str | None = None
     undone: bool = False
 
 
@@ -130,13 +138,15 @@ class StoreEvent:
     """One change, for the change log export.
 
     kind: status, note, image_tag_added, image_tag_removed, object_tag_added, object_tag_removed,
-        command, undo, redo, tag_created, tag_updated, tag_renamed, tag_merged, tag_removed.
+        command, undo, redo, conflict, conflict_resolved, tag_created, tag_updated, tag_renamed,
+        tag_merged, tag_removed, assigned.
     subject / value by kind:
         status, note: None / the new status or note;
         image_tag_*: None / tag name;  object_tag_*: ``"gt:17"`` / tag name;
         command: journal seq / command kind;
         undo, redo: the author's old cursor / new cursor (one step: undo's subject and redo's
         value is the seq undone or redone);
+        conflict: journal seq / why it was set aside;  conflict_resolved: seq / the resolution;
         tag_created: None / name;  tag_renamed, tag_merged: old (src) name / new (dst) name;
         tag_updated: name / JSON of the changed fields;  tag_removed: name / None;
         assigned: None / the assignee ("" when unassigned).

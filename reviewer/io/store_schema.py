@@ -15,6 +15,7 @@ builds the previous version by hand (tests/io/test_store_migrations.py shows how
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 from collections.abc import Callable
 from pathlib import Path
@@ -154,7 +155,15 @@ def _v1_to_v2(conn: sqlite3.Connection) -> None:
     conn.execute("CREATE INDEX journal_active ON journal(discarded, seq)")
 
 
-V3_DDL = """
+def _v2_to_v3(conn: sqlite3.Connection) -> None:
+    """Corrections that no longer fit a changed GT are set aside as conflicts (``conflict``: why;
+    ``resolution``: ``dropped`` or ``re-applied as <seq>``); they leave the active history like
+    discarded entries. The inputs' fingerprints live in ``meta``."""
+    conn.execute("ALTER TABLE journal ADD COLUMN conflict TEXT")
+    conn.execute("ALTER TABLE journal ADD COLUMN resolution TEXT")
+
+
+V4_DDL = """
 ALTER TABLE journal ADD COLUMN undone INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE journal ADD COLUMN last_event INTEGER;
 CREATE TABLE journal_targets(
@@ -175,7 +184,7 @@ CREATE TABLE work(
 CREATE INDEX work_assignee ON work(assignee)
 """
 
-V3_BACKFILL = [  # the global v2 cursor becomes per-command state; who set each status, from the log
+V4_BACKFILL = [  # the global v2 cursor becomes per-command state; who set each status, from the log
     "UPDATE journal SET undone = 1 WHERE discarded = 0 AND seq >"
     " (SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'history_cursor')",
     "DELETE FROM meta WHERE key = 'history_cursor'",
@@ -204,13 +213,13 @@ def max_object_id(payloads) -> int:
     return best
 
 
-def _v2_to_v3(conn: sqlite3.Connection) -> None:
+def _v3_to_v4(conn: sqlite3.Connection) -> None:
     """Several reviewers: per-author undo (``undone`` per command instead of one cursor), the
     targets of each command and its last event (conflict checks), the session of each event,
     who set each status, assignments and leases (``work``), a store-wide annotation id counter."""
-    for statement in V3_DDL.split(";"):
+    for statement in V4_DDL.split(";"):
         conn.execute(statement)
-    for statement in V3_BACKFILL:
+    for statement in V4_BACKFILL:
         conn.execute(statement)
     payloads = [row[0] for row in conn.execute("SELECT payload FROM journal")]
     conn.execute("INSERT INTO meta(key, value) VALUES ('next_ann_id', ?)",
@@ -218,13 +227,48 @@ def _v2_to_v3(conn: sqlite3.Connection) -> None:
 
 
 Migration = Callable[[sqlite3.Connection], None]
-MIGRATIONS: list[Migration] = [_v0_to_v1, _v1_to_v2, _v2_to_v3]
+MIGRATIONS: list[Migration] = [_v0_to_v1, _v1_to_v2, _v2_to_v3, _v3_to_v4]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
 def _damaged(path: Path, detail: str) -> StoreError:
     return StoreError(path, f"the review store is damaged ({detail}); it was left unchanged. "
                             "Restore it from a backup, or move it away to start a new review.")
+
+
+def environment_problem(path: Path, exc: BaseException) -> str | None:
+    """What keeps SQLite from using an intact store, in plain words, or None when the error is
+    not about the machine (permissions, a read-only file system, a full disk): only then may a
+    caller suspect the file itself."""
+    text = str(exc).lower()
+    folder = path.parent
+    if "disk is full" in text or "disk i/o" in text and _free_bytes(folder) == 0:
+        return (f"the disk holding {folder} is full; free some space and try again "
+                "(the review store itself is intact)")
+    if "readonly" in text or "read-only" in text or "unable to open" in text \
+            or "permission" in text:
+        if not os.access(folder, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
+            return (f"no permission to write in {folder} (or to the store file); fix the "
+                    "permissions, or open the project read-only (the store itself is intact)")
+        if "readonly" in text or "read-only" in text:
+            return (f"the file system holding {folder} is read-only; open the project "
+                    "read-only (the store itself is intact)")
+    return None
+
+
+def _free_bytes(folder: Path) -> int:
+    try:
+        st = os.statvfs(folder)
+    except (OSError, AttributeError):
+        return -1
+    return st.f_bavail * st.f_frsize
+
+
+def store_error(path: Path, action: str, exc: BaseException) -> StoreError:
+    """A StoreError for an SQLite error while ``action`` (``"open"``, ``"save"``): the machine's
+    problem when it is one, else the SQLite message."""
+    problem = environment_problem(path, exc)
+    return StoreError(path, f"cannot {action} the review store: {problem or exc}")
 
 
 def check_store(conn: sqlite3.Connection, path: Path) -> int:
@@ -236,6 +280,8 @@ def check_store(conn: sqlite3.Connection, path: Path) -> int:
     except sqlite3.DatabaseError as exc:
         if "not a database" in str(exc):
             raise StoreError(path, "not a Reviewer review store (not an SQLite database)") from exc
+        if environment_problem(path, exc):
+            raise store_error(path, "open", exc) from exc
         raise _damaged(path, str(exc)) from exc
     if app_id != APPLICATION_ID and (app_id != 0 or version != 0 or tables):
         raise StoreError(path, "an SQLite database, but not a Reviewer review store")
@@ -245,6 +291,8 @@ def check_store(conn: sqlite3.Connection, path: Path) -> int:
     try:
         report = [row[0] for row in conn.execute("PRAGMA quick_check(5)")]
     except sqlite3.DatabaseError as exc:
+        if environment_problem(path, exc):
+            raise store_error(path, "open", exc) from exc
         raise _damaged(path, str(exc)) from exc
     if report != ["ok"]:
         raise _damaged(path, "; ".join(report))

@@ -22,7 +22,7 @@ from collections.abc import Iterable, Mapping
 from reviewer.io.store_base import JournalEntry, StoreConflictError, StoreEvent
 from reviewer.io.store_sql_ops import SqlOperations
 
-_ENTRY = "seq, image_key, kind, payload, who, at, discarded, undone"
+_ENTRY = "seq, image_key, kind, payload, who, at, discarded, undone, conflict, resolution"
 _ID_BLOCK = 16  # annotation ids handed to a session per allocation
 
 
@@ -37,9 +37,9 @@ def _marks(n: int) -> str:
 
 
 def _entry(row) -> JournalEntry:
-    seq, key, kind, payload, who, at, discarded, undone = row
+    seq, key, kind, payload, who, at, discarded, undone, conflict, resolution = row
     return JournalEntry(seq, key, kind, json.loads(payload), who, at, bool(discarded),
-                        bool(undone))
+                        conflict=conflict, resolution=resolution, undone=bool(undone))
 
 
 class SqlJournal(SqlOperations):
@@ -142,6 +142,32 @@ class SqlJournal(SqlOperations):
         row = db.execute(sql, params).fetchone()
         if row is not None:
             raise StoreConflictError.changed(self.describe(), row[0], row[1], row[2])
+
+    # --- conflicts with a changed ground truth ---------------------------------------------------
+    def set_aside(self, seq: int, reason: str) -> None:
+        with self.transaction() as db:
+            row = db.execute("SELECT image_key FROM journal WHERE seq = ?", (int(seq),)).fetchone()
+            if row is None:
+                raise ValueError(f"{seq} is not the seq of a journalled command")
+            db.execute("UPDATE journal SET discarded = 1, conflict = ? WHERE seq = ?",
+                       (str(reason), int(seq)))
+            self._event(db, "conflict", row[0], str(int(seq)), str(reason))
+
+    def conflicts(self, include_resolved: bool = False) -> list[JournalEntry]:
+        where = "conflict IS NOT NULL" + ("" if include_resolved else " AND resolution IS NULL")
+        with self._reading() as db:
+            rows = db.execute(f"SELECT {_ENTRY} FROM journal WHERE {where} ORDER BY seq")
+            return [_entry(r) for r in rows.fetchall()]
+
+    def resolve_conflict(self, seq: int, resolution: str) -> None:
+        with self.transaction() as db:
+            row = db.execute("SELECT image_key FROM journal WHERE seq = ? AND conflict IS NOT NULL"
+                             " AND resolution IS NULL", (int(seq),)).fetchone()
+            if row is None:
+                raise ValueError(f"{seq} is not an unresolved conflict")
+            db.execute("UPDATE journal SET resolution = ? WHERE seq = ?",
+                       (str(resolution), int(seq)))
+            self._event(db, "conflict_resolved", row[0], str(int(seq)), str(resolution))
 
     # --- reading --------------------------------------------------------------------------------
     def journal(self, include_discarded: bool = False) -> list[JournalEntry]:

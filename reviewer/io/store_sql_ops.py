@@ -5,9 +5,11 @@ Every setter is one transaction (``self.transaction()``) that writes the change 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import json
+from collections.abc import Iterable, Mapping
 
 from reviewer.core.tags import name_key
+from reviewer.core.targets import target_key
 from reviewer.io.store_base import SOURCES, ImageReview, ReviewStatus
 from reviewer.io.store_sql_vocab import LIVE, SqlVocabulary
 
@@ -20,8 +22,18 @@ def _source(source: str) -> str:
     return source
 
 
+def _merge_image_rows(a: tuple, b: tuple) -> tuple:
+    """Two (status, note, who, at, status_who, status_at) rows of one photo: a set value beats
+    the default (status ``unreviewed``, an empty note); of two set values the later row's wins
+    (who set the status goes with the status)."""
+    late, early = (a, b) if (a[3] or "") > (b[3] or "") else (b, a)
+    status_row = late if late[0] != "unreviewed" else early
+    note = late[1] if late[1] else early[1]
+    return status_row[0], note, late[2], late[3], status_row[4], status_row[5]
+
+
 class SqlOperations(SqlVocabulary):
-    """Image and tag data methods of the SQL stores."""
+    """Image, tag and project-setting methods of the SQL stores."""
 
     # --- images -------------------------------------------------------------------------------
     def _upsert_image(self, image_key: object, column: str, value: str) -> None:
@@ -182,3 +194,72 @@ class SqlOperations(SqlVocabulary):
                     self.remove_object_tag(image_key, source, ann_id, old)
             for name in names:
                 self.add_object_tag(image_key, source, ann_id, name)
+
+    # --- project settings and review keys -------------------------------------------------------
+    def meta_value(self, key: str) -> str | None:
+        return self._meta(f"x:{key}")
+
+    def set_meta_value(self, key: str, value: str) -> None:
+        with self.transaction():
+            self._set_meta(f"x:{key}", str(value))
+
+    def input_fingerprints(self) -> dict:
+        text = self._meta("input_fingerprints")
+        return json.loads(text) if text else {}
+
+    def set_input_fingerprints(self, fingerprints: Mapping) -> None:
+        with self.transaction():
+            self._set_meta("input_fingerprints", json.dumps(dict(fingerprints), sort_keys=True))
+
+    def rekey_images(self, moves: Mapping[str, str]) -> int:
+        moved = 0
+        with self.transaction() as db:
+            self._serialize(db, "review keys")
+            held = set()  # only images that hold some state are moved (one query per table)
+            for table in ("images", "image_tags", "object_tags", "journal", "events", "work"):
+                held |= {r[0] for r in db.execute(f"SELECT DISTINCT image_key FROM {table}")}
+            for old, new in moves.items():
+                if str(old) in held:
+                    moved += self._rekey(db, str(old), str(new))
+        return moved
+
+    def _rekey(self, db, old: str, new: str) -> int:
+        """Move one image's state from ``old`` to ``new``; merge with what ``new`` holds (the
+        later status / note wins, tags are united)."""
+        query = "SELECT status, note, who, at, status_who, status_at FROM images WHERE image_key = ?"
+        found = db.execute(query, (old,)).fetchone()
+        there = db.execute(query, (new,)).fetchone()
+        if found is not None and there is None:
+            db.execute("UPDATE images SET image_key = ? WHERE image_key = ?", (new, old))
+        elif found is not None:
+            db.execute("UPDATE images SET status = ?, note = ?, who = ?, at = ?, status_who = ?,"
+                       " status_at = ? WHERE image_key = ?",
+                       (*_merge_image_rows(tuple(found), tuple(there)), new))
+            db.execute("DELETE FROM images WHERE image_key = ?", (old,))
+        has_tags = db.execute("SELECT count(*) FROM image_tags WHERE image_key = ?",
+                              (old,)).fetchone()[0] > 0
+        db.execute("INSERT INTO image_tags(image_key, tag_id, who, at) SELECT ?, tag_id, who, at"
+                   " FROM image_tags WHERE image_key = ? ON CONFLICT DO NOTHING", (new, old))
+        db.execute("INSERT INTO object_tags(image_key, source, ann_key, tag_id, who, at)"
+                   " SELECT ?, source, ann_key, tag_id, who, at FROM object_tags"
+                   " WHERE image_key = ? ON CONFLICT DO NOTHING", (new, old))
+        db.execute("INSERT INTO work(image_key, assignee) SELECT ?, assignee FROM work"
+                   " WHERE image_key = ? ON CONFLICT DO NOTHING", (new, old))
+        for table in ("image_tags", "object_tags", "work"):
+            db.execute(f"DELETE FROM {table} WHERE image_key = ?", (old,))
+        for table in ("journal", "events"):
+            db.execute(f"UPDATE {table} SET image_key = ? WHERE image_key = ?", (new, old))
+        self._rekey_targets(db, old, new)
+        return int(found is not None or has_tags)
+
+    @staticmethod
+    def _rekey_targets(db, old: str, new: str) -> None:
+        """Targets name the image too (core/targets.py): ``["status", old]`` -> ``[…, new]``."""
+        rows = db.execute("SELECT target, seq FROM journal_targets WHERE target LIKE ?",
+                          (f'%"{old}"%',)).fetchall()
+        for target, seq in rows:
+            parts = json.loads(target)
+            if len(parts) > 1 and parts[1] == old:
+                parts[1] = new
+                db.execute("UPDATE journal_targets SET target = ? WHERE target = ? AND seq = ?",
+                           (target_key(*parts), target, seq))

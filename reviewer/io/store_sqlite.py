@@ -26,7 +26,12 @@ from pathlib import Path
 
 from reviewer.core.tags import TagVocabulary, default_vocabulary
 from reviewer.io import store_schema
-from reviewer.io.store_base import StoreError, StoreReadOnlyError, default_user
+from reviewer.io.store_base import (
+    StoreError,
+    StoreLockedError,
+    StoreReadOnlyError,
+    default_user,
+)
 from reviewer.io.store_lock import ProjectLock
 from reviewer.io.store_sql_team import SqlTeam
 
@@ -45,12 +50,18 @@ def store_path_for(path: str | os.PathLike) -> Path:
 
 
 def _connect(path: Path, read_only: bool) -> sqlite3.Connection:
-    target = f"{path.resolve().as_uri()}?mode=ro" if read_only else str(path)
+    """A connection; a reader in a folder nobody can write (a read-only file system, a copy
+    without permissions) opens the file as immutable: SQLite could not create the WAL index
+    beside it, and no writer can change it there."""
+    target = str(path)
+    if read_only:
+        immutable = "&immutable=1" if not os.access(path.parent, os.W_OK) else ""
+        target = f"{path.resolve().as_uri()}?mode=ro{immutable}"
     try:
         conn = sqlite3.connect(target, uri=read_only, isolation_level=None,
                                check_same_thread=False, timeout=10.0)
     except sqlite3.Error as exc:
-        raise StoreError(path, f"cannot open the review store ({exc})") from exc
+        raise store_schema.store_error(path, "open", exc) from exc
     return conn
 
 
@@ -66,7 +77,7 @@ def _configure(conn: sqlite3.Connection, path: Path, read_only: bool) -> None:
                 raise StoreError(path, f"the file system refused WAL mode (got {mode})")
             conn.execute("PRAGMA synchronous = FULL")
     except sqlite3.DatabaseError as exc:
-        raise StoreError(path, f"cannot configure the review store ({exc})") from exc
+        raise store_schema.store_error(path, "open", exc) from exc
 
 
 def _fsync_dir(directory: Path) -> None:
@@ -156,26 +167,55 @@ class SqliteReviewStore(SqlTeam):
     def _open_read_only(cls, path: Path, user: str) -> SqliteReviewStore:
         if not path.is_file():
             raise StoreError(path, "no review store here (nothing to open read-only)")
+        if path.stat().st_size == 0:
+            raise StoreError(path, "the review store is an empty file (0 bytes): no review is "
+                                   "recorded yet; open the project for writing to start one")
         conn = _connect(path, read_only=True)
         try:
             version = store_schema.check_store(conn, path)
             _configure(conn, path, read_only=True)
-            if version < store_schema.SCHEMA_VERSION:
-                raise StoreError(path, f"made by an older Reviewer (store schema {version}); "
-                                       "open it once for writing to upgrade it")
         except BaseException:
             conn.close()
             raise
+        if version < store_schema.SCHEMA_VERSION:
+            conn.close()
+            cls._upgrade(path, version, user)
+            return cls._open_read_only(path, user)
         return cls(conn, path, None, user, read_only=True)
+
+    @classmethod
+    def _upgrade(cls, path: Path, version: int, user: str) -> None:
+        """Bring an older store to the current schema for a reader (a schema upgrade changes
+        no review; the old file is backed up first). Refused while another process writes."""
+        try:
+            lock = ProjectLock.acquire(path, str(path.parent), user, wait=0)
+        except StoreLockedError as exc:
+            raise StoreError(path, f"made by an older Reviewer (store schema {version}) and "
+                                   f"open for writing elsewhere ({exc.reason}); it is upgraded "
+                                   "at the next opening for writing") from None
+        except StoreError as exc:
+            raise StoreError(path, f"made by an older Reviewer (store schema {version}) and it "
+                                   f"cannot be upgraded here: {exc.reason}") from None
+        try:
+            cls._open_writable(path, user, lock)._db.close()
+        finally:
+            lock.release()
 
     @classmethod
     def _open_writable(cls, path: Path, user: str, lock: ProjectLock) -> SqliteReviewStore:
         if path.is_file() and path.stat().st_size == 0:
-            raise StoreError(path, "the review store is empty (0 bytes), so it was probably "
-                                   "truncated; it was left unchanged. Restore it from a backup, "
-                                   "or move it away to start a new review.")
+            wal = path.with_name(path.name + "-wal")
+            if wal.is_file() and wal.stat().st_size > 0:
+                raise StoreError(path, f"the review store is empty (0 bytes) but its write-ahead "
+                                       f"log {wal.name} holds {wal.stat().st_size} bytes: the "
+                                       "store was probably truncated; both were left unchanged. "
+                                       "Restore the store from a backup.")
+            path.unlink()  # an empty file holds no review: a new store takes its place
         if not path.exists():
-            _create(path)
+            try:
+                _create(path)
+            except (OSError, sqlite3.Error) as exc:
+                raise store_schema.store_error(path, "create", exc) from exc
         conn = _connect(path, read_only=False)
         try:
             version = store_schema.check_store(conn, path)
@@ -224,7 +264,9 @@ class SqliteReviewStore(SqlTeam):
                 if outer and db.in_transaction:
                     db.execute("ROLLBACK")
                 if isinstance(exc, sqlite3.Error):
-                    raise StoreError(self.path, f"the change was not saved ({exc})") from exc
+                    problem = store_schema.environment_problem(self.path, exc)
+                    raise StoreError(self.path, f"the change was not saved ({problem or exc})") \
+                        from exc
                 raise
 
     @contextlib.contextmanager

@@ -1,4 +1,4 @@
-"""Per-image tables on disk (CSV through pandas), written atomically."""
+"""Per-image tables on disk (CSV through pandas), written atomically, formula-safe."""
 
 from __future__ import annotations
 
@@ -8,6 +8,16 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+
+from reviewer.io.paths import csv_cell
+
+
+def _safe_text(frame: pd.DataFrame) -> pd.DataFrame:
+    """Text cells a spreadsheet would run as formulas are escaped (``paths.csv_cell``)."""
+    for col in frame.columns:
+        if frame[col].dtype == object:
+            frame[col] = frame[col].map(csv_cell)
+    return frame
 
 
 def to_frame(table: dict, order=None) -> pd.DataFrame:
@@ -23,7 +33,7 @@ def write_csv(path, table: dict, order=None) -> Path:
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
-            to_frame(table, order).to_csv(f, index=False, float_format="%.6g")
+            _safe_text(to_frame(table, order)).to_csv(f, index=False, float_format="%.6g")
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

@@ -25,6 +25,7 @@ from reviewer.io.store_base import StorePasswordError
 from reviewer.ui import frames, status, view_memory
 from reviewer.ui.actions import build_actions
 from reviewer.ui.analysis.links import AnalysisLinks
+from reviewer.ui.conflicts import ConflictLinks
 from reviewer.ui.dialogs.factory import DialogFactory
 from reviewer.ui.feedback import LiveFeedback
 from reviewer.ui.frame_cache import FrameCache
@@ -76,6 +77,7 @@ class ReviewController(QObject):
         self.feedback = LiveFeedback(self)
         self.analysis = AnalysisLinks(self)
         self.team = TeamLinks(self)
+        self.conflicts = ConflictLinks(self)
         self.url_opener = None  # opens the exported report; None: QDesktopServices.openUrl
         window.refresh_docks_menu()
         self._connect_window()
@@ -168,6 +170,7 @@ class ReviewController(QObject):
         self.panels.session_opened(session)
         self.analysis.session_opened(session)
         self.team.session_opened(session)
+        self.conflicts.session_opened(session)
         view_memory.restore(self)
         self.settings.add_recent_project(session.project.root)
         self.window.setWindowTitle(f"Reviewer — {session.project.name} ({data.task})")
@@ -391,7 +394,7 @@ class ReviewController(QObject):
     def _on_history_applied(self, command, undone: bool) -> None:
         doc = self.session.document
         for image_id in command.image_ids():
-            if image_id is None:
+            if image_id is None or not doc.has_image(image_id):
                 continue
             row = doc.image_row(image_id)
             self.model.review.update_row(row, self.session.store)
@@ -402,6 +405,7 @@ class ReviewController(QObject):
         status.update(self)
 
     def _on_history_changed(self) -> None:
+        self.conflicts.refresh()
         history = self.session.history
         labels = [status.describe(c) for c in history.commands()]
         self.window.history_panel.set_history(labels, history.redo_labels())

@@ -65,7 +65,7 @@ class LiveFeedback(QObject):
         reset = getattr(session.document, "scores_reset", None)
         if reset is not None:
             reset.connect(self._on_document_scores_reset)
-        self.metric_label.setText(f"Dataset: {metric_names(session.data.task)} …")
+        self.metric_label.setText(f"Dataset: {metric_names(session)} …")
         self._start_metric_job()
         self.show_score()
 
@@ -177,8 +177,12 @@ def score_text(task: str, before: dict, after: dict, row: int) -> str:
     return _pair("mIoU", before["miou"][row], after["miou"][row])
 
 
-def metric_names(task: str) -> str:
-    return "AP50 · AP" if task == "detection" else "mIoU"
+def metric_names(session) -> str:
+    """The dataset metrics the status bar shows, named with their IoU type."""
+    if session.data.task == "detection":
+        t = session.document.params.iou_type
+        return f"AP50 ({t}) · AP ({t})"
+    return "mIoU"
 
 
 def metric_text(before: dict | None, after: dict) -> str:
@@ -215,10 +219,10 @@ def metric_snapshot(session, with_before: bool):
 
 
 def detection_metric(ds, iou_type: str, rles) -> dict:
-    """{"AP50": v, "AP": v} of a DetectionDataset (COCOeval-equivalent engine)."""
+    """{"AP50 (t)": v, "AP (t)": v} of a DetectionDataset (COCOeval-equivalent engine)."""
     from reviewer.core import ap, cocoeval
     stats = ap.accumulate(ds, cocoeval.match_dataset(ds, iou_type, rles=rles)).stats
-    return {"AP50": float(stats["AP50"]), "AP": float(stats["AP"])}
+    return {f"AP50 ({iou_type})": float(stats["AP50"]), f"AP ({iou_type})": float(stats["AP"])}
 
 
 def semantic_metric(stack, ignore_index) -> dict:

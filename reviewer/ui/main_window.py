@@ -28,6 +28,7 @@ from reviewer.ui import actions as action_table
 from reviewer.ui.canvas.side_by_side import SideBySideView
 from reviewer.ui.canvas.view import CanvasView
 from reviewer.ui.icons import icon
+from reviewer.ui.widgets.conflicts_panel import ConflictsPanel
 from reviewer.ui.widgets.filter_bar import FilterBar
 from reviewer.ui.widgets.history_panel import HistoryPanel
 from reviewer.ui.widgets.problems_panel import ProblemsPanel
@@ -53,6 +54,7 @@ class MainWindow(QMainWindow):
         self.filter_bar = FilterBar(self)
         self.table = _image_table(self)
         self.problems_panel = ProblemsPanel(self)
+        self.conflicts_panel = ConflictsPanel(self)
         self.history_panel = HistoryPanel(self)
         self.docks: dict[str, QDockWidget] = {}
         self._add_dock("images", "Images", _column(self, self.filter_bar, self.table),
@@ -62,6 +64,9 @@ class MainWindow(QMainWindow):
         self._add_dock("problems", "Problems", self.problems_panel,
                        Qt.DockWidgetArea.BottomDockWidgetArea)
         self.docks["problems"].hide()
+        self._add_dock("conflicts", "Conflicts", self.conflicts_panel,
+                       Qt.DockWidgetArea.BottomDockWidgetArea)
+        self.docks["conflicts"].hide()
         self.toolbar = QToolBar("Main toolbar", self, objectName="toolbar", movable=False)
         self.toolbar.setIconSize(QSize(20, 20))
         self.addToolBar(self.toolbar)

@@ -25,6 +25,7 @@ from datetime import datetime
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
+from reviewer.core.conflicts import CommandConflictError
 from reviewer.core.rebase import rebase
 from reviewer.io import team
 from reviewer.io.store import store_location
@@ -144,6 +145,9 @@ class TeamLinks(QObject):
     def _step(self, action, name: str) -> bool:
         try:
             self._show_catch_up(action(self.c.session))
+        except CommandConflictError as exc:  # the GT changed on disk: set aside (Conflicts dock)
+            self.c.window.statusBar().showMessage(f"{exc} (listed under Conflicts)", 10000)
+            return False
         except StoreConflictError as exc:
             self.c.dialogs.error(self.c.window, f"Cannot {name}", exc.reason)
             self.catch_up()

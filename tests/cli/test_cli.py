@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -12,6 +13,7 @@ import pandas as pd
 import pytest
 
 from reviewer.cli import main
+from reviewer.io.project import load_project
 from tests import synth
 
 DATA = Path(__file__).resolve().parents[1] / "data"
@@ -130,3 +132,56 @@ def test_console_script_help_runs():
     out = subprocess.run([sys.executable, "-m", "reviewer.cli", "score", "--help"],
                          capture_output=True, text=True, check=True).stdout
     assert "--csv" in out and "--top" in out
+
+
+def test_init_validates_first_and_writes_last(voc_project, tmp_path, capsys):
+    """A failed init writes nothing: a good project file survives --force with bad inputs, and
+    a first failed attempt does not leave a reviewer.json that blocks the corrected retry."""
+    good = (voc_project / "reviewer.json").read_bytes()
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"images": []}')
+    code = main(["init", str(voc_project), "--images", str(VOC / "images"), "--gt", str(bad),
+                 "--force", "-q"])
+    assert code == 2 and (voc_project / "reviewer.json").read_bytes() == good
+    fresh = tmp_path / "fresh"
+    capsys.readouterr()
+    code = main(["init", str(fresh), "--images", str(VOC / "images"), "--gt",
+                 str(tmp_path / "typo.json"), "-q"])
+    err = capsys.readouterr().err
+    assert code == 2 and err.startswith("reviewer: error: --gt: file or folder not found: ")
+    assert not fresh.exists()
+    code = main(["init", str(fresh), "--images", str(tmp_path / "no-images"), "--gt",
+                 str(VOC / "gt/instances_v1_cvat.json"), "-q"])
+    assert code == 2 and "--images: folder not found" in capsys.readouterr().err
+    assert main(["init", str(fresh), "--images", str(VOC / "images"), "--gt",
+                 str(VOC / "gt/instances_v1_cvat.json"), "-q"]) == 0
+
+
+@pytest.mark.parametrize("target", ["gt", "pred", "project_file", "store", "image"])
+def test_score_csv_never_overwrites_an_input(voc_project, capsys, target):
+    project = load_project(voc_project)
+    main(["tag", str(voc_project), "2007_000027.jpg", "blur", "-q"])  # makes the store
+    path = {"gt": project.detection.gt, "pred": project.detection.pred,
+            "project_file": project.file, "store": project.store_path,
+            "image": project.images / "2007_000027.jpg"}[target]
+    before = path.read_bytes()
+    capsys.readouterr()
+    assert main(["score", str(voc_project), "--csv", str(path), "-q"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("reviewer: error: --csv ") and "Traceback" not in err
+    assert path.read_bytes() == before
+
+
+def test_a_project_reading_outside_its_folder_says_so(voc_project, tmp_path, capsys):
+    capsys.readouterr()
+    assert main(["stats", str(voc_project)]) == 0
+    err = capsys.readouterr().err
+    assert "note: this project reads inputs outside its folder: images folder " in err
+    assert str(VOC / "gt" / "instances_v1_cvat.json") in err
+    inside = tmp_path / "inside"
+    shutil.copytree(VOC / "images", inside / "images")
+    shutil.copy(VOC / "gt/instances_v1_cvat.json", inside / "gt.json")
+    assert main(["init", str(inside), "--images", str(inside / "images"), "--gt",
+                 str(inside / "gt.json")]) == 0
+    assert main(["stats", str(inside)]) == 0
+    assert "outside its folder" not in capsys.readouterr().err

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -125,7 +128,8 @@ def test_unknown_image_or_bad_tag_exits_2_with_a_clear_message(generated, capsys
         main(["status", str(project), "7", "done"])
 
 
-def test_a_project_open_elsewhere_is_refused_not_crashed(generated, capsys):
+def test_a_project_open_elsewhere_is_refused_not_crashed(generated, capsys, monkeypatch):
+    monkeypatch.setenv("REVIEWER_LOCK_WAIT", "0.2")
     project, _, _ = generated
     with open_session(project):
         code, _, err = _run(capsys, "tag", project, "7", "blur")
@@ -210,3 +214,23 @@ def test_segmentation_stats_equal_a_numpy_confusion(tmp_path, capsys):
     bad = error > 0.1
     assert payload["error_threshold"] == 0.1 and payload["erroneous_images"] == int(bad.sum())
     assert tag["error_rate"] == pytest.approx(2 / 3) and bad[rows].sum() == 2
+
+
+def test_parallel_writers_take_turns_instead_of_failing(generated):
+    """Eight `reviewer tag` processes at once: each waits for the writer lock, all succeed."""
+    project, gt, _ = generated
+    ids = [im["id"] for im in gt["images"]][:8]
+    procs = [subprocess.Popen([sys.executable, "-m", "reviewer.cli", "tag", str(project),
+                               str(i), f"tag {k}", "-q"], stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True,
+                              env={**os.environ, "REVIEWER_LOCK_WAIT": "60"})
+             for k, i in enumerate(ids)]
+    results = [(p.wait(timeout=120), p.stderr.read()) for p in procs]
+    for p in procs:
+        p.stdout.close()
+        p.stderr.close()
+    assert [code for code, _ in results] == [0] * 8, results
+    with open_session(project, read_only=True) as s:
+        tags = s.store.all_image_tags()
+    assert {k: tags[str(i)] for k, i in enumerate(ids)} == {k: {f"tag {k}"}
+                                                           for k in range(8)}

@@ -206,6 +206,7 @@ def test_assign_splits_worst_first_and_next_and_progress_follow(project, capsys,
 def test_store_migrate_upgrades_an_old_store_and_says_so(tmp_path, capsys):
     import sqlite3
 
+    from reviewer.io.store_schema import SCHEMA_VERSION
     from tests.io.test_store_migrations import V1_DATA, V1_DDL
     project = tmp_path / "old"
     shutil.copytree(SAMPLE, project, ignore=shutil.ignore_patterns("review.sqlite*", "*.py",
@@ -218,10 +219,10 @@ def test_store_migrate_upgrades_an_old_store_and_says_so(tmp_path, capsys):
     conn.close()
     code, out, err = _run(capsys, "store", project, "migrate")
     assert code == 0, err
-    assert out.strip().endswith("upgraded from store schema 1 to 3")
+    assert out.strip().endswith(f"upgraded from store schema 1 to {SCHEMA_VERSION}")
     code, out, _ = _run(capsys, "store", project, "migrate")
-    assert out.strip().endswith("already at store schema 3")
+    assert out.strip().endswith(f"already at store schema {SCHEMA_VERSION}")
     assert (project / "review.sqlite.schema1.bak").is_file()
     code, out, _ = _run(capsys, "store", project, "info", "--json")
     info = json.loads(out)
-    assert (info["version"], info["reviewed"], info["commands"]) == (3, 1, 1)
+    assert (info["version"], info["reviewed"], info["commands"]) == (SCHEMA_VERSION, 1, 1)

@@ -173,17 +173,23 @@ def _leftovers(parent: Path) -> list[str]:
     return [p.name for p in parent.iterdir() if p.name.startswith(".")]
 
 
-def test_refuses_a_non_empty_folder_unless_forced(det, tmp_path):
+def test_refuses_a_non_empty_folder_even_forced_unless_an_export_made_it(det, tmp_path):
     root, _, _ = det
     out = tmp_path / "out"
     out.mkdir()
     (out / "keep.txt").write_text("mine")
     with open_session(root) as s:
-        with pytest.raises(ExportError, match="not empty"):
-            export(s, out)
+        for force in (False, True):
+            with pytest.raises(ExportError, match="not made by a Reviewer export"):
+                export(s, out, force=force)
         assert (out / "keep.txt").read_text() == "mine"
+        (out / "keep.txt").unlink()
+        export(s, out)
+        (out / "extra.txt").write_text("added by hand")
+        with pytest.raises(ExportError, match="earlier export"):
+            export(s, out)
         export(s, out, force=True)
-    assert not (out / "keep.txt").exists() and (out / "gt.json").is_file()
+    assert not (out / "extra.txt").exists() and (out / "gt.json").is_file()
     assert _leftovers(tmp_path) == []
 
 
@@ -193,6 +199,7 @@ def test_a_failure_midway_leaves_the_folder_untouched(det, tmp_path, monkeypatch
     out = tmp_path / "out"
     if existing:
         out.mkdir()
+        (out / ".reviewer-export.json").write_text("{}")  # an earlier export
         (out / "keep.txt").write_text("mine")
 
     def broken(*args, **kwargs):
@@ -202,7 +209,7 @@ def test_a_failure_midway_leaves_the_folder_untouched(det, tmp_path, monkeypatch
     with open_session(root) as s, pytest.raises(RuntimeError, match="disk full"):
         export(s, out, force=True)
     if existing:
-        assert [p.name for p in out.iterdir()] == ["keep.txt"]
+        assert sorted(p.name for p in out.iterdir()) == [".reviewer-export.json", "keep.txt"]
     else:
         assert not out.exists()
     assert _leftovers(tmp_path) == []

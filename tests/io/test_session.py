@@ -115,3 +115,44 @@ def test_a_drawn_box_in_a_mask_scored_project_scores_as_its_rectangle(project):
         s.history.execute(moved)
         s.history.undo()
         assert doc.gt_object(cmd.obj["id"])["bbox"] == cmd.obj["bbox"]
+
+
+def test_review_state_belongs_to_the_photo_in_every_task(project):
+    """Tags, status and note set in the detection view of street_007 are the segmentation
+    view's too (and back): both tasks keep them under the file name."""
+    with open_session(project, "detection") as s:
+        image_id = s.image_id("street_007.jpg")
+        image_id = image_id.item() if hasattr(image_id, "item") else image_id
+        s.history.execute(C.SetImageTags(image_id, (), ("poor lighting",)))
+        s.history.execute(C.SetStatus(image_id, "unreviewed", "needs-second-look"))
+        s.history.execute(C.EditNote(image_id, "", "road edge unclear"))
+    with open_session(project, "segmentation") as s:
+        assert s.store.image_tags("street_007") == {"poor lighting"}
+        assert s.store.status("street_007").value == "needs-second-look"
+        assert s.store.note("street_007") == "road edge unclear"
+        assert s.store.all_image_tags() == {"street_007": {"poor lighting"}}
+        s.history.execute(C.SetImageTags("street_012", (), ("occlusion",)))
+    with open_session(project, "detection", read_only=True) as s:
+        street_012 = str(s.image_id("street_012.jpg"))
+        assert s.store.all_image_tags()[street_012] == {"occlusion"}
+
+
+def test_state_an_older_reviewer_kept_per_task_is_merged_under_the_photo(project):
+    """Stores written before review keys kept detection state under COCO ids and segmentation
+    state under stems; the first opening of each task moves it to the file name."""
+    from reviewer.io.store import open_review_store
+    with open_session(project, "detection", read_only=True) as s:
+        det_id = str(s.image_id("street_007.jpg"))
+    with open_review_store(project) as store:  # as an older Reviewer wrote it
+        store.set_status(det_id, "reviewed")
+        store.add_image_tag(det_id, "blur")
+        store.add_image_tag("street_007", "occlusion")
+        store.set_note("street_007", "written later")
+    with open_session(project, "segmentation") as s:
+        assert s.store.image_tags("street_007") == {"occlusion"}
+    with open_session(project, "detection") as s:
+        assert s.store.image_tags(det_id) == {"blur", "occlusion"}
+        assert s.store.status(det_id).value == "reviewed"
+        assert s.store.note(det_id) == "written later"
+    with open_review_store(project, read_only=True) as raw:
+        assert set(raw.all_image_tags()) == {"street_007.jpg"}

@@ -317,7 +317,8 @@ def test_read_only_store_refuses_writes_and_needs_an_existing_store(store, tmp_p
         assert not elsewhere.exists()
 
 
-def test_second_writer_in_the_same_process_is_refused_until_close(tmp_path):
+def test_second_writer_in_the_same_process_is_refused_until_close(tmp_path, monkeypatch):
+    monkeypatch.setenv("REVIEWER_LOCK_WAIT", "0.2")
     store = open_review_store(tmp_path, user="alice", vocabulary=VOCABULARY)
     with pytest.raises(StoreLockedError) as caught:
         open_review_store(tmp_path)
@@ -389,7 +390,19 @@ def test_a_truncated_store_is_refused(tmp_path, keep, read_only):
     assert "move it away" in str(error)
 
 
-def test_an_empty_store_file_is_refused_not_reinitialised(tmp_path):
+def test_an_empty_store_file_holds_no_review_and_becomes_a_new_store(tmp_path):
     path = tmp_path / "review.sqlite"
     path.write_bytes(b"")
-    _refused(path, "empty")
+    err = _refused(path, "empty file .0 bytes.: no review is recorded yet", read_only=True)
+    assert "older Reviewer" not in str(err) and "damaged" not in str(err)
+    with open_review_store(tmp_path) as store:
+        store.set_status(1, "reviewed")
+    with open_review_store(tmp_path, read_only=True) as store:
+        assert store.status(1) is ReviewStatus.REVIEWED
+
+
+def test_an_empty_store_beside_a_non_empty_wal_is_refused_as_truncated(tmp_path):
+    path = tmp_path / "review.sqlite"
+    path.write_bytes(b"")
+    (tmp_path / "review.sqlite-wal").write_bytes(b"x" * 4096)
+    _refused(path, "truncated")

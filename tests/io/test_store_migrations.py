@@ -121,10 +121,27 @@ def test_upgrade_keeps_a_backup_of_the_old_file(v1_store):
         conn.close()
 
 
-def test_read_only_open_of_an_old_store_asks_for_an_upgrade_and_changes_nothing(v1_store):
+def test_read_only_open_of_an_old_store_upgrades_it_with_a_backup(v1_store):
+    """A reader (``reviewer stats`` after updating Reviewer) upgrades the schema first: an
+    upgrade changes no review, and the old file is kept as a backup."""
+    with open_review_store(v1_store.parent, read_only=True) as store:
+        assert store.statuses() == {"10": ReviewStatus.REVIEWED, "11": ReviewStatus.SKIPPED}
+        assert store.read_only
+    assert _user_version(v1_store) == SCHEMA_VERSION
+    assert _user_version(v1_store.with_name("review.sqlite.schema1.bak")) == 1
+
+
+def test_read_only_open_of_an_old_store_held_by_a_writer_changes_nothing(v1_store,
+                                                                         monkeypatch):
+    from reviewer.io.store_lock import ProjectLock
+    monkeypatch.setenv("REVIEWER_LOCK_WAIT", "0.1")
     before = v1_store.read_bytes()
-    with pytest.raises(StoreError, match="older Reviewer"):
-        open_review_store(v1_store.parent, read_only=True)
+    lock = ProjectLock.acquire(v1_store, str(v1_store.parent), "someone")
+    try:
+        with pytest.raises(StoreError, match="older Reviewer .* open for writing elsewhere"):
+            open_review_store(v1_store.parent, read_only=True)
+    finally:
+        lock.release()
     assert v1_store.read_bytes() == before
 
 

@@ -119,14 +119,14 @@ def test_readers_see_committed_changes_while_another_process_writes(tmp_path):
             acks += [read_line(writer) for _ in range(40)]
 
 
-def test_second_writer_gets_a_clear_message_and_the_store_stays_intact(tmp_path):
+def test_second_writer_gets_a_clear_message_and_the_store_stays_intact(tmp_path, monkeypatch):
+    monkeypatch.setenv("REVIEWER_LOCK_WAIT", "0.3")
     with running("hold", tmp_path) as holder:
         assert read_line(holder) == ["ready", str(holder.pid)]
         with pytest.raises(StoreLockedError) as caught:
             open_review_store(tmp_path)
-        assert str(caught.value).endswith(
-            f"project {tmp_path} is open in another Reviewer "
-            f"(pid {holder.pid} on host {socket.gethostname()})")
+        assert f"project {tmp_path} is open for writing in another Reviewer (pid {holder.pid} " \
+               f"on host {socket.gethostname()}, user holder, since " in str(caught.value)
         assert caught.value.path == str(tmp_path / "review.sqlite")
 
         with open_review_store(tmp_path, read_only=True) as reader:

@@ -69,8 +69,9 @@ def test_two_authors_edit_one_box_the_second_is_refused_then_keeps_theirs(pair, 
     team.execute(alice, alice_move)
     with pytest.raises(StoreConflictError) as caught:
         team.execute(bob, bob_move)
-    assert str(caught.value).split(": ", 1)[1].startswith(
-        f"object {ann} of image {image} was changed by alice at ")
+    name = alice.data.table["file_name"][alice.document.image_row(image)]
+    assert str(caught.value).split(": ", 1)[1].startswith(  # images named by their file
+        f"object {ann} of image {name} was changed by alice at ")
     assert bob.document.gt_object(ann)["bbox"] == obj["bbox"]  # nothing applied over alice's
     assert [e.who for e in bob.store.applied_commands()] == ["alice"]
 

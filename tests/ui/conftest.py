@@ -41,3 +41,26 @@ def settings(tmp_path) -> Settings:
     QSettings.setDefaultFormat(QSettings.Format.IniFormat)
     QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(tmp_path / "qs"))
     return Settings(QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat))
+
+
+LOAD_TIMEOUT = 30_000
+
+
+def open_window(qtbot, settings, project, opener=None, dialogs=None, wait: bool = True,
+                active: bool = True):
+    """(window, controller) of the review window on ``project``: built with headless dialogs,
+    loaded (unless ``wait`` is False), shown and, unless ``active`` is False, the active window.
+    The one way the window tests open a window."""
+    from reviewer.app import build
+    from reviewer.ui.dialogs.factory import HeadlessDialogs
+    window, controller = build(str(project), settings, dialogs or HeadlessDialogs(), opener)
+    qtbot.addWidget(window)
+    if wait:
+        with qtbot.waitSignal(controller.loaded, timeout=LOAD_TIMEOUT):
+            pass
+    window.show()
+    qtbot.waitExposed(window)
+    if active:
+        window.activateWindow()
+        qtbot.waitUntil(window.isActiveWindow)
+    return window, controller

@@ -20,14 +20,12 @@ import pytest
 from PySide6.QtCore import Qt
 
 from reviewer import cli
-from reviewer.app import build
 from reviewer.core import reports
 from reviewer.core.commands import SetImageTags
 from reviewer.io.stats import stats_payload
 from reviewer.ui.analysis.common import VALUE_ROLE, column_values
-from reviewer.ui.dialogs.factory import HeadlessDialogs
 
-from .conftest import copy_sample
+from .conftest import copy_sample, open_window
 
 LOAD_TIMEOUT = 30_000
 JOB_TIMEOUT = 30_000
@@ -41,12 +39,7 @@ def project(tmp_path) -> Path:
 
 @pytest.fixture
 def window(qtbot, settings, project):
-    window, c = build(str(project), settings, HeadlessDialogs())
-    qtbot.addWidget(window)
-    with qtbot.waitSignal(c.loaded, timeout=LOAD_TIMEOUT):
-        pass
-    window.show()
-    qtbot.waitExposed(window)
+    window, c = open_window(qtbot, settings, project, active=False)
     yield window, c
     c.analysis.runner.cancel()
     c.analysis.runner.wait()
@@ -195,9 +188,8 @@ def test_tag_slice_metrics_equal_detection_eval_on_those_rows(window, qtbot):
     rows = np.array(sorted(TAGGED["occlusion"]))
     oracle = reports.detection_eval(doc.dataset(), doc.params, image_rows=rows)
     whole = reports.detection_eval(doc.dataset(), doc.params)
-    block = "segm" if doc.params.iou_type == "segm" else None
-    part = oracle[block] if block else oracle
-    everything = whole[block] if block else whole
+    part = oracle["by_iou_type"][doc.params.iou_type]
+    everything = whole["by_iou_type"][doc.params.iou_type]
     result = panel.result
     assert result["images"] == len(rows)
     assert result["overall"][0] == pytest.approx(part["overall"]["AP"])
@@ -245,7 +237,7 @@ def test_filter_slice_uses_the_rows_the_table_lists(window, qtbot):
         panel.choose("filter")
     doc = c.session.document
     oracle = reports.detection_eval(doc.dataset(), doc.params, image_rows=listed)
-    block = oracle["segm"] if doc.params.iou_type == "segm" else oracle
+    block = oracle["by_iou_type"][doc.params.iou_type]
     assert panel.result["images"] == len(listed)
     assert panel.result["overall"][2] == pytest.approx(block["overall"]["AP50"])
 
@@ -257,7 +249,7 @@ def test_class_metrics_show_engine_ap_and_counts(window, qtbot):
     panel = c.analysis.panels["class_metrics"]
     doc = c.session.document
     oracle = reports.detection_eval(doc.dataset(), doc.params)
-    block = oracle["segm"] if doc.params.iou_type == "segm" else oracle
+    block = oracle["by_iou_type"][doc.params.iou_type]
     after, gt = column_values(panel.table, 2), column_values(panel.table, 6)
     for name, entry in oracle["per_class"].items():
         assert after[name] == pytest.approx(block["per_class"][name]["AP"])
@@ -288,12 +280,28 @@ def test_export_dialog_writes_report_and_opens_it(window, qtbot, tmp_path):
     qtbot.addWidget(dialog)
     out = tmp_path / "out"
     dialog.folder.setText(str(out))
+    assert dialog.all_tasks.isChecked() and "segmentation" in dialog.all_tasks.text()
     with qtbot.waitSignal(dialog.exported, timeout=120_000):
         qtbot.mouseClick(dialog.export_button, Qt.MouseButton.LeftButton)
-    report = out / "report.html"
-    assert report.is_file() and (out / "metrics.json").is_file()
+    report = out / "detection" / "report.html"
+    assert report.is_file() and (out / "detection" / "metrics.json").is_file()
+    assert (out / "segmentation" / "masks").is_dir()
     assert [u.toLocalFile() for u in opened] == [str(report)]
     assert dialog.result.images == 48
+
+
+def test_export_dialog_exports_the_shown_task_alone_on_request(window, qtbot, tmp_path):
+    w, c = window
+    c.url_opener = [].append
+    c.actions["export"].trigger()
+    dialog = c.export_dialog
+    qtbot.addWidget(dialog)
+    out = tmp_path / "out"
+    dialog.folder.setText(str(out))
+    dialog.all_tasks.setChecked(False)
+    with qtbot.waitSignal(dialog.exported, timeout=120_000):
+        qtbot.mouseClick(dialog.export_button, Qt.MouseButton.LeftButton)
+    assert (out / "report.html").is_file() and not (out / "segmentation").exists()
 
 
 def test_export_dialog_reports_a_non_empty_folder(window, qtbot, tmp_path):

@@ -16,15 +16,13 @@ import numpy as np
 import pytest
 
 pytest.importorskip("pytestqt")
-from reviewer.app import build  # noqa: E402
 from reviewer.core.view_state import LayerState  # noqa: E402
 from reviewer.io.session import open_session  # noqa: E402
 from reviewer.ui import frames  # noqa: E402
 from reviewer.ui.canvas import CanvasView, items  # noqa: E402
 from reviewer.ui.canvas.raster import compose_instances, paint_crops  # noqa: E402
-from reviewer.ui.dialogs.factory import HeadlessDialogs  # noqa: E402
 from reviewer.ui.preloader import decode_image  # noqa: E402
-from tests.ui.conftest import copy_sample, drop_masks  # noqa: E402
+from tests.ui.conftest import copy_sample, drop_masks, open_window  # noqa: E402
 
 
 @pytest.fixture
@@ -42,13 +40,7 @@ BOTH = pytest.mark.parametrize("project", ["segm", "bbox"], indirect=True)
 @pytest.fixture
 def app(qtbot, settings, project):
     """(window, controller) with the project loaded and shown."""
-    window, controller = build(str(project), settings, HeadlessDialogs(), None)
-    qtbot.addWidget(window)
-    with qtbot.waitSignal(controller.loaded, timeout=30_000):
-        pass
-    window.show()
-    qtbot.waitExposed(window)
-    return window, controller
+    return open_window(qtbot, settings, project, active=False)
 
 
 @pytest.fixture

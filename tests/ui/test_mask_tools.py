@@ -19,10 +19,7 @@ from matplotlib.path import Path as MplPath
 from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtTest import QTest
 
-from reviewer.app import build
-from reviewer.ui.dialogs.factory import HeadlessDialogs
-
-from .conftest import copy_sample
+from .conftest import copy_sample, open_window
 
 LOAD_TIMEOUT = 30_000
 LEFT = Qt.MouseButton.LeftButton
@@ -38,15 +35,7 @@ def project(tmp_path) -> Path:
 
 
 def open_app(qtbot, settings, project):
-    window, controller = build(str(project), settings, HeadlessDialogs(), None)
-    qtbot.addWidget(window)
-    with qtbot.waitSignal(controller.loaded, timeout=LOAD_TIMEOUT):
-        pass
-    window.show()
-    qtbot.waitExposed(window)
-    window.activateWindow()
-    qtbot.waitUntil(window.isActiveWindow)
-    return window, controller
+    return open_window(qtbot, settings, project)
 
 
 @pytest.fixture

@@ -14,12 +14,10 @@ import pytest
 from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtTest import QTest
 
-from reviewer.app import build
 from reviewer.core.detection_scores import FP, TP
-from reviewer.ui.dialogs.factory import HeadlessDialogs
 from reviewer.ui.tools.select import NUDGE_MS
 
-from .conftest import copy_sample, drop_masks
+from .conftest import copy_sample, drop_masks, open_window
 
 LOAD_TIMEOUT = 30_000
 LEFT, MIDDLE = Qt.MouseButton.LeftButton, Qt.MouseButton.MiddleButton
@@ -42,14 +40,7 @@ BOTH = pytest.mark.parametrize("project", ["segm", "bbox"], indirect=True)
 @pytest.fixture
 def app(qtbot, settings, project):
     """(window, controller) with the sample project loaded, shown and active."""
-    window, controller = build(str(project), settings, HeadlessDialogs(), None)
-    qtbot.addWidget(window)
-    with qtbot.waitSignal(controller.loaded, timeout=LOAD_TIMEOUT):
-        pass
-    window.show()
-    qtbot.waitExposed(window)
-    window.activateWindow()
-    qtbot.waitUntil(window.isActiveWindow)
+    window, controller = open_window(qtbot, settings, project)
     window.canvas.setFocus()
     return window, controller
 

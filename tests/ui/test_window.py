@@ -26,9 +26,8 @@ from reviewer.ui.dialogs.new_project_dialog import create_project
 from reviewer.ui.main_window import SIDE_BY_SIDE_PAGE
 from reviewer.ui.workers import Cancelled
 
-from .conftest import copy_sample
-
-LOAD_TIMEOUT = 30_000
+from . import conftest
+from .conftest import LOAD_TIMEOUT, copy_sample
 
 
 @pytest.fixture
@@ -46,17 +45,7 @@ def open_window(qtbot, settings, project):
 
 
 def _build(qtbot, settings, project, opener=None, dialogs=None, wait=True):
-    dialogs = dialogs or HeadlessDialogs()
-    window, controller = build(str(project), settings, dialogs, opener)
-    qtbot.addWidget(window)
-    if wait:
-        with qtbot.waitSignal(controller.loaded, timeout=LOAD_TIMEOUT):
-            pass
-    window.show()
-    qtbot.waitExposed(window)
-    window.activateWindow()
-    qtbot.waitUntil(window.isActiveWindow)
-    return window, controller
+    return conftest.open_window(qtbot, settings, project, opener, dialogs, wait)
 
 
 def _press(qtbot, window, key, modifier=Qt.KeyboardModifier.NoModifier):

@@ -71,11 +71,6 @@ def class_metrics(session) -> dict:
     return export_metrics.session_metrics(session, np.arange(len(session.document.table["image_id"])))
 
 
-def ap_block(payload: dict, iou_type: str) -> dict:
-    """The part of a ``detection_eval`` payload for the matching IoU type (segm or bbox)."""
-    return payload["segm"] if iou_type == "segm" and "segm" in payload else payload
-
-
 def evaluate(snap: Snapshot, rows=None) -> dict:
     """``detection_eval`` / ``semantic_eval`` of the images ``rows`` (None = all)."""
     if snap.task == "detection":
@@ -97,7 +92,7 @@ def slice_metrics(snap: Snapshot, rows: np.ndarray, whole: dict | None = None) -
     overall = snap.present.sum(axis=0)
     if snap.task == "detection":
         iou_type = snap.params.iou_type
-        a, b = ap_block(part, iou_type), ap_block(whole, iou_type)
+        a, b = part, whole  # overall / per_class: the matching IoU type
         head = (a["overall"]["AP"], b["overall"]["AP"], a["overall"]["AP50"], b["overall"]["AP50"])
         head = tuple(None if v is None or v < 0 else v for v in head)
         classes = [(n, a["per_class"][n]["AP"], b["per_class"][n]["AP"],

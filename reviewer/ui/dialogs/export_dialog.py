@@ -78,7 +78,12 @@ class ExportDialog(QDialog):
         self.report = QCheckBox("Include the HTML report (report.html)", self, checked=True)
         self.open_report = QCheckBox("Open the report when done", self, checked=True)
         self.report.toggled.connect(self.open_report.setEnabled)
-        self.force = QCheckBox("Replace the folder's content if it is not empty", self)
+        self.force = QCheckBox("Replace an earlier export in this folder", self, toolTip=(
+            "Only a folder an earlier Reviewer export made is ever replaced"))
+        others = [t for t in self.session.project.tasks if t != self.session.data.task]
+        self.all_tasks = QCheckBox(
+            f"Also export {', '.join(others)} (each task in its own subfolder)", self,
+            checked=True, visible=bool(others))
         form = QFormLayout()
         form.addRow("Folder", folder_row)
         form.addRow("Images", self.only_reviewed)
@@ -86,6 +91,8 @@ class ExportDialog(QDialog):
         form.addRow("", self.report)
         form.addRow("", self.open_report)
         form.addRow("", self.force)
+        if others:
+            form.addRow("Tasks", self.all_tasks)
         self.stage = QLabel(self, wordWrap=True)
         self.progress = QProgressBar(self)
         self.progress.hide()
@@ -122,9 +129,19 @@ class ExportDialog(QDialog):
             return
         session, reviewed, tags = self.session, self.only_reviewed.isChecked(), self.chosen_tags()
         force, report = self.force.isChecked(), self.report.isChecked()
+        others = [t for t in session.project.tasks if t != session.data.task] \
+            if self.all_tasks.isChecked() else []
 
         def run(progress):
-            return export(session, out, reviewed, tags or None, force, progress, report)
+            from contextlib import ExitStack
+
+            from reviewer.io.session import open_session
+            with ExitStack() as stack:  # the other tasks, read from the store this window writes
+                sessions = [session] + [
+                    stack.enter_context(open_session(session.project, t, read_only=True))
+                    for t in others]
+                sessions.sort(key=lambda s: session.project.tasks.index(s.data.task))
+                return export(sessions, out, reviewed, tags or None, force, progress, report)
 
         job = Job(run, parent=self)
         job.progressed.connect(self._on_job_progressed)
@@ -167,8 +184,9 @@ class ExportDialog(QDialog):
         self.stage.setText(text)
         self.export_button.setText("Export Again")
         self.cancel_button.setText("Close")
-        report = result.out / "report.html"
-        if "report.html" in result.files and self.open_report.isChecked() and report.is_file():
+        name = next((f for f in result.files if f.endswith("report.html")), "report.html")
+        report = result.out / name
+        if name in result.files and self.open_report.isChecked() and report.is_file():
             self.url_opener(QUrl.fromLocalFile(str(report)))
         self.exported.emit(result)
 
