@@ -9,6 +9,7 @@ dialog instead of killing the window.
 from __future__ import annotations
 
 import logging
+import os
 import sys
 import traceback
 from pathlib import Path
@@ -75,8 +76,40 @@ def build(project=None, settings=None, dialogs=None, opener=None):
     return window, controller
 
 
+def display_problem(env=None, find_library=None) -> str | None:
+    """Why the window cannot open on this machine, in plain words, or None.
+
+    Qt aborts the process (exit 134, with a hint about reinstalling the application) when Linux
+    has no display or lacks the X libraries its xcb plugin needs; this says so first."""
+    import ctypes.util
+    env = os.environ if env is None else env
+    find_library = find_library or ctypes.util.find_library
+    if not sys.platform.startswith("linux"):
+        return None
+    platform = env.get("QT_QPA_PLATFORM", "")
+    if platform and not platform.startswith(("xcb", "wayland")):
+        return None  # offscreen, minimal, vnc, eglfs: no display needed or chosen on purpose
+    if not env.get("DISPLAY") and not env.get("WAYLAND_DISPLAY"):
+        return ("the review window needs a display, and none is set (no DISPLAY or "
+                "WAYLAND_DISPLAY). Run it on a desktop, over `ssh -X`, or under `xvfb-run`; "
+                "everything else works without one: reviewer score / eval / stats / tag / "
+                "export (see `reviewer --help`)")
+    if env.get("DISPLAY") and not env.get("WAYLAND_DISPLAY") and not platform.startswith("way"):
+        missing = [lib for lib in ("xcb-cursor", "xkbcommon-x11") if find_library(lib) is None]
+        if missing:
+            packages = " ".join(f"lib{m}0" for m in missing)
+            return (f"the review window needs the X libraries {', '.join(missing)}, which are not "
+                    f"installed (Debian / Ubuntu: apt-get install {packages}); the command line "
+                    "works without them")
+    return None
+
+
 def run(project=None, argv: list[str] | None = None) -> int:
     """Open the review window and run the event loop; returns the exit code."""
+    problem = display_problem()
+    if problem is not None:
+        print(f"reviewer: {problem}", file=sys.stderr)
+        return 2
     from PySide6.QtCore import QCoreApplication
     from PySide6.QtWidgets import QApplication
 

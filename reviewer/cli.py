@@ -10,11 +10,18 @@ import argparse
 import errno
 import json
 import math
+import re
 import sys
 import time
+from collections import Counter
 from pathlib import Path
 
 from reviewer import __version__
+from reviewer.cli_help import THRESHOLD_HELP, add_command
+
+DETECTION_SORT = ("error", "gt", "pred", "tp", "fp", "fn", "mispredicted", "precision", "recall",
+                  "f1", "mean_iou", "ignored", "file_name", "image_id")
+SEGMENTATION_SORT = ("error", "miou", "pixel_acc", "file_name", "image_id")
 
 EXIT_OK, EXIT_BUG, EXIT_INPUT = 0, 1, 2
 MAX_PROBLEMS_SHOWN = 20
@@ -50,34 +57,74 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--version", action="version", version=f"reviewer {__version__}")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
 
-    q = sub.add_parser("init", help="create a project from images, ground truth and predictions")
+    q = add_command(sub, "init", "create a project from images, ground truth and predictions",
+                    "Create PROJECT/reviewer.json for one task's inputs (every input is checked "
+                    "first; nothing is written when one is unusable). Run it again with --add to "
+                    "give the project a second task on the same images (detection and "
+                    "segmentation, as the sample project has).",
+                    ["reviewer init proj --images data/images --gt data/instances.json "
+                     "--pred runs/predictions.json",
+                     "reviewer init proj --images data/images --gt data/masks --pred runs/masks "
+                     "--classes data/classes.json",
+                     "reviewer init proj --add --images data/images --task segmentation "
+                     "--gt data/masks --pred runs/masks --classes data/classes.json"])
     q.add_argument("project", help="project folder to create (reviewer.json is written there)")
-    q.add_argument("--images", required=True, help="folder of images")
-    q.add_argument("--gt", required=True, help="COCO instances JSON, or folder of label PNGs")
-    q.add_argument("--pred", help="COCO results JSON, or folder of predicted label PNGs")
-    q.add_argument("--task", choices=("detection", "segmentation"), help="default: guessed from --gt")
-    q.add_argument("--classes", help="segmentation class names (JSON object/list or text file)")
-    q.add_argument("--ignore-index", type=int, default=255, help="segmentation ignore value (255)")
-    q.add_argument("--iou-threshold", type=float, default=0.5)
-    q.add_argument("--score-threshold", type=float, default=0.5)
-    q.add_argument("--force", action="store_true", help="overwrite an existing project file")
-    q.add_argument("--store", metavar="URL", help="keep the review on a PostgreSQL server "
-                                                  "(postgresql://user@host:port/database)")
+    q.add_argument("--images", required=True, help="folder holding the images")
+    q.add_argument("--gt", required=True,
+                   help="ground truth: a COCO instances JSON (detection, instance masks) or a "
+                        "folder of label PNGs (semantic segmentation)")
+    q.add_argument("--pred", help="predictions: a COCO results JSON, or a folder of predicted "
+                                  "label PNGs named like the ground truth's")
+    q.add_argument("--task", choices=("detection", "segmentation"),
+                   help="what the inputs are (default: segmentation when --gt is a folder, "
+                        "else detection)")
+    q.add_argument("--add", action="store_true",
+                   help="add this task to an existing project (same images folder) instead of "
+                        "creating one")
+    q.add_argument("--classes", help="segmentation class names: a JSON object index -> name, a "
+                                     "JSON list, or a text file with one name per line")
+    q.add_argument("--ignore-index", type=int, default=255,
+                   help="segmentation: the label value that marks pixels left out of the scores "
+                        "(default 255; ADE20K uses 0)")
+    q.add_argument("--iou-threshold", type=float, default=0.5, help=THRESHOLD_HELP["iou"])
+    q.add_argument("--score-threshold", type=float, default=0.5, help=THRESHOLD_HELP["score"])
+    q.add_argument("--force", action="store_true", help="replace an existing project file")
+    q.add_argument("--store", metavar="URL",
+                   help="keep the review on a PostgreSQL server (postgresql://user@host:port/"
+                        "database; the password from PGPASSWORD or ~/.pgpass, never recorded)")
     q.add_argument("--all-problems", action="store_true", help="list every input problem")
     q.add_argument("--quiet", "-q", action="store_true", help="no progress, no problem list")
 
-    q = sub.add_parser("score", help="per-image table, worst first")
+    q = add_command(sub, "score", "per-image table, worst first",
+                    "Score every image and print the worst first, on the corrected ground truth "
+                    "(--original: the files as they are). Columns for --sort — detection: "
+                    f"{', '.join(DETECTION_SORT)}, err_<type> (TIDE: cls, loc, both, dupe, bkg, "
+                    f"miss); segmentation: {', '.join(SEGMENTATION_SORT)}, iou_<class>.",
+                    ["reviewer score proj", "reviewer score proj --sort fn --top 50",
+                     "reviewer score proj --csv scores.csv --original",
+                     "reviewer score proj --task segmentation --sort iou_road --ascending"])
     _common(q)
-    q.add_argument("--csv", metavar="OUT.csv", help="write the full table as CSV")
+    q.add_argument("--csv", metavar="OUT.csv", help="write the full table as CSV (never onto an "
+                                                    "input)")
     q.add_argument("--top", type=int, default=20, metavar="N", help="rows to print (default 20)")
-    q.add_argument("--sort", default="error", metavar="COLUMN", help="column to sort by")
+    q.add_argument("--sort", default="error", metavar="COLUMN",
+                   help="column to sort by (default error: the worst image first; the columns "
+                        "are listed above)")
     q.add_argument("--ascending", action="store_true", help="sort ascending (default: descending)")
 
-    q = sub.add_parser("eval", help="dataset metrics")
+    q = add_command(sub, "eval", "dataset metrics",
+                    "The dataset metrics — detection: the 12 COCO numbers (equal to pycocotools) "
+                    "and per class AP and counts, every number named with its IoU type; "
+                    "segmentation: mIoU, pixel accuracy and per-class IoU — on the corrected "
+                    "ground truth, with original -> corrected where the review changed it.",
+                    ["reviewer eval proj", "reviewer eval proj --json > metrics.json",
+                     "reviewer eval proj --original --score-threshold 0.3"])
     _common(q)
     q.add_argument("--json", action="store_true", help="print one JSON object")
 
-    q = sub.add_parser("open", help="open a project in the review window")
+    q = add_command(sub, "open", "open a project in the review window",
+                    "Open the review window on PROJECT (default: the bundled sample project).",
+                    ["reviewer open proj", "reviewer"])
     q.add_argument("project", nargs="?", help="project folder (default: the sample project)")
     for module in _extensions():
         module.register(sub, _common)
@@ -95,8 +142,10 @@ def _common(q: argparse.ArgumentParser, original: bool = True,
             task_help: str = "which inputs of the project (default: its default task)") -> None:
     q.add_argument("project", help="project folder or its reviewer.json")
     q.add_argument("--task", choices=("detection", "segmentation"), help=task_help)
-    q.add_argument("--score-threshold", type=float, help="override the project's")
-    q.add_argument("--iou-threshold", type=float, help="override the project's")
+    q.add_argument("--score-threshold", type=float,
+                   help=THRESHOLD_HELP["score"].replace("(default 0.5)", "(default: the project's)"))
+    q.add_argument("--iou-threshold", type=float,
+                   help=THRESHOLD_HELP["iou"].replace("(default 0.5)", "(default: the project's)"))
     q.add_argument("--all-problems", action="store_true", help="list every input problem")
     q.add_argument("--quiet", "-q", action="store_true", help="no progress, no problem list")
     if original:
@@ -157,11 +206,21 @@ def _open_gui(project) -> int:
     return run(project)
 
 
-def print_problems(problems, args) -> None:
+def print_problems(problems, args, brief: bool = False) -> None:
+    """The input problems on stderr: listed (``init``, a failure, ``--all-problems``), or, for
+    the commands that reopen a project, in ``brief``: one line counting them by kind."""
     if not problems or getattr(args, "quiet", False):
         return
-    shown = problems if getattr(args, "all_problems", False) else problems[:MAX_PROBLEMS_SHOWN]
     errors = sum(1 for p in problems if p.severity == "error")
+    every = getattr(args, "all_problems", False)
+    if brief and not every:
+        kinds = Counter(problem_kind(p.message) for p in problems)
+        shown = ", ".join(f"{n} × {k}" for k, n in kinds.most_common(3))
+        more = f", {len(kinds) - 3} more kinds" if len(kinds) > 3 else ""
+        print(f"note: {len(problems)} input problem(s) as at init ({errors} error(s): entries "
+              f"skipped): {shown}{more}; --all-problems lists them", file=sys.stderr)
+        return
+    shown = problems if every else problems[:MAX_PROBLEMS_SHOWN]
     print(f"{len(problems)} input problem(s) ({errors} error(s); the entries were skipped, "
           "the rest loaded):", file=sys.stderr)
     for p in shown:
@@ -171,11 +230,19 @@ def print_problems(problems, args) -> None:
               file=sys.stderr)
 
 
+def problem_kind(message: str) -> str:
+    """A problem's message without its particulars (paths, numbers, quoted values, asides)."""
+    head = re.sub(r"\([^)]*\)?", "", message.split(";", 1)[0])
+    head = re.sub(r"\S*[/\\]\S*|'[^']*'|\"[^\"]*\"|-?\d+(\.\d+)?", "", head)
+    head = " ".join(head.split()).rstrip(" :,.")
+    return head[:60] or message[:60]
+
+
 def _load(args):
     """A read-only session (corrections replayed) with its problems and notices printed."""
     from reviewer.cli_review import open_cli_session
     session = open_cli_session(args, read_only=True)
-    print_problems(session.data.problems, args)
+    print_problems(session.data.problems, args, brief=True)
     return session
 
 
@@ -204,20 +271,23 @@ def _check_init_flags(args) -> str | None:
 def _cmd_init(args) -> int:
     """Validate every input first, write the project file last: a failed init writes nothing
     (and leaves an existing project file as it was)."""
-    from reviewer.io.project import new_project, project_file, save_project
+    from reviewer.io.project import project_file, save_project
     from reviewer.io.workspace import open_task
     file = project_file(args.project)
-    if file.exists() and not args.force:
-        print(f"reviewer: error: {file} exists (use --force to overwrite)", file=sys.stderr)
+    if file.exists() and not args.force and not args.add:
+        print(f"reviewer: error: {file} exists (use --force to overwrite, or --add to give it "
+              "another task)", file=sys.stderr)
         return EXIT_INPUT
     problem = _check_init_flags(args)
     if problem:
         print(f"reviewer: error: {problem}", file=sys.stderr)
         return EXIT_INPUT
-    project = new_project(args.project, args.images, args.gt, args.pred,
-                          args.task or _guess_task(args.gt), args.classes, args.iou_threshold,
-                          args.score_threshold, args.ignore_index)
-    data = open_task(project, progress=ProgressBar(enabled=False if args.quiet else None))
+    task = args.task or _guess_task(args.gt)
+    project = _added_task(args, file, task) if args.add else _new_project(args, task)
+    if isinstance(project, str):
+        print(f"reviewer: error: {project}", file=sys.stderr)
+        return EXIT_INPUT
+    data = open_task(project, task, progress=ProgressBar(enabled=False if args.quiet else None))
     print_problems(data.problems, args)
     if args.store:
         project = _init_store(project, args.store)
@@ -229,7 +299,9 @@ def _cmd_init(args) -> int:
         print(f"reviewer: error: cannot write {file}: {exc.strerror or exc}", file=sys.stderr)
         return EXIT_INPUT
     n = len(data.table["image_id"])
-    print(f"created {file} ({project.default_task}, {n} images, {len(data.problems)} problems)")
+    verb = f"added {task} to" if args.add else f"created ({task})"
+    print(f"{verb} {file}: {n} images, {len(data.problems)} problems; tasks: "
+          f"{', '.join(project.tasks)}")
     from reviewer.io.paths import outside_notice
     outside = outside_notice(project)
     if outside and not args.quiet:
@@ -257,6 +329,29 @@ def _init_store(project, url: str):
         print(f"reviewer: error: --store: {exc}", file=sys.stderr)
         return EXIT_INPUT
     return replace(project, store=location)
+
+
+def _new_project(args, task: str):
+    from reviewer.io.project import new_project
+    return new_project(args.project, args.images, args.gt, args.pred, task, args.classes,
+                       args.iou_threshold, args.score_threshold, args.ignore_index)
+
+
+def _added_task(args, file: Path, task: str):
+    """The existing project with ``task``'s inputs added, or a message saying why not."""
+    from dataclasses import replace
+
+    from reviewer.io.project import load_project
+    if not file.is_file():
+        return f"{file}: no project to add a task to (create it without --add first)"
+    project = load_project(file)
+    if task in project.tasks and not args.force:
+        return (f"{file}: the project has {task} inputs already (--force replaces them)")
+    if Path(args.images).expanduser().resolve() != project.images:
+        return (f"--images: {args.images} is not the project's images folder "
+                f"({project.images}); a project's tasks share one images folder")
+    one = _new_project(argparse.Namespace(**{**vars(args), "project": project.root}), task)
+    return replace(project, **{task: getattr(one, task)})
 
 
 def _cmd_score(args) -> int:

@@ -12,13 +12,22 @@ import argparse
 import contextlib
 import sys
 
+from reviewer.cli_help import add_command
+
 EXIT_OK, EXIT_INPUT = 0, 2
 
 
 def register(sub, common) -> None:
     """Add ``export`` to the `reviewer` parser."""
-    q = sub.add_parser("export", help="write the fixed dataset, change log, tag statistics, "
-                                      "metrics and an HTML report")
+    q = add_command(sub, "export", "write the fixed dataset, change log, tag statistics, "
+                                   "metrics and an HTML report",
+                    "Write the corrected dataset (original ids and fields kept), changes.csv, "
+                    "tag statistics, metrics.json (before / after the corrections) and "
+                    "report.html into DIR, atomically. A project with two tasks gets one "
+                    "subfolder each. DIR is replaced only when an earlier export made it.",
+                    ["reviewer export proj --out proj-export",
+                     "reviewer export proj --out fixes --only-reviewed --tags \"label wrong\"",
+                     "reviewer export proj --out proj-export --force --no-report"])
     common(q, original=False, task_help="export this task only (default: every task of the "
                                         "project, each in its own subfolder when there are two)")
     q.add_argument("--out", required=True, metavar="DIR", help="folder to write (created)")
@@ -57,7 +66,7 @@ def _cmd_export(args) -> int:
                 session = stack.enter_context(
                     open_cli_session(argparse.Namespace(**{**vars(args), "task": task}),
                                      read_only=True))
-                print_problems(session.data.problems, args)
+                print_problems(session.data.problems, args, brief=True)
                 sessions.append(session)
             result = export(sessions, args.out, only_reviewed=args.only_reviewed,
                             tags=_tags(args.tags), force=args.force,

@@ -13,6 +13,7 @@ import json
 import math
 import sys
 
+from reviewer.cli_help import add_command
 from reviewer.core.review import STATUSES
 
 EXIT_OK, EXIT_INPUT = 0, 2
@@ -20,28 +21,36 @@ EXIT_OK, EXIT_INPUT = 0, 2
 
 def register(sub, common) -> None:
     """Add ``tag``, ``status`` and ``stats`` to the `reviewer` parser."""
-    q = sub.add_parser("tag", help="add (or --remove) tags on one image")
+    q = add_command(sub, "tag", "add (or --remove) tags on one image",
+                    "Add failure tags to an image (or take them off with --remove). A name the "
+                    "vocabulary does not know joins it. Journalled like a window edit: saved at "
+                    "once, undoable in the window, seen by every task of the project.",
+                    ["reviewer tag proj street_007.jpg \"poor lighting\" occlusion",
+                     "reviewer tag proj 42 blur --remove"])
     _target(q)
     q.add_argument("tags", nargs="+", metavar="TAG", help="tag names (new names join the vocabulary)")
     q.add_argument("--remove", action="store_true", help="remove the tags instead of adding them")
     q.set_defaults(handler=_cmd_tag)
 
-    q = sub.add_parser("status", help="set the review status of one image")
+    q = add_command(sub, "status", "set the review status of one image",
+                    "Set an image's review status (journalled, undoable in the window).",
+                    ["reviewer status proj street_007.jpg reviewed",
+                     "reviewer status proj street_012 needs-second-look"])
     _target(q)
-    q.add_argument("status", choices=STATUSES)
+    q.add_argument("status", choices=STATUSES, help="the new review status")
     q.set_defaults(handler=_cmd_status)
 
-    q = sub.add_parser(
-        "conflicts", help="corrections that no longer fit a changed ground truth",
-        description="Corrections are replayed onto the GT files at every opening; one whose "
+    q = add_command(sub, "conflicts", "corrections that no longer fit a changed ground truth",
+                    "Corrections are replayed onto the GT files at every opening; one whose "
                     "object no longer holds what it held when it was made (ids reassigned, "
                     "objects or images removed, edited elsewhere) is set aside as a conflict "
                     "instead of landing on another object. List them, re-apply one to its "
                     "object as it is now, or drop it (it stays in the change log).",
-        epilog="example: reviewer conflicts P; reviewer conflicts P reapply 12; "
-               "reviewer conflicts P drop all")
+                    ["reviewer conflicts proj", "reviewer conflicts proj reapply 12",
+                     "reviewer conflicts proj drop all"])
     q.add_argument("project", help="project folder or its reviewer.json")
-    q.add_argument("action", nargs="?", choices=("list", "reapply", "drop"), default="list")
+    q.add_argument("action", nargs="?", choices=("list", "reapply", "drop"), default="list",
+                   help="list (default), reapply or drop")
     q.add_argument("which", nargs="?", metavar="SEQ|all",
                    help="the conflict's journal number (first column of the list) or 'all'")
     q.add_argument("--task", choices=("detection", "segmentation"),
@@ -50,7 +59,13 @@ def register(sub, common) -> None:
     q.add_argument("--quiet", "-q", action="store_true", help="no progress display")
     q.set_defaults(handler=_cmd_conflicts)
 
-    q = sub.add_parser("stats", help="tag statistics: the error-analysis table")
+    q = add_command(sub, "stats", "tag statistics: the error-analysis table",
+                    "One row per failure tag: its share of the errors, the error rate and the "
+                    "metric on its images, its share of the data, and the room for improvement "
+                    "(how much the metric would gain if those images did as well as the rest) — "
+                    "on the corrected ground truth unless --original.",
+                    ["reviewer stats proj", "reviewer stats proj --reviewed-only --json",
+                     "reviewer stats proj --task segmentation --error-threshold 0.2"])
     common(q)
     q.add_argument("--json", action="store_true", help="print one JSON object")
     q.add_argument("--reviewed-only", action="store_true",
@@ -228,7 +243,7 @@ def _cmd_stats(args) -> int:
 def _stats(session, args) -> int:
     from reviewer.cli import json_default, print_problems
     from reviewer.io.stats import stats_payload
-    print_problems(session.data.problems, args)
+    print_problems(session.data.problems, args, brief=True)
     payload = stats_payload(session, args.reviewed_only, args.error_threshold, args.original)
     if args.json:
         print(json.dumps(payload, allow_nan=False, default=json_default))

@@ -131,3 +131,16 @@ def per_image_counts(e: COCOeval, t_index: int = 0) -> dict:
             out[img][1] += int(((dtm == 0) & ~dti).sum())
             out[img][2] += int(((gtm == 0) & ~gti).sum())
     return {k: tuple(v) for k, v in out.items()}
+
+
+def init_project(tmp_path, seed: int, n_img: int, n_cat: int = 3, extra=()):
+    """A detection project made by `reviewer init` from generated COCO data (boxes, ties, no
+    crowd) under ``tmp_path``: -> (project folder, gt path, pred path, gt dict, results)."""
+    from reviewer.cli import main
+    gt, res = make_dataset(seed, n_img, n_cat, 0.0, True, False, 6)
+    g, p = write(tmp_path, gt, res)
+    (tmp_path / "img").mkdir(exist_ok=True)
+    proj = tmp_path / "proj"
+    assert main(["init", str(proj), "--images", str(tmp_path / "img"), "--gt", str(g),
+                 "--pred", str(p), "-q", *extra]) == 0
+    return proj, g, p, gt, res

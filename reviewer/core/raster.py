@@ -116,19 +116,40 @@ def flood_fill(image_id, gt: np.ndarray, seed, value: int) -> C.PaintMask | None
     return _patch_command(image_id, gt, new)
 
 
-def copy_prediction(image_id, gt: np.ndarray, pred: np.ndarray, polygon,
-                    classes=None) -> C.PaintMask | None:
-    """Inside ``polygon``, set GT to the prediction (optionally only where it predicts ``classes``).
+def copy_prediction(image_id, gt: np.ndarray, pred: np.ndarray, polygon, classes=None,
+                    into=None, num_classes: int | None = None) -> C.PaintMask | None:
+    """Inside ``polygon``, set GT to the prediction.
 
     The "unlabeled road the model got right" fix: outline the road, copy the model's pixels.
+    classes: take only the pixels the model predicts as one of these (None: any class).
+    into: the GT values that may be replaced (e.g. the unlabeled class and the ignore value, so
+        correct labels inside the outline stay as they are); None replaces every pixel. With
+        ``num_classes``, GT values outside ``0..num_classes-1`` count as replaceable too.
     """
     win, take = _polygon_window(gt, polygon)
     if win is None:
         return None
     y0, y1, x0, x1 = win
-    sub_pred = pred[y0:y1, x0:x1]
+    sub_pred, sub_gt = pred[y0:y1, x0:x1], gt[y0:y1, x0:x1]
     if classes is not None:
         take &= np.isin(sub_pred, list(classes))
-    new = gt[y0:y1, x0:x1].copy()
+    if into is not None:
+        writable = np.isin(sub_gt, list(into))
+        if num_classes is not None:
+            writable |= sub_gt >= num_classes
+        take &= writable
+    new = sub_gt.copy()
     new[take] = sub_pred[take].astype(gt.dtype)
     return _window_command(image_id, gt, win, new)
+
+
+def paint_changes(cmd: C.PaintMask) -> list[tuple[int, int, int]]:
+    """(old value, new value, pixels) of every change a paint makes, most pixels first."""
+    before, after = C.decode_patch(cmd.before), C.decode_patch(cmd.after)
+    changed = before != after
+    pairs = np.stack([before[changed], after[changed]], axis=1).astype(np.int64)
+    if not len(pairs):
+        return []
+    values, counts = np.unique(pairs, axis=0, return_counts=True)
+    out = [(int(o), int(n), int(k)) for (o, n), k in zip(values, counts, strict=True)]
+    return sorted(out, key=lambda t: -t[2])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -185,3 +186,78 @@ def test_a_project_reading_outside_its_folder_says_so(voc_project, tmp_path, cap
                  str(inside / "gt.json")]) == 0
     assert main(["stats", str(inside)]) == 0
     assert "outside its folder" not in capsys.readouterr().err
+
+
+def test_the_window_without_a_display_explains_instead_of_aborting(tmp_path):
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")}
+    if not sys.platform.startswith("linux"):
+        pytest.skip("Qt needs no DISPLAY outside Linux")
+    done = subprocess.run([sys.executable, "-m", "reviewer.cli"], capture_output=True,
+                          text=True, env=env, timeout=60)
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert "needs a display" in done.stderr and "reviewer score" in done.stderr
+
+
+def test_missing_x_libraries_are_named():
+    from reviewer.app import display_problem
+    if not sys.platform.startswith("linux"):
+        pytest.skip("the xcb plugin is Linux only")
+    missing = display_problem({"DISPLAY": ":0"}, lambda lib: None if lib == "xcb-cursor" else lib)
+    assert "xcb-cursor" in missing and "apt-get install libxcb-cursor0" in missing
+    assert display_problem({"DISPLAY": ":0"}, lambda lib: lib) is None
+    assert display_problem({"QT_QPA_PLATFORM": "offscreen"}, lambda lib: None) is None
+
+
+def test_every_command_and_option_explains_itself():
+    from reviewer.cli import _parser
+    parser = _parser()
+    sub = next(a for a in parser._actions if isinstance(a, __import__("argparse")._SubParsersAction))
+    assert set(sub.choices) >= {"init", "score", "eval", "open", "tag", "status", "stats",
+                                "conflicts", "export"}
+    for name, command in sub.choices.items():
+        assert "examples:\n  reviewer " in (command.epilog or ""), name
+        for action in command._actions:
+            assert action.help, f"{name} {action.option_strings or action.dest}: no help"
+    score = sub.choices["score"].format_help()
+    for column in ("fn", "mispredicted", "err_<type>", "miou", "iou_<class>"):
+        assert column in score
+
+
+def test_init_builds_a_two_task_project_like_the_sample(tmp_path, capsys):
+    """detection, then --add segmentation on the same images: the project holds both, as the
+    sample does, without editing reviewer.json."""
+    sample = Path(__file__).resolve().parents[2] / "sample_project"
+    proj = tmp_path / "two"
+    assert main(["init", str(proj), "--images", str(sample / "images"), "--gt",
+                 str(sample / "annotations/instances_gt.json"), "--pred",
+                 str(sample / "annotations/predictions.json"), "-q"]) == 0
+    seg = ["init", str(proj), "--add", "--images", str(sample / "images"), "--gt",
+           str(sample / "semantic/gt"), "--pred", str(sample / "semantic/pred"), "--classes",
+           str(sample / "semantic/classes.json"), "-q"]
+    capsys.readouterr()
+    assert main(seg) == 0
+    assert "tasks: detection, segmentation" in capsys.readouterr().out
+    project = load_project(proj)
+    assert project.tasks == ["detection", "segmentation"] and project.default_task == "detection"
+    assert main(seg) == 2  # already there
+    assert "has segmentation inputs already" in capsys.readouterr().err
+    elsewhere = [*seg[:4], str(tmp_path), *seg[5:], "--force"]
+    assert main(elsewhere) == 2 and "share one images folder" in capsys.readouterr().err
+    capsys.readouterr()
+    assert main(["eval", str(proj), "--task", "segmentation", "--json", "-q"]) == 0
+    ours = json.loads(capsys.readouterr().out)
+    assert main(["eval", str(sample), "--task", "segmentation", "--json", "-q", "--original"]) == 0
+    assert ours["miou"] == json.loads(capsys.readouterr().out)["miou"]
+
+
+def test_input_problems_are_listed_at_init_then_said_in_one_line(voc_project, capsys):
+    capsys.readouterr()
+    assert main(["score", str(voc_project), "--top", "1"]) == 0
+    lines = [line for line in capsys.readouterr().err.splitlines() if "input problem" in line]
+    assert len(lines) == 1 and lines[0].startswith("note: ") and "× image file not found" in lines[0]
+    assert "× images: the ids in this file do not match" in lines[0]
+    assert main(["score", str(voc_project), "--top", "1", "--all-problems"]) == 0
+    err = capsys.readouterr().err
+    assert "joined by file_name instead, 98 of 98 matched" in err
+    assert err.count("image file not found") > 90

@@ -15,12 +15,7 @@ from tests import synth
 
 @pytest.fixture()
 def project(tmp_path):
-    gt, res = synth.make_dataset(11, 8, 3, 0.0, True, False, 6)
-    g, p = synth.write(tmp_path, gt, res)
-    (tmp_path / "img").mkdir()
-    proj = tmp_path / "proj"
-    assert main(["init", str(proj), "--images", str(tmp_path / "img"), "--gt", str(g),
-                 "--pred", str(p), "-q"]) == 0
+    proj, g, p, gt, res = synth.init_project(tmp_path, 11, 8)
     return proj, gt, res
 
 

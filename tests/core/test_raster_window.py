@@ -78,6 +78,19 @@ def test_polygon_fill_and_copy_prediction_equal_full_canvas_drawing(seed):
     copied[take] = pred[take]
     got = _apply(gt, raster.copy_prediction("a", gt, pred, polygon, classes))
     assert np.array_equal(got, copied)
+    # only into the unlabeled value 0, the ignore value 255 and values beyond 5 classes
+    gt[::7, ::5] = 255
+    take = inside & np.isin(gt, [0, 255]) | inside & (gt >= 5)
+    copied = gt.copy()
+    copied[take] = pred[take]
+    cmd = raster.copy_prediction("a", gt, pred, polygon, into=[0, 255], num_classes=5)
+    assert np.array_equal(_apply(gt, cmd), copied)
+    if cmd is not None:
+        changed = copied != gt
+        pairs = {}
+        for o, n in zip(gt[changed].tolist(), copied[changed].tolist(), strict=True):
+            pairs[(o, n)] = pairs.get((o, n), 0) + 1
+        assert {(o, n): k for o, n, k in raster.paint_changes(cmd)} == pairs
 
 
 def test_gestures_entirely_outside_the_mask_change_nothing():

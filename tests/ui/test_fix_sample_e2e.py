@@ -50,12 +50,13 @@ def _fix_road(qtbot, settings, project, out: Path):  # noqa: F811
     view, row = window.canvas, show(c, "street_007")
     gt0, pred = (a.copy() for a in c.session.document.masks(row))
     assert np.count_nonzero(gt0 == ROAD) == 0 and np.count_nonzero(pred == ROAD) > 1000
-    use(c, "copy_prediction", ROAD)
-    c.mask_controls.only_class.setChecked(True)
+    use(c, "copy_prediction", ROAD)  # default mode: only pixels without a label change
     polygon = [(0.0, 190.0), (640.0, 190.0), (640.0, 360.0), (0.0, 360.0)]
     seen = [(p.x(), p.y()) for p in (view.mapToScene(vp(view, x, y)) for x, y in polygon)]
     click_polygon(view, polygon)
     assert c.session.history.index == 1
+    message = c.window.statusBar().currentMessage()
+    assert message.startswith("Copied the prediction: ") and "unlabeled → road" in message
     result = export(c.session, out)
     window.close()
     return result, gt0, pred, seen
@@ -91,11 +92,14 @@ def test_fix_unlabeled_road_and_camper_van_then_export(qtbot, settings, tmp_path
     exported = np.asarray(Image.open(seg_out / "masks" / "street_007.png"))
     assert exported.shape == gt0.shape
     inside = polygon_inside(gt0.shape, polygon, -1.5)
-    road = inside & (pred == ROAD)
+    unlabeled = (gt0 == 0) | (gt0 == 255)
+    road = inside & (pred == ROAD) & unlabeled
     assert road.sum() > 1000 and np.all(exported[road] == ROAD)
     outside = ~polygon_inside(gt0.shape, polygon, 1.5)
     assert np.array_equal(exported[outside], gt0[outside])
-    assert np.array_equal(exported[inside & (pred != ROAD)], gt0[inside & (pred != ROAD)])
+    labelled = ~unlabeled  # correct labels inside the outline stay: no model output leaks in
+    assert np.array_equal(exported[labelled], gt0[labelled])
+    assert np.count_nonzero(labelled & inside & (pred != gt0)) > 100  # there were some to keep
 
     _, van = _accept_van(qtbot, settings, _copy(tmp_path, "det", "detection"), det_out)
     coco = COCO(str(det_out / "instances_gt.json"))

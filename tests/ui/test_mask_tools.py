@@ -244,26 +244,32 @@ def test_polygon_fill_paints_inside_the_clicked_polygon(app, qtbot, close):
     undo_redo_round_trip(c, row, before, after)
 
 
-@pytest.mark.parametrize("class_only", [False, True])
-def test_copy_prediction_inside_a_polygon(app, qtbot, class_only):
+@pytest.mark.parametrize("mode", ["unlabeled", "class", "predicted_class", "all"])
+def test_copy_prediction_inside_a_polygon(app, qtbot, mode):
     window, c = app
     view, row = window.canvas, show(c, "street_007")
     use(c, "copy_prediction", ROAD)
-    c.mask_controls.only_class.setChecked(class_only)
+    if mode == "class":
+        use(c, "copy_prediction", SIDEWALK)  # replace the GT's sidewalk pixels
+    c.mask_controls.set_copy_mode(mode)
     before, pred = masks(c, row)
     polygon = [(150.0, 250.0), (500.0, 250.0), (600.0, 355.0), (40.0, 355.0)]
     seen = [(p.x(), p.y()) for p in (view.mapToScene(vp(view, x, y)) for x, y in polygon)]
     one_gesture(c, lambda: click_polygon(view, polygon))
     after = c.session.document.masks(row)[0]
     inside = polygon_inside(before.shape, seen, -1.5)
-    take = inside & ((pred == ROAD) if class_only else True)
+    core = polygon_inside(before.shape, seen, 1.5)
+    allowed = {"unlabeled": (before == 0) | (before == 255), "class": before == SIDEWALK,
+               "predicted_class": pred == ROAD, "all": np.ones_like(inside)}[mode]
+    take = inside & allowed
     assert np.array_equal(after[take], pred[take].astype(after.dtype))
-    if class_only:
-        keep = inside & (pred != ROAD)
-        assert np.array_equal(after[keep], before[keep])
-    outside = ~polygon_inside(before.shape, seen, 1.5)
-    assert np.array_equal(after[outside], before[outside])
-    assert np.count_nonzero(after[inside] == ROAD) > 1000  # the unlabeled road is now road
+    assert np.array_equal(after[~(core & allowed)], before[~(core & allowed)])
+    if mode in ("unlabeled", "predicted_class", "all"):
+        assert np.count_nonzero(after[inside] == ROAD) > 1000  # the unlabeled road is road now
+    changed = [(int(o), int(n)) for o, n in zip(before[after != before], after[after != before],
+                                                 strict=True)]
+    message = window.statusBar().currentMessage()
+    assert message.startswith(f"Copied the prediction: {len(changed):,} px: ")
     undo_redo_round_trip(c, row, before, after)
 
 

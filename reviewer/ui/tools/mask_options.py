@@ -3,19 +3,24 @@
 ``install_mask_tools(controller)`` registers the semantic-mask tools (``mask_tools``) with the
 controller's ``ToolManager``, adds their buttons to the tools toolbar (shown for segmentation
 projects only, like every tool of another task), a brush-size spin box (radius in image pixels;
-``[`` / ``]`` shrink / grow it, window-wide) and the "Current class only" switch of the
-copy-prediction tool.
+``[`` / ``]`` shrink / grow it, window-wide) and the copy-prediction tool's choice of which
+ground-truth pixels it may overwrite (``COPY_MODES``; the default keeps every labelled pixel).
 """
 
 from __future__ import annotations
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QCheckBox, QSpinBox
+from PySide6.QtWidgets import QComboBox, QSpinBox
 
 from .mask_tools import MASK_TOOLS, EraserTool, erase_value
 
 RADIUS_MIN, RADIUS_MAX, RADIUS_DEFAULT = 0, 250, 6
+# copy prediction: (mode, text); "unlabeled" changes only GT pixels that carry no label
+COPY_MODES = (("unlabeled", "Copy into unlabeled / void pixels"),
+              ("class", "Copy into pixels of the current class"),
+              ("predicted_class", "Copy the current class only (any pixel)"),
+              ("all", "Copy everything (overwrite)"))
 
 
 def radius_step(radius: int, grow: bool) -> int:
@@ -26,15 +31,15 @@ def radius_step(radius: int, grow: bool) -> int:
 
 
 class MaskOptions(QObject):
-    """Brush radius (image pixels; a radius r paints a disc 2r+1 pixels wide) and whether
-    copy-prediction takes only the current class. Signals: ``radius_changed(radius)``."""
+    """Brush radius (image pixels; a radius r paints a disc 2r+1 pixels wide) and the
+    copy-prediction mode (``COPY_MODES``). Signals: ``radius_changed(radius)``."""
 
     radius_changed = Signal(int)
 
     def __init__(self, parent=None):
         super().__init__(parent)
         self.radius = RADIUS_DEFAULT
-        self.current_class_only = False
+        self.copy_mode = "unlabeled"
 
     def set_radius(self, radius: int) -> None:
         radius = min(max(int(radius), RADIUS_MIN), RADIUS_MAX)
@@ -63,12 +68,15 @@ class MaskControls(QObject):
         self.size.setPrefix("r ")
         self.size.valueChanged.connect(options.set_radius)
         options.radius_changed.connect(self._on_options_radius_changed)
-        self.only_class = QCheckBox("Current class only", toolbar, objectName="copy_class_only",
-                                    toolTip="Copy prediction: take only the pixels the model "
-                                            "predicts as the current class")
-        self.only_class.toggled.connect(self._on_only_class_toggled)
+        self.copy_mode = QComboBox(toolbar, objectName="copy_mode", toolTip=(
+            "Copy prediction (Shift+C): which ground-truth pixels inside the outline take the "
+            "model's prediction. The default changes only pixels without a label, so correct "
+            "labels stay and the model's mistakes never enter the ground truth"))
+        for mode, text in COPY_MODES:
+            self.copy_mode.addItem(text, mode)
+        self.copy_mode.currentIndexChanged.connect(self._on_copy_mode_changed)
         self.widget_actions = [toolbar.addSeparator(), toolbar.addWidget(self.size),
-                               toolbar.addWidget(self.only_class)]
+                               toolbar.addWidget(self.copy_mode)]
         self.key_actions = [self._key_action("[", "Smaller brush", options.shrink),
                             self._key_action("]", "Larger brush", options.grow)]
         self.set_task(None)
@@ -100,8 +108,11 @@ class MaskControls(QObject):
         if self.size.value() != radius:
             self.size.setValue(radius)
 
-    def _on_only_class_toggled(self, checked: bool) -> None:
-        self.options.current_class_only = checked
+    def set_copy_mode(self, mode: str) -> None:
+        self.copy_mode.setCurrentIndex(self.copy_mode.findData(mode))
+
+    def _on_copy_mode_changed(self, index: int) -> None:
+        self.options.copy_mode = self.copy_mode.itemData(index)
 
 
 def install_mask_tools(controller) -> MaskControls:

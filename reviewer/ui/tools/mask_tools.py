@@ -28,7 +28,7 @@ from reviewer.core import raster
 from .base import Tool, ToolEvent
 from .polygon_input import PolygonInput
 
-UNLABELED_NAMES = ("unlabeled", "unlabelled")
+UNLABELED_NAMES = ("unlabeled", "unlabelled", "void")
 STROKE_ALPHA = 150
 Z_RING = 101.0  # the brush cursor above the stroke preview
 
@@ -40,6 +40,26 @@ def erase_value(class_names, ignore_index) -> int:
     if class_names and str(class_names[0]).strip().casefold() in UNLABELED_NAMES:
         return 0
     return int(ignore_index) if ignore_index is not None else 0
+
+
+def unlabeled_values(class_names, ignore_index) -> list[int]:
+    """GT values that carry no label: the ignore index and a class named "unlabeled" (or the
+    like); values beyond the classes count too (``copy_prediction``'s ``num_classes``)."""
+    out = [i for i, n in enumerate(class_names) if str(n).strip().casefold() in UNLABELED_NAMES]
+    if ignore_index is not None:
+        out.append(int(ignore_index))
+    return out
+
+
+def change_text(changes, class_names, shown: int = 4) -> str:
+    """``12,340 px: unlabeled → road 11,840, void → road 500`` for ``raster.paint_changes``."""
+    def name(v):
+        return str(class_names[v]) if 0 <= v < len(class_names) else "void"
+    total = sum(n for _, _, n in changes)
+    parts = [f"{name(o)} → {name(n)} {k:,}" for o, n, k in changes[:shown]]
+    if len(changes) > shown:
+        parts.append(f"{len(changes) - shown} more")
+    return f"{total:,} px: " + ", ".join(parts)
 
 
 def pixel_point(p: QPointF) -> tuple[float, float]:
@@ -249,9 +269,9 @@ class PolygonFillTool(_PolygonMaskTool):
 class CopyPredictionTool(_PolygonMaskTool):
     name, text, shortcut, icon = "copy_prediction", "Copy Prediction", "Shift+C", \
         "copy_prediction"
-    tip = ("Outline a region: the ground truth inside takes the model's prediction (only where "
-           "it predicts the current class when 'Current class only' is on) — e.g. a road left "
-           "unlabeled that the model got right")
+    tip = ("Outline a region: the ground truth inside takes the model's prediction — by "
+           "default only where the ground truth has no label (a road left unlabeled that the "
+           "model got right); the toolbar's copy mode widens it")
 
     def _target(self):
         target = super()._target()
@@ -261,16 +281,25 @@ class CopyPredictionTool(_PolygonMaskTool):
         return target
 
     def build(self, image_id, gt, pred, polygon):
-        only = self.options is not None and self.options.current_class_only
-        classes = [self.ctx.current_class] if only else None
-        return raster.copy_prediction(image_id, gt, pred, polygon, classes)
+        mode = self.options.copy_mode if self.options is not None else "unlabeled"
+        doc, current = self.ctx.document, self.ctx.current_class
+        classes = [current] if mode == "predicted_class" else None
+        into, k = None, None
+        if mode == "unlabeled":
+            into, k = unlabeled_values(doc.class_names, doc.ignore_index), doc.num_classes
+        elif mode == "class":
+            into = [current]
+        return raster.copy_prediction(image_id, gt, pred, polygon, classes, into, k)
 
     def _run(self, command) -> None:
         if command is None:
-            self.ctx.status("Nothing changed: the ground truth already equals the prediction "
-                            "there")
+            self.ctx.status("Nothing changed: no pixel inside the outline may take the "
+                            "prediction in this copy mode, or they already equal it")
             return
         self.ctx.execute(command)
+        names = self.ctx.document.class_names
+        self.ctx.status("Copied the prediction: " + change_text(raster.paint_changes(command),
+                                                                names))
 
 
 MASK_TOOLS = (BrushTool, EraserTool, FloodFillTool, PolygonFillTool, CopyPredictionTool)
