@@ -24,9 +24,21 @@ EXIT_OK, EXIT_INPUT = 0, 2
 
 
 def register(sub, common) -> None:
-    q = sub.add_parser("store", help="where the review lives: info, migrate, set, copy")
+    from reviewer.cli_help import add_command
+    q = add_command(sub, "store", "where the review lives: info, migrate, set, copy", (
+        "The review of a project lives in PROJECT/review.sqlite (one writer at a time) or in a "
+        "schema of a PostgreSQL database that many windows and commands write to at once. "
+        "info: backend, version, access and who did what. migrate: upgrade an old store. set: "
+        "move the project to another store (--copy takes the review along). copy: copy the "
+        "whole review into a new, empty store and check it row by row. A password in a URL is "
+        "used by this command only (never recorded; use PGPASSWORD or ~/.pgpass)."), [
+        "reviewer store PROJECT info",
+        "reviewer store PROJECT set postgresql://alice@db.example.org:5432/review --copy",
+        "reviewer store PROJECT copy --to sqlite",
+        "reviewer store PROJECT set sqlite --copy"])
     q.add_argument("project", help="project folder or its reviewer.json")
-    q.add_argument("action", choices=("info", "migrate", "set", "copy"))
+    q.add_argument("action", choices=("info", "migrate", "set", "copy"),
+                   help="what to do with the project's review store")
     q.add_argument("target", nargs="?", help="set: a postgresql:// URL, or 'sqlite' for the "
                                              "project folder's review.sqlite")
     q.add_argument("--to", help="copy: a postgresql:// URL, a review.sqlite path or 'sqlite'")
@@ -36,7 +48,13 @@ def register(sub, common) -> None:
     q.add_argument("--json", action="store_true", help="info: one JSON object")
     q.set_defaults(handler=_cmd_store)
 
-    q = sub.add_parser("assign", help="assign images to reviewers (a planned split of the work)")
+    q = add_command(sub, "assign", "assign images to reviewers (a planned split of the work)", (
+        "Plan who reviews what: the selected images (all by default), in worst-first ranking "
+        "order, are dealt round-robin to the names given. A reviewer's 'next image for me' "
+        "prefers their assigned images and never takes someone else's."), [
+        "reviewer assign PROJECT --to alice,bob --rank 1-300",
+        "reviewer assign PROJECT --to carol --status unreviewed --tag night --unassigned",
+        "reviewer assign PROJECT --clear --images street_001.jpg,street_002.jpg"])
     _project(q)
     q.add_argument("--to", help="reviewer name; several comma-separated names split the "
                                 "selection round-robin in ranking order")
@@ -49,12 +67,20 @@ def register(sub, common) -> None:
     q.add_argument("--clear", action="store_true", help="unassign the selected images")
     q.set_defaults(handler=_cmd_assign)
 
-    q = sub.add_parser("next", help="lease the next unreviewed image for me (worst first)")
+    q = add_command(sub, "next", "lease the next unreviewed image for me (worst first)", (
+        "Reserve the worst unreviewed image nobody else holds (assigned to you first, never one "
+        "assigned to someone else) for --minutes and print its id and file name: two reviewers "
+        "asking at once never get the same image. The name is $REVIEWER_USER or the login."), [
+        "reviewer next PROJECT", "REVIEWER_USER=alice reviewer next PROJECT --minutes 30"])
     _project(q)
     q.add_argument("--minutes", type=float, default=20.0, help="lease length (default 20)")
     q.set_defaults(handler=_cmd_next)
 
-    q = sub.add_parser("progress", help="progress per reviewer")
+    q = add_command(sub, "progress", "progress per reviewer", (
+        "Per person: images whose status they set last (reviewed, skipped, needs second look), "
+        "their assigned images done, and their applied commands — the numbers of the window's "
+        "status bar and the report."), ["reviewer progress PROJECT", "reviewer progress PROJECT "
+                                        "--json"])
     _project(q)
     q.add_argument("--json", action="store_true", help="print one JSON object")
     q.set_defaults(handler=_cmd_progress)
