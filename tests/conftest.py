@@ -18,3 +18,11 @@ def pg_location():
     location = StoreLocation(PG_DSN, f"rv_test_{uuid.uuid4().hex[:12]}")
     yield location
     drop_schema(location.schema)
+
+
+@pytest.fixture(autouse=True)
+def _forget_passwords():
+    """Passwords kept in memory (a prompt, a URL on the command line) never leak between tests."""
+    yield
+    from reviewer.io import store_url
+    store_url._PASSWORDS.clear()

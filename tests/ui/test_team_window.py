@@ -161,9 +161,6 @@ def test_a_server_asking_for_a_password_gets_it_from_a_prompt(qtbot, tmp_path, p
         assert "s3cret" not in (project / "reviewer.json").read_text()
         assert c.session.store.user == "carol"
     finally:
-        from reviewer.io.store_url import remember_password
-        remember_password(json.loads((project / "reviewer.json").read_text())["store"]["url"],
-                          None)
         window.close()
 
 
