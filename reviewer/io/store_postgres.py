@@ -6,12 +6,15 @@ module adds the connection, transactions, locks and the server's clock:
 - Writers run in parallel. What must not interleave waits on transaction-level advisory locks
   named after what it touches (``_serialize``): a target of a command (its conflict check and
   the write it guards), an author's history, the vocabulary, the annotation id counter.
-- The change log is in commit order: a transaction's events are kept back and inserted at COMMIT,
-  in one round trip (a pipeline: the schema's log lock, the events with their ids and the
-  server's clock, the journal's ``last_event``, ``NOTIFY``, COMMIT). The log lock is held only
-  for that server-side step, so event ids are committed in increasing order — a reader that saw
-  event N has seen every event before it — and their times follow the same order.
-  ``bench/bench_store_writers.py`` measures the cost.
+- The change log never shows a reader a gap that fills later. A transaction's events are kept
+  back and inserted at COMMIT, in one round trip (a pipeline: the schema's log lock *shared*, the
+  events with ids from the sequence and the server's clock, the journal's ``last_event``,
+  ``NOTIFY``, COMMIT), so writers commit in parallel (the server groups their WAL flushes). A
+  reader that needs the whole log up to some event — catching up, the horizon of a new session
+  — takes the log lock *exclusively* for its read: no writer is then between taking an id and
+  committing, so every id up to the newest visible one is committed (or never will be), and
+  later writers get larger ids. Dependent changes (one target) are ordered by the target lock,
+  so their events are in order too. ``bench/bench_store_writers.py`` measures the cost.
 - ``SELECT … FOR UPDATE SKIP LOCKED`` gives reviewers asking at once different images to lease
   without waiting for each other (store_sql_team.py).
 - The ``NOTIFY`` carries the newest event id on the schema's channel; other windows listen
@@ -264,8 +267,40 @@ class PostgresReviewStore(SqlTeam):
 
     @contextlib.contextmanager
     def snapshot(self) -> Iterator[None]:
-        with self._block("snapshot", eager=True):
-            yield
+        """One REPEATABLE READ view, taken while no writer is committing (the log lock held
+        exclusively around it), so it holds every event up to its newest one."""
+        if self._depth:
+            with self._block("snapshot"):
+                yield
+            return
+        with self._mutex:
+            key = (f"{self.location.schema} change log",)
+            self._conn().execute("SELECT pg_advisory_lock(hashtext(%s))", key)
+            try:
+                with self._block("snapshot", eager=True):
+                    yield
+            finally:
+                db = self._db
+                if db is not None and not db.closed and not db.broken:
+                    db.execute("SELECT pg_advisory_unlock(hashtext(%s))", key)
+
+    def events(self, since: int = 0):
+        """Events after ``since``, complete up to the newest (read under the log lock)."""
+        if self._depth:
+            return super().events(since)
+        with self._block("write"), self._reading() as db:
+            db.execute("SELECT pg_advisory_xact_lock(hashtext(?))",
+                       (f"{self.location.schema} change log",))
+            return super().events(since)
+
+    def last_event_id(self) -> int:
+        """The newest event id such that every event before it is committed."""
+        if self._depth:
+            return super().last_event_id()
+        with self._block("write"), self._reading() as db:
+            db.execute("SELECT pg_advisory_xact_lock(hashtext(?))",
+                       (f"{self.location.schema} change log",))
+            return super().last_event_id()
 
     @contextlib.contextmanager
     def _block(self, mode: str, eager: bool = False) -> Iterator[_Handle]:
@@ -305,7 +340,7 @@ class PostgresReviewStore(SqlTeam):
         rows = ", ".join(["(%s, %s, %s, %s, %s, %s, %s)"] * len(self._txn_events))
         params = [v for n, row in enumerate(self._txn_events) for v in (n, *row)]
         with conn.pipeline():
-            conn.execute("SELECT pg_advisory_xact_lock(hashtext(%s))",
+            conn.execute("SELECT pg_advisory_xact_lock_shared(hashtext(%s))",
                          (f"{self.location.schema} change log",))
             cur = conn.execute(_FLUSH.format(rows=rows, now=_NOW), [*params, self.channel])
             conn.execute("COMMIT")
