@@ -143,6 +143,7 @@ def _cmd_tag(args) -> int:
 
 def _tag(session, args) -> int:
     from reviewer.core.commands import SetImageTags
+    from reviewer.core.tag_keys import hotkey_for_new_tag
     from reviewer.core.tags import name_key, normalise_name
     from reviewer.io import team
     try:
@@ -162,9 +163,12 @@ def _tag(session, args) -> int:
     else:
         canonical = [vocabulary[n].name if n in vocabulary else n for n in wanted]
         after = before + [n for n in dict.fromkeys(canonical) if name_key(n) not in have]
-        for name in canonical:
+        for name in dict.fromkeys(canonical):
             if name not in vocabulary:
-                print(f"tag {name!r} is new: added to the vocabulary", file=sys.stderr)
+                key_ = hotkey_for_new_tag(session.store.vocabulary())
+                session.store.add_tag(name, hotkey=key_)  # as the window's new-tag field does
+                print(f"tag {name!r} is new: added to the vocabulary"
+                      + (f" (number key {key_})" if key_ else ""), file=sys.stderr)
     if sorted(after) != before:
         team.execute(session, SetImageTags(image_id, tuple(before), tuple(sorted(after))))
     print(f"image {key}: {', '.join(sorted(after)) or '(no tags)'}")

@@ -268,7 +268,8 @@ class History:
         return cmd
 
     def _journal_reapply(self, cmd: Command, seq: int) -> int:
-        new = self.journal.append_command(_key(cmd.image_id), cmd.kind, cmd.to_payload())
+        new = self.journal.append_command(_key(cmd.image_id), cmd.kind, cmd.to_payload(),
+                                          command_targets(cmd))
         self.journal.resolve_conflict(seq, f"re-applied as {new}")
         return new
 

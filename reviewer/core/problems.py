@@ -17,7 +17,8 @@ class Problem:
     entry: which entry, as a user finds it in the file: ``annotations[17]``, ``image 17``,
         ``prediction 88``, ``line 4`` or ``""`` for the whole file.
     message: what is wrong, in plain words: ``bbox width is negative``.
-    severity: ``"error"`` (the entry was dropped) or ``"warning"`` (the entry was kept).
+    severity: ``"error"`` (the entry was dropped), ``"warning"`` (the entry was kept) or
+        ``"notice"`` (nothing wrong with an entry: something to know about the opening).
     image_id: the image the entry belongs to, when known (lets the GUI jump to it).
     """
 

@@ -1,9 +1,9 @@
 """Tag vocabulary: the names a reviewer tags images and objects with.
 
 A ``Tag`` has a name, a colour (stable across runs and machines: derived from a hash of the name
-unless set), an optional hotkey, a group (``"error type"``, ``"failure reason"`` or any group the
-user makes) and a short description. ``TagVocabulary`` is an immutable ordered collection: edits
-return a new vocabulary, so it can be compared, diffed and kept in an undo command. Names are
+unless set), an optional hotkey, a group (``"failure reason"`` or any group the user makes) and
+a short description. ``TagVocabulary`` is an immutable ordered collection: edits return a new
+vocabulary, so it can be compared, diffed and kept in an undo command. Names are
 unique ignoring case and surrounding/double spaces; so are hotkeys. The review store persists the
 vocabulary (by tag id, so renames keep assignments); this module knows nothing about storage.
 """
@@ -254,8 +254,8 @@ def parse_vocabulary(data: object, file: str = "") -> tuple[TagVocabulary, list[
 
 
 def default_vocabulary() -> TagVocabulary:
-    """The vocabulary shipped in ``reviewer.resources/default_tags.json`` (TIDE error types and
-    common failure reasons; hotkeys 1-9 on the first nine failure reasons)."""
+    """The vocabulary shipped in ``reviewer.resources/default_tags.json``: common failure reasons,
+    hotkeys 1-9 on the first nine. The TIDE error types are computed per object, never tagged."""
     resource = importlib.resources.files("reviewer.resources") / "default_tags.json"
     vocabulary, problems = parse_vocabulary(json.loads(resource.read_text("utf-8")),
                                             "default_tags.json")

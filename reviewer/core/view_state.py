@@ -14,7 +14,11 @@ import numpy as np
 SOURCES = ("gt", "pred")
 STATUSES = ("tp", "fp", "fn", "ignored", "below threshold")
 ERROR_TYPES = ("", "cls", "loc", "both", "dupe", "bkg", "miss")
-VIEW_MODES = ("overlay", "side_by_side", "errors")
+VIEW_MODES = ("overlay", "side_by_side", "stacked", "errors")
+PANE_MODES = ("side_by_side", "stacked")  # image | GT | prediction in three synchronised panes
+# GT class names that mean "nobody labelled this" (compared case-folded): pixels predicted there
+# are not "missed" by the model; the errors view names them apart
+UNLABELED_NAMES = ("unlabeled", "unlabelled", "void")
 DEFAULT_IMAGE_SIZE = (640, 480)
 
 
@@ -69,6 +73,9 @@ class CanvasFrame:
     ``placeholder_text``; its size comes from ``image_size`` (w,h), the semantic masks or the
     boxes). semantic_gt / semantic_pred: (H,W) uint8/uint16 class-index arrays or None.
     class_colors: (K,3) uint8 RGB for ``class_names`` (missing rows get generated colours).
+    pixel_confusion: the image's (K, K+1) pixel confusion as the scores use it (segmentation;
+    hover figures come from it, so they equal the table's). unlabeled_classes: class indices
+    that mean "not labelled" (``unlabeled_classes()``); the ignore index is handled apart.
     """
 
     image: np.ndarray | None
@@ -80,6 +87,8 @@ class CanvasFrame:
     ignore_index: int | None = 255
     image_size: tuple[int, int] | None = None
     placeholder_text: str = "Image file not found"
+    pixel_confusion: np.ndarray | None = None
+    unlabeled_classes: frozenset[int] = frozenset()
 
     def __post_init__(self):
         if self.image is not None and (self.image.ndim != 3 or self.image.shape[2] != 3
@@ -116,6 +125,13 @@ class CanvasFrame:
             given = np.asarray(self.class_colors, dtype=np.uint8).reshape(-1, 3)[:n]
             out[:len(given)] = given
         return out
+
+
+def unlabeled_classes(class_names, flagged=()) -> frozenset[int]:
+    """Indices of the classes that mean "not labelled": those ``flagged`` by the project and
+    those named like ``UNLABELED_NAMES`` ("unlabeled", "void", …)."""
+    named = {i for i, n in enumerate(class_names) if str(n).strip().casefold() in UNLABELED_NAMES}
+    return frozenset(int(i) for i in flagged) | frozenset(named)
 
 
 def _size_from_boxes(objects) -> tuple[int, int]:
@@ -170,17 +186,22 @@ class SourceLayer:
         return out
 
 
+GT_DEFAULT = SourceLayer(fill=True, opacity=0.6)
+PRED_DEFAULT = SourceLayer(fill=False, opacity=1.0)
+
+
 @dataclass(frozen=True)
 class LayerState:
     """What the canvas shows. Not undoable.
 
-    view_mode: "overlay" | "side_by_side" | "errors". Predictions scoring below
-    ``score_threshold`` are not drawn.
+    view_mode: "overlay" | "side_by_side" | "stacked" | "errors". Predictions scoring below
+    ``score_threshold`` are not drawn. By default the two sources look different: ground truth
+    filled at 60 % opacity, predictions as outlines (``swapped_styles`` exchanges them).
     """
 
     show_image: bool = True
-    gt: SourceLayer = field(default_factory=SourceLayer)
-    pred: SourceLayer = field(default_factory=SourceLayer)
+    gt: SourceLayer = field(default_factory=lambda: GT_DEFAULT)
+    pred: SourceLayer = field(default_factory=lambda: PRED_DEFAULT)
     show_labels: bool = True
     view_mode: str = "overlay"
     score_threshold: float = 0.0
@@ -206,6 +227,23 @@ class LayerState:
     def with_source(self, name: str, **changes) -> LayerState:
         """A copy with fields of one source layer changed, e.g. ``with_source("gt", opacity=.5)``."""
         return replace(self, **{name: replace(self.source(name), **changes)})
+
+    def swapped_styles(self) -> LayerState:
+        """GT and predictions exchange fill/outline and opacity; when both are drawn alike, the
+        default scheme comes back (GT filled and faint, predictions outlined)."""
+        gt, pred = self.gt, self.pred
+        if gt.fill == pred.fill:
+            return replace(self, gt=replace(gt, fill=GT_DEFAULT.fill, opacity=GT_DEFAULT.opacity),
+                           pred=replace(pred, fill=PRED_DEFAULT.fill,
+                                        opacity=PRED_DEFAULT.opacity))
+        return replace(self, gt=replace(gt, fill=pred.fill, opacity=pred.opacity),
+                       pred=replace(pred, fill=gt.fill, opacity=gt.opacity))
+
+    def only_class(self, class_index: int | None) -> LayerState:
+        """Both sources show class ``class_index`` only (None: every class again)."""
+        classes = None if class_index is None else frozenset((int(class_index),))
+        return replace(self, gt=replace(self.gt, classes=classes),
+                       pred=replace(self.pred, classes=classes))
 
     def shows(self, obj: CanvasObject) -> bool:
         """True when this object is drawn (source visible, class visible, score above threshold).

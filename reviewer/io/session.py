@@ -147,10 +147,11 @@ def _open_store(project: Project, read_only: bool, user: str | None):
 
 
 def _notices(changed: list[str], history: History) -> list[str]:
-    out = list(changed)
+    """The most pressing first: corrections set aside, then the inputs that changed."""
+    out = []
     if history.conflicts:
         n = len(history.conflicts)
         out.append(f"{n} correction{'s' if n != 1 else ''} no longer fit the ground truth and "
                    f"{'were' if n != 1 else 'was'} set aside (not applied): resolve with "
                    "`reviewer conflicts` or in the window's Conflicts panel")
-    return out
+    return out + list(changed)

@@ -59,10 +59,23 @@ ACTIONS: tuple[ActionSpec, ...] = (
     A("view_overlay", "&Overlay", "O", "overlay", "set_view_mode",
       "Ground truth and predictions over the image", ("overlay",), True, "view"),
     A("view_side_by_side", "Side by &Side", "B", "side_by_side", "set_view_mode",
-      "Ground truth left, predictions right", ("side_by_side",), True, "view"),
+      "Image, ground truth and predictions in three synchronised panes, left to right",
+      ("side_by_side",), True, "view"),
+    A("view_stacked", "S&tacked", "T", "stacked", "set_view_mode",
+      "Image above ground truth above predictions, synchronised (wide images)", ("stacked",),
+      True, "view"),
     A("view_errors", "&Errors", "E", "errors", "set_view_mode",
       "Only the errors: false positives, missed objects, wrong classes", ("errors",), True,
       "view"),
+    A("swap_styles", "Swap Fill and Outline", "X", None, "view_actions.swap_styles",
+      "Exchange the looks of ground truth and predictions: which one is filled, which outlined"),
+    A("only_class", "Show Only This Class", "I", None, "view_actions.only_class_here",
+      "Show only the class of the selected object (or the one under the mouse), in ground "
+      "truth and predictions; again: every class"),
+    A("all_classes", "Show All Classes", "Shift+I", None, "view_actions.all_classes",
+      "Show every class again, in ground truth and predictions"),
+    A("canvas_only", "&Canvas Only", "Ctrl+Shift+F", None, "view_actions.toggle_canvas_only",
+      "Hide every panel to give the image the whole window; again: bring them back"),
     A("task_detection", "&Detection (boxes, instance masks)", "Ctrl+1", None, "switch_task",
       "Review the project's detection ground truth and predictions", ("detection",), True, "task"),
     A("task_segmentation", "&Segmentation (label masks)", "Ctrl+2", None, "switch_task",
@@ -105,9 +118,10 @@ MENUS: tuple[tuple[str, tuple[str | None, ...]], ...] = (
     ("&Edit", ("undo", "redo", None, "focus_filter")),
     ("&Review", ("mark_reviewed", "mark_skipped", "mark_second_look", None, "previous_image",
                  "next_image", "next_unreviewed", "next_for_me", None, "set_user_name")),
-    ("&View", ("view_overlay", "view_side_by_side", "view_errors", None, "task_detection",
+    ("&View", ("view_overlay", "view_side_by_side", "view_stacked", "view_errors", None,
+               "swap_styles", "only_class", "all_classes", None, "task_detection",
                "task_segmentation", None, "fit", "zoom_in", "zoom_out", "actual_size", None,
-               "@docks")),
+               "canvas_only", "@docks")),
     ("&Analysis", ("analysis_tag_stats", "analysis_confusion", "analysis_class_metrics",
                    "analysis_slices", "analysis_pr")),
     ("&Help", ("shortcuts", None, "about")),
@@ -115,7 +129,7 @@ MENUS: tuple[tuple[str, tuple[str | None, ...]], ...] = (
 TOOLBAR: tuple[str | None, ...] = (
     "open_project", None, "undo", "redo", None, "previous_image", "next_image", "next_unreviewed",
     None, "mark_reviewed", "mark_skipped", "mark_second_look", None, "view_overlay",
-    "view_side_by_side", "view_errors", None, "fit", "zoom_in", "zoom_out")
+    "view_side_by_side", "view_stacked", "view_errors", None, "fit", "zoom_in", "zoom_out")
 
 
 def spec(action_id: str) -> ActionSpec:
@@ -145,8 +159,18 @@ def build_actions(parent, target) -> dict[str, QAction]:
 
 
 def _caller(target, handler: str, args: tuple):
-    method = getattr(target, handler)
-    return lambda *_: method(*args)
+    """``target.handler(*args)``; a dotted handler ("view_actions.swap_styles") names a helper
+    the target builds after its actions, so it is looked up when the action fires."""
+    if "." not in handler:
+        method = getattr(target, handler)
+        return lambda *_: method(*args)
+
+    def call(*_):
+        obj = target
+        for part in handler.split("."):
+            obj = getattr(obj, part)
+        obj(*args)
+    return call
 
 
 def shortcut_rows() -> list[tuple[str, str, str]]:
@@ -161,6 +185,16 @@ def shortcut_rows() -> list[tuple[str, str, str]]:
             text += " / " + QKeySequence(k).toString(QKeySequence.SequenceFormat.NativeText)
         where = " (canvas)" if s.context == "canvas" else ""
         rows.append((text, s.text.replace("&", "") + where, s.tip))
-    rows.append(("1 … 9", "Toggle tag", "Toggle the image tag in that position of the tags panel"))
+    rows.append(("1 … 9", "Toggle tag", "Toggle the image tag with that number (tags panel); "
+                 "on several selected images: add it to all, or remove it from all"))
+    rows.append(("Shift / Ctrl + click, Ctrl+A", "Select several images (image table)",
+                 "R / S / N and the tags then apply to every selected image, as one undo step"))
+    rows.append(("Enter (new tag field)", "Add a tag", "Adds the typed tag to the image and gives "
+                 "the keyboard back to the image; a new tag gets the next free number"))
+    rows.append(("Alt+Up / Alt+Down (tags panel)", "Move a tag",
+                 "Move the current tag within its group: the number keys stay with the places"))
+    rows.append(("Double-click (layers class)", "Show only this class",
+                 "Show one class in ground truth and predictions; again: every class"))
+    rows.append(("Ctrl+wheel (confusion matrix)", "Zoom the matrix", "Bigger or smaller cells"))
     from reviewer.ui.tools.toolbar import shortcut_rows as tool_rows  # tools import no actions
     return rows + tool_rows()

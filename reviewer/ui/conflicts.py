@@ -26,7 +26,11 @@ class ConflictLinks:
     def session_opened(self, session) -> None:
         self.refresh(show=True)
         if session.notices:
-            self.c.window.statusBar().showMessage("  ".join(session.notices), 15000)
+            n = len(session.notices)
+            first = session.notices[0]
+            more = f" (and {n - 1} more notice{'s' if n > 2 else ''} under Problems)" if n > 1 \
+                else ""
+            self.c.window.statusBar().showMessage(first[:140] + more, 15000)
 
     def refresh(self, show: bool = False) -> None:
         session, window = self.c.session, self.c.window

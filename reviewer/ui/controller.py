@@ -20,7 +20,8 @@ from PySide6.QtCore import QItemSelectionModel, QObject, QTimer, Signal
 from PySide6.QtWidgets import QApplication
 
 from reviewer.core.commands import SetImageTags, SetStatus
-from reviewer.core.view_state import LayerState
+from reviewer.core.problems import Problem
+from reviewer.core.view_state import PANE_MODES, LayerState
 from reviewer.io.store_base import StorePasswordError
 from reviewer.ui import frames, status, view_memory
 from reviewer.ui.actions import build_actions
@@ -36,14 +37,16 @@ from reviewer.ui.models.image_table_model import ImageTableModel, columns_for
 from reviewer.ui.panels import PanelLinks
 from reviewer.ui.preloader import LOOKAHEAD, ImagePreloader
 from reviewer.ui.rescore import ThresholdRescorer
+from reviewer.ui.selection import SelectionActions
 from reviewer.ui.settings import Settings
 from reviewer.ui.team_links import TeamLinks
 from reviewer.ui.tools.mask_options import install_mask_tools
 from reviewer.ui.tools.toolbar import install_tools
+from reviewer.ui.view_actions import ViewActions
 
 log = logging.getLogger(__name__)
 MODE_ACTIONS = {"overlay": "view_overlay", "side_by_side": "view_side_by_side",
-                "errors": "view_errors"}
+                "stacked": "view_stacked", "errors": "view_errors"}
 
 
 class ReviewController(QObject):
@@ -72,6 +75,8 @@ class ReviewController(QObject):
         self.actions = build_actions(window, self)
         window.install_actions(self.actions)
         self.panels = PanelLinks(self)
+        self.view_actions = ViewActions(self)
+        self.selection = SelectionActions(self)
         self.tools = install_tools(self)
         self.mask_controls = install_mask_tools(self)
         self.feedback = LiveFeedback(self)
@@ -165,7 +170,9 @@ class ReviewController(QObject):
         self.model.ranking_changed.connect(self._on_model_ranking_changed)
         self._connect_session(session)
         self._fill_filter_choices()
-        self.window.problems_panel.set_problems(data.problems)
+        notices = [Problem(str(session.project.file), "on opening", n, "notice")
+                   for n in session.notices]
+        self.window.problems_panel.set_problems(notices + list(data.problems))
         self.window.docks["problems"].setVisible(bool(data.problems))
         self.panels.session_opened(session)
         self.analysis.session_opened(session)
@@ -344,8 +351,12 @@ class ReviewController(QObject):
         return self.team.execute(command)
 
     def mark_status(self, status: str) -> None:
-        """Set the current image's review status, then go to the next image."""
+        """Set the current image's review status, then go to the next image (several images
+        selected in the table: all of them, one history entry, and stay)."""
         if self.current is None:
+            return
+        if self.selection.several():
+            self.selection.set_status(status)
             return
         key = self._image_id(self.current)
         before = self.model.review.status[self.current]
@@ -431,7 +442,7 @@ class ReviewController(QObject):
     def set_view_mode(self, mode: str) -> None:
         self.layers = replace(self.layers, view_mode=mode)
         self.actions[MODE_ACTIONS[mode]].setChecked(True)
-        page = SIDE_BY_SIDE_PAGE if mode == "side_by_side" else OVERLAY_PAGE
+        page = SIDE_BY_SIDE_PAGE if mode in PANE_MODES else OVERLAY_PAGE
         self.window.show_page(page)
         self.panels.show_view_mode(self.layers)
         self.apply_layers(self.layers)

@@ -2,7 +2,8 @@
 
 Detection: GT and predicted objects of the image with their statuses, TIDE error types, IoU and
 matches, from ``document.image_scores(i)``. Segmentation: the GT and predicted label masks from
-``document.masks(i)``. The image pixels come from the caller (the preloader's cache).
+``document.masks(i)``, the image's pixel confusion (hover figures) and its unlabeled classes.
+The image pixels come from the caller (the preloader's cache).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from reviewer.core import masks as mask_ops
-from reviewer.core.view_state import CanvasFrame
+from reviewer.core.view_state import CanvasFrame, unlabeled_classes
 from reviewer.ui.frame_objects import diff_objects, object_columns
 
 
@@ -102,10 +103,15 @@ def _semantic_frame(session, i, image) -> CanvasFrame:
     doc = session.document
     gt, pred = doc.masks(i)
     colors = None if ds.class_colors is None else np.asarray(ds.class_colors, np.uint8)
+    names = tuple(doc.class_names)
+    stack = getattr(doc, "stack", None)
     return CanvasFrame(image, semantic_gt=gt, semantic_pred=pred,
-                       class_names=tuple(doc.class_names), class_colors=colors,
+                       class_names=names, class_colors=colors,
                        ignore_index=doc.ignore_index, image_size=_size(ds.images, i),
-                       placeholder_text=_missing_text(session, i))
+                       placeholder_text=_missing_text(session, i),
+                       pixel_confusion=None if stack is None else stack.dense(i),
+                       unlabeled_classes=unlabeled_classes(
+                           names, getattr(ds, "void_classes", None) or ()))
 
 
 def _mask(table, r, h, w):

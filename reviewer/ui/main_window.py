@@ -32,8 +32,10 @@ from reviewer.ui.widgets.conflicts_panel import ConflictsPanel
 from reviewer.ui.widgets.filter_bar import FilterBar
 from reviewer.ui.widgets.history_panel import HistoryPanel
 from reviewer.ui.widgets.problems_panel import ProblemsPanel
+from reviewer.ui.widgets.sort_arrows import install_sort_arrows
 
 OVERLAY_PAGE, SIDE_BY_SIDE_PAGE = 0, 1
+SPLIT_HEIGHT = 900  # below this window height the layers and tags panels share one place
 
 
 class MainWindow(QMainWindow):
@@ -72,9 +74,7 @@ class MainWindow(QMainWindow):
         self.addToolBar(self.toolbar)
         self._build_status_bar()
         self.recent_menu = QMenu("Open &Recent", self)
-        screen = self.screen().availableGeometry() if self.screen() else None
-        self.resize(min(1500, screen.width()) if screen else 1400,
-                    min(950, screen.height()) if screen else 880)
+        self.resize(*initial_size(self.screen().availableGeometry() if self.screen() else None))
 
     # --- docks ------------------------------------------------------------------------------
     def _add_dock(self, name: str, title: str, widget: QWidget, area) -> QDockWidget:
@@ -158,11 +158,24 @@ class MainWindow(QMainWindow):
             header.resizeSection(c, max(width, 150 if c == 0 else 44))
 
     def default_layout(self) -> None:
-        """Dock sizes for a first start (a saved layout replaces them)."""
-        self.resizeDocks([self.docks["images"]], [470], Qt.Orientation.Horizontal)
-        right = [d for k, d in self.docks.items() if k in ("layers", "tags", "history")]
-        self.resizeDocks(right[:1], [300], Qt.Orientation.Horizontal)
-        self.resizeDocks(right[:2], [430, 470], Qt.Orientation.Vertical)
+        """Dock sizes for a first start (a saved layout replaces them): the canvas gets most of
+        the width (at 1366 px: ~760 px, three side-by-side panes of ~250 px)."""
+        width = self.width()
+        left, right = dock_widths(width)
+        self.resizeDocks([self.docks["images"]], [left], Qt.Orientation.Horizontal)
+        side = [d for k, d in self.docks.items() if k in ("layers", "tags", "history")]
+        self.resizeDocks(side[:1], [right], Qt.Orientation.Horizontal)
+        if self.height() < SPLIT_HEIGHT and {"layers", "tags"} <= set(self.docks):
+            # a short screen (768 px): layers and tags as tabs, each whole; most layer
+            # settings have keys (O B T E, X, I), the tags are in front
+            self.tabifyDockWidget(self.docks["tags"], self.docks["layers"])
+            if "history" in self.docks:  # tabs: Tags, Layers, History
+                self.tabifyDockWidget(self.docks["layers"], self.docks["history"])
+            self.docks["tags"].raise_()
+            return
+        height = max(self.height() - 120, 300)
+        self.resizeDocks(side[:2], [int(height * 0.58), int(height * 0.42)],
+                         Qt.Orientation.Vertical)
 
     def show_page(self, page: int) -> None:
         self.canvas_stack.setCurrentIndex(page)
@@ -172,10 +185,25 @@ class MainWindow(QMainWindow):
         super().closeEvent(event)
 
 
+def initial_size(available) -> tuple[int, int]:
+    """The window's first size: the whole available screen up to 1680 x 1050."""
+    if available is None:
+        return 1400, 880
+    return min(1680, available.width()), min(1050, available.height())
+
+
+def dock_widths(window_width: int) -> tuple[int, int]:
+    """(image table, right panels) widths for a window ``window_width`` wide."""
+    left = int(min(max(window_width * 0.25, 300), 440))
+    right = int(min(max(window_width * 0.19, 250), 310))
+    return left, right
+
+
 def _image_table(parent) -> QTableView:
     table = QTableView(parent)
     table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    # Shift / Ctrl + click and Ctrl+A select several images: R / S / N and tags apply to all
+    table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
     table.setSortingEnabled(True)
     table.setAlternatingRowColors(True)
     table.setWordWrap(False)
@@ -186,6 +214,7 @@ def _image_table(parent) -> QTableView:
     rows.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)  # constant row height: 100k rows scroll
     rows.setDefaultSectionSize(table.fontMetrics().height() + 6)
     header = table.horizontalHeader()
+    install_sort_arrows(header)  # ▲ smallest first, ▼ largest (worst) first
     header.setHighlightSections(False)
     header.setSectionsMovable(True)
     header.setStretchLastSection(True)

@@ -1,14 +1,17 @@
 """Wiring of the layers panel, the tags panel and the canvas clicks to the controller.
 
 The panels only show what they are given and emit what the user did; this module turns their
-signals into commands (``SetImageTags``, ``SetObjectTags``, ``EditNote``) and view changes
-(``LayerState``), and feeds them the current image's tags, note and class counts.
+signals into commands (``SetImageTags``, ``SetObjectTags``, ``EditNote``; on several selected
+images one ``Macro``) and view changes (``LayerState``), and feeds them the current image's
+tags, note and class counts. Vocabulary changes (a new tag gets the next free number key, a
+moved tag takes the key of its new place) go to the review store's vocabulary.
 """
 
 from __future__ import annotations
 
 from collections import Counter
 
+from reviewer.core import tag_keys
 from reviewer.core.commands import EditNote, SetObjectTags
 from reviewer.core.view_state import default_class_colors
 from reviewer.ui.widgets.layers_panel import LayersPanel
@@ -26,9 +29,15 @@ class PanelLinks:
         w.add_side_panel("layers", "Layers", self.layers)
         w.add_side_panel("tags", "Tags", self.tags)
         self.layers.layers_changed.connect(self._on_layers_changed)
+        self.layers.only_class_requested.connect(
+            lambda k: controller.view_actions.show_only_class(k))
+        self.layers.all_classes_requested.connect(lambda: controller.view_actions.all_classes())
         self.tags.tag_toggled.connect(self._on_tags_tag_toggled)
         self.tags.object_tag_toggled.connect(self._on_tags_object_tag_toggled)
         self.tags.tag_created.connect(self._on_tags_tag_created)
+        self.tags.entry_finished.connect(lambda: controller.view_actions.focus_canvas())
+        self.tags.tag_move_requested.connect(self._on_tags_tag_move_requested)
+        self.tags.tag_remove_requested.connect(self._on_tags_tag_remove_requested)
         self.tags.note_edited.connect(self._on_tags_note_edited)
         for view in (w.canvas, w.side_by_side):
             view.object_clicked.connect(self._on_canvas_object_clicked)
@@ -90,6 +99,9 @@ class PanelLinks:
         c = self.c
         if c.current is None:
             return
+        if c.selection.several():  # every selected image, one history entry
+            c.selection.set_tag(name, checked)
+            return
         before = set(c.model.review.tags[c.current])
         if (name in before) != checked:
             c.toggle_tag(name)
@@ -108,9 +120,36 @@ class PanelLinks:
     def _on_tags_tag_created(self, name: str) -> None:
         store = self.c.session.store
         if name not in {r.name for r in store.tags()}:
-            store.add_tag(name)
+            store.add_tag(name, hotkey=tag_keys.hotkey_for_new_tag(store.vocabulary()))
         self._refresh_vocabulary()
         self.c._fill_filter_choices()
+
+    def _on_tags_tag_move_requested(self, name: str, offset: int) -> None:
+        """Move a tag within its group; the number keys stay with the places."""
+        store = self.c.session.store
+        move = tag_keys.move(store.vocabulary(), name, offset)
+        if move is None:
+            return
+        with store.transaction():
+            for tag in move.hotkeys:  # free the keys first: a key is unique at every step
+                store.update_tag(tag, hotkey=None)
+            for tag, key in move.hotkeys.items():
+                if key:
+                    store.update_tag(tag, hotkey=key)
+            for position, tag in enumerate(move.order):
+                if [r.name for r in store.tags()][position] != tag:
+                    store.update_tag(tag, position=position)
+        self._refresh_vocabulary()
+        self.tags.image_list.select_name(name)
+
+    def _on_tags_tag_remove_requested(self, name: str) -> None:
+        """Take an unused tag out of the vocabulary (the store keeps it: typing the name
+        again brings it back)."""
+        self.c.session.store.remove_tag(name)
+        self._refresh_vocabulary()
+        self.c._fill_filter_choices()
+        self.c.window.statusBar().showMessage(
+            f"“{name}” removed from the tags (type it as a new tag to bring it back)", 5000)
 
     def _on_tags_note_edited(self, text: str) -> None:
         c = self.c

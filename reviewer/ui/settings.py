@@ -15,6 +15,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QSettings
 
+from reviewer.core.view_state import VIEW_MODES
 from reviewer.ui.models.image_filter import ImageFilter
 
 MAX_RECENT = 8
@@ -89,7 +90,7 @@ class Settings:
         state.ascending = bool(data.get("ascending", False))
         if isinstance(data.get("image_key"), str):
             state.image_key = data["image_key"]
-        if data.get("view_mode") in ("overlay", "side_by_side", "errors"):
+        if data.get("view_mode") in VIEW_MODES:
             state.view_mode = data["view_mode"]
         return state
 

@@ -234,3 +234,17 @@ def test_parallel_writers_take_turns_instead_of_failing(generated):
         tags = s.store.all_image_tags()
     assert {k: tags[str(i)] for k, i in enumerate(ids)} == {k: {f"tag {k}"}
                                                            for k in range(8)}
+
+
+def test_a_new_tag_from_the_command_line_takes_the_next_free_number_key(generated, capsys):
+    from reviewer.core.tag_keys import next_free_digit
+    project, _, _ = generated
+    with open_session(project) as s:  # free one number key: remove a keyed tag
+        keyed = next(t for t in s.store.vocabulary() if t.hotkey == "3")
+        s.store.remove_tag(keyed.name)
+        expected = next_free_digit(s.store.vocabulary())
+    assert expected == "3"
+    code, _, err = _run(capsys, "tag", project, "7", "fog on the lens")
+    assert code == 0 and f"(number key {expected})" in err
+    with open_session(project, read_only=True) as s:
+        assert s.store.vocabulary()["fog on the lens"].hotkey == expected

@@ -39,11 +39,13 @@ def load_defaults() -> TagVocabulary:
         return vocabulary
 
 
-def test_default_vocabulary_has_tide_types_then_failure_reasons():
+def test_default_vocabulary_is_failure_reasons_without_tide_types():
+    """TIDE error types are computed per object (errors view, err_* columns), never offered as
+    manual tags that would stay empty."""
     vocabulary = load_defaults()
-    assert vocabulary.names() == TIDE_TYPES + FAILURE_REASONS
-    assert [t.name for t in vocabulary.in_group("error type")] == TIDE_TYPES
+    assert vocabulary.names() == FAILURE_REASONS
     assert [t.name for t in vocabulary.in_group("failure reason")] == FAILURE_REASONS
+    assert not set(TIDE_TYPES) & {name.casefold() for name in vocabulary.names()}
     for tag in vocabulary:
         assert re.fullmatch(r"#[0-9a-f]{6}", tag.colour), tag
         assert 10 <= len(tag.description) <= 120, tag

@@ -163,6 +163,7 @@ def test_class_toggle_reuses_decoded_masks_and_image(view, monkeypatch):
 
 
 def test_instance_masks_from_rle_and_array(view):
+    view.set_layers(LayerState().with_source("pred", fill=True))  # default: outlined
     alpha = qimage_array(view.canvas_scene.instance_items["pred"].image())[..., 3]
     pred = view.frame().objects[1]
     decoded = mask_utils.decode(pred.mask).astype(bool)
@@ -199,7 +200,7 @@ def _render_alpha(scene, x: int, y: int) -> int:
 def test_opacity_is_applied_to_the_layer(view):
     scene = view.canvas_scene
     state = LayerState(show_image=False).with_source("gt", visible=False).with_source(
-        "pred", opacity=0.5, show_masks=False, show_boxes=False)
+        "pred", opacity=0.5, fill=True, show_masks=False, show_boxes=False)
     view.set_layers(state)
     x, y = 60, 110  # pred semantic class 0, no box, no ignore
     assert view.frame().semantic_pred[y, x] == 0

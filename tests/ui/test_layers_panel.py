@@ -152,8 +152,8 @@ def test_source_visibility_and_fill_toggle(panel, qtbot):
     states = []
     panel.layers_changed.connect(states.append)
     panel.pred.visible_box.click()
-    panel.pred.fill_group.button(1).click()
-    assert [(s.pred.visible, s.pred.fill) for s in states] == [(False, True), (False, False)]
+    panel.pred.fill_group.button(0).click()  # predictions start outlined: fill them
+    assert [(s.pred.visible, s.pred.fill) for s in states] == [(False, False), (False, True)]
 
 
 @pytest.mark.parametrize("mode", VIEW_MODES)
@@ -245,4 +245,4 @@ def test_arrow_keys_switch_the_view_mode(panel, qtbot):
     qtbot.waitUntil(button.hasFocus)
     with qtbot.waitSignal(panel.layers_changed) as blocker:
         qtbot.keyClick(button, Qt.Key.Key_Right)
-    assert blocker.args[0].view_mode == "side_by_side"
+    assert blocker.args[0].view_mode == "errors"  # the button right of Overlay (2 x 2 grid)

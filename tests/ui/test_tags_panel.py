@@ -9,11 +9,14 @@ import pytest
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QLineEdit
 
-from reviewer.core.tags import default_vocabulary
+from reviewer.core.tags import Tag, TagVocabulary, default_vocabulary
 from reviewer.ui.widgets.tags_list import NAME_ROLE
 from reviewer.ui.widgets.tags_panel import TagsPanel
 
-VOCABULARY = default_vocabulary()
+# two groups, as in a store begun before the TIDE error types left the default vocabulary
+VOCABULARY = TagVocabulary([Tag.make(n, group="error type")
+                            for n in ("cls", "loc", "both", "dupe", "bkg", "miss")]
+                           + list(default_vocabulary()))
 
 
 @pytest.fixture

@@ -24,27 +24,38 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from reviewer.ui.widgets.sort_arrows import install_sort_arrows
+
 VALUE_ROLE = Qt.ItemDataRole.UserRole + 7
+SORT_ROLE = Qt.ItemDataRole.UserRole + 8  # a tuple to sort by, when not the value alone
 _RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
 
 
 class Cell:
     """A table value with its text: ``Cell(0.4123, "41.2%")``; plain numbers format as given."""
 
-    def __init__(self, value, text: str | None = None, tip: str = ""):
-        self.value, self.text, self.tip = value, text, tip
+    def __init__(self, value, text: str | None = None, tip: str = "", sort=None):
+        self.value, self.text, self.tip, self.sort = value, text, tip, sort
 
 
 class NumItem(QTableWidgetItem):
-    """Sorts by ``VALUE_ROLE`` (numbers; missing values sort last)."""
+    """Sorts by ``VALUE_ROLE`` (numbers; missing values last in either order)."""
 
     def __lt__(self, other) -> bool:
+        sort_a, sort_b = self.data(SORT_ROLE), other.data(SORT_ROLE)
+        if sort_a is not None and sort_b is not None:
+            return tuple(sort_a) < tuple(sort_b)
         a, b = self.data(VALUE_ROLE), other.data(VALUE_ROLE)
         if isinstance(a, int | float) and isinstance(b, int | float):
             return a < b
         if isinstance(a, str) and isinstance(b, str):
             return a.casefold() < b.casefold()
-        return a is not None and b is None
+        if (a is None) == (b is None):
+            return False
+        table = self.tableWidget()
+        descending = table is not None and table.horizontalHeader().sortIndicatorOrder() \
+            == Qt.SortOrder.DescendingOrder
+        return a is None if descending else b is None
 
 
 def fmt(v, digits: int = 3) -> str:
@@ -74,13 +85,15 @@ def make_table(parent) -> QTableWidget:
     table.setWordWrap(False)
     table.verticalHeader().hide()
     table.verticalHeader().setDefaultSectionSize(table.fontMetrics().height() + 6)
+    install_sort_arrows(table.horizontalHeader())
     table.horizontalHeader().setHighlightSections(False)
     table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
     return table
 
 
-def fill_table(table: QTableWidget, headers, rows, tips=()) -> None:
-    """Replace the content: ``headers`` (C,), ``rows`` of C values (str, number or ``Cell``)."""
+def fill_table(table: QTableWidget, headers, rows, tips=(), compact: bool = False) -> None:
+    """Replace the content: ``headers`` (C,), ``rows`` of C values (str, number or ``Cell``).
+    ``compact``: columns as narrow as their header (the tag name column 130 px)."""
     sorting = table.isSortingEnabled()
     table.setSortingEnabled(False)
     table.clear()
@@ -93,7 +106,7 @@ def fill_table(table: QTableWidget, headers, rows, tips=()) -> None:
         for c, value in enumerate(row):
             table.setItem(r, c, _item(value))
     table.setSortingEnabled(sorting)
-    fit_columns(table)
+    fit_columns(table, 130 if compact else 150, 48 if compact else 60)
 
 
 def _item(value) -> NumItem:
@@ -102,6 +115,8 @@ def _item(value) -> NumItem:
     text = cell.text if cell.text is not None else (str(v) if isinstance(v, str) else fmt(v))
     item = NumItem(text)
     item.setData(VALUE_ROLE, v)
+    if cell.sort is not None:
+        item.setData(SORT_ROLE, list(cell.sort))
     if cell.tip:
         item.setToolTip(cell.tip)
     if not isinstance(v, str):
@@ -109,13 +124,13 @@ def _item(value) -> NumItem:
     return item
 
 
-def fit_columns(table: QTableWidget) -> None:
+def fit_columns(table: QTableWidget, first: int = 150, others: int = 60) -> None:
     header = table.horizontalHeader()
     fm = header.fontMetrics()
     for c in range(table.columnCount()):
         item = table.horizontalHeaderItem(c)
         width = fm.horizontalAdvance(item.text() if item else "") + 26
-        header.resizeSection(c, max(width, 150 if c == 0 else 60))
+        header.resizeSection(c, max(width, first if c == 0 else others))
 
 
 def column_values(table: QTableWidget, column: int) -> dict:

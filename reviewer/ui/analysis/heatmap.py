@@ -1,21 +1,29 @@
-"""A confusion-matrix heat map readable from 4 to 80 classes (a plain QWidget, no matplotlib).
+"""A confusion-matrix heat map readable from 4 to 150+ classes (a plain QWidget, no matplotlib).
 
 Colours are normalised per row (each row shows where that GT class goes); with ``errors_only``
 the diagonal is left out of the normalisation so small confusions stay visible. Counts are
 written in the cells when they fit; a tooltip says "GT X predicted as Y: n"; a click emits
 ``cell_clicked(row, column)``.
+
+Size: cells are never smaller than a readable size for the class count (18 px up to 40 classes:
+counts fit; 12 up to 80; 6 beyond), so a big matrix scrolls inside its ``QScrollArea`` rather
+than shrinking to dots; ``zoom_by`` / Ctrl+wheel zoom, ``fit`` goes back to the automatic size.
+Labels are elided to fit, column labels rotated; when cells are too small for every label, the
+hovered row and column are still named (bold, on a highlight). ``special_rows`` /
+``special_columns`` (e.g. "ghost" and "missed") are drawn in italics behind a separator.
 """
 
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import QEvent, QPoint, QRect, QRectF, QSize, Qt, Signal
+from PySide6.QtCore import QEvent, QPoint, QPointF, QRect, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPalette, QPen
 from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
 
 HOT = QColor(33, 102, 172)
 MAX_LABEL = 150  # pixels of a class name beside the matrix (longer names are elided)
-MIN_CELL, MAX_CELL = 5, 56
+MIN_CELL, MAX_CELL = 3, 80
+ZOOM_STEP = 1.25
 CORNER = "GT ↓  predicted →"
 
 
@@ -23,6 +31,7 @@ class ConfusionHeatmap(QWidget):
     """Signals: ``cell_clicked(int row, int column)``."""
 
     cell_clicked = Signal(int, int)
+    zoom_changed = Signal()
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -36,12 +45,18 @@ class ConfusionHeatmap(QWidget):
         self.selected: tuple[int, int] | None = None
         self._hover: tuple[int, int] | None = None
         self._shares = np.zeros((0, 0))
+        self.cell_size: float | None = None  # None: automatic (fit, never below readable)
+        self.special_rows: frozenset[int] = frozenset()
+        self.special_columns: frozenset[int] = frozenset()
 
     # --- data -------------------------------------------------------------------------------
-    def set_matrix(self, matrix, rows, columns, unit: str = "objects") -> None:
-        """``matrix`` (R, C) counts; rows are GT labels, columns predicted labels."""
+    def set_matrix(self, matrix, rows, columns, unit: str = "objects", special_rows=(),
+                   special_columns=()) -> None:
+        """``matrix`` (R, C) counts; rows are GT labels, columns predicted labels; the special
+        rows / columns are not classes (background: "ghost", "missed"; "void")."""
         self.matrix = np.asarray(matrix, np.int64)
         self.rows, self.columns, self.unit = list(rows), list(columns), unit
+        self.special_rows, self.special_columns = frozenset(special_rows), frozenset(special_columns)
         if self.selected and not (self.selected[0] < len(self.rows)
                                   and self.selected[1] < len(self.columns)):
             self.selected = None
@@ -71,8 +86,13 @@ class ConfusionHeatmap(QWidget):
         """The tooltip of cell (r, c)."""
         n = int(self.matrix[r, c])
         total = int(self.matrix[r].sum())
-        share = f" ({100 * n / total:.1f}% of GT {self.rows[r]})" if total else ""
-        return f"GT {self.rows[r]} predicted as {self.columns[c]}: {n} {self.unit}{share}"
+        row, column = self.rows[r], self.columns[c]
+        share = f" ({100 * n / total:.1f}% of GT {row})" if total else ""
+        if r in self.special_rows:  # e.g. ghosts: predictions with no GT object
+            return f"{row} → predicted {column}: {n} {self.unit}"
+        if c in self.special_columns:  # e.g. missed GT, void predictions
+            return f"GT {row} → {column}: {n} {self.unit}{share}"
+        return f"GT {row} predicted as {column}: {n} {self.unit}{share}"
 
     # --- geometry ---------------------------------------------------------------------------
     def _label_width(self) -> int:
@@ -81,24 +101,49 @@ class ConfusionHeatmap(QWidget):
         widest = max((fm.horizontalAdvance(n) for n in names), default=0)
         return min(MAX_LABEL, max(widest, int(fm.horizontalAdvance(CORNER) * 0.85)) + 8)
 
+    def readable_cell(self) -> int:
+        """The smallest automatic cell: counts fit up to 40 classes, labels up to 80."""
+        n = max(len(self.rows), len(self.columns))
+        return 18 if n <= 40 else 12 if n <= 80 else 6
+
+    def _needed(self, cell: float) -> QSize:
+        label = self._label_width() + 16
+        return QSize(int(label + cell * len(self.columns) + 8),
+                     int(label + cell * len(self.rows) + 8))
+
     def _layout(self) -> tuple[int, int, float]:
         """-> (left, top, cell size) of the matrix inside the widget."""
         r, c = max(len(self.rows), 1), max(len(self.columns), 1)
         label = self._label_width() + 16
+        if self.cell_size is not None:
+            return label, label, self.cell_size
         cell = min((self.width() - label - 8) / c, (self.height() - label - 8) / r)
-        cell = max(MIN_CELL, min(MAX_CELL, cell))
+        cell = max(self.readable_cell(), min(MAX_CELL, cell))
         return label, label, cell
 
     def sizeHint(self) -> QSize:
-        label = self._label_width() + 24
-        return QSize(label + 28 * max(len(self.columns), 4), label + 28 * max(len(self.rows), 4))
+        return self._needed(self.cell_size or max(self.readable_cell(), 28))
 
     def minimumSizeHint(self) -> QSize:
-        """Few classes: cells of at least 18 px (counts readable, scroll if needed); many: 8."""
-        n = max(len(self.rows), len(self.columns))
-        cell = 18 if n <= 16 else 8
-        label = self._label_width() + 24
-        return QSize(label + cell * len(self.columns), label + cell * len(self.rows))
+        """Automatic: cells of the readable size (a bigger matrix scrolls); zoomed: that size."""
+        return self._needed(self.cell_size or self.readable_cell())
+
+    def zoom_by(self, factor: float) -> None:
+        """Cells ``factor`` times bigger (the scroll area scrolls what does not fit)."""
+        cell = min(MAX_CELL, max(MIN_CELL, self._layout()[2] * factor))
+        self.cell_size = cell
+        self.setMinimumSize(self._needed(cell))
+        self.updateGeometry()
+        self.update()
+        self.zoom_changed.emit()
+
+    def fit(self) -> None:
+        """Back to the automatic cell size."""
+        self.cell_size = None
+        self.setMinimumSize(0, 0)
+        self.updateGeometry()
+        self.update()
+        self.zoom_changed.emit()
 
     def cell_rect(self, r: int, c: int) -> QRectF:
         left, top, cell = self._layout()
@@ -120,13 +165,13 @@ class ConfusionHeatmap(QWidget):
         p = QPainter(self)
         p.setRenderHint(QPainter.RenderHint.Antialiasing, False)
         pal = self.palette()
-        p.fillRect(self.rect(), pal.color(QPalette.ColorRole.Base))
+        p.fillRect(event.rect(), pal.color(QPalette.ColorRole.Base))
         if not self.rows:
             p.setPen(pal.color(QPalette.ColorRole.PlaceholderText))
             p.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, "No confusion matrix")
             return
         _, _, cell = self._layout()
-        self._paint_cells(p, pal, cell)
+        self._paint_cells(p, pal, cell, event.rect())
         self._paint_labels(p, pal, cell)
         self._paint_marks(p, pal)
         p.end()
@@ -136,49 +181,72 @@ class ConfusionHeatmap(QWidget):
         font.setPixelSize(int(max(6, min(12, cell * 0.42))))
         return font
 
-    def _paint_cells(self, p: QPainter, pal: QPalette, cell: float) -> None:
+    def _visible(self, exposed: QRect, cell: float) -> tuple[range, range]:
+        """Rows and columns meeting the exposed rectangle (only those are painted: a 150-class
+        matrix scrolls without painting 23,000 cells)."""
+        left, top, _ = self._layout()
+        r0 = max(0, int((exposed.top() - top) // cell))
+        r1 = min(len(self.rows), int((exposed.bottom() - top) // cell) + 1)
+        c0 = max(0, int((exposed.left() - left) // cell))
+        c1 = min(len(self.columns), int((exposed.right() - left) // cell) + 1)
+        return range(r0, r1), range(c0, c1)
+
+    def _paint_cells(self, p: QPainter, pal: QPalette, cell: float, exposed: QRect) -> None:
         base, text = pal.color(QPalette.ColorRole.Base), pal.color(QPalette.ColorRole.Text)
         font = self._cell_font(cell)
         fm = QFontMetrics(font)
         p.setFont(font)
         grid = QColor(pal.color(QPalette.ColorRole.Mid))
         grid.setAlpha(70)
+        grid_pen = QPen(grid, 1) if cell >= 5 else Qt.PenStyle.NoPen
         diagonal = self.errors_only
-        for r in range(len(self.rows)):
-            for c in range(len(self.columns)):
+        rows, columns = self._visible(exposed, cell)
+        for r in rows:
+            for c in columns:
                 rect = self.cell_rect(r, c)
                 share, n = float(self._shares[r, c]), int(self.matrix[r, c])
                 colour = _mix(base, HOT, share ** 0.6) if n else base
                 if diagonal and r == c and n:
                     colour = _mix(base, pal.color(QPalette.ColorRole.Mid), 0.35)
                 p.fillRect(rect, colour)
-                p.setPen(QPen(grid, 1))
+                p.setPen(grid_pen)
                 p.drawRect(rect)
                 label = short_count(n)
                 if n and fm.horizontalAdvance(label) <= cell - 3 and fm.height() <= cell:
                     p.setPen(QColor("white") if colour.lightnessF() < 0.55 else text)
                     p.drawText(rect, Qt.AlignmentFlag.AlignCenter, label)
+        self._paint_separators(p, pal, cell)
+
+    def _paint_separators(self, p: QPainter, pal: QPalette, cell: float) -> None:
+        """A line before the special rows and columns (background, void): not classes."""
+        left, top, _ = self._layout()
+        p.setPen(QPen(pal.color(QPalette.ColorRole.Text), 1))
+        width, height = cell * len(self.columns), cell * len(self.rows)
+        for r in self.special_rows:
+            p.drawLine(QPointF(left, top + r * cell), QPointF(left + width, top + r * cell))
+        for c in self.special_columns:
+            p.drawLine(QPointF(left + c * cell, top), QPointF(left + c * cell, top + height))
 
     def _paint_labels(self, p: QPainter, pal: QPalette, cell: float) -> None:
         left, top, _ = self._layout()
         font = QFont(self.font())
-        font.setPixelSize(int(max(6, min(self.fontInfo().pixelSize(), cell - 1))))
-        p.setFont(font)
+        font.setPixelSize(int(max(9, min(self.fontInfo().pixelSize(), cell - 1))))  # readable
         fm = QFontMetrics(font)
         step = max(1, int(np.ceil((fm.height() - 1) / cell)))  # skip labels that would overlap
-        p.setPen(pal.color(QPalette.ColorRole.Text))
         width = left - 16
-        for r in range(0, len(self.rows), step):
+        hover_r, hover_c = self._hover if self._hover is not None else (-1, -1)
+        for r in sorted(set(range(0, len(self.rows), step)) | {r for r in (hover_r,) if r >= 0}):
             rect = QRect(4, int(top + r * cell), width, int(cell))
-            p.drawText(rect, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
-                       fm.elidedText(self.rows[r], Qt.TextElideMode.ElideRight, width))
+            self._label(p, pal, font, rect, self.rows[r], r == hover_r and step > 1,
+                        r in self.special_rows, Qt.AlignmentFlag.AlignRight)
         p.save()
         p.translate(left, top - 4)
         p.rotate(-90)
-        for c in range(0, len(self.columns), step):
+        for c in sorted(set(range(0, len(self.columns), step))
+                        | {c for c in (hover_c,) if c >= 0}):
             rect = QRect(0, int(c * cell), width, int(cell))
-            p.drawText(rect, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
-                       fm.elidedText(self.columns[c], Qt.TextElideMode.ElideRight, width))
+            self._label(p, pal, font, rect, self.columns[c], c == hover_c and step > 1,
+                        c in self.special_columns, Qt.AlignmentFlag.AlignLeft)
         p.restore()
         small = QFont(self.font())
         small.setPointSizeF(self.font().pointSizeF() * 0.85)
@@ -187,6 +255,26 @@ class ConfusionHeatmap(QWidget):
         p.drawText(QRect(0, 0, left - 4, top - 4),
                    Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignBottom,
                    CORNER)
+
+    @staticmethod
+    def _label(p: QPainter, pal: QPalette, font: QFont, rect: QRect, text: str, hovered: bool,
+               special: bool, align) -> None:
+        """One row or column name, elided to ``rect``; the hovered one bold on a highlight
+        (named even where the cells are too small for every label)."""
+        font = QFont(font)
+        font.setItalic(special)
+        if hovered:
+            font.setBold(True)
+            font.setPixelSize(max(font.pixelSize(), 11))
+            fm = QFontMetrics(font)
+            h = fm.height() + 2
+            rect = QRect(rect.left(), rect.center().y() - h // 2, rect.width(), h)
+            p.fillRect(rect, pal.color(QPalette.ColorRole.Highlight))
+        p.setFont(font)
+        p.setPen(pal.color(QPalette.ColorRole.HighlightedText if hovered
+                           else QPalette.ColorRole.Text))
+        text = QFontMetrics(font).elidedText(text, Qt.TextElideMode.ElideRight, rect.width())
+        p.drawText(rect, align | Qt.AlignmentFlag.AlignVCenter, text)
 
     def _paint_marks(self, p: QPainter, pal: QPalette) -> None:
         for cell, width, colour in ((self._hover, 1.5, pal.color(QPalette.ColorRole.Text)),
@@ -206,6 +294,14 @@ class ConfusionHeatmap(QWidget):
                 QToolTip.showText(e.globalPos(), self.cell_text(*cell), self)
             return True
         return super().event(e)
+
+    def wheelEvent(self, e) -> None:
+        """Ctrl+wheel zooms; the wheel alone scrolls (the scroll area takes it)."""
+        if e.modifiers() & Qt.KeyboardModifier.ControlModifier and e.angleDelta().y():
+            self.zoom_by(ZOOM_STEP if e.angleDelta().y() > 0 else 1 / ZOOM_STEP)
+            e.accept()
+            return
+        super().wheelEvent(e)
 
     def mouseMoveEvent(self, e) -> None:
         cell = self.cell_at(e.position().toPoint())

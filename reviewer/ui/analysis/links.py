@@ -34,6 +34,8 @@ PANELS = (("tag_stats", "Tag Statistics", TagStatsPanel),
           ("slices", "Slices", SlicesPanel),
           ("pr", "PR Curves", PRPanel))
 DEBOUNCE_MS = 400
+GHOST = "ghost"    # the background row: predictions that match no GT object
+MISSED = "missed"  # the background column: GT objects no prediction found
 
 
 class AnalysisLinks(QObject):
@@ -81,13 +83,14 @@ class AnalysisLinks(QObject):
 
     # --- panels on screen -------------------------------------------------------------------
     def show(self, name: str) -> None:
-        """Show and raise a panel (menu action); the first one shown gets 40% of the height."""
+        """Show and raise a panel (menu action); the first one shown gets a third of the
+        height (the canvas keeps the rest: at 768 px, ~250 px for the panels)."""
         dock, w = self.docks[name], self.c.window
         first = not any(d.isVisible() for d in self.docks.values())
         dock.show()
         dock.raise_()
         if first and not dock.isFloating():
-            w.resizeDocks([dock], [max(320, int(w.height() * 0.4))], Qt.Orientation.Vertical)
+            w.resizeDocks([dock], [max(230, int(w.height() * 0.34))], Qt.Orientation.Vertical)
         self.refresh_visible()
 
     def on_screen(self, name: str) -> bool:
@@ -168,13 +171,14 @@ class AnalysisLinks(QObject):
 
     def _refresh_confusion(self) -> None:
         doc, names = self.session.document, self.c._class_names()
-        if self.session.data.task == "detection":
+        k = len(names)
+        if self.session.data.task == "detection":  # the background row and column
             matrix, unit = doc.confusion(), "objects"
-            rows = cols = names + ["background"]
+            rows, cols, special_rows = names + [GHOST], names + [MISSED], (k,)
         else:
             matrix, unit = doc.stack.total(), "pixels"
-            rows, cols = names, names + ["void"]
-        self.panels["confusion"].set_matrix(matrix, rows, cols, unit)
+            rows, cols, special_rows = names, names + ["void"], ()
+        self.panels["confusion"].set_matrix(matrix, rows, cols, unit, special_rows, (k,))
         self.refreshed.emit("confusion")
 
     def _refresh_slices(self) -> None:

@@ -159,7 +159,10 @@ def _instance_crops(objects, state: LayerState, layer, colors: np.ndarray, crop_
 
 
 def error_overlay(frame: CanvasFrame, state: LayerState, colors: np.ndarray):
-    """(key, render) of the per-pixel semantic error map, or None when not shown."""
+    """(key, render) of the per-pixel semantic error map, or None when not shown.
+
+    Wrong pixels take the "missed" tone of their GT class, except where the GT class means
+    "not labelled" (``frame.unlabeled_classes``): those are "predicted where GT is unlabeled"."""
     gt, pred = frame.semantic_gt, frame.semantic_pred
     if state.view_mode != "errors" or gt is None or pred is None or gt.shape != pred.shape:
         return None
@@ -174,11 +177,13 @@ def error_overlay(frame: CanvasFrame, state: LayerState, colors: np.ndarray):
         pred_visible = state.pred.class_mask(n) & pred_on
         missed = tone_lut(colors, gt_visible, palette.SEM_MISSED, ERROR_ALPHA, size,
                           frame.ignore_index)
+        unlabeled = [c for c in frame.unlabeled_classes if c < n and gt_visible[c]]
+        missed[unlabeled] = pack_argb(np.array([palette.SEM_UNLABELED]), ERROR_ALPHA)[0]
         extra = tone_lut(colors, pred_visible, palette.SEM_EXTRA, ERROR_ALPHA, size,
                          frame.ignore_index)
         return semantic_error_argb(gt, pred, missed, extra, frame.ignore_index)
 
-    key = (gt_on, pred_on, state.gt.classes, state.pred.classes)
+    key = (gt_on, pred_on, state.gt.classes, state.pred.classes, frame.unlabeled_classes)
     return key, render
 
 

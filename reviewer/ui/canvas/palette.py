@@ -13,6 +13,7 @@ MISCLASSIFIED = (170, 90, 230)  # error type "cls"
 IGNORED = (150, 150, 150)    # ignored / below threshold
 SEM_MISSED = (230, 30, 30)   # GT class c predicted as something else
 SEM_EXTRA = (255, 150, 0)    # predicted c where GT is something else
+SEM_UNLABELED = (60, 190, 255)  # predicted a class where the GT class means "not labelled"
 SELECTION = (255, 255, 255)
 
 SOLID, DASHED, DOTTED = "solid", "dashed", "dotted"
@@ -74,6 +75,7 @@ SEGMENTATION_LEGEND = (
     ("Missed pixels (GT class)", SEM_MISSED, "area"),
     ("Extra pixels (predicted class)", SEM_EXTRA, "area"),
 )
+UNLABELED_LEGEND = (("Predicted where GT is unlabeled", SEM_UNLABELED, "area"),)
 
 
 def label_text(obj: CanvasObject, errors: bool) -> str:

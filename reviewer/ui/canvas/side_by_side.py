@@ -1,4 +1,10 @@
-"""SideBySideView: image | GT | prediction panes whose zoom and scroll stay in sync."""
+"""SideBySideView: image | GT | prediction panes whose zoom and scroll stay in sync.
+
+Two arrangements of the same three panes: side by side (view mode "side_by_side", for tall
+images) and stacked, image above GT above prediction ("stacked", for wide ones: a 2:1 street
+scene gets three times the pixels in a landscape window). Each pane's title is a small chip in
+its top-left corner, so the panes keep their whole height for the image.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +12,7 @@ from dataclasses import replace
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QColor, QPalette
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QBoxLayout, QLabel, QWidget
 
 from reviewer.core.view_state import CanvasFrame, LayerState
 
@@ -14,16 +20,24 @@ from .scene import frame_pixmap
 from .view import CanvasView
 
 PANES = (("image", "Image"), ("gt", "Ground truth"), ("pred", "Prediction"))
-_TITLE_STYLE = ("QLabel { background: #1b1b1d; color: #d8d8d8; padding: 3px 8px;"
-                " font-weight: 600; }")
+_TITLE_STYLE = ("QLabel { background: rgba(20, 20, 22, 200); color: #e8e8e8; padding: 2px 7px;"
+                " border-radius: 3px; font-weight: 600; }")
+_TITLE_MARGIN = 6
 
 
 def pane_state(state: LayerState, pane: str) -> LayerState:
-    """The layer state of one pane: "image" shows no annotations, "gt"/"pred" one source."""
+    """The layer state of one pane: "image" shows no annotations, "gt"/"pred" one source.
+
+    The panes already tell the sources apart, so both are drawn alike for a direct comparison
+    of their shapes: filled (at the filled source's opacity) when either source is filled in
+    the overlay, outlined when both are."""
     mode = "errors" if state.view_mode == "errors" else "overlay"
+    filled = next((s for s in (state.gt, state.pred) if s.fill), None)
+    look = {} if filled is None else {"fill": True, "opacity": filled.opacity}
     return replace(state, view_mode=mode,
-                   gt=replace(state.gt, visible=state.gt.visible and pane == "gt"),
-                   pred=replace(state.pred, visible=state.pred.visible and pane == "pred"))
+                   gt=replace(state.gt, visible=state.gt.visible and pane == "gt", **look),
+                   pred=replace(state.pred, visible=state.pred.visible and pane == "pred",
+                                **look))
 
 
 class SideBySideView(QWidget):
@@ -41,26 +55,38 @@ class SideBySideView(QWidget):
         palette.setColor(QPalette.ColorRole.Window, QColor(17, 17, 19))  # the gaps between panes
         self.setPalette(palette)
         self.setAutoFillBackground(True)
-        layout = QHBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(2)
+        self.titles: dict[str, QLabel] = {}
+        self._layout = QBoxLayout(QBoxLayout.Direction.LeftToRight, self)
+        self._layout.setContentsMargins(0, 0, 0, 0)
+        self._layout.setSpacing(2)
         for name, title in PANES:
-            layout.addLayout(self._make_pane(name, title), 1)
+            self._layout.addWidget(self._make_pane(name, title), 1)
 
-    def _make_pane(self, name: str, title: str) -> QVBoxLayout:
+    def _make_pane(self, name: str, title: str) -> CanvasView:
         view = CanvasView(self)
         view.view_changed.connect(lambda v=view: self._on_pane_view_changed(v))
         view.object_hovered.connect(self.object_hovered)
         view.object_clicked.connect(self.object_clicked)
         self.panes[name] = view
-        label = QLabel(title, self)
+        label = QLabel(title, view)  # a chip over the pane: the image keeps the pane's height
         label.setStyleSheet(_TITLE_STYLE)
-        label.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        column = QVBoxLayout()
-        column.setSpacing(0)
-        column.addWidget(label)
-        column.addWidget(view, 1)
-        return column
+        label.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents, True)
+        label.adjustSize()
+        label.move(_TITLE_MARGIN, _TITLE_MARGIN)
+        self.titles[name] = label
+        return view
+
+    @property
+    def stacked(self) -> bool:
+        """True when the panes are stacked top to bottom."""
+        return self._layout.direction() == QBoxLayout.Direction.TopToBottom
+
+    def set_stacked(self, stacked: bool) -> None:
+        """Panes top to bottom (True) or left to right; each pane keeps its fit or zoom."""
+        direction = (QBoxLayout.Direction.TopToBottom if stacked
+                     else QBoxLayout.Direction.LeftToRight)
+        if self._layout.direction() != direction:
+            self._layout.setDirection(direction)
 
     def views(self) -> list[CanvasView]:
         return list(self.panes.values())
@@ -80,6 +106,7 @@ class SideBySideView(QWidget):
 
     def set_layers(self, state: LayerState) -> None:
         self.state = state
+        self.set_stacked(state.view_mode == "stacked")
         for name, view in self.panes.items():
             view.set_layers(pane_state(state, name))
 

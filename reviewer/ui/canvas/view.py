@@ -8,7 +8,7 @@ from PySide6.QtWidgets import QFrame, QGraphicsView, QToolTip
 
 from reviewer.core.view_state import CanvasFrame, CanvasObject, LayerState
 
-from . import palette
+from . import palette, pixel_info
 from .legend import LegendWidget, MessageWidget
 from .scene import CanvasScene
 
@@ -225,6 +225,8 @@ class CanvasView(QGraphicsView):
         pos = event.position().toPoint()
         if self._press is None and self._tool("move" if event.buttons() else "hover", event):
             self._set_hovered(None, QPoint())
+            if not event.buttons():  # the mask tools take hovers: the pixel info still shows
+                self._hover_pixel(self.mapToScene(pos), event.globalPosition().toPoint())
             return
         if self._press is not None:
             if not self._panning and (pos - self._press).manhattanLength() >= DRAG_THRESHOLD:
@@ -236,6 +238,8 @@ class CanvasView(QGraphicsView):
             return
         obj = self.canvas_scene.object_at(self.mapToScene(pos))
         self._set_hovered(obj, event.globalPosition().toPoint())
+        if obj is None:
+            self._hover_pixel(self.mapToScene(pos), event.globalPosition().toPoint())
 
     def mouseReleaseEvent(self, event):
         if self._press is None and self._tool("release", event):
@@ -274,6 +278,25 @@ class CanvasView(QGraphicsView):
         self.object_hovered.emit(*key)
 
 
+    def _hover_pixel(self, point: QPointF, global_pos: QPoint) -> None:
+        """Segmentation: the classes, error kind and per-image IoU of the pixel under the mouse."""
+        frame = self.canvas_scene.frame
+        if frame is None or frame.semantic_gt is None:
+            return
+        text = pixel_info.pixel_text(frame, point.x(), point.y())
+        if text == self.hover_text:
+            return
+        self.hover_text = text
+        if text:
+            QToolTip.showText(global_pos, text, self.viewport())
+        else:
+            QToolTip.hideText()
+
+    def hovered(self) -> tuple[str, int]:
+        """(source, ann_id) of the object under the mouse, ("", -1) for none."""
+        return self._hovered
+
+
 def _legend_entries(frame: CanvasFrame | None, state: LayerState) -> tuple:
     if frame is None or state.view_mode != "errors":
         return ()
@@ -282,4 +305,6 @@ def _legend_entries(frame: CanvasFrame | None, state: LayerState) -> tuple:
         entries += palette.DETECTION_LEGEND
     if frame.semantic_gt is not None and frame.semantic_pred is not None:
         entries += palette.SEGMENTATION_LEGEND
+        if frame.unlabeled_classes:
+            entries += palette.UNLABELED_LEGEND
     return entries

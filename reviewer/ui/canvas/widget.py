@@ -5,14 +5,14 @@ from __future__ import annotations
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QStackedLayout, QWidget
 
-from reviewer.core.view_state import CanvasFrame, CanvasObject, LayerState
+from reviewer.core.view_state import PANE_MODES, CanvasFrame, CanvasObject, LayerState
 
 from .side_by_side import SideBySideView
 from .view import CanvasView
 
 
 class CanvasWidget(QWidget):
-    """A CanvasView for "overlay"/"errors" and a SideBySideView for "side_by_side".
+    """A CanvasView for "overlay"/"errors" and a SideBySideView for "side_by_side"/"stacked".
 
     Only the page on screen receives frames; the other catches up when the mode switches.
     Signals carry (source, ann_id) as in CanvasView.
@@ -39,7 +39,7 @@ class CanvasWidget(QWidget):
 
     def current(self) -> CanvasView | SideBySideView:
         """The page on screen."""
-        return self.side_by_side if self.state.view_mode == "side_by_side" else self.single
+        return self.side_by_side if self.state.view_mode in PANE_MODES else self.single
 
     def set_frame(self, frame: CanvasFrame) -> None:
         self._frame = frame

@@ -35,6 +35,17 @@ _REVIEW_KEYS = ("status", "tags", "corrected")
 _RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
 
 
+_GOOD_WHEN_HIGH = frozenset(("tp", "miou", "pixel_acc", "precision", "recall", "f1", "mean_iou"))
+
+
+def high_is_worse(key: str) -> bool:
+    """Whether a large value of column ``key`` is bad (errors, misses) rather than good (IoU,
+    true positives); text columns sort A to Z."""
+    if key in _TEXT_KEYS:
+        return key == "corrected"
+    return key not in _GOOD_WHEN_HIGH and not key.startswith("iou_")
+
+
 def columns_for(table: dict, task: str) -> list[tuple[str, str]]:
     """(key, header) of the visible columns for a task's per-image table."""
     if task == "detection":
@@ -85,7 +96,11 @@ class ImageTableModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.DisplayRole:
             return header
         if role == Qt.ItemDataRole.ToolTipRole:
-            return f"{key} — click to sort (click again to reverse)"
+            return f"{key} — click to sort, worst first (click again to reverse)"
+        if role == Qt.ItemDataRole.InitialSortOrderRole:  # the first click ranks worst first
+            order = Qt.SortOrder.DescendingOrder if high_is_worse(key) \
+                else Qt.SortOrder.AscendingOrder
+            return order.value
         return None
 
     def data(self, index: _Index, role=Qt.ItemDataRole.DisplayRole):

@@ -24,11 +24,11 @@ from PySide6.QtGui import QColor, QPainterPath, QPen
 from PySide6.QtWidgets import QGraphicsEllipseItem, QGraphicsPathItem
 
 from reviewer.core import raster
+from reviewer.core.view_state import UNLABELED_NAMES, unlabeled_classes
 
 from .base import Tool, ToolEvent
 from .polygon_input import PolygonInput
 
-UNLABELED_NAMES = ("unlabeled", "unlabelled", "void")
 STROKE_ALPHA = 150
 Z_RING = 101.0  # the brush cursor above the stroke preview
 
@@ -45,7 +45,7 @@ def erase_value(class_names, ignore_index) -> int:
 def unlabeled_values(class_names, ignore_index) -> list[int]:
     """GT values that carry no label: the ignore index and a class named "unlabeled" (or the
     like); values beyond the classes count too (``copy_prediction``'s ``num_classes``)."""
-    out = [i for i, n in enumerate(class_names) if str(n).strip().casefold() in UNLABELED_NAMES]
+    out = sorted(unlabeled_classes(class_names))
     if ignore_index is not None:
         out.append(int(ignore_index))
     return out

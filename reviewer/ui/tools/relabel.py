@@ -1,16 +1,21 @@
 """The class picker: a small popup list of the classes with a type-to-search filter.
 
-Typing filters the list (case-insensitive substring; the first match is current), Up/Down move
-through the matches, Enter or a double-click chooses, Esc closes. ``chosen(row)`` carries the
-class's row (a category row for detection).
+It opens with the search field focused and empty, the list at its top and no class chosen (the
+object's own class is only marked "current"): a stray Enter picks nothing, and the reviewer
+reads the class they choose instead of confirming the one shown. Typing filters the list
+(case-insensitive substring; the first match becomes current), Up/Down move through the
+matches, Enter or a double-click chooses, Esc closes. ``chosen(row)`` carries the class's row
+(a category row for detection).
 """
 
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QPoint, Qt, Signal
+from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QFrame, QLineEdit, QListWidget, QListWidgetItem, QVBoxLayout
 
 _ROW = Qt.ItemDataRole.UserRole
+_NAME = Qt.ItemDataRole.UserRole + 1
 
 
 class ClassPickerPopup(QFrame):
@@ -26,9 +31,11 @@ class ClassPickerPopup(QFrame):
             hint = f"Alt+{row + 1}  " if row < 9 else ""
             item = QListWidgetItem(f"{name}", self.list)
             item.setData(_ROW, row)
+            item.setData(_NAME, str(name))
             item.setToolTip(f"{hint}{name}".strip())
             if row == current:
                 item.setText(f"{name}  (current)")
+                item.setForeground(self.palette().color(QPalette.ColorRole.PlaceholderText))
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.setSpacing(4)
@@ -38,12 +45,14 @@ class ClassPickerPopup(QFrame):
         self.filter.returnPressed.connect(self.accept_current)
         self.list.itemActivated.connect(self._on_list_item_activated)
         self.filter.installEventFilter(self)
-        self.list.setCurrentRow(max(current, 0) if self.list.count() else -1)
+        self.list.setCurrentRow(-1)  # nothing chosen until the reviewer types or moves
+        self.list.scrollToTop()
         self.resize(240, min(360, 60 + 22 * max(len(names), 3)))
 
     def popup_at(self, global_pos: QPoint) -> None:
         self.move(global_pos)
         self.show()
+        self.activateWindow()
         self.filter.setFocus()
 
     def visible_rows(self) -> list[int]:
@@ -77,12 +86,13 @@ class ClassPickerPopup(QFrame):
         first = None
         for i in range(self.list.count()):
             item = self.list.item(i)
-            name = item.text().lower()
-            item.setHidden(bool(needle) and needle not in name)
+            item.setHidden(bool(needle) and needle not in item.data(_NAME).lower())
             if first is None and not item.isHidden():
                 first = i
-        current = self.list.currentItem()
-        if first is not None and (current is None or current.isHidden() or needle):
+        if not needle:  # back to the opening state: nothing chosen
+            self.list.setCurrentRow(-1)
+            self.list.scrollToTop()
+        elif first is not None:
             self.list.setCurrentRow(first)
 
     def _on_list_item_activated(self, item) -> None:

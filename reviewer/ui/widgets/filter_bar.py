@@ -62,7 +62,9 @@ class FilterBar(QWidget):
         self.text.textChanged.connect(self._debounce.start)
 
     def _combo(self, items, tip: str) -> QComboBox:
-        box = QComboBox(self, toolTip=tip)
+        box = QComboBox(self, toolTip=tip, minimumContentsLength=6)
+        # long tag or class names must not widen the image table's dock (1366 px screens)
+        box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         for text, value in items:
             box.addItem(text, value)
         box.currentIndexChanged.connect(self._emit)
@@ -76,6 +78,7 @@ class FilterBar(QWidget):
         spin.setMinimum(-1e9)
         spin.setValue(spin.minimum())
         spin.setKeyboardTracking(False)
+        spin.setMinimumWidth(64)  # not the width of "-1000000000.000": the dock stays narrow
         spin.valueChanged.connect(self._emit)
         return spin
 

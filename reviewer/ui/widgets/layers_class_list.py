@@ -9,6 +9,7 @@ from PySide6.QtGui import QColor, QIcon, QPainter, QPalette, QPen, QPixmap
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHeaderView,
+    QMenu,
     QStyledItemDelegate,
     QTreeWidget,
     QTreeWidgetItem,
@@ -83,10 +84,14 @@ def fit_rows_height(view: QTreeWidget, max_rows: int | None = None) -> int:
 class ClassList(QTreeWidget):
     """Classes of one source, each checkable, with swatch, name and a right-aligned count.
 
-    Emits ``visibility_changed`` when the user checks or unchecks classes (not from setters).
+    Emits ``visibility_changed`` when the user checks or unchecks classes (not from setters),
+    ``only_requested(class index)`` on a double-click of a row or its context menu's "Show only"
+    (for GT and predictions at once) and ``all_requested()`` from the menu's "Show all".
     """
 
     visibility_changed = Signal()
+    only_requested = Signal(int)
+    all_requested = Signal()
 
     def __init__(self, source_label: str, parent=None):
         super().__init__(parent)
@@ -105,6 +110,9 @@ class ClassList(QTreeWidget):
         header.setSectionResizeMode(NAME, QHeaderView.ResizeMode.Stretch)
         header.setSectionResizeMode(COUNT, QHeaderView.ResizeMode.ResizeToContents)
         self.itemChanged.connect(self._on_item_changed)
+        self.itemDoubleClicked.connect(self._on_item_double_clicked)
+        self.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.customContextMenuRequested.connect(self._on_context_menu_requested)
         self._fit_height()
 
     # --- setters (no signals) ---------------------------------------------------------------
@@ -175,6 +183,20 @@ class ClassList(QTreeWidget):
         self._updating = False
         if changed:
             self.visibility_changed.emit()
+
+    def _on_item_double_clicked(self, item: QTreeWidgetItem, _column: int) -> None:
+        self.only_requested.emit(self.indexOfTopLevelItem(item))
+
+    def _on_context_menu_requested(self, pos) -> None:
+        item = self.itemAt(pos)
+        if item is None:
+            return
+        row = self.indexOfTopLevelItem(item)
+        menu = QMenu(self)
+        menu.addAction(f"Show Only “{item.text(NAME)}” (GT and Predictions)",
+                       lambda: self.only_requested.emit(row)).setShortcut("I")
+        menu.addAction("Show All Classes", self.all_requested.emit).setShortcut("Shift+I")
+        menu.exec(self.viewport().mapToGlobal(pos))
 
     @staticmethod
     def _refresh_swatch(item: QTreeWidgetItem) -> bool:

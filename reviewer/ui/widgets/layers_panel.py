@@ -1,7 +1,9 @@
 """The layers panel of the review window: what the canvas shows.
 
 Model -> view: ``set_classes``, ``set_counts``, ``set_state`` (setters emit nothing).
-View -> model: ``layers_changed(LayerState)`` (at once for checkboxes and buttons, at most once
+View -> model: ``only_class_requested(index)`` / ``all_classes_requested()`` (a class row's
+double-click or context menu: the controller shows that class alone in both sources),
+``layers_changed(LayerState)`` (at once for checkboxes and buttons, at most once
 per ~30 ms while an opacity slider is dragged, never twice with the same state) and
 ``threshold_changed(float)`` (at most once per ~150 ms while dragging, once on release; a
 threshold change also emits ``layers_changed`` since the state carries it).
@@ -16,6 +18,7 @@ from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
     QCheckBox,
     QFrame,
+    QGridLayout,
     QHBoxLayout,
     QLabel,
     QScrollArea,
@@ -23,7 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from reviewer.core.view_state import VIEW_MODES, LayerState
+from reviewer.core.view_state import LayerState
 from reviewer.ui.widgets.layers_class_list import counts_by_index
 from reviewer.ui.widgets.layers_source_section import SourceSection, segmented
 from reviewer.ui.widgets.layers_threshold import ThresholdRow
@@ -31,11 +34,16 @@ from reviewer.ui.widgets.layers_throttle import Throttle
 
 DRAG_THROTTLE_MS = 30
 _MODE_OPTIONS = [
-    ("overlay", "Overlay", "Ground truth and predictions drawn over the image, in class colours"),
-    ("side_by_side", "Side by side", "Ground truth on the left, predictions on the right"),
+    ("overlay", "Overlay", "Ground truth and predictions drawn over the image, in class colours "
+                           "(O; X swaps which one is filled)"),
+    ("side_by_side", "Side by side", "Image | ground truth | predictions in three synchronised "
+                                     "panes, side by side (B)"),
+    ("stacked", "Stacked", "Image above ground truth above predictions, synchronised: roomier "
+                           "for wide images (T)"),
     ("errors", "Errors", "Coloured by match: true positives, false positives, misses and "
-                         "error types"),
+                         "error types (E)"),
 ]
+_MODES = tuple(key for key, _, _ in _MODE_OPTIONS)  # button id -> view mode
 
 
 def _bold_label(text: str, parent: QWidget) -> QLabel:
@@ -53,11 +61,25 @@ def _separator(parent: QWidget) -> QFrame:
     return line
 
 
+def _mode_grid(row: QHBoxLayout) -> QGridLayout:
+    """The view-mode buttons two by two (one view above, three panes below): the panel stays
+    narrow enough for a 1366-pixel screen."""
+    buttons = [row.itemAt(i).widget() for i in range(row.count())]
+    grid = QGridLayout()
+    grid.setSpacing(0)
+    for button, (r, c) in zip(buttons, ((0, 0), (1, 0), (1, 1), (0, 1)), strict=True):
+        row.removeWidget(button)
+        grid.addWidget(button, r, c)
+    return grid
+
+
 class LayersPanel(QWidget):
     """Layer visibility, opacity, fill/outline, visible classes, labels, view mode, threshold."""
 
     layers_changed = Signal(object)  # LayerState
     threshold_changed = Signal(float)
+    only_class_requested = Signal(int)  # class index: show it alone in GT and predictions
+    all_classes_requested = Signal()
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -84,7 +106,7 @@ class LayersPanel(QWidget):
         layout.setContentsMargins(8, 8, 8, 8)
         layout.setSpacing(6)
         layout.addWidget(_bold_label("View", content))
-        layout.addLayout(mode_row)
+        layout.addLayout(_mode_grid(mode_row))
         display = QHBoxLayout()
         display.addWidget(self.image_box)
         display.addWidget(self.labels_box)
@@ -113,6 +135,9 @@ class LayersPanel(QWidget):
         self.pred.edited.connect(self._on_source_edited)
         self.threshold.value_changed.connect(self._on_threshold_changed)
         self._drag_throttle.fired.connect(self._emit_state)
+        for section in (self.gt, self.pred):
+            section.class_list.only_requested.connect(self.only_class_requested)
+            section.class_list.all_requested.connect(self.all_classes_requested)
 
     # --- model -> view -------------------------------------------------------------------
     def set_classes(self, names: Sequence[str], colors: Sequence) -> None:
@@ -141,7 +166,7 @@ class LayersPanel(QWidget):
         """Show ``state``; emits nothing and drops any pending drag emission."""
         self._drag_throttle.cancel()
         self._updating = True
-        self.mode_group.button(VIEW_MODES.index(state.view_mode)).setChecked(True)
+        self.mode_group.button(_MODES.index(state.view_mode)).setChecked(True)
         self.image_box.setChecked(state.show_image)
         self.labels_box.setChecked(state.show_labels)
         self.gt.set_layer(state.gt)
@@ -152,7 +177,7 @@ class LayersPanel(QWidget):
 
     # --- view -> model -------------------------------------------------------------------
     def state(self) -> LayerState:
-        mode = VIEW_MODES[max(self.mode_group.checkedId(), 0)]
+        mode = _MODES[max(self.mode_group.checkedId(), 0)]
         return LayerState(show_image=self.image_box.isChecked(), gt=self.gt.layer(),
                           pred=self.pred.layer(), show_labels=self.labels_box.isChecked(),
                           view_mode=mode, score_threshold=self.threshold.value())
@@ -160,7 +185,7 @@ class LayersPanel(QWidget):
     def set_view_mode(self, mode: str) -> None:
         """Switch the view mode as if its button were clicked (emits ``layers_changed``);
         for a window shortcut."""
-        self.mode_group.button(VIEW_MODES.index(mode)).click()
+        self.mode_group.button(_MODES.index(mode)).click()
 
     def _emit_state(self) -> None:
         state = self.state()

@@ -1,5 +1,6 @@
 """A checkable list of tags: colour chip, name, hotkey hint and count; a click anywhere on a row
-(or Space / Enter on the current row) toggles it."""
+(or Space / Enter on the current row) toggles it. Alt+Up / Alt+Down or the right-click menu ask
+to move the current tag within its group (``move_requested``): keys stay with the places."""
 
 from __future__ import annotations
 
@@ -7,8 +8,9 @@ from collections.abc import Iterable, Mapping
 
 from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QFont, QKeyEvent, QPalette
-from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTreeWidget, QTreeWidgetItem
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QMenu, QTreeWidget, QTreeWidgetItem
 
+from reviewer.core.tag_keys import display_order, effective_hotkeys
 from reviewer.core.tags import name_key
 from reviewer.ui.widgets.layers_class_list import (
     RoomyDelegate,
@@ -23,17 +25,18 @@ NAME_ROLE = Qt.ItemDataRole.UserRole
 
 def hotkeys_for(tags: list) -> dict[str, str]:
     """name -> hotkey text: the tags' own ``hotkey`` fields when any tag has one, else the
-    positions 1-9 in the list."""
-    own = {t.name: str(t.hotkey) for t in tags if getattr(t, "hotkey", None)}
-    if own:
-        return own
-    return {t.name: str(i + 1) for i, t in enumerate(tags[:9])}
+    positions 1-9 in the list (``core.tag_keys.effective_hotkeys``)."""
+    return effective_hotkeys(tags)
 
 
 class TagList(QTreeWidget):
-    """``toggled(name, checked)`` when the user toggles a tag (never from the setters)."""
+    """``toggled(name, checked)`` when the user toggles a tag (never from the setters);
+    ``move_requested(name, offset)`` (-1 up, +1 down) when the user moves one;
+    ``remove_requested(name)`` to take a tag that no image carries out of the vocabulary."""
 
     toggled = Signal(str, bool)
+    move_requested = Signal(str, int)
+    remove_requested = Signal(str)  # a tag no image carries, from the right-click menu
 
     def __init__(self, show_counts: bool = True, parent=None):
         super().__init__(parent)
@@ -54,6 +57,9 @@ class TagList(QTreeWidget):
         header.setSectionResizeMode(COUNT, QHeaderView.ResizeMode.ResizeToContents)
         self.setColumnHidden(COUNT, not show_counts)
         self.itemClicked.connect(self._on_item_clicked)
+        self.movable = False  # set by the owner when moves are handled
+        self.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.customContextMenuRequested.connect(self._on_context_menu_requested)
 
     # --- setters (no signals) ---------------------------------------------------------------
     def set_tags(self, tags: list, hotkeys: Mapping[str, str]) -> None:
@@ -64,6 +70,7 @@ class TagList(QTreeWidget):
         counts = {k: item.text(COUNT) for k, item in self._items.items()}
         self.clear()
         self._items = {}
+        tags = display_order(tags)
         groups = list(dict.fromkeys(getattr(t, "group", "") for t in tags))
         group = None
         for tag in tags:
@@ -147,12 +154,42 @@ class TagList(QTreeWidget):
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         item = self.currentItem()
+        alt = event.modifiers() == Qt.KeyboardModifier.AltModifier
+        if alt and event.key() in (Qt.Key.Key_Up, Qt.Key.Key_Down) and item is not None \
+                and item.data(NAME, NAME_ROLE) and self.movable:
+            self.move_requested.emit(item.data(NAME, NAME_ROLE),
+                                     -1 if event.key() == Qt.Key.Key_Up else 1)
+            event.accept()
+            return
         toggles = (Qt.Key.Key_Space, Qt.Key.Key_Return, Qt.Key.Key_Enter)
         if event.key() in toggles and item is not None and item.data(NAME, NAME_ROLE):
             self.toggle(item.data(NAME, NAME_ROLE))
             event.accept()
             return
         super().keyPressEvent(event)
+
+    def select_name(self, name: str) -> None:
+        """Make a tag the current row (keeps the place of a moved tag under the keyboard)."""
+        item = self.item_for(name)
+        if item is not None:
+            self.setCurrentItem(item)
+
+    def _on_context_menu_requested(self, pos) -> None:
+        item = self.itemAt(pos)
+        name = item.data(NAME, NAME_ROLE) if item is not None else None
+        if not name or not self.movable:
+            return
+        self.setCurrentItem(item)
+        menu = QMenu(self)
+        menu.addAction("Move Up", lambda: self.move_requested.emit(name, -1)) \
+            .setShortcut("Alt+Up")
+        menu.addAction("Move Down", lambda: self.move_requested.emit(name, 1)) \
+            .setShortcut("Alt+Down")
+        if item.text(COUNT) == "0":  # only a tag no image carries: nothing to lose
+            menu.addSeparator()
+            menu.addAction(f"Remove “{name}” from the Vocabulary",
+                           lambda: self.remove_requested.emit(name))
+        menu.exec(self.viewport().mapToGlobal(pos))
 
     def _on_item_clicked(self, item: QTreeWidgetItem, _column: int) -> None:
         if item.data(NAME, NAME_ROLE):

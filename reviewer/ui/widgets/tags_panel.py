@@ -5,7 +5,11 @@ Model -> view (no signals): ``set_vocabulary``, ``set_counts``, ``set_current``,
 ``set_selected_object``, ``set_note``.
 View -> model: ``tag_toggled(name, checked)`` for the current image, ``object_tag_toggled(source,
 ann_id, name, checked)`` for the selected object, ``tag_created(name)`` (followed by
-``tag_toggled(name, True)``), ``note_edited(text)`` once per typing pause (~500 ms) and on focus-out.
+``tag_toggled(name, True)``), ``entry_finished()`` after Enter in the new-tag field (the window
+gives the image the keyboard back: R / S / N / 1-9 work at once), ``tag_move_requested(name,
+offset)`` (Alt+Up / Alt+Down or the menu of a tag row), ``tag_remove_requested(name)`` (the
+menu of a tag no image carries), ``note_edited(text)`` once per typing
+pause (~500 ms) and on focus-out.
 """
 
 from __future__ import annotations
@@ -55,6 +59,9 @@ class TagsPanel(QWidget):
     tag_toggled = Signal(str, bool)
     object_tag_toggled = Signal(str, int, str, bool)  # source, ann_id, name, checked
     tag_created = Signal(str)
+    entry_finished = Signal()
+    tag_move_requested = Signal(str, int)
+    tag_remove_requested = Signal(str)
     note_edited = Signal(str)
 
     def __init__(self, parent=None):
@@ -65,7 +72,10 @@ class TagsPanel(QWidget):
         self._object: tuple[str, int] | None = None
         self._note_sent = ""
         self.image_list = TagList(show_counts=True, parent=self)
-        self.image_list.setToolTip("Tags of the current image: click, or press the number")
+        self.image_list.setToolTip("Tags of the current image: click, or press the number. "
+                                   "Alt+Up / Alt+Down (or right-click) moves a tag: the number "
+                                   "keys stay with the places")
+        self.image_list.movable = True
         self.new_tag_edit = QLineEdit(self)
         self.new_tag_edit.setPlaceholderText("New tag… (Enter adds it to this image)")
         self.new_tag_edit.setToolTip("Type a tag name and press Enter: the tag is added to the "
@@ -117,6 +127,8 @@ class TagsPanel(QWidget):
 
     def _connect(self) -> None:
         self.image_list.toggled.connect(self.tag_toggled)
+        self.image_list.move_requested.connect(self.tag_move_requested)
+        self.image_list.remove_requested.connect(self.tag_remove_requested)
         self.object_list.toggled.connect(self._on_object_list_toggled)
         self.new_tag_edit.returnPressed.connect(self._on_new_tag_return_pressed)
         self.note_edit.textChanged.connect(self._on_note_text_changed)
@@ -212,6 +224,7 @@ class TagsPanel(QWidget):
         try:
             name = normalise_name(self.new_tag_edit.text())
         except ValueError:
+            self.entry_finished.emit()  # Enter on an empty field: back to the image too
             return
         self.new_tag_edit.clear()
         if self.image_list.item_for(name) is None:
@@ -220,6 +233,7 @@ class TagsPanel(QWidget):
                 self.set_vocabulary([*self._tags, Tag.make(name)])
         existing = self.image_list.item_for(name)
         self.image_list.toggle(existing.data(0, Qt.ItemDataRole.UserRole), True)
+        self.entry_finished.emit()
 
     def _on_note_text_changed(self) -> None:
         self._note_debounce.poke()
