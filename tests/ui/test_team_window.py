@@ -1,7 +1,8 @@
 """Two review windows on one PostgreSQL store (alice and bob, one process, pytest-qt): live
 refresh of rows, canvas and counts within a second, two reviewers moving one box (reload / keep
 mine), "next image for me" leases, progress per person, a dropped listener connection, and the
-password prompt. Needs $REVIEWER_TEST_PG_DSN (.ci/run starts a server)."""
+password prompt (these need $REVIEWER_TEST_PG_DSN; .ci/run starts a server); and the reviewer's
+name in a local project."""
 
 from __future__ import annotations
 
@@ -17,11 +18,9 @@ from reviewer.io.store_base import StorePasswordError
 from reviewer.io.store_url import remembered_password
 from reviewer.ui.dialogs.factory import HeadlessDialogs
 from reviewer.ui.settings import Settings
-from tests.pg import needs_pg
 
 from .conftest import copy_sample
 
-pytestmark = needs_pg
 LOAD_TIMEOUT = 30_000
 LIVE = 1_000  # ms: other windows show a change within a second
 
