@@ -134,8 +134,8 @@ def _parser() -> argparse.ArgumentParser:
 def _extensions():
     """Command modules that add subcommands: each has ``register(subparsers, common)`` which
     adds parsers with ``set_defaults(handler=function(args) -> exit code)``."""
-    from reviewer import cli_export, cli_review, cli_store
-    return (cli_review, cli_export, cli_store)
+    from reviewer import cli_export, cli_review, cli_store, cli_team
+    return (cli_review, cli_export, cli_store, cli_team)
 
 
 def _common(q: argparse.ArgumentParser, original: bool = True,
