@@ -65,6 +65,7 @@ class DetectionDocument:
         self._image_rles: dict[int, tuple | None] = {}
         self._ious = _IouCache()
         self.corrected_images: set[int] = set()
+        self.id_source = None  # set by a shared store: floor -> an id no other writer gets
 
     # --- lookups ----------------------------------------------------------------------------
     def image_row(self, image_id) -> int:
@@ -74,7 +75,15 @@ class DetectionDocument:
         return self._cat_row[int(category_id)]
 
     def new_ann_id(self) -> int:
-        """A fresh GT annotation id (never reused within the session)."""
+        """A fresh GT annotation id (never reused within the session).
+
+        With ``id_source`` (``floor -> id``, e.g. ``ReviewStore.allocate_id``) ids are also
+        unique across every session writing to the same review store."""
+        while self.id_source is not None:
+            out = int(self.id_source(self._next_id))
+            self._next_id = out + 1
+            if out not in self._row_of:
+                return out
         while self._next_id in self._row_of:
             self._next_id += 1
         out = self._next_id
