@@ -89,6 +89,9 @@ def _parser() -> argparse.ArgumentParser:
     q.add_argument("--iou-threshold", type=float, default=0.5, help=THRESHOLD_HELP["iou"])
     q.add_argument("--score-threshold", type=float, default=0.5, help=THRESHOLD_HELP["score"])
     q.add_argument("--force", action="store_true", help="replace an existing project file")
+    q.add_argument("--store", metavar="URL",
+                   help="keep the review on a PostgreSQL server (postgresql://user@host:port/"
+                        "database; the password from PGPASSWORD or ~/.pgpass, never recorded)")
     q.add_argument("--all-problems", action="store_true", help="list every input problem")
     q.add_argument("--quiet", "-q", action="store_true", help="no progress, no problem list")
 
@@ -131,8 +134,8 @@ def _parser() -> argparse.ArgumentParser:
 def _extensions():
     """Command modules that add subcommands: each has ``register(subparsers, common)`` which
     adds parsers with ``set_defaults(handler=function(args) -> exit code)``."""
-    from reviewer import cli_export, cli_review
-    return (cli_review, cli_export)
+    from reviewer import cli_export, cli_review, cli_store, cli_team
+    return (cli_review, cli_export, cli_store, cli_team)
 
 
 def _common(q: argparse.ArgumentParser, original: bool = True,
@@ -286,6 +289,10 @@ def _cmd_init(args) -> int:
         return EXIT_INPUT
     data = open_task(project, task, progress=ProgressBar(enabled=False if args.quiet else None))
     print_problems(data.problems, args)
+    if args.store:
+        project = _init_store(project, args.store)
+        if isinstance(project, int):
+            return project
     try:
         save_project(project)
     except OSError as exc:
@@ -300,6 +307,28 @@ def _cmd_init(args) -> int:
     if outside and not args.quiet:
         print(f"note: {outside} (paths are stored relative to the project file)", file=sys.stderr)
     return EXIT_OK
+
+
+def _init_store(project, url: str):
+    """``init --store URL``: the project with its server store (created now), or an exit code."""
+    from dataclasses import replace
+
+    from reviewer.cli_store import parse_target
+    from reviewer.io.store import open_review_store
+    from reviewer.io.store_base import StoreError
+    from reviewer.io.store_url import StoreLocation, is_server_url
+    if not is_server_url(url):
+        print(f"reviewer: error: --store {url!r}: expected postgresql://user@host:port/database "
+              "(without --store the review lives in the project folder)", file=sys.stderr)
+        return EXIT_INPUT
+    try:
+        location = parse_target(url, project)
+        assert isinstance(location, StoreLocation)
+        open_review_store(location).close()
+    except (StoreError, ValueError) as exc:
+        print(f"reviewer: error: --store: {exc}", file=sys.stderr)
+        return EXIT_INPUT
+    return replace(project, store=location)
 
 
 def _new_project(args, task: str):

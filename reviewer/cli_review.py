@@ -145,6 +145,7 @@ def _tag(session, args) -> int:
     from reviewer.core.commands import SetImageTags
     from reviewer.core.tag_keys import hotkey_for_new_tag
     from reviewer.core.tags import name_key, normalise_name
+    from reviewer.io import team
     try:
         image_id, key = _image(session, args.image)
         wanted = [normalise_name(t) for t in args.tags]
@@ -169,7 +170,7 @@ def _tag(session, args) -> int:
                 print(f"tag {name!r} is new: added to the vocabulary"
                       + (f" (number key {key_})" if key_ else ""), file=sys.stderr)
     if sorted(after) != before:
-        session.history.execute(SetImageTags(image_id, tuple(before), tuple(sorted(after))))
+        team.execute(session, SetImageTags(image_id, tuple(before), tuple(sorted(after))))
     print(f"image {key}: {', '.join(sorted(after)) or '(no tags)'}")
     return EXIT_OK
 
@@ -180,13 +181,14 @@ def _cmd_status(args) -> int:
 
 def _status(session, args) -> int:
     from reviewer.core.commands import SetStatus
+    from reviewer.io import team
     try:
         image_id, key = _image(session, args.image)
     except KeyError as exc:
         return _fail(str(exc).strip("'\""))
     before = session.store.status(key).value
     if before != args.status:
-        session.history.execute(SetStatus(image_id, before, args.status))
+        team.execute(session, SetStatus(image_id, before, args.status))
     print(f"image {key}: {args.status}")
     return EXIT_OK
 

@@ -67,6 +67,7 @@ class DetectionDocument:
         self._image_rles: dict[int, tuple | None] = {}
         self._ious = _IouCache()
         self.corrected_images: set[int] = set()
+        self.id_source = None  # set by a shared store: floor -> an id no other writer gets
 
     # --- lookups ----------------------------------------------------------------------------
     def image_row(self, image_id) -> int:
@@ -76,7 +77,15 @@ class DetectionDocument:
         return self._cat_row[int(category_id)]
 
     def new_ann_id(self) -> int:
-        """A fresh GT annotation id (never reused within the session)."""
+        """A fresh GT annotation id (never reused within the session).
+
+        With ``id_source`` (``floor -> id``, e.g. ``ReviewStore.allocate_id``) ids are also
+        unique across every session writing to the same review store."""
+        while self.id_source is not None:
+            out = int(self.id_source(self._next_id))
+            self._next_id = out + 1
+            if out not in self._row_of:
+                return out
         while self._next_id in self._row_of:
             self._next_id += 1
         out = self._next_id
@@ -186,12 +195,18 @@ class DetectionDocument:
         """One image as a sub-dataset and its scores (per-object statuses for the canvas).
 
         The image's prediction x GT IoU matrix is cached: after an edit only the edited GT's
-        column is computed again (scores equal a fresh ``score_detection``).
+        column is computed again (scores equal a fresh ``score_detection``). An image whose
+        matrix would exceed the cache's ``MAX_VALUES`` is scored without it.
         """
         if i not in self._image_cache:
             sub, rles = self._sub_dataset(i)
-            iou, cols = self._ious.get(i, sub, self.params.iou_type, rles)
-            scores = score_detection(sub, self.params, rles=rles, iou=iou, iou_cols=cols)
+            if len(sub.pred) * len(sub.gt) > self._ious.MAX_VALUES:
+                # a crowded image: no (P, G) matrix; the matcher computes what it needs, as
+                # for the whole dataset (same scores, bounded memory)
+                scores = score_detection(sub, self.params, rles=rles)
+            else:
+                iou, cols = self._ious.get(i, sub, self.params.iou_type, rles)
+                scores = score_detection(sub, self.params, rles=rles, iou=iou, iou_cols=cols)
             self._image_cache[i] = (sub, scores)
             self._image_rles[i] = rles
         return self._image_cache[i]

@@ -21,10 +21,18 @@ document, and ``restore`` replays only this task's corrections — the other tas
 replays its own, in the same order.
 
 The journal is duck-typed (``reviewer.io.store_base.ReviewStore`` provides it): ``transaction()``,
-``append_command(image_key, kind, payload) -> seq``, ``set_history_cursor(seq)``,
-``applied_commands()``, ``redo_commands()`` (entries with ``seq``, ``payload``, ``who``, ``at``),
-``set_aside(seq, reason)``, ``conflicts()`` (entries with ``conflict``),
-``resolve_conflict(seq, resolution)`` and ``read_only``.
+``append_command(image_key, kind, payload, targets) -> seq``, ``undo_command(seq)``,
+``redo_command(seq)``, ``applied_commands()``, ``redo_commands()`` (entries with ``seq``,
+``payload``, ``who``, ``at``), ``set_aside(seq, reason)``, ``conflicts()`` (entries with
+``conflict``), ``resolve_conflict(seq, resolution)``, ``read_only`` and ``user``.
+
+Several reviewers may share one journal (a server store). Undo is per author: the undo and redo
+stacks hold the commands of ``journal.user`` only, while ``restore`` replays everyone's applied
+corrections. The journal refuses (raises) a command, undo or redo whose targets someone else
+changed (core/targets.py); the review-state part of a refused command is rolled back with the
+journal's transaction and its ground-truth part is put back here. ``apply_remote`` applies a
+command another reviewer journalled; ``reset_own`` replaces the stacks (another window of the
+same author changed them).
 """
 
 from __future__ import annotations
@@ -37,12 +45,14 @@ from psygnal import Signal, SignalInstance
 
 from .commands import Command, PaintMask, from_payload
 from .conflicts import CommandConflictError
+from .targets import command_targets
 
 
 class _NullJournal:
     """In-memory stand-in when no store is attached (tests, read-only sessions)."""
 
     read_only = False
+    user = None
 
     def __init__(self):
         self._seq = 0
@@ -50,11 +60,14 @@ class _NullJournal:
     def transaction(self):
         return contextlib.nullcontext()
 
-    def append_command(self, image_key, kind, payload) -> int:
+    def append_command(self, image_key, kind, payload, targets=()) -> int:
         self._seq += 1
         return self._seq
 
-    def set_history_cursor(self, seq: int) -> None:
+    def undo_command(self, seq: int) -> None:
+        return None
+
+    def redo_command(self, seq: int) -> None:
         return None
 
     def applied_commands(self):
@@ -143,7 +156,7 @@ class History:
         """Apply ``cmd`` and journal it; the redo stack is dropped. Returns its journal seq."""
         with _signals_held(self.doc):
             seq = self._commit(cmd, undo=False, journal=lambda: self.journal.append_command(
-                _key(cmd.image_id), cmd.kind, cmd.to_payload()))
+                _key(cmd.image_id), cmd.kind, cmd.to_payload(), command_targets(cmd)))
             self._undo.append((seq, cmd))
             self._redo.clear()
             if self._clean > self.index - 1:
@@ -155,9 +168,8 @@ class History:
         if not self._undo:
             return None
         seq, cmd = self._undo[-1]
-        prev = self._undo[-2][0] if len(self._undo) > 1 else 0
         with _signals_held(self.doc):
-            self._commit(cmd, undo=True, journal=lambda: self.journal.set_history_cursor(prev))
+            self._commit(cmd, undo=True, journal=lambda: self.journal.undo_command(seq))
             self._redo.append(self._undo.pop())
         self._emit(cmd, True)
         return cmd
@@ -175,15 +187,18 @@ class History:
             self.changed.emit()
             raise CommandConflictError(f"{cmd.label} cannot be redone: {reason}")
         with _signals_held(self.doc):
-            self._commit(cmd, undo=False, journal=lambda: self.journal.set_history_cursor(seq))
+            self._commit(cmd, undo=False, journal=lambda: self.journal.redo_command(seq))
             self._undo.append(self._redo.pop())
         self._emit(cmd, False)
         return cmd
 
     def _commit(self, cmd: Command, undo: bool, journal):
         """Apply ``cmd`` to the document and run ``journal()`` in one transaction; a failed
-        commit reverts the document. Callers hold the document's signals (``_signals_held``)
-        until their stacks are updated too, so views see the committed state only."""
+        commit (or a refusal) reverts the document's ground truth — the review-state part was
+        written in the journal's transaction and rolled back with it (re-writing it here would
+        land over another reviewer's value). Callers hold the document's signals
+        (``_signals_held``) until their stacks are updated too, so views see the committed
+        state only."""
         applied = False
         try:
             with self.journal.transaction():
@@ -192,7 +207,7 @@ class History:
                 return journal()
         except BaseException:
             if applied:
-                _apply(cmd, self.doc, self.task, undo=not undo)
+                _apply(cmd, self.doc, self.task, undo=not undo, gt_only=_rolls_back(self.journal))
             raise
 
     def restore(self) -> int:
@@ -213,7 +228,8 @@ class History:
                     found.append(Conflict(entry.seq, cmd, reason, entry.who, entry.at))
                     continue
                 replayed += _apply(cmd, self.doc, self.task, undo=False, gt_only=True)
-                self._undo.append((entry.seq, cmd))
+                if self._own(entry):
+                    self._undo.append((entry.seq, cmd))
         self._redo = [(e.seq, from_payload(e.payload))
                       for e in reversed(self.journal.redo_commands())]
         self.conflicts = [Conflict(e.seq, from_payload(e.payload), e.conflict or "", e.who, e.at)
@@ -252,7 +268,8 @@ class History:
         return cmd
 
     def _journal_reapply(self, cmd: Command, seq: int) -> int:
-        new = self.journal.append_command(_key(cmd.image_id), cmd.kind, cmd.to_payload())
+        new = self.journal.append_command(_key(cmd.image_id), cmd.kind, cmd.to_payload(),
+                                          command_targets(cmd))
         self.journal.resolve_conflict(seq, f"re-applied as {new}")
         return new
 
@@ -265,6 +282,27 @@ class History:
 
     def _emit(self, cmd: Command, undone: bool) -> None:
         self.applied.emit(cmd, undone)
+        self.changed.emit()
+
+    # --- several reviewers --------------------------------------------------------------------
+    def _own(self, entry) -> bool:
+        user = getattr(self.journal, "user", None)
+        return user is None or getattr(entry, "who", user) == user
+
+    def apply_remote(self, cmd: Command, undone: bool) -> None:
+        """Another session journalled ``cmd`` (or undid it): apply its ground-truth part here.
+        Its review-state part is already in the store. Views refresh through ``applied``."""
+        with _signals_held(self.doc):
+            _apply(cmd, self.doc, self.task, undo=undone, gt_only=True)
+        self._emit(cmd, undone)
+
+    def reset_own(self, applied, redo) -> None:
+        """New undo / redo stacks from journal entries (this author's applied commands, oldest
+        first; redo entries, next redo first), e.g. after another window of the same author
+        journalled a command. The document is not touched."""
+        self._undo = [(e.seq, from_payload(e.payload)) for e in applied]
+        self._redo = [(e.seq, from_payload(e.payload)) for e in reversed(list(redo))]
+        self._clean = -1
         self.changed.emit()
 
 
@@ -322,6 +360,12 @@ def _signals_held(doc):
                     if isinstance(instance, SignalInstance):
                         stack.enter_context(instance.paused())
         yield
+
+
+def _rolls_back(journal) -> bool:
+    """Whether the journal's transaction also rolls back the review state (a review store
+    does; an in-memory stand-in does not, so its review-state part is reverted by hand)."""
+    return getattr(journal, "rolls_back_review", False)
 
 
 def _key(image_id) -> str:

@@ -69,9 +69,12 @@ class CanvasObject:
 class CanvasFrame:
     """Everything drawn for one image.
 
-    image: (H,W,3) uint8 RGB, or None when the file is missing (a grey placeholder is drawn with
-    ``placeholder_text``; its size comes from ``image_size`` (w,h), the semantic masks or the
-    boxes). semantic_gt / semantic_pred: (H,W) uint8/uint16 class-index arrays or None.
+    image: (h,w,3) uint8 RGB, or None when the file cannot be shown (missing, unreadable, too
+    large: a grey placeholder is drawn with ``placeholder_text``).
+    image_size: (W,H) of the image in the pixel order of the boxes and masks; the canvas scales
+    ``image`` onto it when they differ (a picture decoded below the pixel budget). Without it
+    the size comes from the image, the semantic masks or the boxes.
+    semantic_gt / semantic_pred: (H,W) uint8/uint16 class-index arrays or None.
     class_colors: (K,3) uint8 RGB for ``class_names`` (missing rows get generated colours).
     pixel_confusion: the image's (K, K+1) pixel confusion as the scores use it (segmentation;
     hover figures come from it, so they equal the table's). unlabeled_classes: class indices
@@ -105,10 +108,10 @@ class CanvasFrame:
 
     def size(self) -> tuple[int, int]:
         """(width, height) of the image in pixels (placeholder size when the image is missing)."""
-        if self.image is not None:
-            return int(self.image.shape[1]), int(self.image.shape[0])
         if self.image_size is not None:
             return int(self.image_size[0]), int(self.image_size[1])
+        if self.image is not None:
+            return int(self.image.shape[1]), int(self.image.shape[0])
         for sem in (self.semantic_gt, self.semantic_pred):
             if sem is not None:
                 return int(sem.shape[1]), int(sem.shape[0])

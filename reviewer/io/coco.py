@@ -29,9 +29,12 @@ from reviewer.io.coco_annotations import Join, parse_annotations
 from reviewer.io.coco_foreign import check_same_dataset
 from reviewer.io.coco_join import join_dataset
 from reviewer.io.coco_validate import ProblemLog, entry_name
+from reviewer.io.images import check_image
 
 _IMAGE_KEYS = frozenset({"id", "file_name", "width", "height"})
 _CATEGORY_KEYS = frozenset({"id", "name"})
+_KINDS = {"unreadable": "unreadable image", "too large": "image too large to show",
+          "size": "image size differs from the dataset's"}
 
 
 @contextlib.contextmanager
@@ -53,7 +56,8 @@ def load_coco_gt(path, images_dir=None
                  ) -> tuple[ImageTable, CategoryTable, AnnotationTable, list[Problem]]:
     """Read a COCO instances JSON (``images``, ``categories``, ``annotations``).
 
-    images_dir: when given, image files are checked for existence (missing -> warnings).
+    images_dir: when given, image files are checked: missing, unreadable or too large to show,
+        or of another size than the entry's width/height (headers only; warnings).
     Ground-truth scores are 1.0; annotation rows refer to image / category rows.
     """
     name = str(path)
@@ -269,7 +273,7 @@ def _report_duplicate_names(names: list, log: ProblemLog) -> None:
 
 
 def _check_image_files(images: ImageTable, src_rows: np.ndarray, images_dir, log: ProblemLog):
-    """Existence only: one directory listing per folder, no image decoding."""
+    """Existence (one directory listing per folder), then the headers of the files found."""
     root = str(images_dir)
     if not os.path.isdir(root):
         log.add("", f"images folder not found: {root}", severity="warning")
@@ -291,6 +295,25 @@ def _check_image_files(images: ImageTable, src_rows: np.ndarray, images_dir, log
         log.add(entry_name(f"images[{src_rows[row]}]", images.ids[row]),
                 f"image file not found: {path}", "warning", images.ids[row],
                 kind="image file not found")
+    _check_headers(images, src_rows, root, set(missing), log)
+
+
+def _check_headers(images: ImageTable, src_rows: np.ndarray, root: str, missing: set,
+                   log: ProblemLog) -> None:
+    """Read each image file's header (no decoding): unreadable files, images too large to
+    show, and sizes that are neither the dataset's nor its EXIF rotation (``io.images``)."""
+    for row, file_name in enumerate(images.file_names.tolist()):
+        if row in missing:
+            continue
+        path = os.path.join(root, file_name)
+        expected = (int(images.widths[row]), int(images.heights[row]))
+        try:
+            kind, message = check_image(path, expected)
+        except FileNotFoundError:
+            continue
+        if kind:
+            log.add(entry_name(f"images[{src_rows[row]}]", images.ids[row]),
+                    f"{message} ({path})", "warning", images.ids[row], kind=_KINDS[kind])
 
 
 def _files_in(folder: str) -> set:

@@ -182,7 +182,7 @@ def _export_task(folder: Path, session, only_reviewed: bool, tags, progress: Pro
         context = report_html.ReportContext(
             session=session, rows=rows, metrics=metrics, tag_stats=stats,
             changes=len(changes), options=_options(only_reviewed, tags),
-            created=datetime.datetime.now().astimezone())
+            created=datetime.datetime.now().astimezone(), problems=problems)
         report_html.write_report(folder / "report.html", context, progress)
         files.append("report.html")
     return {"task": session.data.task, "images": len(rows), "files": files,

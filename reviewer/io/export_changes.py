@@ -126,6 +126,10 @@ def _event_rows(ev, commands: dict, describe: _Describer, status: dict, note: di
                  ev.value if added else ""]]
     if ev.kind in _VOCAB_EVENTS:
         return [["", "", _VOCAB_EVENTS[ev.kind], ev.subject or "", ev.value or ""]]
+    if ev.kind == "assigned":
+        old = status.get(("assigned", key), "")
+        status[("assigned", key)] = ev.value or ""
+        return [[key, "", "assign", old, ev.value or ""]]
     return _history_rows(ev, commands, describe)
 
 

@@ -9,9 +9,14 @@
   "detection": {"gt": "annotations/instances_gt.json", "pred": "annotations/predictions.json",
                 "iou_threshold": 0.5, "score_threshold": 0.5},
   "segmentation": {"gt": "semantic/gt", "pred": "semantic/pred",
-                   "classes": "semantic/classes.json", "ignore_index": 255}
+                   "classes": "semantic/classes.json", "ignore_index": 255},
+  "store": {"url": "postgresql://alice@db.example.org:5432/review",
+            "schema": "rv_sample_3fa2c1"}
 }
 ```
+
+``store`` is optional: without it the review store is ``review.sqlite`` beside the file; with it,
+the review lives on that PostgreSQL server in that schema (never a password in the URL).
 
 Paths are stored relative to the project folder when they lie inside it (or anywhere a relative
 path reaches), absolute otherwise. Unknown keys, wrong types and missing files are reported as a
@@ -26,6 +31,8 @@ import os
 import tempfile
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+
+from reviewer.io.store_url import StoreLocation, check_schema, check_url, strip_password
 
 PROJECT_FILE = "reviewer.json"
 STORE_FILE = "review.sqlite"
@@ -64,6 +71,7 @@ class Project:
     segmentation: SegmentationInputs | None = None
     default_task: str = "detection"
     extra: dict = field(default_factory=dict)
+    store: StoreLocation | None = None
 
     @property
     def file(self) -> Path:
@@ -92,7 +100,8 @@ def project_file(path) -> Path:
     return p if p.suffix == ".json" and not p.is_dir() else p / PROJECT_FILE
 
 
-_TOP_KEYS = {"reviewer_project", "name", "images", "default_task", "detection", "segmentation"}
+_TOP_KEYS = {"reviewer_project", "name", "images", "default_task", "detection", "segmentation",
+             "store"}
 _DET_KEYS = {"gt": str, "pred": (str, type(None)), "iou_threshold": (int, float),
              "score_threshold": (int, float)}
 _SEG_KEYS = {"gt": str, "pred": (str, type(None)), "classes": (str, type(None)),
@@ -136,7 +145,8 @@ def load_project(path, check_files: bool = True) -> Project:
         segmentation=None if seg is None else SegmentationInputs(
             gt=_abs(root, seg["gt"]), pred=_abs(root, seg.get("pred")),
             classes=_abs(root, seg.get("classes")), ignore_index=int(seg.get("ignore_index", 255))),
-        default_task=str(data.get("default_task") or ("detection" if det else "segmentation")))
+        default_task=str(data.get("default_task") or ("detection" if det else "segmentation")),
+        store=store_section(data.get("store"), file))
     project.task()  # validates default_task
     if check_files:
         _check_files(project)
@@ -160,6 +170,21 @@ def _section(data: dict, name: str, keys: dict, file: Path) -> dict | None:
         if key in sec and not 0.0 <= float(sec[key]) <= 1.0:
             raise ProjectError(f"{file}: {name}.{key}: must lie in [0, 1], not {sec[key]}")
     return sec
+
+
+def store_section(value, file: Path) -> StoreLocation | None:
+    if value is None:
+        return None
+    if not isinstance(value, dict) or set(value) - {"url", "schema"}:
+        raise ProjectError(f"{file}: store must be an object with keys 'url' and 'schema'")
+    try:
+        url, schema = check_url(value.get("url", "")), check_schema(value.get("schema", ""))
+    except ValueError as exc:
+        raise ProjectError(f"{file}: store: {exc}") from None
+    if strip_password(url)[1]:
+        raise ProjectError(f"{file}: store.url holds a password; remove it from the file (give it "
+                           "in PGPASSWORD or ~/.pgpass instead)")
+    return StoreLocation(url, schema)
 
 
 def _abs(root: Path, value) -> Path | None:
@@ -208,6 +233,8 @@ def to_dict(project: Project) -> dict:
         s = project.segmentation
         out["segmentation"] = {"gt": _rel(r, s.gt), "pred": _rel(r, s.pred),
                                "classes": _rel(r, s.classes), "ignore_index": s.ignore_index}
+    if project.store is not None:
+        out["store"] = {"url": strip_password(project.store.url)[0], "schema": project.store.schema}
     return out
 
 

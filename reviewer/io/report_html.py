@@ -1,7 +1,8 @@
 """The export's ``report.html``: one self-contained page (charts and thumbnails inlined as base64
 PNG, no external URL), readable offline and printable.
 
-Sections: summary (project, date, counts, metric before vs after, label noise share), per-class
+Sections: summary (project, date, counts, metric before vs after, label noise share), progress
+per person (what each reviewer set and journalled, assignments done), per-class
 metric before vs after, confusion matrix (normalised per GT row), failure tags (frequency and
 share of errors, the tag statistics table), the 20 worst images with thumbnails and their error
 numbers, and the definitions used.
@@ -13,7 +14,7 @@ import base64
 import datetime
 import html
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -63,6 +64,7 @@ class ReportContext:
     changes: int
     options: str
     created: datetime.datetime
+    problems: list = field(default_factory=list)  # images the report could not show
 
 
 def _e(v) -> str:
@@ -112,6 +114,24 @@ def _summary(ctx: ReportContext) -> str:
     return (f"<h1>{_e(s.project.name)} — review report</h1>"
             f'<div class="sub">{_e(s.data.task)} · exported {_e(when)} · {_e(ctx.options)}</div>'
             f'<div class="cards">{"".join(cards)}</div>')
+
+
+def _people(ctx: ReportContext) -> str:
+    """Progress per person over the exported images (the numbers of `reviewer progress`)."""
+    keys = [str(k) for k in ctx.session.document.table["image_id"].tolist()]
+    people = ctx.session.store.progress([keys[i] for i in ctx.rows.tolist()])
+    if not people:
+        return ""
+    rows = "".join(
+        f"<tr><td>{_e(p.who)}</td><td>{p.reviewed}</td><td>{p.statuses.get('skipped', 0)}</td>"
+        f"<td>{p.statuses.get('needs-second-look', 0)}</td>"
+        f"<td>{f'{p.assigned_done} / {p.assigned}' if p.assigned else '–'}</td>"
+        f"<td>{p.commands}</td></tr>" for p in people)
+    return ("<h2>Progress per person</h2><table><tr><th>reviewer</th><th>reviewed</th>"
+            "<th>skipped</th><th>needs second look</th><th>assigned done</th><th>commands</th>"
+            f"</tr>{rows}</table><p class='note'>An image counts for whoever set its status "
+            "last; commands are the corrections and review actions each person has applied "
+            "(undone ones do not count).</p>")
 
 
 def _per_class(ctx: ReportContext) -> str:
@@ -211,7 +231,7 @@ def _worst(ctx: ReportContext, progress: Callable[[str, int, int], None]) -> str
     order = ctx.rows[rank(sub, "error")][:WORST] if len(ctx.rows) else ctx.rows
     cells = []
     for n, i in enumerate(order.tolist()):
-        png = report_thumbs.thumbnail(s, i)
+        png = report_thumbs.thumbnail(s, i, problems=ctx.problems)
         cells.append(f'<div class="thumb">{_img(png, str(table["file_name"][i]))}'
                      f'<div class="n" title="{_e(table["file_name"][i])}">'
                      f"{_e(table['file_name'][i])}</div>{_numbers(s.data.task, table, before, i)}"
@@ -257,7 +277,7 @@ def _definitions(ctx: ReportContext) -> str:
 def render(ctx: ReportContext, progress: Callable[[str, int, int], None] | None = None) -> str:
     """The report as one HTML string."""
     progress = progress or (lambda *a: None)
-    parts = [_summary(ctx), _per_class(ctx), _confusion(ctx), _tags(ctx),
+    parts = [_summary(ctx), _people(ctx), _per_class(ctx), _confusion(ctx), _tags(ctx),
              _worst(ctx, progress), _definitions(ctx)]
     title = _e(f"{ctx.session.project.name} — review report")
     return ("<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"

@@ -2,8 +2,11 @@
 
 Detection: the image with the current GT boxes (green) and the predictions kept by the score
 threshold (orange). Segmentation: the image with the pixels where prediction and current GT
-disagree tinted red. An image that cannot be read, or whose name would leave the images folder,
-becomes a grey placeholder saying so.
+disagree tinted red. Images are read by ``reviewer.io.images`` as the window reads them (the
+dataset's pixel order, the pixel budget; a large JPEG is decoded at 1/2, 1/4 or 1/8 scale) and
+drawn at the dataset's size. An image that cannot be read, or whose name would leave the images
+folder, becomes a grey placeholder saying so, and an unreadable or too large one is listed as a
+problem: one image never stops an export.
 """
 
 from __future__ import annotations
@@ -13,11 +16,15 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from reviewer.core.problems import Problem
 from reviewer.io.export_files import ExportError, safe_join
+from reviewer.io.images import LoadedImage, load_image
 
 WIDTH = 200
 GT_BGR = (60, 180, 60)
 PRED_BGR = (0, 140, 255)
+TINT_BGR = (40, 40, 230)
+TINT_ALPHA = 0.55
 
 
 def _encode(img: np.ndarray) -> bytes:
@@ -35,70 +42,103 @@ def placeholder(text: str, width: int = WIDTH, height: int = 130) -> bytes:
     return _encode(img)
 
 
-def read_image(images_dir: Path, file_name: str) -> np.ndarray | None:
-    """(H, W, 3) BGR uint8, or None when missing, unreadable or outside ``images_dir``."""
+def read_image(images_dir: Path, file_name: str, expected=None, width: int = WIDTH
+               ) -> LoadedImage:
+    """The image as BGR pixels, decoded no larger than needed for a ``width`` thumbnail; a
+    name leaving ``images_dir`` is reported as a missing file."""
     try:
         path = safe_join(images_dir, file_name)
     except ExportError:
-        return None
-    if not path.is_file():
-        return None
-    data = np.fromfile(str(path), np.uint8)
-    img = cv2.imdecode(data, cv2.IMREAD_COLOR) if data.size else None
-    return img
+        return LoadedImage(None, None, "missing")
+    return load_image(path, expected, bgr=True, min_width=2 * width)
 
 
-def _resized(img: np.ndarray, width: int) -> tuple[np.ndarray, float]:
-    scale = width / max(img.shape[1], 1)
-    h = max(1, round(img.shape[0] * scale))
-    interp = cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR
-    return cv2.resize(img, (width, h), interpolation=interp), scale
+def _thumb_size(loaded: LoadedImage, width: int) -> tuple[int, int]:
+    """(width, height) of the thumbnail: the image's full size (dataset order) scaled."""
+    w, h = loaded.size or (loaded.pixels.shape[1], loaded.pixels.shape[0])
+    return width, max(1, round(h * width / max(w, 1)))
 
 
-def _draw_boxes(img: np.ndarray, boxes: np.ndarray, scale: float, color) -> None:
+def _resized(img: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    interp = cv2.INTER_AREA if size[0] < img.shape[1] else cv2.INTER_LINEAR
+    return cv2.resize(img, size, interpolation=interp)
+
+
+def _draw_boxes(img: np.ndarray, boxes: np.ndarray, sx: float, sy: float, color) -> None:
     """boxes (N, 4) COCO xywh in image pixels."""
     for x, y, w, h in np.asarray(boxes, np.float64).reshape(-1, 4):
-        p0 = (round(x * scale), round(y * scale))
-        p1 = (round((x + w) * scale), round((y + h) * scale))
+        p0 = (round(x * sx), round(y * sy))
+        p1 = (round((x + w) * sx), round((y + h) * sy))
         cv2.rectangle(img, p0, p1, color, 1, cv2.LINE_AA)
 
 
-def detection_thumb(document, images_dir: Path, i: int, width: int = WIDTH) -> bytes:
+def _placeholder_for(loaded: LoadedImage, width: int) -> bytes:
+    text = {"missing": "image not found", "too large": "image too large"}
+    return placeholder(text.get(loaded.status, "unreadable image"), width)
+
+
+def detection_thumb(document, images_dir: Path, i: int, width: int = WIDTH,
+                    loaded: LoadedImage | None = None) -> bytes:
     """Image row i with GT (green) and predictions above the score threshold (orange)."""
     base = document.base
-    img = read_image(images_dir, str(base.images.file_names[i]))
-    if img is None:
-        return placeholder("image not found", width)
-    small, scale = _resized(img, width)
+    if loaded is None:
+        loaded = read_image(images_dir, str(base.images.file_names[i]),
+                            _size(base.images, i), width)
+    if loaded.pixels is None:
+        return _placeholder_for(loaded, width)
+    size = _thumb_size(loaded, width)
+    small = _resized(loaded.pixels, size)
+    full_w, full_h = loaded.size or (loaded.pixels.shape[1], loaded.pixels.shape[0])
+    sx, sy = size[0] / full_w, size[1] / full_h
     gt = document.gt
-    _draw_boxes(small, gt.boxes[gt.image_index == i], scale, GT_BGR)
+    _draw_boxes(small, gt.boxes[gt.image_index == i], sx, sy, GT_BGR)
     rows = document.pred_rows(i)
     keep = rows[base.pred.scores[rows] >= document.params.score_threshold]
-    _draw_boxes(small, base.pred.boxes[keep], scale, PRED_BGR)
+    _draw_boxes(small, base.pred.boxes[keep], sx, sy, PRED_BGR)
     return _encode(small)
 
 
 def semantic_thumb(document, images_dir: Path, file_name: str, i: int,
-                   width: int = WIDTH) -> bytes:
+                   width: int = WIDTH, loaded: LoadedImage | None = None) -> bytes:
     """Image row i with the pixels where GT and prediction disagree tinted red."""
-    img = read_image(images_dir, file_name)
-    if img is None:
-        return placeholder("image not found", width)
+    if loaded is None:
+        loaded = read_image(images_dir, file_name, None, width)
+    if loaded.pixels is None:
+        return _placeholder_for(loaded, width)
+    size = _thumb_size(loaded, width)
+    small = _resized(loaded.pixels, size)
     gt, pred = document.masks(i)
-    if gt is not None and pred is not None and gt.shape == img.shape[:2]:
+    if gt is not None and pred is not None and gt.shape == pred.shape:
         wrong = gt != pred
         if document.ignore_index is not None:
             wrong &= gt != document.ignore_index
-        tint = img.copy()
-        tint[wrong] = (40, 40, 230)
-        img = cv2.addWeighted(img, 0.45, tint, 0.55, 0)
-    small, _ = _resized(img, width)
+        # the share of each thumbnail pixel's image pixels that disagree: the full-size tint
+        # shrunk with INTER_AREA, without holding a tinted full-size copy
+        share = cv2.resize(wrong.astype(np.float32), size, interpolation=cv2.INTER_AREA)
+        alpha = (TINT_ALPHA * share)[..., None]
+        tinted = small * (1.0 - alpha) + np.asarray(TINT_BGR, np.float32) * alpha
+        small = np.clip(np.rint(tinted), 0, 255).astype(np.uint8)
     return _encode(small)
 
 
-def thumbnail(session, i: int, width: int = WIDTH) -> bytes:
+def thumbnail(session, i: int, width: int = WIDTH, problems: list | None = None) -> bytes:
+    """The thumbnail of image row ``i``; an unreadable or too large image is appended to
+    ``problems`` (when given) and gets a placeholder."""
     images_dir = session.project.images
+    ds = session.data.dataset
+    name = str(ds.images.file_names[i])
+    loaded = read_image(images_dir, name, _size(ds.images, i), width)
+    if problems is not None and loaded.status in ("unreadable", "too large"):
+        image_id = ds.images.ids[i]
+        image_id = image_id.item() if hasattr(image_id, "item") else image_id
+        problems.append(Problem(str(Path(images_dir) / name), f"image {image_id}",
+                                f"{loaded.message}; the report shows a placeholder",
+                                "warning", image_id))
     if session.data.task == "detection":
-        return detection_thumb(session.document, images_dir, i, width)
-    name = str(session.data.dataset.images.file_names[i])
-    return semantic_thumb(session.document, images_dir, name, i, width)
+        return detection_thumb(session.document, images_dir, i, width, loaded)
+    return semantic_thumb(session.document, images_dir, name, i, width, loaded)
+
+
+def _size(images, i: int):
+    w, h = int(images.widths[i]), int(images.heights[i])
+    return (w, h) if w > 0 and h > 0 else None

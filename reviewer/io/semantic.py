@@ -3,9 +3,11 @@
 Files are matched by their path relative to each folder without the extension (the file stem
 for flat folders), which is also the image id. A label PNG holds one class index per pixel:
 8-bit grey, 16-bit grey or palette PNGs (the palette *index* is the class, colours are only for
-display), or RGB colour-coded masks mapped through the class colours (see ``label_png``). Sizes
-are checked from the PNG headers (PIL reads only the header on open); pixels are decoded when
-scoring.
+display), or RGB colour-coded masks mapped through the class colours (``label_png`` reads and
+writes them). Sizes are checked from the headers (``io.images`` for the photos, ``label_png``
+for the label PNGs); pixels are decoded when scoring. A photo with an EXIF orientation keeps its
+stored pixel order unless its masks have the rotated size (then the image's width and height
+are the rotated ones and the window shows it rotated).
 
 Bad files never raise: each becomes a :class:`Problem` naming the file and the image.
 """
@@ -21,6 +23,14 @@ import numpy as np
 from reviewer.core.problems import Problem
 from reviewer.core.semantic import MAX_CLASSES, ConfusionStack, confusion_cells
 from reviewer.core.tables import ImageTable
+from reviewer.io.images import (
+    ImageError,
+    describe,
+    displayable,
+    failure_text,
+    orientation_for,
+    read_info,
+)
 from reviewer.io.label_png import (
     LabelFileError,
     image_size,
@@ -108,10 +118,11 @@ def load_semantic(images_dir, gt_dir, pred_dir=None, classes=None,
             problems.append(Problem(str(files[key]), "", f"{kind} without an image "
                                     f"named {key}.* in {images_dir}; ignored", image_id=key))
     keys = sorted(images)
-    widths, heights = _image_sizes(keys, images, problems)
-    gt_paths = _checked_masks(keys, gts, widths, heights, "ground-truth mask", gt_dir, problems)
-    pred_paths = (_checked_masks(keys, preds, widths, heights, "prediction", pred_dir, problems)
-                  if pred_dir is not None else [None] * len(keys))
+    infos, widths, heights = _image_sizes(keys, images, problems)
+    gt_paths = _checked_masks(keys, gts, infos, widths, heights, "ground-truth mask", gt_dir,
+                              problems)
+    pred_paths = (_checked_masks(keys, preds, infos, widths, heights, "prediction", pred_dir,
+                                 problems) if pred_dir is not None else [None] * len(keys))
     names, colors = _classes(classes, keys, gt_paths, pred_paths, ignore_index, problems)
     table = ImageTable(
         ids=np.asarray(keys, dtype=object),
@@ -124,34 +135,52 @@ def load_semantic(images_dir, gt_dir, pred_dir=None, classes=None,
                            Path(images_dir), palette, problems)
 
 
-def _image_sizes(keys, images: dict, problems: list) -> tuple[list[int], list[int]]:
-    widths, heights = [], []
+def _image_sizes(keys, images: dict, problems: list) -> tuple[list, list[int], list[int]]:
+    """Per image its header (``io.images.ImageInfo``, None when unreadable) and its stored
+    width and height (0 when unknown)."""
+    infos, widths, heights = [], [], []
     for key in keys:
         try:
-            w, h = image_size(images[key])
-        except LabelFileError as exc:
-            problems.append(Problem(str(images[key]), f"image {key}", f"{exc}; size unknown",
+            info = read_info(images[key])
+        except (ImageError, OSError) as exc:
+            problems.append(Problem(str(images[key]), f"image {key}",
+                                    f"{failure_text('unreadable', str(exc))}; size unknown",
                                     severity="warning", image_id=key))
-            w = h = 0
-        widths.append(w)
-        heights.append(h)
-    return widths, heights
+            info = None
+        else:
+            why = displayable(info)
+            if why:
+                problems.append(Problem(str(images[key]), f"image {key}",
+                                        failure_text("too large", why), severity="warning",
+                                        image_id=key))
+        infos.append(info)
+        widths.append(info.width if info else 0)
+        heights.append(info.height if info else 0)
+    return infos, widths, heights
 
 
-def _checked_masks(keys, files: dict, widths, heights, kind: str, folder,
+def _checked_masks(keys, files: dict, infos, widths, heights, kind: str, folder,
                    problems: list) -> list[Path | None]:
-    """Per image the mask path, or None when missing, unreadable or of the wrong size."""
+    """Per image the mask path, or None when missing, unreadable or of the wrong size.
+
+    A mask of the EXIF-rotated size of its image makes the rotated pixel order the image's
+    (``widths`` / ``heights`` are updated in place): the masks decide, as a COCO file's sizes do.
+    """
     out: list[Path | None] = []
-    for key, w, h in zip(keys, widths, heights, strict=True):
+    for k, key in enumerate(keys):
         path = files.get(key)
         if path is None:
             problems.append(Problem(str(folder), f"image {key}", f"no {kind} named {key}.png",
                                     severity="warning", image_id=key))
         else:
             try:
-                mw, mh = mask_size(path)
-                if w and (mw, mh) != (w, h):
-                    raise LabelFileError(f"mask is {mw}x{mh} but the image is {w}x{h}")
+                size = mask_size(path)
+                w, h = widths[k], heights[k]
+                if infos[k] is not None and size != (w, h):
+                    if not orientation_for(infos[k], size)[0]:
+                        raise LabelFileError(f"mask is {size[0]}x{size[1]} but the image is "
+                                             f"{describe(infos[k])}")
+                    widths[k], heights[k] = size
             except LabelFileError as exc:
                 problems.append(Problem(str(path), f"image {key}", str(exc), image_id=key))
                 path = None

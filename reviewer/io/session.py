@@ -2,7 +2,9 @@
 
 The CLI's review commands and the GUI open one with ``open_session``. The store is the document's
 review sink and the history's journal, so every action is committed when it is made, and the
-corrections journalled in earlier sessions are replayed on open.
+corrections journalled in earlier sessions are replayed on open. On a shared store, the replay and
+the session's horizon come from one snapshot, and new objects get ids no other writer gets
+(io/team.py keeps the session up to date with the other writers).
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from reviewer.core.review import review_keys
 from reviewer.io.fingerprints import compare, project_fingerprints
 from reviewer.io.paths import outside_notice
 from reviewer.io.project import Project, load_project
-from reviewer.io.store import ReviewStore, open_review_store
+from reviewer.io.store import ReviewStore, open_review_store, store_exists
 from reviewer.io.store_empty import EmptyReviewStore
 from reviewer.io.store_keys import KeyedStore, adopt_review_keys
 from reviewer.io.workspace import Progress, TaskData, make_document, open_task
@@ -59,11 +61,12 @@ class Session:
 
 
 def open_session(project, task: str | None = None, progress: Progress | None = None,
-                 read_only: bool = False) -> Session:
-    """Open ``project`` (folder, file or Project) for review."""
+                 read_only: bool = False, user: str | None = None) -> Session:
+    """Open ``project`` (folder, file or Project) for review as ``user`` (default: the login
+    name or $REVIEWER_USER)."""
     if not isinstance(project, Project):
         project = load_project(project)
-    store = _open_store(project, read_only)
+    store = _open_store(project, read_only, user)
     try:
         data = open_task(project, task, progress)
         table = data.table
@@ -76,7 +79,9 @@ def open_session(project, task: str | None = None, progress: Progress | None = N
         history = History(doc, store)
         recorded = store.input_fingerprints()
         current = project_fingerprints(project, data.task, recorded)
-        history.restore()
+        _restore(history, store)
+        if hasattr(doc, "id_source") and not store.read_only:
+            doc.id_source = store.allocate_id
         notices = _notices(compare(recorded, current), history)
         outside = outside_notice(project)
         if outside:
@@ -89,13 +94,56 @@ def open_session(project, task: str | None = None, progress: Progress | None = N
     return Session(project, data, doc, store, history, notices)
 
 
-def _open_store(project: Project, read_only: bool):
+class _JournalAsRead:
+    """The journal as read in one snapshot (with the newest event id then): ``History.restore``
+    replays exactly that state, and the session catches up from that event on. Writes (setting
+    conflicts aside) go to the store."""
+
+    def __init__(self, store):
+        self.store = store
+        with store.snapshot():
+            self._applied = store.applied_commands()
+            self._redo = store.redo_commands()
+            self._conflicts = store.conflicts()
+            self.horizon = store.last_event_id()
+
+    def __getattr__(self, name):
+        return getattr(self.store, name)
+
+    def applied_commands(self):
+        return self._applied
+
+    def redo_commands(self):
+        return self._redo
+
+    def conflicts(self, include_resolved: bool = False):
+        return self._conflicts if not include_resolved else self.store.conflicts(True)
+
+
+def _restore(history: History, store) -> None:
+    """``history.restore()`` from one snapshot of the journal; the store's horizon is that
+    snapshot's newest event."""
+    read = _JournalAsRead(store)
+    history.journal = read
+    try:
+        history.restore()
+    finally:
+        history.journal = store
+    store.horizon = read.horizon
+
+
+def _open_store(project: Project, read_only: bool, user: str | None):
     """The project's review store; a read-only opening of a project without one (or with an
-    empty file) gets an ``EmptyReviewStore`` instead of creating a file."""
+    empty file, or no schema on the server yet) gets an ``EmptyReviewStore`` instead of creating
+    one."""
+    if project.store is not None:
+        if read_only and not store_exists(project):
+            return EmptyReviewStore(project.store, user=user)
+        return open_review_store(project, read_only=read_only, user=user)
     path = project.store_path
     if read_only and (not path.is_file() or path.stat().st_size == 0):
-        return EmptyReviewStore(path)
-    return open_review_store(project.root, read_only=read_only)
+        return EmptyReviewStore(path, user=user)
+    return open_review_store(project.root, read_only=read_only, user=user)
 
 
 def _notices(changed: list[str], history: History) -> list[str]:

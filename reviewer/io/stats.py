@@ -15,6 +15,7 @@ import math
 import numpy as np
 
 from reviewer.core import tag_stats as ts
+from reviewer.core.commands import from_payload
 from reviewer.core.tags import name_key
 from reviewer.io.store_base import ReviewStatus
 
@@ -70,7 +71,8 @@ def compute_stats(session, reviewed_only: bool = False, error_threshold: float |
     if error_threshold is not None:
         threshold = float(error_threshold)
     row = {k: i for i, k in enumerate(keys)}
-    corrections = ts.gt_corrections(session.history.commands(), row)
+    applied = [from_payload(e.payload) for e in store.applied_commands()]  # every author's
+    corrections = ts.gt_corrections(applied, row)
     table = doc.table_before if original else doc.table
     stats = ts.tag_statistics(names, carries, population,
                               np.asarray(table["error"], np.float64), threshold, slicer,

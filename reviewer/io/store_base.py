@@ -1,8 +1,9 @@
 """The review store interface: review state that never loses work.
 
 ``ReviewStore`` is what core and ui talk to. ``SqliteReviewStore`` (store_sqlite.py) keeps a
-project's review in ``PROJECT/review.sqlite``; a shared PostgreSQL store is meant to implement the
-same abstract methods without core or ui changing.
+project's review in ``PROJECT/review.sqlite`` (one writer at a time); ``PostgresReviewStore``
+(store_postgres.py) keeps it in one schema of a PostgreSQL database that many windows and CLI
+processes write to at once. Both run the same SQL (store_sql_*.py).
 
 Keys: an image is ``image_key = str(original image id)``; an object is
 ``(image_key, source, ann_key)`` with ``source`` in ``{"gt", "pred"}`` and
@@ -14,140 +15,41 @@ Contract every implementation keeps:
 - tags are stored by id: ``rename_tag`` and ``merge_tags`` keep every assignment;
 - the command journal is append-only: a new command after undos marks the redo tail
   ``discarded`` instead of deleting it;
-- every change is also appended to ``events()`` with who and when (UTC ISO 8601).
+- every change is also appended to ``events()`` with who and when (UTC ISO 8601; the server's
+  clock for a server store), in commit order: an event id is never committed after a larger one;
+- undo is per author: ``redo_commands``/``history_cursor`` and ``undo_command``/``redo_command``
+  act on ``user``'s own commands; ``applied_commands`` are everyone's;
+- a command whose targets (core/targets.py) another session changed after this session's
+  ``horizon`` is refused (``StoreConflictError``), and so is an undo or redo of a command whose
+  targets someone changed since: nothing is applied over someone else's change.
 """
 
 from __future__ import annotations
 
 import abc
 import contextlib
-import enum
-import getpass
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 
 from reviewer.core.tags import Tag, TagVocabulary, name_key
-
-SOURCES = ("gt", "pred")
-
-
-class StoreError(Exception):
-    """The review store cannot be used as asked; ``path`` names the store, ``str()`` says why."""
-
-    def __init__(self, path: object, message: str):
-        super().__init__(f"{path}: {message}")
-        self.path = str(path)
-        self.reason = message
-
-
-class StoreLockedError(StoreError):
-    """Another Reviewer process has the project open for writing."""
-
-    def __init__(self, path: object, project: object, pid: object, host: object,
-                 user: object = None, since: object = None):
-        who = f"pid {pid} on host {host}" + (f", user {user}" if user else "") \
-            + (f", since {since}" if since else "")
-        super().__init__(path, f"project {project} is open for writing in another Reviewer "
-                               f"({who}); close it there, or open this one read-only")
-        self.pid, self.host, self.user, self.since = pid, host, user, since
-
-
-class StoreReadOnlyError(StoreError):
-    """A write was attempted on a store opened with ``read_only=True``."""
-
-
-class ReviewStatus(str, enum.Enum):
-    """Review status of one image (the values are what the store and exports write)."""
-
-    UNREVIEWED = "unreviewed"
-    REVIEWED = "reviewed"
-    NEEDS_SECOND_LOOK = "needs-second-look"
-    SKIPPED = "skipped"
-
-    @classmethod
-    def parse(cls, value: object) -> ReviewStatus:
-        """Accept a ReviewStatus or its value; ValueError naming the allowed values otherwise."""
-        try:
-            return cls(value)
-        except ValueError:
-            allowed = ", ".join(s.value for s in cls)
-            raise ValueError(f"unknown review status {value!r} (expected one of {allowed})") \
-                from None
-
-
-@dataclass(frozen=True)
-class ImageReview:
-    """Review state of one image; ``who``/``at`` tell the last change of status or note."""
-
-    image_key: str
-    status: ReviewStatus
-    note: str
-    tags: frozenset[str]
-    who: str | None
-    at: str | None
-
-
-@dataclass(frozen=True)
-class TagRecord:
-    """A vocabulary entry as stored: ``tag_id`` is stable across renames."""
-
-    tag_id: int
-    name: str
-    colour: str
-    hotkey: str | None
-    group: str
-    description: str
-    position: int
-    created: str
-
-
-@dataclass(frozen=True)
-class JournalEntry:
-    """One journalled command. ``discarded``: out of the active history (dropped by a new
-    command after undo, or set aside). ``conflict``: why it was set aside (it no longer fitted
-    the GT); ``resolution``: what the reviewer did about it (``dropped``, ``re-applied as N``)."""
-
-    seq: int
-    image_key: str
-    kind: str
-    payload: dict
-    who: str
-    at: str
-    discarded: bool
-    conflict: str | None = None
-    resolution: str | None = None
-
-
-@dataclass(frozen=True)
-class StoreEvent:
-    """One change, for the change log export.
-
-    kind: status, note, image_tag_added, image_tag_removed, object_tag_added, object_tag_removed,
-        command, undo, redo, conflict, conflict_resolved, tag_created, tag_updated, tag_renamed, tag_merged, tag_removed.
-    subject / value by kind:
-        status, note: None / the new status or note;
-        image_tag_*: None / tag name;  object_tag_*: ``"gt:17"`` / tag name;
-        command: journal seq / command kind;  undo, redo: old cursor / new cursor;
-        conflict: journal seq / why it was set aside;  conflict_resolved: seq / the resolution;
-        tag_created: None / name;  tag_renamed, tag_merged: old (src) name / new (dst) name;
-        tag_updated: name / JSON of the changed fields;  tag_removed: name / None.
-    """
-
-    event_id: int
-    at: str
-    who: str
-    kind: str
-    image_key: str | None
-    subject: str | None
-    value: str | None
-
-
-def default_user() -> str:
-    """The login name, or ``"unknown"`` where the platform cannot tell."""
-    try:
-        return getpass.getuser()
-    except (OSError, KeyError, ImportError):
-        return "unknown"
+from reviewer.io.store_records import (  # noqa: F401  (re-exported: the contract's records)
+    SOURCES,
+    USER_VARIABLE,
+    ImageReview,
+    JournalEntry,
+    Lease,
+    PersonProgress,
+    ReviewStatus,
+    StoreConflictError,
+    StoreConnectionError,
+    StoreError,
+    StoreEvent,
+    StoreLockedError,
+    StorePasswordError,
+    StoreReadOnlyError,
+    TagRecord,
+    default_user,
+    readable_time,
+)
 
 
 class ReviewStore(abc.ABC):
@@ -155,6 +57,7 @@ class ReviewStore(abc.ABC):
 
     user: str
     read_only: bool
+    rolls_back_review = True  # a failed transaction also undoes review-state writes in it
 
     # --- lifetime --------------------------------------------------------------------------
     @abc.abstractmethod
@@ -269,24 +172,55 @@ class ReviewStore(abc.ABC):
                     self.add_tag(tag.name, tag.colour, tag.hotkey, tag.group, tag.description)
 
     # --- command journal and history ---------------------------------------------------------
-    @abc.abstractmethod
-    def append_command(self, image_key: object, kind: str, payload: Mapping) -> int:
-        """Journal an executed command; returns its seq and moves the cursor onto it.
+    session_id: str
+    horizon: int
 
-        Active commands after the cursor (the redo tail) are marked discarded first.
+    @abc.abstractmethod
+    def append_command(self, image_key: object, kind: str, payload: Mapping,
+                       targets: Iterable[str] = ()) -> int:
+        """Journal an executed command by ``user``; returns its seq (``user``'s new cursor).
+
+        ``user``'s undone commands (their redo tail) are marked discarded first. Raises
+        StoreConflictError when another session changed one of ``targets`` after ``horizon``.
         """
+
+    @abc.abstractmethod
+    def undo_command(self, seq: int) -> None:
+        """Mark ``user``'s last applied command ``seq`` undone. StoreConflictError when it is not
+        their last one, or when a later applied command of someone else touches its targets."""
+
+    @abc.abstractmethod
+    def redo_command(self, seq: int) -> None:
+        """Mark ``user``'s next undone command ``seq`` applied again. StoreConflictError when
+        anything touching its targets changed since it was undone."""
 
     @abc.abstractmethod
     def journal(self, include_discarded: bool = False) -> list[JournalEntry]:
         """Journalled commands in seq order (the active history unless include_discarded)."""
 
     @abc.abstractmethod
-    def history_cursor(self) -> int:
-        """Seq of the last applied command, 0 when none is applied."""
+    def entries(self, seqs: Iterable[int]) -> dict[int, JournalEntry]:
+        """The journal entries with these seqs (discarded ones too), by seq."""
 
     @abc.abstractmethod
+    def history_cursor(self) -> int:
+        """Seq of ``user``'s last applied command, 0 when none is applied."""
+
     def set_history_cursor(self, seq: int) -> None:
-        """Record an undo (cursor moves back) or redo (forward); ``seq`` is 0 or an active seq."""
+        """Undo or redo ``user``'s commands one by one until their cursor is ``seq`` (0 or the
+        seq of one of their active commands)."""
+        seq = int(seq)
+        with self.transaction():
+            own = [e for e in self.journal() if e.who == self.user]
+            if seq != 0 and seq not in {e.seq for e in own}:
+                raise ValueError(f"{seq} is not the seq of an active journalled command "
+                                 f"of {self.user}")
+            for entry in reversed(own):
+                if not entry.undone and entry.seq > seq:
+                    self.undo_command(entry.seq)
+            for entry in own:
+                if entry.undone and entry.seq <= seq:
+                    self.redo_command(entry.seq)
 
     @abc.abstractmethod
     def set_aside(self, seq: int, reason: str) -> None:
@@ -321,16 +255,74 @@ class ReviewStore(abc.ABC):
     def set_input_fingerprints(self, fingerprints: Mapping) -> None: ...
 
     def applied_commands(self) -> list[JournalEntry]:
-        """The undo stack, oldest first: active commands up to the cursor."""
-        cursor = self.history_cursor()
-        return [e for e in self.journal() if e.seq <= cursor]
+        """Every author's applied commands, oldest first (what the ground truth is made of)."""
+        return [e for e in self.journal() if not e.undone]
 
     def redo_commands(self) -> list[JournalEntry]:
-        """The redo stack, next redo first: active commands after the cursor."""
-        cursor = self.history_cursor()
-        return [e for e in self.journal() if e.seq > cursor]
+        """``user``'s redo stack, next redo first: their undone, not discarded commands."""
+        return [e for e in self.journal() if e.undone and e.who == self.user]
+
+    @abc.abstractmethod
+    def last_event_id(self) -> int:
+        """The id of the newest committed event (0 when none)."""
+
+    @abc.abstractmethod
+    def snapshot(self) -> contextlib.AbstractContextManager:
+        """Reads inside see one consistent state of the store (nothing committed meanwhile)."""
+
+    @abc.abstractmethod
+    def allocate_id(self, floor: int) -> int:
+        """A new annotation id >= ``floor`` that no session of this store got before."""
+
+    # --- sharing the work ---------------------------------------------------------------------
+    @abc.abstractmethod
+    def assign(self, image_keys: Iterable[object], who: str | None) -> int:
+        """Assign images to ``who`` (None: unassign); returns how many changed."""
+
+    @abc.abstractmethod
+    def assignments(self) -> dict[str, str]:
+        """image_key -> assignee, for assigned images."""
+
+    @abc.abstractmethod
+    def take_lease(self, candidates: Iterable[object], minutes: float = 20.0) -> Lease | None:
+        """Lease the first of ``candidates`` (keys in the order the reviewer works) that is
+        unreviewed, assigned to ``user`` or to nobody, and not leased by anyone else; ``user``'s
+        other leases end. Concurrent callers never get the same image. None: nothing left."""
+
+    @abc.abstractmethod
+    def release_lease(self, image_key: object | None = None) -> None:
+        """End ``user``'s lease on ``image_key`` (None: all of their leases)."""
+
+    @abc.abstractmethod
+    def leases(self) -> list[Lease]:
+        """Leases that have not expired."""
+
+    @abc.abstractmethod
+    def progress(self, image_keys: Iterable[object] | None = None) -> list[PersonProgress]:
+        """Per person (who set a status, has assignments or journalled commands), by name;
+        only over ``image_keys`` when given."""
 
     # --- change log --------------------------------------------------------------------------
     @abc.abstractmethod
     def events(self, since: int = 0) -> list[StoreEvent]:
         """Every change with ``event_id > since``, oldest first."""
+
+    # --- servers --------------------------------------------------------------------------------
+    def reconnect(self) -> None:
+        """Open a new connection after a StoreConnectionError (a local store has nothing to do)."""
+        return None
+
+    def acknowledged(self, event_id: int) -> bool:
+        """Whether this session saw the commit of its own event ``event_id`` succeed. An own
+        event that is in the store but not acknowledged was committed while the connection broke
+        (during COMMIT): catching up must apply it like someone else's."""
+        return True
+
+    def notifications(self):
+        """A Qt-free source of change notices (``wait(timeout) -> bool``, ``close()``) for live
+        refresh, or None when no other session can write (a local store)."""
+        return None
+
+    def describe(self) -> str:
+        """Where the store lives, for messages (a path, or a URL without password)."""
+        return str(getattr(self, "path", "review store"))

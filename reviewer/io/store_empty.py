@@ -8,6 +8,8 @@ and every write refused like a read-only SQLite store.
 
 from __future__ import annotations
 
+import contextlib
+
 from reviewer.core.tags import TagVocabulary, default_vocabulary
 from reviewer.io.store_base import (
     ImageReview,
@@ -29,6 +31,7 @@ class EmptyReviewStore(ReviewStore):
         self.path = str(path)
         self.user = user or default_user()
         self.read_only = True
+        self.session_id, self.horizon = "", 0
         vocab = default_vocabulary() if vocabulary is None else vocabulary
         self._tags = [TagRecord(k + 1, t.name, t.colour, t.hotkey, t.group, t.description, k, "")
                       for k, t in enumerate(vocab)]
@@ -88,8 +91,27 @@ class EmptyReviewStore(ReviewStore):
     def events(self, since: int = 0) -> list[StoreEvent]:
         return []
 
+    def entries(self, seqs) -> dict:
+        return {}
+
+    def last_event_id(self) -> int:
+        return 0
+
+    def snapshot(self):
+        return contextlib.nullcontext()
+
+    def assignments(self) -> dict[str, str]:
+        return {}
+
+    def leases(self) -> list:
+        return []
+
+    def progress(self, image_keys=None) -> list:
+        return []
+
     set_status = set_note = set_image_tags = add_image_tag = remove_image_tag = _refuse
     set_object_tags = add_object_tag = remove_object_tag = _refuse
     add_tag = update_tag = rename_tag = merge_tags = remove_tag = _refuse
     transaction = append_command = set_history_cursor = set_aside = resolve_conflict = _refuse
     set_input_fingerprints = set_meta_value = rekey_images = _refuse
+    undo_command = redo_command = allocate_id = assign = take_lease = release_lease = _refuse

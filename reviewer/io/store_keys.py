@@ -15,12 +15,15 @@ later status / note wins, tags are united).
 
 from __future__ import annotations
 
-from reviewer.io.store_base import ImageReview, JournalEntry, StoreEvent
+import json
+from dataclasses import replace
+
+from reviewer.io.store_base import ImageReview, JournalEntry, Lease, StoreEvent
 
 _KEYED_IN = frozenset({
     "status", "set_status", "note", "set_note", "image_review", "image_tags", "set_image_tags",
     "add_image_tag", "remove_image_tag", "object_tags", "set_object_tags", "add_object_tag",
-    "remove_object_tag", "image_object_tags", "append_command"})
+    "remove_object_tag", "image_object_tags"})
 
 
 class KeyedStore:
@@ -30,6 +33,17 @@ class KeyedStore:
         self.store = store
         self._to_key = dict(to_key)
         self._to_id = {v: k for k, v in self._to_key.items()}
+
+    @property
+    def horizon(self) -> int:
+        return self.store.horizon
+
+    @horizon.setter
+    def horizon(self, value: int) -> None:
+        self.store.horizon = value
+
+    def _id(self, review_key):
+        return self._to_id.get(review_key, review_key)
 
     def key(self, image_id) -> str:
         text = str(image_id)
@@ -75,8 +89,43 @@ class KeyedStore:
         return {self._to_id[k]: v for k, v in by_key.items() if k in self._to_id}
 
     def _entry(self, e: JournalEntry) -> JournalEntry:
-        return JournalEntry(e.seq, self._to_id.get(e.image_key, e.image_key), e.kind, e.payload,
-                            e.who, e.at, e.discarded, e.conflict, e.resolution)
+        return replace(e, image_key=self._id(e.image_key))
+
+    def append_command(self, image_key, kind, payload, targets=()) -> int:
+        """Journalled under the review key; so are the images its targets name (a status set
+        in one task's view conflicts with one set in the other's)."""
+        return self.store.append_command(self.key(image_key), kind, payload,
+                                         [self._target(t) for t in targets])
+
+    def _target(self, target: str) -> str:
+        parts = json.loads(target)
+        if len(parts) > 1:
+            parts[1] = self.key(parts[1])
+        return json.dumps(parts, separators=(",", ":"))
+
+    def entries(self, seqs) -> dict[int, JournalEntry]:
+        return {s: self._entry(e) for s, e in self.store.entries(seqs).items()}
+
+    # --- sharing the work (image ids in, image ids out) ------------------------------------------
+    def assign(self, image_keys, who) -> int:
+        return self.store.assign([self.key(k) for k in image_keys], who)
+
+    def assignments(self) -> dict[str, str]:
+        return self._back(self.store.assignments())
+
+    def take_lease(self, candidates, minutes: float = 20.0) -> Lease | None:
+        lease = self.store.take_lease([self.key(k) for k in candidates], minutes)
+        return None if lease is None else replace(lease, image_key=self._id(lease.image_key))
+
+    def release_lease(self, image_key=None) -> None:
+        self.store.release_lease(None if image_key is None else self.key(image_key))
+
+    def leases(self) -> list[Lease]:
+        return [replace(x, image_key=self._id(x.image_key)) for x in self.store.leases()]
+
+    def progress(self, image_keys=None) -> list:
+        keys = None if image_keys is None else [self.key(k) for k in image_keys]
+        return self.store.progress(keys)
 
     def journal(self, include_discarded: bool = False) -> list[JournalEntry]:
         return [self._entry(e) for e in self.store.journal(include_discarded)]
@@ -91,9 +140,8 @@ class KeyedStore:
         return [self._entry(e) for e in self.store.conflicts(include_resolved)]
 
     def events(self, since: int = 0) -> list[StoreEvent]:
-        return [StoreEvent(e.event_id, e.at, e.who, e.kind,
-                           self._to_id.get(e.image_key, e.image_key) if e.image_key else None,
-                           e.subject, e.value) for e in self.store.events(since)]
+        return [replace(e, image_key=self._id(e.image_key) if e.image_key else None)
+                for e in self.store.events(since)]
 
 
 def adopt_review_keys(store, task: str, ids_to_keys: dict[str, str]) -> int:

@@ -1,5 +1,8 @@
 """Schema of review.sqlite: versions, migrations, and the checks made before a store is used.
 
+(The PostgreSQL store has its own DDL in store_postgres_schema.py; both hold the same tables and
+columns, so the same SQL runs on both and ``reviewer store copy`` moves every row across.)
+
 The schema version is ``PRAGMA user_version``; ``PRAGMA application_id`` marks the file as ours.
 ``MIGRATIONS[n]`` takes a store from version ``n`` to ``n + 1``; a new store runs them all from 0,
 so the upgrade path is the path every new store takes. Each step runs in one transaction together
@@ -11,6 +14,7 @@ builds the previous version by hand (tests/io/test_store_migrations.py shows how
 
 from __future__ import annotations
 
+import json
 import os
 import sqlite3
 from collections.abc import Callable
@@ -159,8 +163,71 @@ def _v2_to_v3(conn: sqlite3.Connection) -> None:
     conn.execute("ALTER TABLE journal ADD COLUMN resolution TEXT")
 
 
+V4_DDL = """
+ALTER TABLE journal ADD COLUMN undone INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE journal ADD COLUMN last_event INTEGER;
+CREATE TABLE journal_targets(
+    target TEXT NOT NULL,
+    seq INTEGER NOT NULL REFERENCES journal(seq),
+    PRIMARY KEY(target, seq));
+CREATE INDEX journal_targets_seq ON journal_targets(seq);
+CREATE INDEX journal_who ON journal(who, discarded, undone, seq);
+ALTER TABLE events ADD COLUMN session TEXT;
+ALTER TABLE images ADD COLUMN status_who TEXT;
+ALTER TABLE images ADD COLUMN status_at TEXT;
+CREATE TABLE work(
+    image_key TEXT PRIMARY KEY,
+    assignee TEXT,
+    lease_who TEXT,
+    lease_session TEXT,
+    lease_until TEXT);
+CREATE INDEX work_assignee ON work(assignee)
+"""
+
+V4_BACKFILL = [  # the global v2 cursor becomes per-command state; who set each status, from the log
+    "UPDATE journal SET undone = 1 WHERE discarded = 0 AND seq >"
+    " (SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'history_cursor')",
+    "DELETE FROM meta WHERE key = 'history_cursor'",
+    "UPDATE journal SET last_event = (SELECT max(e.id) FROM events e WHERE"
+    " (e.kind IN ('command', 'undo') AND e.subject = CAST(journal.seq AS TEXT))"
+    " OR (e.kind = 'redo' AND e.value = CAST(journal.seq AS TEXT)))",
+    "UPDATE images SET status_who = (SELECT who FROM events e WHERE e.kind = 'status' AND"
+    " e.image_key = images.image_key ORDER BY e.id DESC LIMIT 1),"
+    " status_at = (SELECT at FROM events e WHERE e.kind = 'status' AND"
+    " e.image_key = images.image_key ORDER BY e.id DESC LIMIT 1)",
+]
+
+
+def max_object_id(payloads) -> int:
+    """The largest integer ``"id"`` of any object inside journal payloads (JSON texts), 0 if none."""
+    best = 0
+    stack = [json.loads(p) for p in payloads]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            if isinstance(item.get("id"), int) and not isinstance(item.get("id"), bool):
+                best = max(best, item["id"])
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return best
+
+
+def _v3_to_v4(conn: sqlite3.Connection) -> None:
+    """Several reviewers: per-author undo (``undone`` per command instead of one cursor), the
+    targets of each command and its last event (conflict checks), the session of each event,
+    who set each status, assignments and leases (``work``), a store-wide annotation id counter."""
+    for statement in V4_DDL.split(";"):
+        conn.execute(statement)
+    for statement in V4_BACKFILL:
+        conn.execute(statement)
+    payloads = [row[0] for row in conn.execute("SELECT payload FROM journal")]
+    conn.execute("INSERT INTO meta(key, value) VALUES ('next_ann_id', ?)",
+                 (str(max_object_id(payloads) + 1),))
+
+
 Migration = Callable[[sqlite3.Connection], None]
-MIGRATIONS: list[Migration] = [_v0_to_v1, _v1_to_v2, _v2_to_v3]
+MIGRATIONS: list[Migration] = [_v0_to_v1, _v1_to_v2, _v2_to_v3, _v3_to_v4]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -20,6 +20,7 @@ import contextlib
 import os
 import sqlite3
 import threading
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -32,7 +33,7 @@ from reviewer.io.store_base import (
     default_user,
 )
 from reviewer.io.store_lock import ProjectLock
-from reviewer.io.store_sqlite_ops import SqliteOperations
+from reviewer.io.store_sql_team import SqlTeam
 
 STORE_FILE_NAME = "review.sqlite"
 PROJECT_FILE_NAME = "reviewer.json"
@@ -113,8 +114,10 @@ def _backup_path(path: Path, version: int) -> Path:
     return candidate
 
 
-class SqliteReviewStore(SqliteOperations):
+class SqliteReviewStore(SqlTeam):
     """Review store in one SQLite file. Open with ``SqliteReviewStore.open(...)``."""
+
+    backend = "sqlite"
 
     def __init__(self, conn: sqlite3.Connection, path: Path, lock: ProjectLock | None,
                  user: str, read_only: bool):
@@ -123,8 +126,11 @@ class SqliteReviewStore(SqliteOperations):
         self._lock = lock
         self.user = user
         self.read_only = read_only
+        self.session_id = uuid.uuid4().hex
         self._mutex = threading.RLock()
         self._depth = 0
+        self._snapshot = False
+        self.horizon = self.last_event_id()
 
     @classmethod
     def open(cls, path: str | os.PathLike, *, read_only: bool = False, user: str | None = None,
@@ -262,6 +268,20 @@ class SqliteReviewStore(SqliteOperations):
                     raise StoreError(self.path, f"the change was not saved ({problem or exc})") \
                         from exc
                 raise
+
+    @contextlib.contextmanager
+    def snapshot(self) -> Iterator[None]:
+        """A read transaction: the reads inside see one state of the file."""
+        with self._mutex:
+            db = self._conn()
+            outer = not db.in_transaction
+            if outer:
+                db.execute("BEGIN")
+            try:
+                yield
+            finally:
+                if outer and db.in_transaction:
+                    db.execute("COMMIT")
 
     @contextlib.contextmanager
     def _reading(self) -> Iterator[sqlite3.Connection]:

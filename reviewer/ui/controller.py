@@ -20,9 +20,9 @@ from PySide6.QtCore import QItemSelectionModel, QObject, QTimer, Signal
 from PySide6.QtWidgets import QApplication
 
 from reviewer.core.commands import SetImageTags, SetStatus
-from reviewer.core.conflicts import CommandConflictError
 from reviewer.core.problems import Problem
 from reviewer.core.view_state import PANE_MODES, LayerState
+from reviewer.io.store_base import StorePasswordError
 from reviewer.ui import frames, status, view_memory
 from reviewer.ui.actions import build_actions
 from reviewer.ui.analysis.links import AnalysisLinks
@@ -39,6 +39,7 @@ from reviewer.ui.preloader import LOOKAHEAD, ImagePreloader
 from reviewer.ui.rescore import ThresholdRescorer
 from reviewer.ui.selection import SelectionActions
 from reviewer.ui.settings import Settings
+from reviewer.ui.team_links import TeamLinks
 from reviewer.ui.tools.mask_options import install_mask_tools
 from reviewer.ui.tools.toolbar import install_tools
 from reviewer.ui.view_actions import ViewActions
@@ -80,6 +81,7 @@ class ReviewController(QObject):
         self.mask_controls = install_mask_tools(self)
         self.feedback = LiveFeedback(self)
         self.analysis = AnalysisLinks(self)
+        self.team = TeamLinks(self)
         self.conflicts = ConflictLinks(self)
         self.url_opener = None  # opens the exported report; None: QDesktopServices.openUrl
         window.refresh_docks_menu()
@@ -107,7 +109,8 @@ class ReviewController(QObject):
 
     def _set_project_actions(self, enabled: bool) -> None:
         for key, action in self.actions.items():
-            if key not in ("new_project", "open_project", "quit", "shortcuts", "about"):
+            if key not in ("new_project", "open_project", "quit", "shortcuts", "about",
+                           "set_user_name"):
                 action.setEnabled(enabled)
 
     # --- projects ---------------------------------------------------------------------------
@@ -173,6 +176,7 @@ class ReviewController(QObject):
         self.window.docks["problems"].setVisible(bool(data.problems))
         self.panels.session_opened(session)
         self.analysis.session_opened(session)
+        self.team.session_opened(session)
         self.conflicts.session_opened(session)
         view_memory.restore(self)
         self.settings.add_recent_project(session.project.root)
@@ -183,6 +187,8 @@ class ReviewController(QObject):
         self.loaded.emit()
 
     def _on_loader_load_failed(self, path, exc) -> None:
+        if isinstance(exc, StorePasswordError) and self.team.ask_password(path):
+            return
         message = f"Could not open {path}: {exc}"
         log.error(message)
         self.window.setWindowTitle("Reviewer")
@@ -214,6 +220,7 @@ class ReviewController(QObject):
         s.history.applied.disconnect(self._on_history_applied)
         s.history.changed.disconnect(self._on_history_changed)
         s.document.annotations_changed.disconnect(self._on_document_annotations_changed)
+        self.team.session_closed()
         self.analysis.session_closed()
         self.rescorer.attach(None)
         self.preloader.wait()
@@ -228,6 +235,9 @@ class ReviewController(QObject):
         if self.session.data.task == "detection":
             return [str(n) for n in ds.categories.names]
         return [str(n) for n in ds.class_names]
+
+    def refresh_filter_choices(self) -> None:
+        self._fill_filter_choices()
 
     def _fill_filter_choices(self) -> None:
         table = self.session.document.table
@@ -275,10 +285,13 @@ class ReviewController(QObject):
         self.window.table.scrollTo(index)
 
     def _show_frame(self) -> None:
-        path = frames.image_path(self.session, self.current)
-        image = self.preloader.get(path) if path is not None else None
+        path, expected = frames.load_request(self.session, self.current)
+        image = self.preloader.get(path, expected) if path is not None else None
         self.frame = self.frames.take(self.current, image)
         self.active_view().set_frame(self.frame)
+        problem = frames.image_problem(self.session, self.current, image)
+        if problem is not None and self.window.problems_panel.add_problem(problem):
+            self.window.docks["problems"].show()  # found only now: a damaged file's pixels
 
     def active_view(self):
         w = self.window
@@ -289,8 +302,8 @@ class ReviewController(QObject):
         if v < 0:
             return
         rows = order[v + 1: v + 1 + LOOKAHEAD].tolist()
-        paths = [frames.image_path(self.session, r) for r in rows]
-        self.preloader.prefetch([p for p in paths if p is not None])
+        requests = [frames.load_request(self.session, r) for r in rows]
+        self.preloader.prefetch([r for r in requests if r[0] is not None])
         self.frames.prepare(rows)
 
     def _step(self, row: int | None, message: str) -> None:
@@ -335,13 +348,10 @@ class ReviewController(QObject):
             self.model.set_filter(spec)
 
     # --- review actions ---------------------------------------------------------------------
-    def execute(self, command) -> None:
-        """Run a command through the history (journalled, undoable)."""
-        try:
-            self.session.history.execute(command)
-        except Exception as exc:  # a store error must reach the user, not a traceback
-            log.exception("command failed")
-            self.dialogs.error(self.window, "Action failed", str(exc))
+    def execute(self, command) -> bool:
+        """Run a command through the history (journalled, undoable); a conflict with another
+        reviewer or a lost server is resolved with the user (ui/team_links.py)."""
+        return self.team.execute(command)
 
     def mark_status(self, status: str) -> None:
         """Set the current image's review status, then go to the next image (several images
@@ -355,7 +365,10 @@ class ReviewController(QObject):
         before = self.model.review.status[self.current]
         if before != status:
             self.execute(SetStatus(key, before, status))
-        self.next_image()
+        if self.team.lease_mode:
+            self.team.next_for_me()
+        else:
+            self.next_image()
 
     def toggle_tag(self, name: str) -> None:
         """Add or remove image tag ``name`` on the current image."""
@@ -373,25 +386,24 @@ class ReviewController(QObject):
 
     def undo(self) -> None:
         if self.session is not None:
-            self.session.history.undo()
+            self.team.undo()
 
     def redo(self) -> None:
         if self.session is not None:
-            try:
-                self.session.history.redo()
-            except CommandConflictError as exc:
-                self.window.statusBar().showMessage(f"{exc} (listed under Conflicts)", 10000)
+            self.team.redo()
+
+    def next_for_me(self) -> None:
+        self.team.next_for_me()
+
+    def set_user_name(self) -> None:
+        self.team.set_user_name()
 
     def _on_history_index_requested(self, n: int) -> None:
         history = self.session.history
-        while history.index > n and history.can_undo:
-            history.undo()
-        while history.index < n and history.can_redo:
-            try:
-                history.redo()
-            except CommandConflictError as exc:
-                self.window.statusBar().showMessage(f"{exc} (listed under Conflicts)", 10000)
-                break
+        while history.index > n and history.can_undo and self.team.undo():
+            pass
+        while history.index < n and history.can_redo and self.team.redo():
+            pass
 
     def _on_history_applied(self, command, undone: bool) -> None:
         doc = self.session.document

@@ -6,13 +6,12 @@ timer keeps stepping to the next image down to attaching the prepared frame and 
 timer starts only once the canvas has painted the image just shown (its ``frame_painted``), so
 this work never delays the image the reviewer is waiting for; a long fallback covers a canvas
 that does not paint (hidden). Frames are built without pixels and get them
-(``dataclasses.replace``) when shown; an edit of an image drops its frame.
+(``frames.attach_image``) when shown; an edit of an image drops its frame.
 """
 
 from __future__ import annotations
 
 from collections import OrderedDict
-from dataclasses import replace
 
 from PySide6.QtCore import QTimer
 
@@ -23,6 +22,7 @@ CAPACITY = 8
 IDLE_MS = 20       # after the current image is painted
 FALLBACK_MS = 250  # when no paint comes (a hidden canvas)
 PIXMAP_TRIES = 5   # idle turns a prepared frame waits for its image to be decoded
+PREPARE_PIXELS = 16_000_000  # pictures converted ahead of time hold at most this many pixels
 
 
 class FrameCache:
@@ -37,11 +37,11 @@ class FrameCache:
         self._timer.timeout.connect(self._on_timer_timeout)
 
     def take(self, row: int, image):
-        """The frame of ``row`` with ``image`` (built now unless prepared)."""
+        """The frame of ``row`` with ``image`` (a LoadedImage; built now unless prepared)."""
         frame = self._frames.pop(row, None)
         if frame is None:
             return self.builder.build(self.c.session, row, image)
-        return replace(frame, image=image)
+        return frames.attach_image(frame, self.c.session, row, image)
 
     def prepare(self, rows) -> None:
         """Build the frames of ``rows`` (and convert their decoded images) later, one per
@@ -91,14 +91,14 @@ class FrameCache:
 
     def _prepare_pixmap(self, row: int) -> bool:
         """Convert the row's decoded image to a pixmap; False while it is still decoding."""
-        path = frames.image_path(self.c.session, row)
+        path, expected = frames.load_request(self.c.session, row)
         if path is None:
             return True
-        if not self.c.preloader.is_cached(path):
+        if not self.c.preloader.is_cached(path, expected):
             return False
-        image = self.c.preloader.get(path)
-        if image is not None:
-            prepare_pixmap(image)
+        image = self.c.preloader.get(path, expected).pixels
+        if image is not None and image.shape[0] * image.shape[1] <= PREPARE_PIXELS:
+            prepare_pixmap(image)  # a larger picture is converted when shown
         return True
 
 

@@ -90,27 +90,42 @@ def diff_objects(new: ObjectColumns, names: tuple, old: ObjectColumns | None,
         same &= (new.boxes == old.boxes[at]).all(axis=1)
         same &= np.array([x is y for x, y in zip(new.masks, [old.masks[k] for k in at.tolist()],
                                                  strict=True)], dtype=bool).reshape(-1)
-    out = []
-    for r, (keep, k) in enumerate(zip(same.tolist(), pos.tolist(), strict=True)):
-        if not keep:
-            out.append(_make(new, r, names))
-        elif k == r:
-            out.append(old_objects[k])
-        else:
-            out.append(_with_row(old_objects[k], r))
+    out: list = [None] * n
+    fresh = np.flatnonzero(~same)
+    for r, obj in zip(fresh.tolist(), _make_rows(new, names, fresh), strict=True):
+        out[r] = obj
+    kept = np.flatnonzero(same)
+    for r, k in zip(kept.tolist(), pos[kept].tolist(), strict=True):
+        out[r] = old_objects[k] if k == r else _with_row(old_objects[k], r)
     return out
 
 
-def _make(c: ObjectColumns, r: int, names: tuple) -> CanvasObject:
-    cls, status = int(c.cls[r]), int(c.status[r])
-    matched = int(c.matched[r]) if c.has_match[r] else None
+def _make_rows(c: ObjectColumns, names: tuple, rows: np.ndarray):
+    """The CanvasObjects of ``rows`` of the columns, in order. Each field is converted to
+    Python values by one numpy call; objects after the first (built by the validating
+    constructor) are filled directly: the columns give valid values for all or none."""
     gt = c.source == "gt"
-    return CanvasObject(
-        c.source, r, int(c.ids[r]), cls, names[cls], tuple(c.boxes[r].tolist()), c.masks[r],
-        None if gt else float(c.score[r]),
-        _GT_STATUS.get(status, "ignored") if gt else _PRED_STATUS.get(status, "fp"),
-        _ERROR[int(c.error[r])], _finite(float(c.iou[r])), matched,
-        bool(c.corrected[r]))
+    status = _GT_STATUS if gt else _PRED_STATUS
+    default = "ignored" if gt else "fp"
+    cols = [getattr(c, name)[rows].tolist() for name in (
+        "ids", "cls", "status", "error", "score", "iou", "matched", "has_match", "corrected")]
+    boxes = c.boxes[rows].tolist()
+    first = True
+    for r, box, ann, cls, st, err, score, iou, matched, has, corrected in zip(
+            rows.tolist(), boxes, *cols, strict=True):
+        values = {
+            "source": c.source, "row": r, "ann_id": ann, "class_index": cls,
+            "class_name": names[cls], "box": tuple(box), "mask": c.masks[r],
+            "score": None if gt else score, "status": status.get(st, default),
+            "error_type": _ERROR[err], "iou": None if iou != iou else iou,
+            "matched_ann_id": matched if has else None, "corrected": corrected}
+        if first:
+            first = False
+            yield CanvasObject(**values)
+            continue
+        obj = object.__new__(CanvasObject)
+        obj.__dict__.update(values)
+        yield obj
 
 
 def _with_row(obj: CanvasObject, row: int) -> CanvasObject:

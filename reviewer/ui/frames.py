@@ -3,18 +3,27 @@
 Detection: GT and predicted objects of the image with their statuses, TIDE error types, IoU and
 matches, from ``document.image_scores(i)``. Segmentation: the GT and predicted label masks from
 ``document.masks(i)``, the image's pixel confusion (hover figures) and its unlabeled classes.
-The image pixels come from the caller (the preloader's cache).
+The image pixels come from the caller (the preloader's cache, a
+``reviewer.io.images.LoadedImage``): ``attach_image`` puts them in a frame, with the text of the
+placeholder when the image cannot be shown (missing, unreadable, too large).
+
+The frame's size is the dataset's (width, height) of the image when the dataset gives one (boxes
+and masks are in that pixel order): a picture decoded smaller (over the pixel budget) or of
+another size (reported as a problem when the project loads) is scaled onto it by the canvas.
 """
 
 from __future__ import annotations
 
 from collections import OrderedDict
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 
 from reviewer.core import masks as mask_ops
+from reviewer.core.problems import Problem
 from reviewer.core.view_state import CanvasFrame, unlabeled_classes
+from reviewer.io.images import LoadedImage
 from reviewer.ui.frame_objects import diff_objects, object_columns
 
 
@@ -26,9 +35,36 @@ def image_path(session, i: int) -> Path | None:
     return Path(session.project.images) / str(ds.images.file_names[i])
 
 
-def build_frame(session, i: int, image: np.ndarray | None) -> CanvasFrame:
-    """The frame of image row ``i``; ``image`` is its (H,W,3) uint8 RGB pixels or None."""
+def expected_size(session, i: int) -> tuple[int, int] | None:
+    """The dataset's (width, height) of image row ``i`` (None when it does not say)."""
+    return _size(session.data.dataset.images, i)
+
+
+def load_request(session, i: int) -> tuple[Path | None, tuple[int, int] | None]:
+    """(path, expected size): what the preloader needs to load image row ``i``."""
+    return image_path(session, i), expected_size(session, i)
+
+
+def build_frame(session, i: int, image) -> CanvasFrame:
+    """The frame of image row ``i``; ``image``: a LoadedImage, (H,W,3) uint8 RGB pixels or None."""
     return FrameBuilder().build(session, i, image)
+
+
+def as_loaded(image) -> LoadedImage:
+    """A LoadedImage from a LoadedImage, an (H,W,3) array or None (no file)."""
+    if isinstance(image, LoadedImage):
+        return image
+    if image is None:
+        return LoadedImage(None, None, "missing")
+    return LoadedImage(image, (int(image.shape[1]), int(image.shape[0])))
+
+
+def attach_image(frame: CanvasFrame, session, i: int, image) -> CanvasFrame:
+    """``frame`` (built without pixels) showing ``image`` (see ``as_loaded``)."""
+    loaded = as_loaded(image)
+    size = frame.image_size or loaded.size
+    return replace(frame, image=loaded.pixels, image_size=size,
+                   placeholder_text=placeholder_text(session, i, loaded))
 
 
 class FrameBuilder:
@@ -47,16 +83,20 @@ class FrameBuilder:
         self._memo.clear()
         self._rles.clear()
 
-    def build(self, session, i: int, image: np.ndarray | None) -> CanvasFrame:
-        """The frame of image row ``i``; ``image`` is its (H,W,3) uint8 RGB pixels or None."""
+    def build(self, session, i: int, image) -> CanvasFrame:
+        """The frame of image row ``i``; ``image``: see ``as_loaded``."""
+        loaded = as_loaded(image)
         if session.data.task == "segmentation":
-            return _semantic_frame(session, i, image)
+            frame = _semantic_frame(session, i)
+        else:
+            frame = self._detection_frame(session, i, loaded.size)
+        return attach_image(frame, session, i, loaded)
+
+    def _detection_frame(self, session, i: int, fallback_size) -> CanvasFrame:
         doc = session.document
         sub, scores = doc.image_scores(i)
         names = tuple(str(n) for n in sub.categories.names)
-        w, h = _size(sub.images, 0) or (0, 0)
-        if image is not None:
-            h, w = image.shape[:2]
+        w, h = _size(sub.images, 0) or fallback_size or (0, 0)
         rles = doc.image_rles(i) if hasattr(doc, "image_rles") else None
         memo, new = self._memo.pop(i, {}), {}
         corrected = i in doc.corrected_images
@@ -72,9 +112,8 @@ class FrameBuilder:
             self._memo.popitem(last=False)
         if len(self._rles) > 200_000:
             self._rles.clear()
-        return CanvasFrame(image, tuple(objects), class_names=names,
-                           image_size=(w, h) if w and h else None,
-                           placeholder_text=_missing_text(session, i))
+        return CanvasFrame(None, tuple(objects), class_names=names,
+                           image_size=(w, h) if w and h else None)
 
     def _masks(self, table, hw, doc_rles) -> list:
         """Each row's mask as a COCO RLE at (h,w) (the document's when it has one), or None."""
@@ -98,17 +137,16 @@ class FrameBuilder:
         return out
 
 
-def _semantic_frame(session, i, image) -> CanvasFrame:
+def _semantic_frame(session, i) -> CanvasFrame:
     ds = session.data.dataset
     doc = session.document
     gt, pred = doc.masks(i)
     colors = None if ds.class_colors is None else np.asarray(ds.class_colors, np.uint8)
     names = tuple(doc.class_names)
     stack = getattr(doc, "stack", None)
-    return CanvasFrame(image, semantic_gt=gt, semantic_pred=pred,
+    return CanvasFrame(None, semantic_gt=gt, semantic_pred=pred,
                        class_names=names, class_colors=colors,
                        ignore_index=doc.ignore_index, image_size=_size(ds.images, i),
-                       placeholder_text=_missing_text(session, i),
                        pixel_confusion=None if stack is None else stack.dense(i),
                        unlabeled_classes=unlabeled_classes(
                            names, getattr(ds, "void_classes", None) or ()))
@@ -128,6 +166,22 @@ def _size(images, i):
     return (w, h) if w > 0 and h > 0 else None
 
 
-def _missing_text(session, i) -> str:
+def placeholder_text(session, i: int, loaded: LoadedImage) -> str:
+    """What the canvas says instead of a picture it cannot show ("" when it shows one)."""
+    if loaded.pixels is not None:
+        return ""
+    text = loaded.message or "image file not found"
     path = image_path(session, i)
-    return f"Image file not found:\n{path}" if path is not None else "Image file not found"
+    text = text[0].upper() + text[1:]
+    return f"{text}\n{path}" if path is not None else text
+
+
+def image_problem(session, i: int, loaded: LoadedImage | None) -> Problem | None:
+    """The problem to list for image row ``i`` when its file is unreadable or too large to show
+    (a missing file was listed when the project loaded); None otherwise."""
+    if loaded is None or loaded.status not in ("unreadable", "too large"):
+        return None
+    image_id = session.document.table["image_id"][i]
+    image_id = image_id.item() if isinstance(image_id, np.generic) else image_id
+    return Problem(str(image_path(session, i)), f"image {image_id}", loaded.message,
+                   "warning", image_id)

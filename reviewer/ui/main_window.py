@@ -102,6 +102,7 @@ class MainWindow(QMainWindow):
         bar = self.statusBar()
         self.image_label = QLabel(self)
         self.reviewed_label = QLabel(self, toolTip="Images with status 'reviewed'")
+        self.team_label = QLabel(self, visible=False)  # reviewed per person (shared stores)
         self.progress_label = QLabel(self)
         self.progress = QProgressBar(self, maximumWidth=220, textVisible=True)
         self.cancel_button = QToolButton(self, text="Cancel", toolTip="Stop loading")
@@ -110,6 +111,7 @@ class MainWindow(QMainWindow):
         bar.addWidget(self.image_label, 1)
         for w in (self.progress_label, self.progress, self.cancel_button):
             bar.addPermanentWidget(w)
+        bar.addPermanentWidget(self.team_label)
         bar.addPermanentWidget(self.reviewed_label)
         self.show_progress(False)
 

@@ -1,8 +1,9 @@
 """QSettings: window geometry and dock layout, recent projects, and per-project view state.
 
 Only view state lives here (never review state, which belongs to the review store): the window's
-geometry and ``saveState``, the recent projects list, and per project path the ranking (sort
-column and order), the filter bar and the image last shown.
+geometry and ``saveState``, the recent projects list, the reviewer's name (recorded with their
+changes), and per project path the ranking (sort column and order), the filter bar and the image
+last shown.
 """
 
 from __future__ import annotations
@@ -64,6 +65,15 @@ class Settings:
         path = str(Path(path).resolve())
         recent = [p for p in self.recent_projects() if p != path]
         self.q.setValue("recent/projects", [path] + recent[: MAX_RECENT - 1])
+
+    # --- identity ---------------------------------------------------------------------------
+    def user_name(self) -> str:
+        """The reviewer's name set in the window ("" : the login name)."""
+        value = self.q.value("team/user_name", "")
+        return str(value).strip() if value else ""
+
+    def set_user_name(self, name: str) -> None:
+        self.q.setValue("team/user_name", name.strip())
 
     # --- per-project view state -------------------------------------------------------------
     def view_state(self, project_root) -> ProjectViewState:

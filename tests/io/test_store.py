@@ -1,5 +1,6 @@
-"""The SQLite review store: statuses, notes, tags by id, object tags, journal, change log,
-read-only access, and refusing damaged or foreign files without touching them."""
+"""The review store contract on both backends (SQLite file, PostgreSQL schema): statuses, notes,
+tags by id, object tags, journal, change log, read-only access; and, for SQLite, refusing damaged
+or foreign files without touching them."""
 
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ from reviewer.io.store import (
     StoreReadOnlyError,
     open_review_store,
 )
+from tests.io.conftest import where_of
 
 VOCABULARY = TagVocabulary([Tag.make("blur", hotkey="1", group="failure reason"),
                             Tag.make("occlusion", hotkey="2", group="failure reason"),
@@ -30,14 +32,16 @@ VOCABULARY = TagVocabulary([Tag.make("blur", hotkey="1", group="failure reason")
 
 
 @pytest.fixture
-def store(tmp_path):
-    with open_review_store(tmp_path, user="alice", vocabulary=VOCABULARY) as opened:
+def store(store_where):
+    with open_review_store(store_where, user="alice", vocabulary=VOCABULARY) as opened:
         yield opened
 
 
 def reopen(store: ReviewStore, **kwargs) -> ReviewStore:
+    """Close and open again as the same user (undo and redo are per user)."""
     store.close()
-    return open_review_store(store.path.parent, **kwargs)
+    kwargs.setdefault("user", store.user)
+    return open_review_store(where_of(store), **kwargs)
 
 
 # --- opening -----------------------------------------------------------------------------------
@@ -58,12 +62,12 @@ def test_new_store_lives_beside_the_project_file_and_seeds_the_vocabulary(tmp_pa
         "review.sqlite", "review.sqlite.lock", "reviewer.json"]  # no temporary file left
 
 
-def test_new_store_without_a_vocabulary_starts_with_the_default_tags(tmp_path):
+def test_new_store_without_a_vocabulary_starts_with_the_default_tags(store_where):
     try:
         expected = default_vocabulary()
     except ModuleNotFoundError:
         pytest.skip("reviewer is not pip-installed yet: reviewer.resources is not importable")
-    with open_review_store(tmp_path) as store:
+    with open_review_store(store_where) as store:
         assert store.vocabulary() == expected
 
 
@@ -239,7 +243,9 @@ def test_journal_cursor_and_redo_tail_survive_reopening(store):
         assert store.history_cursor() == d
         moves = [(e.kind, e.subject, e.value) for e in store.events()
                  if e.kind in ("undo", "redo")]
-        assert moves == [("undo", str(c), str(a)), ("redo", str(a), str(b))]
+        # one event per step: an undo names the command it undid, a redo the one it redid
+        assert moves == [("undo", str(c), str(b)), ("undo", str(b), str(a)),
+                         ("redo", str(a), str(b))]
     finally:
         store.close()
 
@@ -291,21 +297,29 @@ def test_change_log_lists_every_change_with_who_and_when(store):
 
 
 # --- read-only and locking -------------------------------------------------------------------------
-def test_read_only_store_refuses_writes_and_needs_an_existing_file(store, tmp_path):
+def test_read_only_store_refuses_writes_and_needs_an_existing_store(store, tmp_path):
     store.set_status(1, "reviewed")
-    with open_review_store(tmp_path, read_only=True) as reader:
+    with open_review_store(where_of(store), read_only=True) as reader:
         assert reader.statuses() == {"1": ReviewStatus.REVIEWED}
+        assert reader.read_only
         for write in (lambda: reader.set_status(1, "skipped"), lambda: reader.add_tag("x"),
-                      lambda: reader.append_command(1, "A", {})):
+                      lambda: reader.append_command(1, "A", {}),
+                      lambda: reader.take_lease(["1"])):
             with pytest.raises(StoreReadOnlyError):
                 write()
+    if store.backend == "sqlite":
+        elsewhere = tmp_path / "elsewhere"
+    else:
+        elsewhere = type(store.location)(store.location.url, store.location.schema + "_none")
     with pytest.raises(StoreError, match="no review store"):
-        open_review_store(tmp_path / "elsewhere", read_only=True)
-    assert not (tmp_path / "elsewhere").exists()
+        open_review_store(elsewhere, read_only=True)
+    if store.backend == "sqlite":
+        assert not elsewhere.exists()
 
 
-def test_second_writer_in_the_same_process_is_refused_until_close(store, tmp_path, monkeypatch):
+def test_second_writer_in_the_same_process_is_refused_until_close(tmp_path, monkeypatch):
     monkeypatch.setenv("REVIEWER_LOCK_WAIT", "0.2")
+    store = open_review_store(tmp_path, user="alice", vocabulary=VOCABULARY)
     with pytest.raises(StoreLockedError) as caught:
         open_review_store(tmp_path)
     assert f"pid {os.getpid()} on host {socket.gethostname()}" in str(caught.value)
@@ -343,7 +357,8 @@ def test_someone_elses_sqlite_database_is_refused(tmp_path):
 
 
 @pytest.mark.parametrize("read_only", [False, True])
-def test_a_store_from_a_newer_reviewer_is_refused(store, tmp_path, read_only):
+def test_a_store_from_a_newer_reviewer_is_refused(tmp_path, read_only):
+    store = open_review_store(tmp_path, user="alice", vocabulary=VOCABULARY)
     store.set_status(1, "reviewed")
     store.close()
     path = tmp_path / "review.sqlite"
@@ -362,7 +377,8 @@ def _fill(store: ReviewStore, n: int) -> None:
 
 
 @pytest.mark.parametrize(("keep", "read_only"), [(0.5, False), (0.9, False), (0.5, True)])
-def test_a_truncated_store_is_refused(store, tmp_path, keep, read_only):
+def test_a_truncated_store_is_refused(tmp_path, keep, read_only):
+    store = open_review_store(tmp_path, user="alice", vocabulary=VOCABULARY)
     _fill(store, 2000)
     store.close()
     path = tmp_path / "review.sqlite"

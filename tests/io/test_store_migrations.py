@@ -80,8 +80,10 @@ def test_v1_store_is_upgraded_with_its_data(v1_store):
             ("äpfel (2)", "#ffffff", None, "")]
         assert [(e.seq, e.kind, e.payload) for e in store.journal()] == [
             (1, "MoveBox", {"ann": 5}), (2, "DeleteBox", {"ann": 6})]
-        assert store.history_cursor() == 1
-        assert [e.seq for e in store.redo_commands()] == [2]
+        # the v1 cursor (1) became per-command state; undo is per author: ann's history
+        assert [(e.seq, e.undone) for e in store.journal()] == [(1, False), (2, True)]
+        assert [e.seq for e in store.applied_commands()] == [1]
+        assert store.history_cursor() == 0 and store.redo_commands() == []  # bob's: empty
         log = [(e.at, e.who, e.kind, e.image_key, e.subject, e.value) for e in store.events()]
         assert log == [
             (T1, "ann", "status", "10", None, "reviewed"),
@@ -95,6 +97,13 @@ def test_v1_store_is_upgraded_with_its_data(v1_store):
         store.merge_tags("äpfel (2)", "Äpfel")  # v2 features work on upgraded data
         store.add_object_tag("10", "gt", "5", "blur")
         assert store.events()[-1].who == "bob"
+    with open_review_store(v1_store.parent, user="ann") as store:
+        assert store.history_cursor() == 1
+        assert [e.seq for e in store.redo_commands()] == [2]
+        assert {p.who: p.statuses for p in store.progress()} == {
+            "ann": {"reviewed": 1, "skipped": 1}}  # who set each status, from the change log
+        store.redo_command(2)
+        assert store.history_cursor() == 2
     assert _user_version(v1_store) == SCHEMA_VERSION
 
 

@@ -100,7 +100,7 @@ def assert_recovered(project: Path, acks: list[list[str]]) -> None:
     assert [int(a[1]) for a in acks] == list(range(len(acks)))
     with open_review_store(project, read_only=True) as reader:  # right after the crash
         assert_acknowledged(reader, acks)
-    with open_review_store(project) as store:  # the lock died with the process
+    with open_review_store(project, user="writer") as store:  # the lock died with the process
         assert_acknowledged(store, acks)
         n_commands = sum(a[2] == "command" for a in acks)
         assert len(store.journal()) in (n_commands, n_commands + 1)  # +1: killed before ack

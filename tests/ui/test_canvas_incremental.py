@@ -174,9 +174,9 @@ def test_next_frame_and_pixmap_are_prepared_after_the_paint(app, qtbot, monkeypa
     assert nxt is not None
     qtbot.waitUntil(lambda: view.painted_frame is c.frame)
     qtbot.waitUntil(lambda: nxt in c.frames._frames, timeout=5000)
-    path = frames.image_path(c.session, nxt)
-    qtbot.waitUntil(lambda: c.preloader.is_cached(path), timeout=5000)
-    image = c.preloader.get(path)
+    path, expected = frames.load_request(c.session, nxt)
+    qtbot.waitUntil(lambda: c.preloader.is_cached(path, expected), timeout=5000)
+    image = c.preloader.get(path, expected).pixels
     qtbot.waitUntil(lambda: id(image) in items._prepared, timeout=5000)
     converted, built, chips = [], [], []
     real_convert, real_build, real_chip = items._convert, c.frames.builder.build, items._render_chip

@@ -78,8 +78,10 @@ def _convert(rgb: np.ndarray) -> QPixmap:
 
 
 def placeholder_pixmap(width: int, height: int) -> QPixmap:
-    """A neutral grey pixmap standing in for a missing image."""
-    pixmap = QPixmap(max(width, 1), max(height, 1))
+    """A neutral grey pixmap standing in for a missing image: at most 256 pixels on its long
+    side, in the image's proportions (the scene stretches it over the image's size)."""
+    scale = min(1.0, 256.0 / max(width, height, 1))
+    pixmap = QPixmap(max(round(width * scale), 1), max(round(height * scale), 1))
     pixmap.fill(QColor(96, 96, 96))
     return pixmap
 
@@ -99,28 +101,33 @@ class ContainerItem(QGraphicsItem):
 
 
 class OverlayItem(QGraphicsItem):
-    """One (H,W) ARGB raster drawn at image pixel (0,0), nearest-neighbour (crisp when zoomed)."""
+    """One (H,W) ARGB raster drawn at image pixel (0,0), nearest-neighbour (crisp when zoomed);
+    a raster ``step`` times coarser than the image is stretched over it."""
 
     def __init__(self, parent=None):
         super().__init__(parent)
         self._argb: np.ndarray | None = None
         self._image: QImage | None = None
         self._rect = QRectF()
+        self._step = 1
 
-    def set_raster(self, argb: np.ndarray | None) -> None:
-        """Show an (H,W) uint32 ARGB array (kept by reference), or nothing for None."""
+    def set_raster(self, argb: np.ndarray | None, step: int = 1) -> None:
+        """Show an (H,W) uint32 ARGB array (kept by reference), or nothing for None; raster
+        pixel (Y, X) covers image pixels from (Y*step, X*step)."""
         self.prepareGeometryChange()
-        self._argb = argb
+        self._argb, self._step = argb, step
         self._image = None if argb is None else argb_qimage(argb)
-        self._rect = QRectF() if argb is None else QRectF(0, 0, argb.shape[1], argb.shape[0])
+        self._rect = (QRectF() if argb is None
+                      else QRectF(0, 0, argb.shape[1] * step, argb.shape[0] * step))
         self.update()
 
     def patched(self, regions) -> None:
-        """The raster was changed in place inside ``regions`` ((y0, x0, y1, x1) each): repaint
-        only those rectangles."""
+        """The raster was changed in place inside ``regions`` ((y0, x0, y1, x1) each, raster
+        pixels): repaint only those rectangles."""
         self._image = argb_qimage(self._argb)
+        k = self._step
         for y0, x0, y1, x1 in regions:
-            self.update(QRectF(x0, y0, x1 - x0, y1 - y0))
+            self.update(QRectF(x0 * k, y0 * k, (x1 - x0) * k, (y1 - y0) * k))
 
     def raster(self) -> np.ndarray | None:
         """The (H,W) uint32 ARGB array drawn (None when empty)."""
@@ -136,7 +143,10 @@ class OverlayItem(QGraphicsItem):
     def paint(self, painter: QPainter, option, widget=None):
         if self._image is not None:
             painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, False)
-            painter.drawImage(QPointF(0, 0), self._image)
+            if self._step == 1:
+                painter.drawImage(QPointF(0, 0), self._image)
+            else:
+                painter.drawImage(self._rect, self._image)
 
 
 class BoxItem(QGraphicsRectItem):

@@ -69,7 +69,9 @@ class LegendWidget(QWidget):
 
 
 class MessageWidget(QWidget):
-    """A centred chip with one line of text (e.g. "Image file not found"); hidden when empty."""
+    """A centred chip with a few lines of text (e.g. "Unreadable image: ..." and the file's
+    path); hidden when empty. Lines wider than ``fit``'s width wrap at spaces, and a line
+    without spaces (a path) is elided in the middle."""
 
     PAD = 14
 
@@ -80,18 +82,35 @@ class MessageWidget(QWidget):
         font.setPointSizeF(font.pointSizeF() * 1.3)
         self.setFont(font)
         self.text = ""
+        self.lines: list[str] = []
+        self._max_width = 10_000
         self.hide()
 
     def set_text(self, text: str) -> None:
         self.text = text
-        self.resize(self.sizeHint())
+        self._layout()
         self.setVisible(bool(text))
         self.update()
 
+    def fit(self, max_width: int) -> None:
+        """Lay the text out within ``max_width`` pixels (the viewport's width)."""
+        if max_width != self._max_width:
+            self._max_width = max_width
+            self._layout()
+
+    def _layout(self) -> None:
+        metrics = QFontMetrics(self.font())
+        room = max(self._max_width - 2 * self.PAD - 24, 80)
+        self.lines = []
+        for line in self.text.split("\n") if self.text else []:
+            self.lines += _wrapped(line, metrics, room)
+        self.resize(self.sizeHint())
+
     def sizeHint(self) -> QSize:
         metrics = QFontMetrics(self.font())
-        return QSize(metrics.horizontalAdvance(self.text) + 2 * self.PAD + 24,
-                     metrics.height() + 2 * self.PAD)
+        width = max((metrics.horizontalAdvance(s) for s in self.lines), default=0)
+        return QSize(width + 2 * self.PAD + 24,
+                     metrics.lineSpacing() * max(len(self.lines), 1) + 2 * self.PAD)
 
     def paintEvent(self, event):
         painter = QPainter(self)
@@ -100,8 +119,22 @@ class MessageWidget(QWidget):
         painter.setBrush(_BACKGROUND)
         painter.drawRoundedRect(QRectF(self.rect()), 6, 6)
         painter.setPen(QPen(QColor(255, 170, 60), 2.0))
-        center_y = self.height() / 2
-        painter.drawLine(QPointF(self.PAD, center_y - 7), QPointF(self.PAD, center_y + 7))
+        painter.drawLine(QPointF(self.PAD, self.PAD), QPointF(self.PAD, self.height() - self.PAD))
         painter.setPen(_TEXT)
-        text_rect = QRectF(self.rect()).adjusted(self.PAD + 12, 0, -self.PAD, 0)
-        painter.drawText(text_rect, Qt.AlignmentFlag.AlignVCenter, self.text)
+        text_rect = QRectF(self.rect()).adjusted(self.PAD + 12, self.PAD, -self.PAD, -self.PAD)
+        painter.drawText(text_rect, Qt.AlignmentFlag.AlignVCenter, "\n".join(self.lines))
+
+
+def _wrapped(line: str, metrics: QFontMetrics, room: int) -> list[str]:
+    """``line`` as lines of at most ``room`` pixels: words wrapped, a long word elided."""
+    out, current = [], ""
+    for word in line.split(" "):
+        candidate = f"{current} {word}" if current else word
+        if metrics.horizontalAdvance(candidate) <= room or not current:
+            current = candidate
+        else:
+            out.append(current)
+            current = word
+    out.append(current)
+    return [s if metrics.horizontalAdvance(s) <= room
+            else metrics.elidedText(s, Qt.TextElideMode.ElideMiddle, room) for s in out]

@@ -4,6 +4,10 @@ Each function returns ``(key, render)``: ``key`` captures every state field the 
 on (the scene re-renders only when it changes) and ``render(previous)`` builds the (H,W) uint32
 ARGB; ``previous`` is (old key, old raster) of the same frame or None, which lets a class toggle
 repaint only that class's pixels.
+
+Rasters hold at most ``RASTER_BUDGET`` pixels: on a larger image they are rendered ``step``
+(``raster_step``) times coarser, pixel (Y, X) standing for image pixel (Y*step, X*step), and the
+canvas stretches them over the image.
 """
 
 from __future__ import annotations
@@ -27,9 +31,10 @@ from .raster import (
     semantic_error_argb,
     tone_lut,
 )
-from .rle_crop import object_crop
+from .rle_crop import object_crop, sampled_crop
 
 ERROR_ALPHA = 0.7
+RASTER_BUDGET = 32_000_000  # pixels of one overlay raster (128 MB of ARGB)
 MAX_INCREMENTAL_CLASSES = 4  # a class toggle repaints in place up to this many classes
 
 
@@ -44,12 +49,29 @@ def class_count(frame: CanvasFrame) -> int:
     return max(n, 1)
 
 
-def semantic_overlay(frame: CanvasFrame, source: str, state: LayerState, colors: np.ndarray):
+def raster_step(frame: CanvasFrame) -> int:
+    """1, or the coarsening that keeps an overlay of the frame's size within RASTER_BUDGET."""
+    width, height = frame.size()
+    step = 1
+    while -(-width // step) * -(-height // step) > RASTER_BUDGET:
+        step += 1
+    return step
+
+
+def raster_shape(frame: CanvasFrame, step: int = 1) -> tuple[int, int]:
+    """(rows, columns) of the frame's overlay rasters at ``step``."""
+    width, height = frame.size()
+    return -(-height // step), -(-width // step)
+
+
+def semantic_overlay(frame: CanvasFrame, source: str, state: LayerState, colors: np.ndarray,
+                     step: int = 1):
     """(key, render) of the semantic mask of one source, or None when not shown."""
     labels = frame.semantic_gt if source == "gt" else frame.semantic_pred
     layer = state.source(source)
     if labels is None or state.view_mode == "errors" or not (layer.visible and layer.show_semantic):
         return None
+    labels = labels[::step, ::step] if step > 1 else labels
 
     def render(previous):
         alpha = FILL_ALPHA if layer.fill else OUTLINE_ALPHA
@@ -68,11 +90,11 @@ def semantic_overlay(frame: CanvasFrame, source: str, state: LayerState, colors:
 
 
 def instance_overlay(frame: CanvasFrame, source: str, state: LayerState, colors: np.ndarray,
-                     crop_of):
+                     crop_of, step: int = 1):
     """(key, render) of the instance masks of one source, or None when not shown.
 
-    crop_of(obj) -> (y0, x0, bool crop) | None, cached by the caller. Larger objects are drawn
-    first so that small ones stay visible.
+    crop_of(obj) -> (y0, x0, bool crop) | None at ``step``, cached by the caller. Larger objects
+    are drawn first so that small ones stay visible.
     """
     layer = state.source(source)
     objects = [o for o in frame.objects_of(source) if o.mask is not None]
@@ -81,8 +103,7 @@ def instance_overlay(frame: CanvasFrame, source: str, state: LayerState, colors:
 
     def render(previous):
         crops, argb = _instance_crops(objects, state, layer, colors, crop_of)
-        width, height = frame.size()
-        return compose_instances((height, width), crops, argb, outline=not layer.fill)
+        return compose_instances(raster_shape(frame, step), crops, argb, outline=not layer.fill)
 
     return instance_key(state, source), render
 
@@ -158,7 +179,7 @@ def _instance_crops(objects, state: LayerState, layer, colors: np.ndarray, crop_
     return crops, pack_argb(np.array(rgbs, dtype=np.uint8).reshape(-1, 3), alpha)
 
 
-def error_overlay(frame: CanvasFrame, state: LayerState, colors: np.ndarray):
+def error_overlay(frame: CanvasFrame, state: LayerState, colors: np.ndarray, step: int = 1):
     """(key, render) of the per-pixel semantic error map, or None when not shown.
 
     Wrong pixels take the "missed" tone of their GT class, except where the GT class means
@@ -166,6 +187,8 @@ def error_overlay(frame: CanvasFrame, state: LayerState, colors: np.ndarray):
     gt, pred = frame.semantic_gt, frame.semantic_pred
     if state.view_mode != "errors" or gt is None or pred is None or gt.shape != pred.shape:
         return None
+    if step > 1:
+        gt, pred = gt[::step, ::step], pred[::step, ::step]
     gt_on = state.gt.visible and state.gt.show_semantic
     pred_on = state.pred.visible and state.pred.show_semantic
     if not (gt_on or pred_on):
@@ -187,8 +210,10 @@ def error_overlay(frame: CanvasFrame, state: LayerState, colors: np.ndarray):
     return key, render
 
 
-def cached_crop(cache: dict, obj: CanvasObject):
-    """object_crop(obj.mask, obj.box), decoded once per frame and kept in ``cache``."""
+def cached_crop(cache: dict, obj: CanvasObject, step: int = 1):
+    """object_crop(obj.mask, obj.box) (``sampled_crop`` at ``step`` > 1), decoded once per frame
+    and kept in ``cache``."""
     if obj.key not in cache:
-        cache[obj.key] = object_crop(obj.mask, obj.box)
+        cache[obj.key] = (object_crop(obj.mask, obj.box) if step == 1
+                          else sampled_crop(obj.mask, obj.box, step))
     return cache[obj.key]

@@ -71,3 +71,47 @@ def object_crop(mask, box) -> tuple[int, int, np.ndarray] | None:
     if isinstance(mask, dict):
         return rle_crop(mask)
     return array_crop(np.asarray(mask), box)
+
+
+def sampled_crop(mask, box, step: int) -> tuple[int, int, np.ndarray] | None:
+    """``object_crop`` on a raster ``step`` times coarser: pixel (Y, X) of the result is image
+    pixel (Y * step, X * step). -> (Y0, X0, bool crop) in the coarse raster, or None.
+
+    An RLE is sampled without expanding its columns (a search of the runs per sample), so the
+    memory is that of the coarse crop whatever the image size.
+    """
+    if step <= 1:
+        return object_crop(mask, box)
+    if mask is None:
+        return None
+    if isinstance(mask, dict):
+        return _rle_sampled(mask, step)
+    crop = array_crop(np.asarray(mask), box)
+    if crop is None:
+        return None
+    y0, x0, c = crop
+    r0, c0 = -y0 % step, -x0 % step
+    sub = c[r0::step, c0::step]
+    return (None if sub.size == 0 else ((y0 + r0) // step, (x0 + c0) // step, sub))
+
+
+def _rle_sampled(rle: dict, step: int) -> tuple[int, int, np.ndarray] | None:
+    height, width = (int(v) for v in rle["size"])
+    counts = rle_counts(rle)
+    ends = np.cumsum(counts)
+    begins = ends - counts
+    ones = (np.arange(counts.size) % 2 == 1) & (counts > 0)
+    if not ones.any() or height == 0:
+        return None
+    x0 = int(begins[ones].min() // height)
+    x1 = min(int((ends[ones].max() - 1) // height) + 1, width)
+    xs = np.arange(-(-x0 // step) * step, x1, step, dtype=np.int64)
+    ys = np.arange(0, height, step, dtype=np.int64)
+    if xs.size == 0:
+        return None
+    run = np.searchsorted(ends, xs[None, :] * height + ys[:, None], side="right")
+    fg = (run % 2 == 1) & (run < counts.size)
+    rows = np.flatnonzero(fg.any(axis=1))
+    if rows.size == 0:
+        return None
+    return int(rows[0]), int(xs[0] // step), fg[rows[0]:rows[-1] + 1]

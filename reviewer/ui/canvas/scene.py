@@ -6,25 +6,29 @@ Top-level items, z order bottom to top::
     semantic overlay gt, pred      (one ARGB raster each)
     instance overlay gt, pred      (one ARGB raster each, all masks of the source)
     error overlay                  (per-pixel semantic errors, errors mode)
-    boxes gt, pred                 (containers of BoxItems)
-    labels gt, pred                (containers of LabelItems, constant size on screen)
+    boxes gt, pred                 (containers of BoxItems, or of one DenseBoxesItem)
+    labels gt, pred                (containers of LabelItems, constant size on screen, or of
+                                    one DenseLabelsItem)
     highlight                      (selection outlines)
 
 A source layer's visibility and opacity are set on its items and containers, so toggling them
-costs nothing; rasters are rebuilt only when their inputs change.
+costs nothing; rasters are rebuilt only when their inputs change. A source with more than
+``dense.DENSE_OBJECTS`` objects is drawn by its DenseBoxesItem (level of detail, see
+``dense.py``): the number of graphics items stays bounded whatever the number of boxes.
 """
 
 from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import QPointF, QRectF
-from PySide6.QtGui import QPixmap
+from PySide6.QtGui import QPixmap, QTransform
 from PySide6.QtWidgets import QGraphicsPixmapItem, QGraphicsScene
 
 from reviewer.core.view_state import SOURCES, CanvasFrame, CanvasObject, LayerState
 
 from . import overlays, palette
 from .box_pool import BoxPool
+from .dense import DENSE_OBJECTS, DenseBoxes, DenseBoxesItem, DenseLabelsItem
 from .items import (
     BoxItem,
     ContainerItem,
@@ -64,9 +68,14 @@ class CanvasScene(QGraphicsScene):
                              for i, s in enumerate(SOURCES)}
         self.highlight_layer = self._top(ContainerItem(), Z_HIGHLIGHT)
         self.pool = BoxPool(self, self.box_layers, self.label_layers)
+        self.dense = {s: DenseBoxesItem(self.box_layers[s]) for s in SOURCES}
+        self.dense_labels = {s: DenseLabelsItem(self.dense[s], self.label_layers[s])
+                             for s in SOURCES}
+        self._dense_style: tuple | None = None
         self._colors = np.zeros((1, 3), dtype=np.uint8)
         self._crops: dict = {}
         self._keys: dict = {}
+        self._step = 1  # overlay rasters are this many times coarser than the image
         self._pick: tuple[list, np.ndarray] = ([], np.zeros((0, 4)))
 
     def _top(self, item, z: float):
@@ -83,12 +92,15 @@ class CanvasScene(QGraphicsScene):
         and the instance masks are repainted only where changed objects were or are.
         """
         old = self.frame
+        by_source = {s: frame.objects_of(s) for s in SOURCES}
+        dense = {s: len(by_source[s]) > DENSE_OBJECTS for s in SOURCES}
         same = (old is not None and frame.image is old.image and old.size() == frame.size()
-                and frame.class_names == old.class_names)
+                and frame.class_names == old.class_names and dense == self._dense_sources())
         self.frame = frame
         width, height = frame.size()
         if pixmap is not None or not same:
             self.image_item.setPixmap(pixmap if pixmap is not None else frame_pixmap(frame))
+            _stretch(self.image_item, width, height)
         self.setSceneRect(QRectF(-width, -height, 3 * width, 3 * height))
         colors = frame.color_table(overlays.class_count(frame))
         same_colors = same and np.array_equal(colors, self._colors)
@@ -96,10 +108,13 @@ class CanvasScene(QGraphicsScene):
         self.set_highlight(())
         if not same:
             self._crops, self._keys = {}, {}
-            self.pool.show_all(frame.objects)
+            self._step = overlays.raster_step(frame)
+            self.pool.show_all([o for o in frame.objects if not dense[o.source]])
+            self._set_dense(by_source, dense)
             self._apply(self.state, force=True)
             return
-        changed = self.pool.update(frame.objects)
+        changed = self.pool.update([o for o in frame.objects if not dense[o.source]])
+        changed += self._update_dense(by_source, dense)
         regions = {s: [] for s in SOURCES}
         for key in changed:
             regions[key[0]].append(overlays.crop_region(self._crops.pop(key, None)))
@@ -111,8 +126,42 @@ class CanvasScene(QGraphicsScene):
 
     @property
     def boxes(self) -> dict[tuple[str, int], BoxItem]:
-        """(source, ann_id) -> the BoxItem of each object of the frame."""
+        """(source, ann_id) -> the BoxItem of each object of the frame drawn by items (all but
+        those of a dense source)."""
         return self.pool.boxes
+
+    def object(self, key) -> CanvasObject | None:
+        """The frame's object with (source, ann_id) ``key`` (None when not in the frame)."""
+        key = tuple(key)
+        item = self.pool.boxes.get(key)
+        if item is not None:
+            return item.obj
+        boxes = self.dense[key[0]].boxes if key[0] in self.dense else None
+        return None if boxes is None else boxes.object(key[1])
+
+    def _dense_sources(self) -> dict[str, bool]:
+        return {s: self.dense[s].boxes is not None for s in SOURCES}
+
+    def _set_dense(self, by_source: dict, dense: dict) -> None:
+        errors = self.state.view_mode == "errors"
+        self._dense_style = (errors, self._colors.tobytes())
+        for s in SOURCES:
+            boxes = DenseBoxes(by_source[s], errors, self._colors, self.state) if dense[s] else None
+            self.dense[s].set_boxes(boxes, self.image_rect())
+
+    def _update_dense(self, by_source: dict, dense: dict) -> list[tuple[str, int]]:
+        """New versions of the dense sources' objects; returns the keys added, changed or
+        removed (for the mask overlays)."""
+        changed = []
+        errors = self.state.view_mode == "errors"
+        for s in SOURCES:
+            old = self.dense[s].boxes
+            if not dense[s] or old is None:
+                continue
+            boxes = DenseBoxes(by_source[s], errors, self._colors, self.state)
+            changed += boxes.changed_keys(old)
+            self.dense[s].set_boxes(boxes, self.image_rect())
+        return changed
 
     def image_rect(self) -> QRectF:
         """The image's rectangle in scene coordinates (0,0,w,h)."""
@@ -130,10 +179,11 @@ class CanvasScene(QGraphicsScene):
         for name in [k for k in self._keys if k[0] != "inst"]:  # semantic rasters: re-render
             del self._keys[name]
         for source in SOURCES:
-            sem = overlays.semantic_overlay(frame, source, state, self._colors)
+            sem = overlays.semantic_overlay(frame, source, state, self._colors, self._step)
             self._show(("sem", source), self.semantic_items[source], sem)
             self._refresh_instances(source, changed, regions[source])
-        self._show(("errors",), self.error_item, overlays.error_overlay(frame, state, self._colors))
+        self._show(("errors",), self.error_item,
+                   overlays.error_overlay(frame, state, self._colors, self._step))
         keys = set(changed)
         self._update_boxes(state, False, [self.boxes[k] for k in keys if k in self.boxes])
         self._update_pick()
@@ -145,11 +195,12 @@ class CanvasScene(QGraphicsScene):
             return  # nothing of this source changed: its raster is still right
         new = [self.boxes[k].obj for k in keys if k in self.boxes]
         shown = self._keys.get(name) == overlays.instance_key(self.state, source)
-        if not (shown and item.isVisible() and item.raster() is not None
+        if not (shown and self._step == 1 and item.isVisible() and item.raster() is not None
                 and any(o.mask is not None for o in self.frame.objects_of(source))):
             self._keys.pop(name, None)
             self._show(name, item, overlays.instance_overlay(self.frame, source, self.state,
-                                                             self._colors, self._crop_of))
+                                                             self._colors, self._crop_of,
+                                                             self._step))
             return
         regions = old_regions + [overlays.crop_region(self._crop_of(o)) for o in new
                                  if o.mask is not None and self.state.shows(o)]
@@ -178,19 +229,19 @@ class CanvasScene(QGraphicsScene):
         if self.frame is None:
             return
         for source in SOURCES:
-            sem = overlays.semantic_overlay(self.frame, source, state, self._colors)
+            sem = overlays.semantic_overlay(self.frame, source, state, self._colors, self._step)
             self._show(("sem", source), self.semantic_items[source], sem)
             inst = overlays.instance_overlay(self.frame, source, state, self._colors,
-                                             self._crop_of)
+                                             self._crop_of, self._step)
             self._show(("inst", source), self.instance_items[source], inst)
-        errors = overlays.error_overlay(self.frame, state, self._colors)
+        errors = overlays.error_overlay(self.frame, state, self._colors, self._step)
         self._show(("errors",), self.error_item, errors)
         self.error_item.setOpacity(max(state.gt.opacity, state.pred.opacity))
         self._update_boxes(state, force)
         self._update_pick()
 
     def _crop_of(self, obj: CanvasObject):
-        return overlays.cached_crop(self._crops, obj)
+        return overlays.cached_crop(self._crops, obj, self._step)
 
     def _show(self, name: tuple, item: OverlayItem, overlay) -> None:
         """Hide ``item`` or give it the overlay's raster, rendering only when its key changed."""
@@ -201,10 +252,11 @@ class CanvasScene(QGraphicsScene):
         if self._keys.get(name, object()) != key:
             previous = (self._keys[name], item.raster()) if name in self._keys else None
             self._keys[name] = key
-            item.set_raster(render(previous))
+            item.set_raster(render(previous), self._step)
 
     def _update_boxes(self, state: LayerState, force: bool, items=None) -> None:
         errors = state.view_mode == "errors"
+        self._update_dense_boxes(state, errors)
         for item in self.boxes.values() if items is None else items:
             obj = item.obj
             shown = state.shows(obj)
@@ -215,6 +267,19 @@ class CanvasScene(QGraphicsScene):
             fill = state.source(obj.source).fill
             if force or item.style_key != (errors, fill):
                 self._style_box(item, errors, fill)
+
+    def _update_dense_boxes(self, state: LayerState, errors: bool) -> None:
+        style = (errors, self._colors.tobytes())
+        for item in self.dense.values():
+            if item.boxes is None:
+                continue
+            restyled = style != self._dense_style
+            if restyled:
+                item.boxes.restyle(errors, self._colors)
+            if item.boxes.apply(state) or restyled:
+                item.changed()
+                self.dense_labels[item.boxes.source].update()
+        self._dense_style = style
 
     def _style_box(self, item: BoxItem, errors: bool, fill: bool) -> None:
         obj = item.obj
@@ -227,16 +292,27 @@ class CanvasScene(QGraphicsScene):
         """Idle work for a frame about to be shown: render the label chips it will need."""
         colors = frame.color_table(overlays.class_count(frame))
         errors = self.state.view_mode == "errors"
-        for obj in frame.objects:
-            style = _line_style(obj, errors, colors)
-            chip_pixmap(palette.label_text(obj, errors), tuple(style.rgb), obj.corrected)
+        for source in SOURCES:
+            objects = frame.objects_of(source)
+            if len(objects) > DENSE_OBJECTS:
+                continue  # labels drawn by the dense item, a few at a time
+            for obj in objects:
+                style = _line_style(obj, errors, colors)
+                chip_pixmap(palette.label_text(obj, errors), tuple(style.rgb), obj.corrected)
 
     # ---------------------------------------------------------------- picking
     def _update_pick(self) -> None:
-        shown = [i.obj for i in self.boxes.values() if i.isVisible()]
-        shown.sort(key=lambda o: o.source == "pred")  # predictions are drawn above GT
-        xywh = np.array([o.box for o in shown], dtype=np.float64).reshape(-1, 4)
-        self._pick = (shown, xywh)
+        shown, parts = [], []
+        for source in SOURCES:  # predictions are drawn above GT
+            items = [i.obj for i in self.boxes.values() if i.isVisible() and i.obj.source == source]
+            shown += items
+            parts.append(np.array([o.box for o in items], dtype=np.float64).reshape(-1, 4))
+            boxes = self.dense[source].boxes
+            if boxes is not None:
+                rows = np.flatnonzero(boxes.shown)
+                shown += [boxes.objects[k] for k in rows.tolist()]
+                parts.append(boxes.xywh[rows])
+        self._pick = (shown, np.concatenate(parts))
 
     def object_at(self, point: QPointF) -> CanvasObject | None:
         """The shown object whose box contains ``point`` (scene coords): the smallest box wins,
@@ -263,11 +339,22 @@ class CanvasScene(QGraphicsScene):
             self.removeItem(child)
         found = []
         for key in keys:
-            item = self.boxes.get(tuple(key))
-            if item is not None:
-                HighlightItem(item.obj, self.highlight_layer)
-                found.append(item.obj.key)
+            obj = self.object(key)
+            if obj is not None:
+                HighlightItem(obj, self.highlight_layer)
+                found.append(obj.key)
         return found
+
+
+def _stretch(item: QGraphicsPixmapItem, width: int, height: int) -> None:
+    """Scale the item's pixmap onto (0, 0, width, height): a picture decoded smaller than the
+    image (over the pixel budget) still lines up with the boxes and masks."""
+    pixmap = item.pixmap()
+    pw, ph = pixmap.width(), pixmap.height()
+    if (pw, ph) == (width, height) or not (pw and ph):
+        item.setTransform(QTransform())
+    else:
+        item.setTransform(QTransform.fromScale(width / pw, height / ph))
 
 
 def _line_style(obj: CanvasObject, errors: bool, colors: np.ndarray) -> palette.LineStyle:

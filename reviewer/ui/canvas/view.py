@@ -161,6 +161,7 @@ class CanvasView(QGraphicsView):
         viewport, so scrolling never moves them)."""
         rect = self.viewport().geometry()
         self.legend.move(rect.topLeft() + QPoint(10, 10))
+        self.message.fit(rect.width() - 20)
         self.message.move(rect.center() - self.message.rect().center())
         self.legend.raise_()
         self.message.raise_()

@@ -37,6 +37,10 @@ class ReviewColumns:
     def __len__(self) -> int:
         return len(self.keys)
 
+    def row_of(self, key) -> int | None:
+        """The row of image key ``key`` (str of the image id), None when not in the table."""
+        return self._row.get(str(key))
+
     def reload(self, store) -> None:
         """Read every status and image tag from ``store`` (one query each)."""
         self.status[:] = "unreviewed"

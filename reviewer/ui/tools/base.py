@@ -157,8 +157,7 @@ class ToolContext:
 
     def object(self, key):
         """The shown CanvasObject with key (source, ann_id), or None."""
-        item = self.scene.boxes.get(tuple(key)) if key else None
-        return None if item is None else item.obj
+        return self.scene.object(key) if key else None
 
 
 class Tool:

@@ -1,4 +1,5 @@
-"""The problems panel: every input problem the loader reported (file, entry, message).
+"""The problems panel: every input problem the loader reported (file, entry, message), and
+those found later (an image whose pixels turn out unreadable when it is shown).
 
 Activating a problem that names an image emits ``image_requested(image_id)``.
 """
@@ -39,18 +40,19 @@ class ProblemsPanel(QWidget):
         """Show ``problems`` (a list of ``reviewer.core.problems.Problem``)."""
         self._problems = list(problems)
         self.tree.clear()
-        items = []
-        for k, p in enumerate(self._problems):
-            item = QTreeWidgetItem(["", str(p.file), p.entry, p.message])
-            item.setIcon(0, icon("problem" if p.severity == "error" else "warning"))
-            item.setToolTip(0, p.severity)
-            item.setToolTip(3, str(p) + ("\nClick to show the image" if p.image_id is not None
-                                         else ""))
-            item.setData(0, Qt.ItemDataRole.UserRole, k)
-            items.append(item)
-        self.tree.addTopLevelItems(items)
+        self.tree.addTopLevelItems([_item(k, p) for k, p in enumerate(self._problems)])
         for c in (1, 2):
             self.tree.resizeColumnToContents(c)
+
+    def add_problem(self, problem) -> bool:
+        """Append ``problem`` unless the same image already has it listed (the loader's message
+        may add the file's path after it); True when it was added."""
+        if any(p.image_id == problem.image_id and p.message.startswith(problem.message)
+               for p in self._problems):
+            return False
+        self._problems.append(problem)
+        self.tree.addTopLevelItem(_item(len(self._problems) - 1, problem))
+        return True
 
     def count(self) -> int:
         return len(self._problems)
@@ -62,3 +64,12 @@ class ProblemsPanel(QWidget):
         p = self._problems[item.data(0, Qt.ItemDataRole.UserRole)]
         if p.image_id is not None:
             self.image_requested.emit(p.image_id)
+
+
+def _item(k: int, p) -> QTreeWidgetItem:
+    item = QTreeWidgetItem(["", str(p.file), p.entry, p.message])
+    item.setIcon(0, icon("problem" if p.severity == "error" else "warning"))
+    item.setToolTip(0, p.severity)
+    item.setToolTip(3, str(p) + ("\nClick to show the image" if p.image_id is not None else ""))
+    item.setData(0, Qt.ItemDataRole.UserRole, k)
+    return item

@@ -1,4 +1,4 @@
-"""Review data of the SQLite store: statuses, notes, image and object tags, journal, change log.
+"""Review data of the SQL stores: statuses, notes, image and object tags (SQLite and PostgreSQL).
 
 Every setter is one transaction (``self.transaction()``) that writes the change and its event.
 """
@@ -6,18 +6,12 @@ Every setter is one transaction (``self.transaction()``) that writes the change 
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Iterable, Mapping
 
 from reviewer.core.tags import name_key
-from reviewer.io.store_base import (
-    SOURCES,
-    ImageReview,
-    JournalEntry,
-    ReviewStatus,
-    StoreEvent,
-)
-from reviewer.io.store_sqlite_vocab import LIVE, SqliteVocabulary
+from reviewer.core.targets import target_key
+from reviewer.io.store_base import SOURCES, ImageReview, ReviewStatus
+from reviewer.io.store_sql_vocab import LIVE, SqlVocabulary
 
 _LIVE_T = LIVE.replace("merged_into", "t.merged_into").replace("removed_at", "t.removed_at")
 
@@ -28,32 +22,31 @@ def _source(source: str) -> str:
     return source
 
 
-def _json_default(value: object) -> object:
-    if hasattr(value, "tolist"):  # numpy scalars and arrays
-        return value.tolist()
-    raise TypeError(f"{type(value).__name__} cannot be journalled as JSON")
-
-
 def _merge_image_rows(a: tuple, b: tuple) -> tuple:
-    """Two (status, note, who, at) rows of one photo: a set value beats the default (status
-    ``unreviewed``, an empty note); of two set values the later row's wins."""
+    """Two (status, note, who, at, status_who, status_at) rows of one photo: a set value beats
+    the default (status ``unreviewed``, an empty note); of two set values the later row's wins
+    (who set the status goes with the status)."""
     late, early = (a, b) if (a[3] or "") > (b[3] or "") else (b, a)
-    status = late[0] if late[0] != "unreviewed" else early[0]
+    status_row = late if late[0] != "unreviewed" else early
     note = late[1] if late[1] else early[1]
-    return status, note, late[2], late[3]
+    return status_row[0], note, late[2], late[3], status_row[4], status_row[5]
 
 
-class SqliteOperations(SqliteVocabulary):
-    """Data methods of ``SqliteReviewStore``."""
+class SqlOperations(SqlVocabulary):
+    """Image, tag and project-setting methods of the SQL stores."""
 
     # --- images -------------------------------------------------------------------------------
     def _upsert_image(self, image_key: object, column: str, value: str) -> None:
         key = str(image_key)
+        by = ", status_who = excluded.status_who, status_at = excluded.status_at" \
+            if column == "status" else ""
         with self.transaction() as db:
             now = self._now()
-            db.execute(f"INSERT INTO images(image_key, {column}, who, at) VALUES (?, ?, ?, ?)"
+            db.execute(f"INSERT INTO images(image_key, {column}, who, at, status_who, status_at)"
+                       " VALUES (?, ?, ?, ?, ?, ?)"
                        f" ON CONFLICT(image_key) DO UPDATE SET {column} = excluded.{column},"
-                       " who = excluded.who, at = excluded.at", (key, value, self.user, now))
+                       f" who = excluded.who, at = excluded.at{by}",
+                       (key, value, self.user, now, *((self.user, now) if by else (None, None))))
             self._event(db, column, key, None, value)
 
     def set_status(self, image_key: object, status: ReviewStatus | str) -> None:
@@ -106,8 +99,9 @@ class SqliteOperations(SqliteVocabulary):
         key = str(image_key)
         with self.transaction() as db:
             tag_id = self._tag_id(db, name)
-            added = db.execute("INSERT OR IGNORE INTO image_tags(image_key, tag_id, who, at)"
-                               " VALUES (?, ?, ?, ?)", (key, tag_id, self.user, self._now()))
+            added = db.execute("INSERT INTO image_tags(image_key, tag_id, who, at)"
+                               " VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                               (key, tag_id, self.user, self._now()))
             if added.rowcount:
                 self._event(db, "image_tag_added", key, None, self._tag_name(db, tag_id))
 
@@ -133,7 +127,7 @@ class SqliteOperations(SqliteVocabulary):
                 self.add_image_tag(image_key, name)
 
     @staticmethod
-    def _tag_name(db: sqlite3.Connection, tag_id: int) -> str:
+    def _tag_name(db, tag_id: int) -> str:
         return db.execute("SELECT name FROM tags WHERE id = ?", (tag_id,)).fetchone()[0]
 
     # --- object tags --------------------------------------------------------------------------
@@ -169,8 +163,8 @@ class SqliteOperations(SqliteVocabulary):
         with self.transaction() as db:
             tag_id = self._tag_id(db, name)
             added = db.execute(
-                "INSERT OR IGNORE INTO object_tags(image_key, source, ann_key, tag_id, who, at)"
-                " VALUES (?, ?, ?, ?, ?, ?)",
+                "INSERT INTO object_tags(image_key, source, ann_key, tag_id, who, at)"
+                " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
                 (key, _source(source), ann, tag_id, self.user, self._now()))
             if added.rowcount:
                 self._event(db, "object_tag_added", key, f"{source}:{ann}",
@@ -201,95 +195,13 @@ class SqliteOperations(SqliteVocabulary):
             for name in names:
                 self.add_object_tag(image_key, source, ann_id, name)
 
-    # --- journal and history ------------------------------------------------------------------
-    def append_command(self, image_key: object, kind: str, payload: Mapping) -> int:
-        text = json.dumps(dict(payload), sort_keys=True, default=_json_default)
-        key = str(image_key)
-        with self.transaction() as db:
-            cursor = self.history_cursor()
-            db.execute("UPDATE journal SET discarded = 1 WHERE seq > ? AND discarded = 0",
-                       (cursor,))
-            seq = db.execute("INSERT INTO journal(image_key, kind, payload, who, at)"
-                             " VALUES (?, ?, ?, ?, ?)",
-                             (key, str(kind), text, self.user, self._now())).lastrowid
-            self._set_meta("history_cursor", str(seq))
-            self._event(db, "command", key, str(seq), str(kind))
-        return seq
-
-    def journal(self, include_discarded: bool = False) -> list[JournalEntry]:
-        return self._entries("" if include_discarded else " WHERE discarded = 0")
-
-    def _entries(self, where: str, args: tuple = ()) -> list[JournalEntry]:
-        with self._reading() as db:
-            rows = db.execute("SELECT seq, image_key, kind, payload, who, at, discarded,"
-                              f" conflict, resolution FROM journal{where} ORDER BY seq",
-                              args).fetchall()
-        return [JournalEntry(seq, key, kind, json.loads(payload), who, at, bool(discarded),
-                             conflict, resolution)
-                for seq, key, kind, payload, who, at, discarded, conflict, resolution in rows]
-
-    def set_aside(self, seq: int, reason: str) -> None:
-        with self.transaction() as db:
-            row = db.execute("SELECT image_key FROM journal WHERE seq = ?", (int(seq),)).fetchone()
-            if row is None:
-                raise ValueError(f"{seq} is not the seq of a journalled command")
-            db.execute("UPDATE journal SET discarded = 1, conflict = ? WHERE seq = ?",
-                       (str(reason), int(seq)))
-            self._event(db, "conflict", row[0], str(int(seq)), str(reason))
-
-    def conflicts(self, include_resolved: bool = False) -> list[JournalEntry]:
-        where = " WHERE conflict IS NOT NULL"
-        return self._entries(where if include_resolved else where + " AND resolution IS NULL")
-
-    def resolve_conflict(self, seq: int, resolution: str) -> None:
-        with self.transaction() as db:
-            row = db.execute("SELECT image_key FROM journal WHERE seq = ? AND conflict IS NOT NULL"
-                             " AND resolution IS NULL", (int(seq),)).fetchone()
-            if row is None:
-                raise ValueError(f"{seq} is not an unresolved conflict")
-            db.execute("UPDATE journal SET resolution = ? WHERE seq = ?",
-                       (str(resolution), int(seq)))
-            self._event(db, "conflict_resolved", row[0], str(int(seq)), str(resolution))
-
+    # --- project settings and review keys -------------------------------------------------------
     def meta_value(self, key: str) -> str | None:
         return self._meta(f"x:{key}")
 
     def set_meta_value(self, key: str, value: str) -> None:
         with self.transaction():
             self._set_meta(f"x:{key}", str(value))
-
-    def rekey_images(self, moves: Mapping[str, str]) -> int:
-        moved = 0
-        with self.transaction() as db:
-            for old, new in moves.items():
-                moved += self._rekey(db, str(old), str(new))
-        return moved
-
-    @staticmethod
-    def _rekey(db: sqlite3.Connection, old: str, new: str) -> int:
-        """Move one image's state from ``old`` to ``new``; merge with what ``new`` holds (the
-        later status / note wins, tags are united)."""
-        query = "SELECT status, note, who, at FROM images WHERE image_key = ?"
-        found = db.execute(query, (old,)).fetchone()
-        there = db.execute(query, (new,)).fetchone()
-        if found is not None and there is None:
-            db.execute("UPDATE images SET image_key = ? WHERE image_key = ?", (new, old))
-        elif found is not None:
-            db.execute("UPDATE images SET status = ?, note = ?, who = ?, at = ?"
-                       " WHERE image_key = ?", (*_merge_image_rows(found, there), new))
-            db.execute("DELETE FROM images WHERE image_key = ?", (old,))
-        tags = db.execute("SELECT count(*) FROM image_tags WHERE image_key = ?", (old,))
-        has_tags = tags.fetchone()[0] > 0
-        db.execute("INSERT OR IGNORE INTO image_tags(image_key, tag_id, who, at)"
-                   " SELECT ?, tag_id, who, at FROM image_tags WHERE image_key = ?", (new, old))
-        db.execute("INSERT OR IGNORE INTO object_tags(image_key, source, ann_key, tag_id, who, at)"
-                   " SELECT ?, source, ann_key, tag_id, who, at FROM object_tags"
-                   " WHERE image_key = ?", (new, old))
-        for table in ("image_tags", "object_tags"):
-            db.execute(f"DELETE FROM {table} WHERE image_key = ?", (old,))
-        for table in ("journal", "events"):
-            db.execute(f"UPDATE {table} SET image_key = ? WHERE image_key = ?", (new, old))
-        return int(found is not None or has_tags)
 
     def input_fingerprints(self) -> dict:
         text = self._meta("input_fingerprints")
@@ -299,24 +211,55 @@ class SqliteOperations(SqliteVocabulary):
         with self.transaction():
             self._set_meta("input_fingerprints", json.dumps(dict(fingerprints), sort_keys=True))
 
-    def history_cursor(self) -> int:
-        return int(self._meta("history_cursor") or 0)
-
-    def set_history_cursor(self, seq: int) -> None:
-        seq = int(seq)
+    def rekey_images(self, moves: Mapping[str, str]) -> int:
+        moved = 0
         with self.transaction() as db:
-            if seq != 0 and db.execute("SELECT 1 FROM journal WHERE seq = ? AND discarded = 0",
-                                       (seq,)).fetchone() is None:
-                raise ValueError(f"{seq} is not the seq of an active journalled command")
-            old = self.history_cursor()
-            if seq == old:
-                return
-            self._set_meta("history_cursor", str(seq))
-            self._event(db, "undo" if seq < old else "redo", None, str(old), str(seq))
+            self._serialize(db, "review keys")
+            held = set()  # only images that hold some state are moved (one query per table)
+            for table in ("images", "image_tags", "object_tags", "journal", "events", "work"):
+                held |= {r[0] for r in db.execute(f"SELECT DISTINCT image_key FROM {table}")}
+            for old, new in moves.items():
+                if str(old) in held:
+                    moved += self._rekey(db, str(old), str(new))
+        return moved
 
-    # --- change log ---------------------------------------------------------------------------
-    def events(self, since: int = 0) -> list[StoreEvent]:
-        with self._reading() as db:
-            rows = db.execute("SELECT id, at, who, kind, image_key, subject, value FROM events"
-                              " WHERE id > ? ORDER BY id", (int(since),)).fetchall()
-        return [StoreEvent(*row) for row in rows]
+    def _rekey(self, db, old: str, new: str) -> int:
+        """Move one image's state from ``old`` to ``new``; merge with what ``new`` holds (the
+        later status / note wins, tags are united)."""
+        query = "SELECT status, note, who, at, status_who, status_at FROM images WHERE image_key = ?"
+        found = db.execute(query, (old,)).fetchone()
+        there = db.execute(query, (new,)).fetchone()
+        if found is not None and there is None:
+            db.execute("UPDATE images SET image_key = ? WHERE image_key = ?", (new, old))
+        elif found is not None:
+            db.execute("UPDATE images SET status = ?, note = ?, who = ?, at = ?, status_who = ?,"
+                       " status_at = ? WHERE image_key = ?",
+                       (*_merge_image_rows(tuple(found), tuple(there)), new))
+            db.execute("DELETE FROM images WHERE image_key = ?", (old,))
+        has_tags = db.execute("SELECT count(*) FROM image_tags WHERE image_key = ?",
+                              (old,)).fetchone()[0] > 0
+        db.execute("INSERT INTO image_tags(image_key, tag_id, who, at) SELECT ?, tag_id, who, at"
+                   " FROM image_tags WHERE image_key = ? ON CONFLICT DO NOTHING", (new, old))
+        db.execute("INSERT INTO object_tags(image_key, source, ann_key, tag_id, who, at)"
+                   " SELECT ?, source, ann_key, tag_id, who, at FROM object_tags"
+                   " WHERE image_key = ? ON CONFLICT DO NOTHING", (new, old))
+        db.execute("INSERT INTO work(image_key, assignee) SELECT ?, assignee FROM work"
+                   " WHERE image_key = ? ON CONFLICT DO NOTHING", (new, old))
+        for table in ("image_tags", "object_tags", "work"):
+            db.execute(f"DELETE FROM {table} WHERE image_key = ?", (old,))
+        for table in ("journal", "events"):
+            db.execute(f"UPDATE {table} SET image_key = ? WHERE image_key = ?", (new, old))
+        self._rekey_targets(db, old, new)
+        return int(found is not None or has_tags)
+
+    @staticmethod
+    def _rekey_targets(db, old: str, new: str) -> None:
+        """Targets name the image too (core/targets.py): ``["status", old]`` -> ``[…, new]``."""
+        rows = db.execute("SELECT target, seq FROM journal_targets WHERE target LIKE ?",
+                          (f'%"{old}"%',)).fetchall()
+        for target, seq in rows:
+            parts = json.loads(target)
+            if len(parts) > 1 and parts[1] == old:
+                parts[1] = new
+                db.execute("UPDATE journal_targets SET target = ? WHERE target = ? AND seq = ?",
+                           (target_key(*parts), target, seq))
