@@ -80,8 +80,10 @@ def run_hotcoco(data_dir: str, iou_type: str) -> dict:
 
 
 def reviewer_metrics(payload: dict, iou_type: str) -> dict | None:
-    """The COCO numbers from `reviewer eval --json` output (segm numbers under "segm")."""
-    block = payload.get("segm") if iou_type == "segm" else payload
+    """The COCO numbers from `reviewer eval --json` output (each AP family under
+    "by_iou_type"; older payloads: segm numbers under "segm")."""
+    block = (payload.get("by_iou_type") or {}).get(iou_type) or (
+        payload.get("segm") if iou_type == "segm" else payload)
     if isinstance(block, dict) and isinstance(block.get("overall"), dict):
         block = block["overall"]
     if not isinstance(block, dict) or "AP" not in block:

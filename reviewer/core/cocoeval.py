@@ -57,20 +57,19 @@ class MatchResult:
 
 
 def gt_rles(ds: DetectionDataset) -> list:
-    """Compressed RLE per GT row (None where the row has no mask)."""
-    return _rles(ds.gt.segmentations, ds.gt.image_index, ds)
+    """Compressed RLE per GT row; a row without a mask gets its box's rectangle."""
+    segs = ds.gt.segmentations or [None] * len(ds.gt)
+    h, w = ds.images.heights, ds.images.widths
+    return [mask_ops.gt_rle(s, b, int(h[i]), int(w[i]))
+            for s, b, i in zip(segs, ds.gt.boxes, ds.gt.image_index.tolist(), strict=True)]
 
 
 def pred_rles(ds: DetectionDataset) -> list:
-    """Compressed RLE per prediction row (None where the row has no mask)."""
-    return _rles(ds.pred.segmentations, ds.pred.image_index, ds)
-
-
-def _rles(segs, image_index, ds) -> list:
-    if segs is None:
-        return [None] * len(image_index)
+    """Compressed RLE per prediction row; a row without a mask gets an empty mask."""
+    segs = ds.pred.segmentations or [None] * len(ds.pred)
     h, w = ds.images.heights, ds.images.widths
-    return [mask_ops.to_rle(s, int(h[i]), int(w[i])) for s, i in zip(segs, image_index.tolist(), strict=False)]
+    return [mask_ops.pred_rle(s, int(h[i]), int(w[i]))
+            for s, i in zip(segs, ds.pred.image_index.tolist(), strict=True)]
 
 
 def _bbox_iou_fn(ds: DetectionDataset):

@@ -57,6 +57,8 @@ class DetectionDocument:
         self.class_counts = {k: v.copy() for k, v in scores.per_class_image.items()}
         self.pairs = {k: scores.pairs[k].copy() for k in _PAIR_KEYS}
         self._next_id = int(base.gt.ids.max()) + 1 if len(base.gt) else 1
+        if self._next_id > 2**63 - 1:  # ids up to int64's limit: reuse the lowest free ones
+            self._next_id = 1
         # file order of every object ever seen: an undone delete returns to its old place, so
         # exports and COCO's order-dependent tie-breaks are unchanged by do + undo
         self._order = {a: float(r) for a, r in self._row_of.items()}
@@ -136,6 +138,7 @@ class DetectionDocument:
         ann = int(obj["id"])
         if ann in self._row_of:
             raise ValueError(f"image {image_id}: a GT object with id {ann} exists already")
+        self._check_mask(image_id, obj, i)
         key = self._order.setdefault(ann, float(len(self._order)))
         pos = int(np.searchsorted(self._keys, key))
         row = _table_row(obj, i, self._cat_row[int(obj["category_id"])], self.gt.segmentations)
@@ -164,6 +167,7 @@ class DetectionDocument:
         obj = self.gt_object(ann_id)
         obj.update(fields)
         i = self._image_row[image_id]
+        self._check_mask(image_id, obj, i)
         row = _table_row(obj, i, self._cat_row[int(obj["category_id"])], self.gt.segmentations)
         self.gt = _set_row(self.gt, r, row)
         if self._gt_rles is not None:
@@ -173,15 +177,18 @@ class DetectionDocument:
     def paint(self, image_id, y, x, patch) -> None:
         raise TypeError("a detection project has no semantic masks to paint")
 
+    def _check_mask(self, image_id, obj: dict, i: int) -> None:
+        """Refuse a mask pycocotools cannot use safely (e.g. from a damaged journal)."""
+        h, w = int(self.base.images.heights[i]), int(self.base.images.widths[i])
+        problem = mask_ops.mask_problem(obj.get("segmentation"), h, w)
+        if problem:
+            raise ValueError(f"image {image_id}: GT object {obj.get('id')}: {problem}")
+
     def _rle(self, obj: dict, i: int):
         """The object's mask for mask-IoU scoring; a box without a mask scores as its rectangle
         (a drawn box in a project scored by masks)."""
         h, w = int(self.base.images.heights[i]), int(self.base.images.widths[i])
-        seg = obj.get("segmentation")
-        if not seg:
-            x, y, bw, bh = (float(v) for v in obj["bbox"])
-            seg = [[x, y, x + bw, y, x + bw, y + bh, x, y + bh]]
-        return mask_ops.to_rle(seg, h, w)
+        return mask_ops.gt_rle(obj.get("segmentation"), obj["bbox"], h, w)
 
     # --- scores -----------------------------------------------------------------------------
     def image_scores(self, i: int) -> tuple[DetectionDataset, DetectionScores]:

@@ -94,9 +94,10 @@ def _pred_object(doc, pred_row: int) -> dict:
            "bbox": [float(v) for v in p.boxes[pred_row]], "area": float(p.areas[pred_row]),
            "iscrowd": 0, "accepted_from_prediction": int(p.ids[pred_row])}
     seg = p.segmentations[pred_row] if p.segmentations is not None else None
-    if seg is not None:
+    area = float(mask_ops.rle_areas([_rle_of(doc, pred_row, seg)])[0]) if seg is not None else 0
+    if area > 0:  # an empty mask (e.g. one the loader could not use) is not copied: box only
         obj["segmentation"] = seg
-        obj["area"] = float(mask_ops.rle_areas([_rle_of(doc, pred_row, seg)])[0])
+        obj["area"] = area
     return obj
 
 

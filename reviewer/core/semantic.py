@@ -34,18 +34,45 @@ import numpy as np
 
 from .tables import row_mask
 
+MAX_CLASSES = 2048
+"""Semantic projects hold at most this many classes (pixel values 0..2047 are classes): a
+(K, K+1) confusion matrix stays below 34 MB. Loaders refuse larger class lists."""
 
-def confusion(gt: np.ndarray, pred: np.ndarray, num_classes: int,
-              ignore_index: int | None = 255) -> np.ndarray:
-    """Pixel confusion of one image: gt (H,W) int, pred (H,W) int -> (K, K+1) int64.
+_PIXEL_CHUNK = 1 << 22  # pixels per step: per-image temporaries stay ~100 MB at most
+_DENSE_CELLS = 1 << 20  # up to this many cells a bincount beats sorting the pixel codes
 
-    Column K counts void predictions (outside ``0..K-1``); see the module docstring.
+
+def confusion_cells(gt: np.ndarray, pred: np.ndarray, num_classes: int,
+                    ignore_index: int | None = 255) -> tuple[np.ndarray, np.ndarray]:
+    """Pixel confusion of one image, sparse: gt (H,W) int, pred (H,W) int -> ((M,) int64 flat
+    cells ``gt * (K+1) + pred`` in increasing order, (M,) int64 pixel counts), non-zero only.
+
+    Memory is bounded by the image, never by K: many classes cost no (K, K+1) array.
     """
     k = int(num_classes)
     if gt.shape != pred.shape:
         raise ValueError(f"gt shape {gt.shape} != pred shape {pred.shape}")
-    g = gt.reshape(-1)
-    p = pred.reshape(-1)
+    g_all, p_all = gt.reshape(-1), pred.reshape(-1)
+    cells, counts = [], []
+    for start in range(0, max(g_all.size, 1), _PIXEL_CHUNK):
+        flat = _codes(g_all[start:start + _PIXEL_CHUNK], p_all[start:start + _PIXEL_CHUNK], k,
+                      ignore_index)
+        if k * (k + 1) <= _DENSE_CELLS:
+            hist = np.bincount(flat, minlength=k * (k + 1))
+            nz = np.flatnonzero(hist)
+            cells.append(nz)
+            counts.append(hist[nz])
+        else:
+            c, n = np.unique(flat, return_counts=True)
+            cells.append(c.astype(np.int64))
+            counts.append(n.astype(np.int64))
+    if len(cells) == 1:
+        return cells[0], counts[0]
+    return _merge_cells(np.concatenate(cells), np.concatenate(counts))
+
+
+def _codes(g: np.ndarray, p: np.ndarray, k: int, ignore_index) -> np.ndarray:
+    """Pixels -> (n,) int64 cell codes of the valid ones (see the module docstring)."""
     valid = g < k
     if g.dtype.kind == "i":
         valid &= g >= 0
@@ -56,8 +83,26 @@ def confusion(gt: np.ndarray, pred: np.ndarray, num_classes: int,
         p = p[valid]
     p = p.astype(np.int64)
     p[(p < 0) | (p >= k)] = k
-    flat = g.astype(np.int64) * (k + 1) + p
-    return np.bincount(flat, minlength=k * (k + 1)).reshape(k, k + 1)
+    return g.astype(np.int64) * (k + 1) + p
+
+
+def _merge_cells(cells: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Sum the counts of equal cells -> (sorted unique cells, their counts)."""
+    uniq, inverse = np.unique(cells, return_inverse=True)
+    sums = np.zeros(len(uniq), np.int64)
+    np.add.at(sums, inverse.reshape(-1), counts)
+    return uniq, sums
+
+
+def confusion(gt: np.ndarray, pred: np.ndarray, num_classes: int,
+              ignore_index: int | None = 255) -> np.ndarray:
+    """Pixel confusion of one image: gt (H,W) int, pred (H,W) int -> (K, K+1) int64 (dense
+    ``confusion_cells``). Column K counts void predictions (outside ``0..K-1``)."""
+    k = int(num_classes)
+    cells, counts = confusion_cells(gt, pred, k, ignore_index)
+    out = np.zeros(k * (k + 1), np.int64)
+    out[cells] = counts
+    return out.reshape(k, k + 1)
 
 
 def evaluated_classes(num_classes: int, ignore_index: int | None) -> np.ndarray:
@@ -158,6 +203,18 @@ class ConfusionStack:
 
     def __len__(self) -> int:
         return len(self.offsets) - 1
+
+    @staticmethod
+    def from_cells(parts, num_classes: int) -> ConfusionStack:
+        """Build from an iterable of ``confusion_cells`` pairs (``None`` = not scored)."""
+        cells, counts, offsets = [], [], [0]
+        for part in parts:
+            c, n = (np.zeros(0, np.int64), np.zeros(0, np.int64)) if part is None else part
+            cells.append(np.asarray(c, np.int64))
+            counts.append(np.asarray(n, np.int64))
+            offsets.append(offsets[-1] + len(cells[-1]))
+        return ConfusionStack(int(num_classes), np.asarray(offsets, np.int64),
+                              _concat(cells), _concat(counts))
 
     @staticmethod
     def from_dense(confs, num_classes: int) -> ConfusionStack:

@@ -26,6 +26,7 @@ import numpy as np
 from reviewer.core.problems import InputError, Problem
 from reviewer.core.tables import AnnotationTable, CategoryTable, DetectionDataset, ImageTable
 from reviewer.io.coco_annotations import Join, parse_annotations
+from reviewer.io.coco_foreign import check_same_dataset
 from reviewer.io.coco_join import join_dataset
 from reviewer.io.coco_validate import ProblemLog, entry_name
 from reviewer.io.images import check_image
@@ -73,6 +74,9 @@ def load_coco_gt(path, images_dir=None
         log.add("", f"'annotations' is {_describe(anns)}, not a list; no annotations loaded")
         anns = []
     categories = _categories_of(data, anns, log)
+    if len(categories) == 0:
+        raise InputError(f"{name}: no usable category (the file lists none, or every entry of "
+                         "'categories' was dropped)", log.problems())
     join = Join(images.index_of(), categories.index_of(), "in this file")
     gt = parse_annotations(anns, join, images, log, is_pred=False, style="annotations[{i}]")
     if images_dir is not None:
@@ -103,6 +107,7 @@ def load_predictions(path, images: ImageTable, categories: CategoryTable,
     else:
         raise _input_error(name, "expected a COCO results list or a COCO dataset object with "
                            f"an 'annotations' list, found {_describe(data)}")
+    check_same_dataset(anns, join, name, gt_name)
     pred = parse_annotations(anns, join, images, log, is_pred=True, style=style)
     if len(anns) and not len(pred):
         log.add("", f"none of the {len(anns)} predictions could be used")
@@ -152,12 +157,12 @@ def _describe(value) -> str:
 def _parse_images(entries: list, log: ProblemLog) -> tuple[ImageTable, np.ndarray]:
     """images list -> (ImageTable of the valid entries, (M,) int64 their index in the list)."""
     ids, names, widths, heights, extra, src = [], [], [], [], [], []
-    first: dict = {}
+    first: dict = {}  # id as text -> (index in the list, id)
     for i, e in enumerate(entries):
         entry = entry_name(f"images[{i}]", e.get("id") if type(e) is dict else None)
         if not _image_entry_ok(e, i, first, entry, log):
             continue
-        first[e["id"]] = i
+        first[str(e["id"])] = (i, e["id"])
         ids.append(e["id"])
         names.append(_file_name(e, entry, log))
         widths.append(_size(e, "width", entry, log))
@@ -170,6 +175,8 @@ def _parse_images(entries: list, log: ProblemLog) -> tuple[ImageTable, np.ndarra
 
 
 def _image_entry_ok(e, i: int, first: dict, entry: str, log: ProblemLog) -> bool:
+    """Image ids are integers (64-bit) or strings, unique as text: Reviewer keys an image's review
+    state by its id written as text, so ``1`` and ``"1"`` cannot be two images."""
     if type(e) is not dict:
         log.add(f"images[{i}]", "entry is not a JSON object {...}")
         return False
@@ -178,8 +185,16 @@ def _image_entry_ok(e, i: int, first: dict, entry: str, log: ProblemLog) -> bool
         log.add(entry, f"image id is missing or not an integer ({pid!r})",
                 kind="image id is missing or not an integer")
         return False
-    if pid in first:
-        log.add(entry, f"duplicate image id {pid!r} (first at images[{first[pid]}]); "
+    if type(pid) is int and not -(2**63) <= pid < 2**63:
+        log.add(entry, f"image id {pid} does not fit in 64 bits; this entry is dropped",
+                kind="image id does not fit in 64 bits")
+        return False
+    if str(pid) in first:
+        j, other = first[str(pid)]
+        same = "" if other == pid else (
+            f" (as text: images[{j}] has id {other!r}, and Reviewer tells images apart by the "
+            "id's text)")
+        log.add(entry, f"duplicate image id {pid!r}{same} (first at images[{j}]); "
                 "this entry is dropped", kind="duplicate image id")
         return False
     return True

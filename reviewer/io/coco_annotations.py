@@ -26,6 +26,7 @@ from reviewer.io.coco_validate import (
     float_column,
     int_column,
     lookup,
+    lookup_text,
 )
 
 GT_KEYS = frozenset({"id", "image_id", "category_id", "bbox", "area", "iscrowd", "segmentation"})
@@ -95,6 +96,8 @@ def parse_annotations(anns: list, join: Join, images: ImageTable, log: ProblemLo
     seg_values = [a.get("segmentation") for a in anns]
     seg_kind, seg_reasons = segm.check_segmentations(seg_values, heights, widths)
     _report_bad_segmentations(ctx, seg_kind, seg_reasons, is_pred)
+    if is_pred:  # a kept prediction whose mask is unusable is scored with an empty mask
+        seg_values, seg_kind = _empty_masks(ctx, seg_values, seg_kind, seg_reasons, heights, widths)
     boxes = _boxes(ctx, seg_values, seg_kind, heights, widths, is_pred)
     scores = _scores(ctx) if is_pred else np.ones(n)
     areas = _areas(ctx, boxes, seg_values, seg_kind, heights, widths, is_pred)
@@ -112,6 +115,7 @@ def parse_annotations(anns: list, join: Join, images: ImageTable, log: ProblemLo
 def _join_column(ctx: _Ctx, key: str, index: dict, reasons: dict, where: str) -> np.ndarray:
     values = [a.get(key) for a in ctx.anns]
     rows = lookup(values, index)
+    _join_by_text(ctx, key, values, rows, index)
     bad = np.flatnonzero((rows < 0) & ctx.keep)
 
     def message(i):
@@ -124,6 +128,16 @@ def _join_column(ctx: _Ctx, key: str, index: dict, reasons: dict, where: str) ->
 
     ctx.drop(bad, message, kind=f"unknown {key}")
     return rows
+
+
+def _join_by_text(ctx: _Ctx, key: str, values: list, rows: np.ndarray, index: dict) -> None:
+    """An id missing as written but present as text (``"1"`` for ``1``) joins (``lookup_text``);
+    one warning says how many did."""
+    hits = lookup_text(values, rows, index, np.flatnonzero((rows < 0) & ctx.keep))
+    if len(hits):
+        i = int(hits[0])
+        ctx.log.add("", f"{len(hits)} {key} value(s) match an id only as text (e.g. "
+                    f"{ctx.entry(i)}: {values[i]!r}); joined by their text", severity="warning")
 
 
 def _image_sizes(images: ImageTable, img: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -160,13 +174,32 @@ def _boxes(ctx: _Ctx, seg_values, seg_kind, heights, widths, is_pred) -> np.ndar
 
 
 def _report_bad_segmentations(ctx: _Ctx, seg_kind, reasons: dict, is_pred: bool) -> None:
-    """Predictions lose the entry (the mask is the prediction), GT keeps the box (warning)."""
+    """The entry keeps its box (warning). GT: the object is box-only from now on. A prediction
+    with a bbox keeps it for bbox evaluation and scores as an empty mask (``_empty_masks``); one
+    without a bbox has nothing left and is dropped (error)."""
     rows = np.array(sorted(reasons), np.int64)
-    if is_pred:
-        ctx.drop(rows, lambda i: reasons[i], kind="segmentation is malformed")
-    else:
+    if not is_pred:
         ctx.drop(rows, lambda i: f"{reasons[i]}; segmentation dropped, box kept",
                  kind="segmentation is malformed", severity="warning")
+        return
+    boxed = np.fromiter((ctx.anns[i].get("bbox") is not None for i in rows), bool, len(rows))
+    ctx.drop(rows[~boxed], lambda i: reasons[i], kind="segmentation is malformed")
+    ctx.drop(rows[boxed], lambda i: f"{reasons[i]}; the mask is not used (an empty mask in "
+             "mask scoring), the box is kept", kind="segmentation is malformed (box kept)",
+             severity="warning")
+
+
+def _empty_masks(ctx: _Ctx, seg_values: list, seg_kind, reasons: dict, heights, widths):
+    """Kept predictions with a rejected mask get an empty mask of their image's size."""
+    rows = [i for i in sorted(reasons) if ctx.keep[i]]
+    if not rows:
+        return seg_values, seg_kind
+    seg_values, seg_kind = list(seg_values), seg_kind.copy()
+    for i in rows:
+        h, w = int(heights[i]), int(widths[i])
+        seg_values[i] = {"size": [h, w], "counts": [h * w]}
+        seg_kind[i] = segm.SEG_RLE
+    return seg_values, seg_kind
 
 
 def _scores(ctx: _Ctx) -> np.ndarray:
@@ -244,9 +277,17 @@ def _gt_ids(ctx: _Ctx, raw_ids: list, rows: np.ndarray) -> np.ndarray:
              "given a new id", kind="annotation id is missing or not an integer",
              severity="warning")
     renumber = np.sort(np.concatenate([bad_rows, dup_rows]))
-    start = int(ids[ok_rows].max()) + 1 if len(ok_rows) else 1
-    ids[renumber] = np.arange(start, start + len(renumber))
+    ids[renumber] = _new_ids(ids[ok_rows], len(renumber))
     return ids
+
+
+def _new_ids(taken: np.ndarray, n: int) -> np.ndarray:
+    """n new annotation ids: after the largest id, or the smallest unused ones when that would
+    pass 2**63 - 1."""
+    start = int(taken.max()) + 1 if len(taken) else 1
+    if start + n <= 2**63 - 1:
+        return np.arange(start, start + n, dtype=np.int64)
+    return np.setdiff1d(np.arange(1, len(taken) + n + 1, dtype=np.int64), taken)[:n]
 
 
 def _pred_ids(ctx: _Ctx, raw_ids: list, n: int) -> np.ndarray:

@@ -1,25 +1,26 @@
-"""COCO segmentations: cheap structural checks, then mask areas and boxes via pycocotools.
+"""COCO segmentations: checks, then mask areas and boxes via pycocotools.
 
 A segmentation is kept as read: a polygon list ``[[x1, y1, x2, y2, ...], ...]``, an uncompressed
 RLE ``{"size": [h, w], "counts": [ints]}`` or a compressed RLE ``{"size": [h, w], "counts": str}``.
-Checks are structural (no decoding); pycocotools is only called for the rows that need an area or
-a box, in chunks (``mask.area`` overflows on more than 255 masks per call with numpy 2).
+Every RLE is checked exactly (``core.rle``: its runs must add up to height x width, or
+pycocotools loops forever on it) and every mask must be smaller than ``core.rle.MAX_PIXELS``;
+pycocotools is only called for the rows that need an area or a box, in chunks (``mask.area``
+overflows on more than 255 masks per call with numpy 2).
 """
 
 from __future__ import annotations
 
-import re
 from itertools import chain, repeat
 
 import numpy as np
 from pycocotools import mask as mask_utils
 
+from reviewer.core import masks as mask_ops
+from reviewer.core import rle as rle_check
+from reviewer.core.masks import MAX_OUTLINE, outline_lengths, polygon_problem, raster_size
+
 SEG_NONE, SEG_POLY, SEG_RLE = 0, 1, 2
 _CHUNK = 200
-# pycocotools writes characters 48 ('0') .. 111 ('o'); those from 80 ('P') on say "more follows".
-_RLE_STRING = re.compile(r"(?:[0-o]*[0-O])?")
-_RLE_CHARS = bytes(range(48, 112))
-_RLE_LAST = frozenset(chr(c) for c in range(48, 80)) | {""}
 _MAX_SIDE = 2**31
 _MAX_COORD = 1e6  # pycocotools rasterises polygon edges point by point: bound the work
 _POLY_SHAPE = "segmentation is not a list of polygons [[x1, y1, x2, y2, ...], ...]"
@@ -44,15 +45,18 @@ def check_segmentations(values: list, heights: np.ndarray, widths: np.ndarray
             kinds[i], reason = _check_one(values[i], hs[i], ws[i])
             if reason:
                 reasons[i] = reason
+    _check_compressed_counts(values, kinds, reasons)
     _check_polygon_numbers(values, kinds, reasons)
+    _check_polygon_sizes(values, kinds, reasons, hs, ws)
     return kinds, reasons
 
 
 def _compressed_rles_ok(rles: list[dict], heights: np.ndarray, widths: np.ndarray) -> np.ndarray:
-    """k RLE dicts -> (k,) bool: compressed, size [h, w] matching the image, valid characters.
+    """k RLE dicts -> (k,) bool: str counts and a size [h, w] matching the image (when known).
 
     Vectorised fast path that gives up (all False) on anything unusual; False rows get the
-    detailed check (``_check_rle``).
+    detailed check (``_check_rle``). The counts themselves are checked by
+    ``_check_compressed_counts``.
     """
     k = len(rles)
     none = np.zeros(k, bool)
@@ -67,22 +71,7 @@ def _compressed_rles_ok(rles: list[dict], heights: np.ndarray, widths: np.ndarra
         return none
     known = (heights > 0) & (widths > 0)
     ok = ((size >= 0) & (size < _MAX_SIDE)).all(axis=1)
-    ok &= ~known | ((size[:, 0] == heights) & (size[:, 1] == widths))
-    if not _rle_strings_ok(counts):
-        return none
-    return ok
-
-
-def _rle_strings_ok(counts: list[str]) -> bool:
-    """All strings use pycocotools' characters and end on a final (non-continued) character.
-
-    pycocotools reads past the end of a string whose last character says "more follows".
-    """
-    try:
-        joined = "".join(counts).encode("ascii")
-    except UnicodeEncodeError:
-        return False
-    return not joined.translate(None, _RLE_CHARS) and set(c[-1:] for c in counts) <= _RLE_LAST
+    return ok & (~known | ((size[:, 0] == heights) & (size[:, 1] == widths)))
 
 
 def _check_one(s, h: int, w: int) -> tuple[int, str | None]:
@@ -104,24 +93,30 @@ def _check_polygons(s: list) -> tuple[int, str | None]:
 
 
 def _check_rle(s: dict, h: int, w: int) -> tuple[int, str | None]:
-    size, counts = s.get("size"), s.get("counts")
-    if not (type(size) is list and len(size) == 2
-            and all(type(v) is int and 0 <= v < _MAX_SIDE for v in size)):
-        return SEG_NONE, "segmentation RLE has no valid 'size' [height, width]"
-    if h > 0 and w > 0 and size != [h, w]:
-        return SEG_NONE, f"segmentation RLE size {size} does not match the image size [{h}, {w}]"
-    if type(counts) is str:
-        if not _RLE_STRING.fullmatch(counts):
-            return SEG_NONE, "segmentation RLE counts is not a valid COCO RLE string"
-        return SEG_RLE, None
-    if type(counts) is list:
-        if not all(type(c) is int and c >= 0 for c in counts):
-            return SEG_NONE, "segmentation RLE counts are not all non-negative integers"
-        if sum(counts) != size[0] * size[1]:
-            return SEG_NONE, (f"segmentation RLE counts sum to {sum(counts)}, "
-                              f"expected height*width = {size[0] * size[1]}")
-        return SEG_RLE, None
-    return SEG_NONE, "segmentation RLE has no 'counts' (a string or a list of integers)"
+    """Everything but compressed counts (checked in bulk afterwards)."""
+    if type(s.get("counts")) is str:
+        reason = rle_check.size_problem(s, h, w)
+    else:
+        reason = rle_check.rle_problem(s, h, w)
+    return (SEG_NONE, reason) if reason else (SEG_RLE, None)
+
+
+def _check_compressed_counts(values: list, kinds: np.ndarray, reasons: dict[int, str]) -> None:
+    """Decode every compressed counts string at once: runs must add up to height x width."""
+    rles = [values[i] for i in np.flatnonzero(kinds == SEG_RLE).tolist()]
+    rows = [i for i, r in zip(np.flatnonzero(kinds == SEG_RLE).tolist(), rles, strict=True)
+            if type(r["counts"]) is str]
+    if len(rows) < len(rles):
+        rles = [values[i] for i in rows]
+    if not rows:
+        return
+    counts = list(map(dict.get, rles, repeat("counts")))
+    size = np.fromiter(chain.from_iterable(map(dict.get, rles, repeat("size"))), np.int64,
+                       2 * len(rles)).reshape(-1, 2)  # sizes were checked: two small ints
+    found = rle_check.check_compressed(counts, size[:, 0], size[:, 1])
+    for k in [k for k, reason in enumerate(found) if reason]:
+        kinds[rows[k]] = SEG_NONE
+        reasons[rows[k]] = found[k]
 
 
 def _check_polygon_numbers(values: list, kinds: np.ndarray, reasons: dict[int, str]) -> None:
@@ -145,17 +140,31 @@ def _finite_coordinates(polygons) -> bool:
         return False
 
 
+def _check_polygon_sizes(values: list, kinds: np.ndarray, reasons: dict[int, str],
+                         hs: list, ws: list) -> None:
+    """Polygons are rasterised at the image size (their own extent when it is unknown): refuse
+    sizes pycocotools cannot handle and outlines too long to rasterise (``polygon_problem``)."""
+    rows = np.flatnonzero(kinds == SEG_POLY)
+    if not len(rows):
+        return
+    lengths = outline_lengths([values[i] for i in rows.tolist()])
+    h, w = np.asarray(hs, np.int64)[rows], np.asarray(ws, np.int64)[rows]
+    unknown = (h <= 0) | (w <= 0)
+    suspect = unknown | (h * w >= rle_check.MAX_PIXELS) | (lengths > MAX_OUTLINE * (h + w))
+    for k in np.flatnonzero(suspect).tolist():  # exact rule, with its message, for these only
+        i = int(rows[k])
+        reason = polygon_problem(float(lengths[k]), *raster_size(values[i], hs[i], ws[i]))
+        if reason:
+            kinds[i] = SEG_NONE
+            reasons[i] = reason
+
+
 def to_rle(seg, h: int, w: int) -> dict:
-    """One valid segmentation -> compressed RLE dict. Polygons need the image size (h, w); when it
-    is unknown (0) the polygon's own extent is used."""
-    if type(seg) is list:
-        if h <= 0 or w <= 0:
-            coords = np.concatenate([np.asarray(p, np.float64) for p in seg])
-            w, h = int(coords[0::2].max()) + 1, int(coords[1::2].max()) + 1
-        return mask_utils.merge(mask_utils.frPyObjects(seg, h, w))
-    if type(seg["counts"]) is list:
-        return mask_utils.frPyObjects(seg, *seg["size"])
-    return seg
+    """One valid segmentation -> compressed RLE dict (``core.masks.to_rle``: polygons of an
+    image of unknown size use their own extent)."""
+    if type(seg) is dict and type(seg["counts"]) is str:
+        return seg
+    return mask_ops.to_rle(seg, h, w)
 
 
 def mask_areas(segs: list, heights: np.ndarray, widths: np.ndarray) -> np.ndarray:

@@ -192,6 +192,22 @@ def lookup(values: list, index: dict) -> np.ndarray:
                        np.int64, len(values))
 
 
+def lookup_text(values: list, rows: np.ndarray, index: dict, candidates=None) -> np.ndarray:
+    """Ids are told apart by their text: for int / str ``values`` whose ``rows`` is -1, look the
+    id up by its text (``"1"`` finds key ``1``, ``1`` finds ``"1"``). Fills ``rows`` in place;
+    returns the (k,) indices that joined this way. candidates: indices to try (default: all)."""
+    todo = np.flatnonzero(rows < 0) if candidates is None else np.asarray(candidates, np.int64)
+    miss = [i for i in todo.tolist() if type(values[i]) in (int, str)]
+    if not miss:
+        return np.zeros(0, np.int64)
+    by_text = {str(k): r for k, r in index.items() if type(k) in (int, str)}
+    hits = [(i, by_text.get(str(values[i]))) for i in miss]
+    hits = [(i, r) for i, r in hits if r is not None]
+    if hits:
+        rows[[i for i, _ in hits]] = [r for _, r in hits]
+    return np.array([i for i, _ in hits], np.int64)
+
+
 def first_duplicates(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """keys: (N,) -> (rows that repeat an earlier key, (same,) row of that key's first use)."""
     if len(keys) == 0:

@@ -3,30 +3,25 @@
 Files are matched by their path relative to each folder without the extension (the file stem
 for flat folders), which is also the image id. A label PNG holds one class index per pixel:
 8-bit grey, 16-bit grey or palette PNGs (the palette *index* is the class, colours are only for
-display), or RGB colour-coded masks mapped through the class colours. Sizes are checked from
-the headers (``io.images`` for the photos, PIL for the label PNGs); pixels are decoded when
-scoring. A photo with an EXIF orientation keeps its stored pixel order unless its masks have
-the rotated size (then the image's width and height are the rotated ones and the window shows
-it rotated).
+display), or RGB colour-coded masks mapped through the class colours (``label_png`` reads and
+writes them). Sizes are checked from the headers (``io.images`` for the photos, ``label_png``
+for the label PNGs); pixels are decoded when scoring. A photo with an EXIF orientation keeps its
+stored pixel order unless its masks have the rotated size (then the image's width and height
+are the rotated ones and the window shows it rotated).
 
 Bad files never raise: each becomes a :class:`Problem` naming the file and the image.
 """
 
 from __future__ import annotations
 
-import os
-import struct
-import tempfile
-import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-from PIL import Image
 
 from reviewer.core.problems import Problem
-from reviewer.core.semantic import ConfusionStack, confusion
+from reviewer.core.semantic import MAX_CLASSES, ConfusionStack, confusion_cells
 from reviewer.core.tables import ImageTable
 from reviewer.io.images import (
     ImageError,
@@ -36,6 +31,14 @@ from reviewer.io.images import (
     orientation_for,
     read_info,
 )
+from reviewer.io.label_png import (
+    LabelFileError,
+    image_size,
+    mask_size,
+    read_label_png,
+    read_palette,
+    write_label_png,
+)
 from reviewer.io.semantic_classes import Color, default_color, load_classes
 
 __all__ = ["SemanticDataset", "LabelFileError", "load_classes", "load_semantic",
@@ -44,13 +47,6 @@ __all__ = ["SemanticDataset", "LabelFileError", "load_classes", "load_semantic",
 
 IMAGE_EXTS = (".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp")
 MASK_EXTS = (".png",)
-# PIL raises these (and a few more) on broken files; anything else is a bug in our code.
-_PIL_ERRORS = (OSError, SyntaxError, ValueError, EOFError, MemoryError, struct.error, zlib.error,
-               Image.DecompressionBombError)
-
-
-class LabelFileError(ValueError):
-    """A label PNG that cannot be used; the message says why (without the path)."""
 
 
 @dataclass(frozen=True)
@@ -81,108 +77,6 @@ class SemanticDataset:
 
     def image_path(self, i: int) -> Path | None:
         return None if self.images_dir is None else self.images_dir / self.images.file_names[i]
-
-
-def image_size(path) -> tuple[int, int]:
-    """(width, height) from the file header, without decoding the pixels. Raises LabelFileError."""
-    try:
-        with Image.open(path) as im:
-            return im.size
-    except _PIL_ERRORS as exc:
-        raise LabelFileError(f"cannot read the file header: {exc}") from exc
-
-
-def read_label_png(path, colors: list[Color] | None = None) -> np.ndarray:
-    """Decode a label PNG -> (H, W) uint8 or uint16 class indices. Raises LabelFileError.
-
-    Palette PNGs give their palette indices; RGB(A) masks are mapped through ``colors`` (K,)
-    (an RGB mask with equal channels is read as grey when no colours are given).
-    """
-    try:
-        with Image.open(path) as im:
-            im.load()
-            mode = im.mode
-            arr = np.asarray(im)
-    except _PIL_ERRORS as exc:
-        raise LabelFileError(f"cannot decode the PNG: {exc}") from exc
-    if mode in ("P", "PA", "LA"):
-        arr = arr[..., 0] if arr.ndim == 3 else arr
-    elif mode == "1":
-        arr = arr.astype(np.uint8)
-    elif mode in ("RGB", "RGBA"):
-        arr = _map_colors(arr[..., :3], colors)
-    elif mode.startswith("I"):
-        arr = _to_uint16(arr)
-    elif mode != "L":
-        raise LabelFileError(f"unsupported PNG mode {mode!r} for a label mask")
-    return np.ascontiguousarray(arr)
-
-
-def _to_uint16(arr: np.ndarray) -> np.ndarray:
-    if arr.dtype == np.uint16:
-        return arr
-    if arr.size and (arr.min() < 0 or arr.max() > 65535):
-        raise LabelFileError("pixel values outside 0..65535")
-    return arr.astype(np.uint16)
-
-
-def _map_colors(rgb: np.ndarray, colors: list[Color] | None) -> np.ndarray:
-    """(H, W, 3) uint8 -> (H, W) class indices through colours (K,)."""
-    if colors is None:
-        if (rgb[..., 0] == rgb[..., 1]).all() and (rgb[..., 1] == rgb[..., 2]).all():
-            return rgb[..., 0].copy()
-        raise LabelFileError("RGB colour mask but the classes file gives no colours")
-    code = (rgb[..., 0].astype(np.int64) << 16) | (rgb[..., 1].astype(np.int64) << 8) | rgb[..., 2]
-    table = np.asarray([(r << 16) | (g << 8) | b for r, g, b in colors], np.int64)
-    uniq, inverse = np.unique(code.reshape(-1), return_inverse=True)
-    order = np.argsort(table, kind="stable")
-    pos = np.searchsorted(table[order], uniq).clip(0, len(table) - 1)
-    found = table[order][pos] == uniq
-    if not found.all():
-        bad = uniq[~found][:3]
-        shown = ", ".join(f"({c >> 16}, {(c >> 8) & 255}, {c & 255})" for c in bad)
-        raise LabelFileError(f"{int((~found).sum())} colours are not in the classes file, "
-                             f"e.g. {shown}")
-    dtype = np.uint8 if len(colors) <= 256 else np.uint16
-    return order[pos][inverse].reshape(rgb.shape[:2]).astype(dtype)
-
-
-def read_palette(path) -> tuple[int, ...] | None:
-    """The flat RGB palette of a palette PNG, else None (header only)."""
-    try:
-        with Image.open(path) as im:
-            if im.mode not in ("P", "PA"):
-                return None
-            return tuple(im.getpalette() or ()) or None
-    except _PIL_ERRORS:
-        return None
-
-
-def write_label_png(path, mask: np.ndarray, palette=None) -> None:
-    """Write mask (H, W) int atomically: a palette PNG with ``palette`` (flat RGB ints) when
-    given (values must be < 256), else 8-bit grey, or 16-bit grey when a value exceeds 255."""
-    mask = np.asarray(mask)
-    if mask.ndim != 2:
-        raise ValueError(f"mask must be (H, W), got {mask.shape}")
-    if mask.size and mask.min() < 0:
-        raise ValueError("mask has negative values")
-    top = int(mask.max()) if mask.size else 0
-    if palette is not None:
-        if top > 255:
-            raise ValueError(f"value {top} does not fit a palette PNG")
-        im = Image.fromarray(mask.astype(np.uint8))
-        im.putpalette(list(palette))
-    else:
-        im = Image.fromarray(mask.astype(np.uint8 if top <= 255 else np.uint16))
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            im.save(fh, format="PNG")
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def _index_folder(folder: Path | None, exts, problems: list) -> dict[str, Path]:
@@ -280,7 +174,7 @@ def _checked_masks(keys, files: dict, infos, widths, heights, kind: str, folder,
                                     severity="warning", image_id=key))
         else:
             try:
-                size = image_size(path)
+                size = mask_size(path)
                 w, h = widths[k], heights[k]
                 if infos[k] is not None and size != (w, h):
                     if not orientation_for(infos[k], size)[0]:
@@ -295,7 +189,8 @@ def _checked_masks(keys, files: dict, infos, widths, heights, kind: str, folder,
 
 
 def _classes(classes, keys, gt_paths, pred_paths, ignore_index, problems: list):
-    """Class names and colours from the classes file, else inferred from the mask values."""
+    """Class names and colours from the classes file, else inferred from the mask values
+    (0..the largest value; a mask with a value of ``MAX_CLASSES`` or more is not used)."""
     if classes is not None:
         names, colors, found = load_classes(classes)
         problems.extend(found)
@@ -313,8 +208,19 @@ def _classes(classes, keys, gt_paths, pred_paths, ignore_index, problems: list):
                 paths[i] = None
                 continue
             values = values[values != ignore_index] if ignore_index is not None else values
-            top = max(top, int(values.max()) if values.size else -1)
+            high = int(values.max()) if values.size else -1
+            if high >= MAX_CLASSES:
+                problems.append(Problem(str(path), f"image {key}", _too_many(high), image_id=key))
+                paths[i] = None
+                continue
+            top = max(top, high)
     return [f"class_{i}" for i in range(top + 1)], None
+
+
+def _too_many(value: int) -> str:
+    return (f"label value {value}: without a classes file the classes are 0..the largest value, "
+            f"and Reviewer supports at most {MAX_CLASSES} classes; this mask is not used (give "
+            "a classes file, or check that it holds class indices, not instance ids or depth)")
 
 
 def read_label(path, num_classes: int, ignore_index: int | None = 255, colors=None,
@@ -365,7 +271,8 @@ def read_pair(ds: SemanticDataset, i: int):
 
 def score_semantic(ds: SemanticDataset, progress: Callable[[int, int], None] | None = None
                    ) -> tuple[ConfusionStack, list[Problem]]:
-    """Decode every GT/prediction pair and build the per-image confusions (N, K, K+1), sparse.
+    """Decode every GT/prediction pair and build the per-image confusions (N, K, K+1), sparse
+    (``confusion_cells``: no (K, K+1) array per image).
 
     An image without a usable GT or prediction has an all-zero confusion (not scored).
     ``progress(done, total)`` is called after each image (raise from it to cancel).
@@ -376,7 +283,7 @@ def score_semantic(ds: SemanticDataset, progress: Callable[[int, int], None] | N
         gt, pred, found = read_pair(ds, i)
         problems.extend(found)
         confs.append(None if gt is None or pred is None
-                     else confusion(gt, pred, k, ds.ignore_index))
+                     else confusion_cells(gt, pred, k, ds.ignore_index))
         if progress is not None:
             progress(i + 1, len(ds.images))
-    return ConfusionStack.from_dense(confs, k), problems
+    return ConfusionStack.from_cells(confs, k), problems

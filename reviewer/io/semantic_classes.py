@@ -20,7 +20,8 @@ import json
 import re
 from pathlib import Path
 
-from reviewer.core.problems import Problem
+from reviewer.core.problems import InputError, Problem
+from reviewer.core.semantic import MAX_CLASSES
 
 Color = tuple[int, int, int]
 _INDEX_COLUMNS = ("idx", "id", "index", "label", "class_id")
@@ -45,9 +46,18 @@ def load_classes(path) -> tuple[list[str], list[Color] | None, list[Problem]]:
 
 
 def _assemble(entries: list, file: str, problems: list) -> tuple[list[str], list | None]:
-    """entries: (index, name, colour|None, entry label) -> dense names and colours."""
+    """entries: (index, name, colour|None, entry label) -> dense names and colours.
+
+    An index of ``MAX_CLASSES`` or more refuses the whole file (InputError): names are dense
+    0..max, so one such index would mean that many classes.
+    """
     by_index: dict[int, tuple[str, Color | None]] = {}
     for index, name, color, where in entries:
+        if index >= MAX_CLASSES:
+            raise InputError(f"{file}: {where}: class index {index} (the file lists "
+                             f"{len(entries)} classes); Reviewer supports at most {MAX_CLASSES} "
+                             f"classes (indices 0..{MAX_CLASSES - 1}), so this classes file is "
+                             "refused")
         if index < 0:
             problems.append(Problem(file, where, f"class index {index} is negative"))
         elif index in by_index:

@@ -80,6 +80,9 @@ def _open_segmentation(project, progress) -> TaskData:
     ds = load_semantic(project.images, inputs.gt, inputs.pred, inputs.classes, inputs.ignore_index)
     if len(ds.images) == 0:
         raise InputError(f"{inputs.gt}: no usable image", ds.problems)
+    if ds.num_classes == 0:
+        raise InputError(f"{inputs.gt}: no usable class (no classes file, and no usable label "
+                         "mask to read the classes from)", ds.problems)
     stack, problems = score_semantic(ds, lambda d, t: progress("scoring", d, t))
     table = semantic.image_table(stack, ds.images.ids, ds.images.file_names, ds.class_names,
                                  ds.ignore_index)

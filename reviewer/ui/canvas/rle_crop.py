@@ -9,33 +9,15 @@ from __future__ import annotations
 
 import numpy as np
 
+from reviewer.core.rle import counts_from_string
+
 
 def rle_counts(rle: dict) -> np.ndarray:
     """(R,) int64 run lengths (0-runs and 1-runs alternating, first run is zeros) of an RLE."""
     counts = rle["counts"]
     if isinstance(counts, list | tuple | np.ndarray):
         return np.asarray(counts, dtype=np.int64)
-    if isinstance(counts, str):
-        counts = counts.encode("ascii")
-    return _counts_from_string(bytes(counts))
-
-
-def _counts_from_string(s: bytes) -> np.ndarray:
-    """COCO's LEB128-like compressed counts -> (R,) int64 run lengths (maskApi.c rleFrString)."""
-    c = np.frombuffer(s, dtype=np.uint8).astype(np.int64) - 48
-    if c.size == 0:
-        return np.zeros(0, dtype=np.int64)
-    last = (c & 0x20) == 0                      # last 5-bit chunk of each number
-    starts = np.flatnonzero(np.concatenate(([True], last[:-1])))
-    group = np.cumsum(np.concatenate(([0], last[:-1].astype(np.int64))))
-    k = np.arange(c.size) - starts[group]       # chunk position within its number
-    x = np.add.reduceat((c & 0x1F) << (5 * k), starts)
-    negative = (c[last] & 0x10) != 0
-    x[negative] -= np.int64(1) << (5 * (k[last][negative] + 1))
-    out = x.copy()
-    out[1::2] = np.cumsum(x[1::2])              # counts[m] += counts[m-2] for m > 2
-    out[2::2] = np.cumsum(x[2::2])
-    return out
+    return counts_from_string(counts)
 
 
 def rle_crop(rle: dict) -> tuple[int, int, np.ndarray] | None:
