@@ -115,7 +115,8 @@ class AddObject(Command):
         doc.remove_gt(self.image_id, self.obj["id"])
 
     def conflict(self, doc):
-        return X.image_missing(doc, self.image_id) or X.id_taken(doc, self.obj["id"])
+        return (X.image_missing(doc, self.image_id) or X.id_taken(doc, self.obj["id"])
+                or X.unusable_shape(doc, self.image_id, self.obj))
 
     def rebased(self, doc):
         return replace(self, obj=_fresh_id(doc, self.image_id, self.obj))
@@ -178,7 +179,8 @@ class _EditObject(Command):
 
     def conflict(self, doc):
         return X.image_missing(doc, self.image_id) or X.object_differs(
-            doc, self.image_id, self.ann_id, self.before, self.before.keys())
+            doc, self.image_id, self.ann_id, self.before, self.before.keys()) or \
+            X.unusable_shape(doc, self.image_id, {"id": self.ann_id, **self.after})
 
     def rebased(self, doc):
         current = X.current_object(doc, self.image_id, self.ann_id)
@@ -243,7 +245,8 @@ class AcceptPrediction(Command):
         if reason is None and self.replaced is not None:
             reason = X.object_differs(doc, self.image_id, self.replaced["id"], self.replaced,
                                       _OBJECT_KEYS)
-        return reason or X.id_taken(doc, self.obj["id"])
+        return (reason or X.id_taken(doc, self.obj["id"])
+                or X.unusable_shape(doc, self.image_id, self.obj))
 
     def rebased(self, doc):
         replaced = None

@@ -48,6 +48,13 @@ def id_taken(doc, ann_id) -> str | None:
     return f"the ground truth now has another object with id {ann_id}"
 
 
+def unusable_shape(doc, image_id, obj: dict) -> str | None:
+    """Why the object a command would put in the GT has a mask the document refuses (a damaged
+    journal), or None."""
+    problem = doc.object_problem(image_id, obj) if "segmentation" in obj else None
+    return None if problem is None else f"GT object {obj.get('id')}: {problem}"
+
+
 def _short(value) -> str:
     text = repr(value)
     return text if len(text) <= 60 else text[:57] + "..."

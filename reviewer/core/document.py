@@ -177,10 +177,15 @@ class DetectionDocument:
     def paint(self, image_id, y, x, patch) -> None:
         raise TypeError("a detection project has no semantic masks to paint")
 
+    def object_problem(self, image_id, obj: dict) -> str | None:
+        """Why ``obj``'s mask cannot be used safely on ``image_id`` (None: it can)."""
+        i = self._image_row[image_id]
+        h, w = int(self.base.images.heights[i]), int(self.base.images.widths[i])
+        return mask_ops.mask_problem(obj.get("segmentation"), h, w)
+
     def _check_mask(self, image_id, obj: dict, i: int) -> None:
         """Refuse a mask pycocotools cannot use safely (e.g. from a damaged journal)."""
-        h, w = int(self.base.images.heights[i]), int(self.base.images.widths[i])
-        problem = mask_ops.mask_problem(obj.get("segmentation"), h, w)
+        problem = self.object_problem(image_id, obj)
         if problem:
             raise ValueError(f"image {image_id}: GT object {obj.get('id')}: {problem}")
 

@@ -263,3 +263,20 @@ def test_a_journal_that_fails_to_commit_leaves_the_document_as_it_was(project):
             history.execute(edits.move_box(s.document, a["id"], [0.0, 0.0, 8.0, 8.0]))
         np.testing.assert_allclose(s.document.gt_object(a["id"])["bbox"], a["bbox"])
         assert not history.can_undo
+
+
+def test_a_journalled_mask_the_document_refuses_is_set_aside_not_fatal(project):
+    """A damaged journal entry (an RLE whose runs do not add up) never stops the opening."""
+    from reviewer.io.store import open_review_store
+    proj, g, gt = project
+    image = gt["images"][0]
+    bad = {"id": 9999, "category_id": gt["categories"][0]["id"], "bbox": [1.0, 1.0, 5.0, 5.0],
+           "area": 25.0, "iscrowd": 0,
+           "segmentation": {"size": [image["height"], image["width"]], "counts": [5, 10]}}
+    with open_review_store(proj) as store:
+        cmd = C.AddObject(image["id"], bad)
+        store.append_command(str(image["id"]), cmd.kind, cmd.to_payload())
+    with open_session(proj) as s:
+        assert [c.command.kind for c in s.history.conflicts] == ["add_object"]
+        assert "GT object 9999" in s.history.conflicts[0].reason
+        assert s.document.find_gt(9999) is None
