@@ -13,6 +13,9 @@ Conventions (numpy only, no I/O):
   prediction histogram only covers ``1..150``. Row sums are therefore exactly the GT areas.
   A prediction equal to an ``ignore_index`` inside ``0..K-1`` lands in that class's column
   and is also wrong (the ignore class is never scored).
+- ``ignore_index`` may also be a sequence of values: the ignore value and the *void classes*
+  a classes file marks ``"ignore": true`` (Cityscapes' ``ignoreInEval``). Each is treated as
+  above: its GT pixels are not counted, it is not evaluated.
 - *Evaluated classes*: every class except ``ignore_index``. IoU of class c is
   ``intersection / union`` with ``union = gt_area + pred_area - intersection``; ``nan`` when
   the union is 0 (class absent from both GT and prediction).
@@ -71,13 +74,21 @@ def confusion_cells(gt: np.ndarray, pred: np.ndarray, num_classes: int,
     return _merge_cells(np.concatenate(cells), np.concatenate(counts))
 
 
+def ignored_classes(ignore_index, num_classes: int) -> list[int]:
+    """The class indices ``0..K-1`` left out of the scores: ``ignore_index`` when it is one of
+    them, or those of a sequence of ignored values (the ignore value and void classes)."""
+    values = [] if ignore_index is None else (
+        [ignore_index] if np.ndim(ignore_index) == 0 else list(ignore_index))
+    return sorted({int(v) for v in values if v is not None and 0 <= int(v) < num_classes})
+
+
 def _codes(g: np.ndarray, p: np.ndarray, k: int, ignore_index) -> np.ndarray:
     """Pixels -> (n,) int64 cell codes of the valid ones (see the module docstring)."""
     valid = g < k
     if g.dtype.kind == "i":
         valid &= g >= 0
-    if ignore_index is not None and 0 <= ignore_index < k:
-        valid &= g != ignore_index
+    for value in ignored_classes(ignore_index, k):
+        valid &= g != value
     if not valid.all():
         g = g[valid]
         p = p[valid]
@@ -105,11 +116,10 @@ def confusion(gt: np.ndarray, pred: np.ndarray, num_classes: int,
     return out.reshape(k, k + 1)
 
 
-def evaluated_classes(num_classes: int, ignore_index: int | None) -> np.ndarray:
-    """(K,) bool: True for every class but ``ignore_index``."""
+def evaluated_classes(num_classes: int, ignore_index) -> np.ndarray:
+    """(K,) bool: True for every class but the ignored ones (``ignored_classes``)."""
     mask = np.ones(int(num_classes), bool)
-    if ignore_index is not None and 0 <= ignore_index < num_classes:
-        mask[ignore_index] = False
+    mask[ignored_classes(ignore_index, int(num_classes))] = False
     return mask
 
 

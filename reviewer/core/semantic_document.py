@@ -23,11 +23,14 @@ class SemanticDocument:
     task = "segmentation"
 
     def __init__(self, image_ids, file_names, class_names, ignore_index, stack, table: dict,
-                 read_masks: Callable[[int], tuple]):
+                 read_masks: Callable[[int], tuple], void_classes=()):
         self.image_ids = np.asarray(image_ids, dtype=object)
         self.file_names = np.asarray(file_names, dtype=object)
         self.class_names = list(class_names)
         self.ignore_index = ignore_index
+        self.void_classes = tuple(void_classes)
+        # what scoring leaves out: the ignore value and the void classes of the classes file
+        self.scoring_ignore = tuple(dict.fromkeys((ignore_index, *self.void_classes)))
         self.stack: semantic.ConfusionStack = stack
         self.table = table
         self.table_before = {k: np.array(v, copy=True) for k, v in table.items()}
@@ -94,15 +97,15 @@ class SemanticDocument:
         if change is not None and pred.shape == gt.shape:
             y, x, old = change
             window = (slice(y, y + old.shape[0]), slice(x, x + old.shape[1]))
-            k, ignore = self.num_classes, self.ignore_index
+            k, ignore = self.num_classes, self.scoring_ignore
             conf = (self.stack.dense(i) - semantic.confusion(old, pred[window], k, ignore)
                     + semantic.confusion(gt[window], pred[window], k, ignore))
         else:
-            conf = semantic.confusion(gt, pred, self.num_classes, self.ignore_index)
+            conf = semantic.confusion(gt, pred, self.num_classes, self.scoring_ignore)
         self.stack = self.stack.with_image(i, conf)
         one = semantic.ConfusionStack.from_dense([conf], self.num_classes)
         row = semantic.image_table(one, self.image_ids[[i]], self.file_names[[i]],
-                                   self.class_names, self.ignore_index)
+                                   self.class_names, self.scoring_ignore)
         for col, values in row.items():
             if col in self.table and col not in ("image_id", "file_name"):
                 self.table[col][i] = values[0]

@@ -26,7 +26,7 @@ def session_eval(session, image_rows=None, original: bool = False) -> dict:
     else:
         stack = doc.stack if corrected else data.scores
         ds = data.dataset
-        payload = reports.semantic_eval(stack, ds.class_names, ds.ignore_index, image_rows)
+        payload = reports.semantic_eval(stack, ds.class_names, ds.scoring_ignore, image_rows)
     payload["ground_truth"] = "original" if original else "corrected"
     payload["corrected_images"] = len(doc.corrected_images)
     return payload

@@ -56,6 +56,7 @@ class SemanticDataset:
     images: ImageTable, ids = file stems (relative path without extension), file_names relative
         to ``images_dir``, widths/heights from the image headers (0 when unreadable).
     class_names: (K,) names, index = pixel value. class_colors: (K,) RGB or None.
+    void_classes: classes the classes file marks ignored (scored like the ignore value).
     gt_paths, pred_paths: (N,) per image a Path or None (missing or unusable).
     palette: flat RGB palette (tuple of ints) of the GT PNGs when they are palette PNGs, kept to
         write corrected masks with the same colours; None otherwise.
@@ -70,10 +71,16 @@ class SemanticDataset:
     images_dir: Path | None = None
     palette: tuple[int, ...] | None = None
     problems: list[Problem] = field(default_factory=list)
+    void_classes: tuple[int, ...] = ()
 
     @property
     def num_classes(self) -> int:
         return len(self.class_names)
+
+    @property
+    def scoring_ignore(self) -> tuple:
+        """The values left out of every score: the ignore value and the void classes."""
+        return tuple(dict.fromkeys((self.ignore_index, *self.void_classes)))
 
     def image_path(self, i: int) -> Path | None:
         return None if self.images_dir is None else self.images_dir / self.images.file_names[i]
@@ -123,7 +130,7 @@ def load_semantic(images_dir, gt_dir, pred_dir=None, classes=None,
                               problems)
     pred_paths = (_checked_masks(keys, preds, infos, widths, heights, "prediction", pred_dir,
                                  problems) if pred_dir is not None else [None] * len(keys))
-    names, colors = _classes(classes, keys, gt_paths, pred_paths, ignore_index, problems)
+    names, colors, void = _classes(classes, keys, gt_paths, pred_paths, ignore_index, problems)
     table = ImageTable(
         ids=np.asarray(keys, dtype=object),
         file_names=np.asarray([images[k].relative_to(images_dir).as_posix() for k in keys],
@@ -132,7 +139,7 @@ def load_semantic(images_dir, gt_dir, pred_dir=None, classes=None,
         extra=[{} for _ in keys])
     palette = next((read_palette(p) for p in gt_paths if p is not None), None)
     return SemanticDataset(table, names, colors, ignore_index, gt_paths, pred_paths,
-                           Path(images_dir), palette, problems)
+                           Path(images_dir), palette, problems, void)
 
 
 def _image_sizes(keys, images: dict, problems: list) -> tuple[list, list[int], list[int]]:
@@ -192,10 +199,10 @@ def _classes(classes, keys, gt_paths, pred_paths, ignore_index, problems: list):
     """Class names and colours from the classes file, else inferred from the mask values
     (0..the largest value; a mask with a value of ``MAX_CLASSES`` or more is not used)."""
     if classes is not None:
-        names, colors, found = load_classes(classes)
+        names, colors, found, void = load_classes(classes)
         problems.extend(found)
         if names:
-            return names, colors
+            return names, colors, tuple(void)
     top = -1
     for paths in (gt_paths, pred_paths):
         for i, (key, path) in enumerate(zip(keys, paths, strict=True)):
@@ -214,7 +221,7 @@ def _classes(classes, keys, gt_paths, pred_paths, ignore_index, problems: list):
                 paths[i] = None
                 continue
             top = max(top, high)
-    return [f"class_{i}" for i in range(top + 1)], None
+    return [f"class_{i}" for i in range(top + 1)], None, ()
 
 
 def _too_many(value: int) -> str:
@@ -283,7 +290,7 @@ def score_semantic(ds: SemanticDataset, progress: Callable[[int, int], None] | N
         gt, pred, found = read_pair(ds, i)
         problems.extend(found)
         confs.append(None if gt is None or pred is None
-                     else confusion_cells(gt, pred, k, ds.ignore_index))
+                     else confusion_cells(gt, pred, k, ds.scoring_ignore))
         if progress is not None:
             progress(i + 1, len(ds.images))
     return ConfusionStack.from_cells(confs, k), problems

@@ -27,22 +27,25 @@ Color = tuple[int, int, int]
 _INDEX_COLUMNS = ("idx", "id", "index", "label", "class_id")
 
 
-def load_classes(path) -> tuple[list[str], list[Color] | None, list[Problem]]:
+def load_classes(path) -> tuple[list[str], list[Color] | None, list[Problem], list[int]]:
     """Read a class list. Returns names (K,), colours (K,) or None when the file gives none,
-    and problems. Index gaps get the name ``class_<i>`` (and a default colour)."""
+    problems, and the *void classes*: indices a JSON entry marks ``"ignore": true`` (also
+    ``"ignoreInEval"`` or ``"void"``, as Cityscapes writes them), left out of every score like
+    the ignore value. Index gaps get the name ``class_<i>`` (and a default colour)."""
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
         return [], None, [Problem(str(path), "", f"cannot read the classes file: {exc}")]
+    void: list[int] = []
     if path.suffix.lower() == ".json" or text.lstrip()[:1] in ("{", "["):
-        entries, problems = _parse_json(text, str(path))
+        entries, problems = _parse_json(text, str(path), void)
     elif _looks_tabular(text, path):
         entries, problems = _parse_table(text, str(path), path.suffix.lower() == ".csv")
     else:
         entries, problems = _parse_lines(text, str(path))
     names, colors = _assemble(entries, str(path), problems)
-    return names, colors, problems
+    return names, colors, problems, sorted({v for v in void if 0 <= v < len(names)})
 
 
 def _assemble(entries: list, file: str, problems: list) -> tuple[list[str], list | None]:
@@ -103,7 +106,7 @@ def _color(value, file: str, where: str, problems: list) -> Color | None:
     return (value[0], value[1], value[2])
 
 
-def _parse_json(text: str, file: str) -> tuple[list, list]:
+def _parse_json(text: str, file: str, void: list) -> tuple[list, list]:
     problems: list[Problem] = []
     try:
         data = json.loads(text)
@@ -130,7 +133,12 @@ def _parse_json(text: str, file: str) -> tuple[list, list]:
         entry = _json_entry(index, value, file, where, problems)
         if entry is not None:
             entries.append(entry)
+            if isinstance(value, dict) and any(value.get(k) is True for k in _VOID_KEYS):
+                void.append(entry[0])
     return entries, problems
+
+
+_VOID_KEYS = ("ignore", "ignoreInEval", "void")
 
 
 def _json_entry(index: int, value, file: str, where: str, problems: list):

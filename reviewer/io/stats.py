@@ -51,7 +51,7 @@ def _task_parts(session, population: np.ndarray, original: bool):
         return (slicer, [str(n) for n in ds.categories.names], ts.detection_class_images(ds),
                 ts.DETECTION_ERROR_THRESHOLD, f"AP ({iou_type})")
     stack = session.data.scores if original else doc.stack
-    slicer = ts.SemanticSlicer(stack, doc.ignore_index)
+    slicer = ts.SemanticSlicer(stack, doc.scoring_ignore)
     return (slicer, [str(n) for n in doc.class_names], ts.semantic_class_images(stack),
             ts.SEGMENTATION_ERROR_THRESHOLD, "mIoU")
 

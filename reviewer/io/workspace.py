@@ -85,7 +85,7 @@ def _open_segmentation(project, progress) -> TaskData:
                          "mask to read the classes from)", ds.problems)
     stack, problems = score_semantic(ds, lambda d, t: progress("scoring", d, t))
     table = semantic.image_table(stack, ds.images.ids, ds.images.file_names, ds.class_names,
-                                 ds.ignore_index)
+                                 ds.scoring_ignore)
     return TaskData("segmentation", ds, stack, table, list(ds.problems) + list(problems))
 
 
@@ -95,7 +95,7 @@ def eval_payload(data: TaskData, image_rows=None) -> dict:
         scores = data.scores if image_rows is None else None
         return reports.detection_eval(data.dataset, data.params, image_rows, scores, data.rles)
     ds = data.dataset
-    return reports.semantic_eval(data.scores, ds.class_names, ds.ignore_index, image_rows)
+    return reports.semantic_eval(data.scores, ds.class_names, ds.scoring_ignore, image_rows)
 
 
 def make_document(data: TaskData):
@@ -107,4 +107,5 @@ def make_document(data: TaskData):
     from reviewer.io.semantic import read_pair
     ds = data.dataset
     return SemanticDocument(ds.images.ids, ds.images.file_names, ds.class_names, ds.ignore_index,
-                            data.scores, data.table, lambda i: read_pair(ds, i)[:2])
+                            data.scores, data.table, lambda i: read_pair(ds, i)[:2],
+                            void_classes=ds.void_classes)

@@ -209,7 +209,7 @@ def metric_snapshot(session, with_before: bool):
                 out["before"] = detection_metric(base[0], iou_type, base[1])
             return out
         return run
-    stack, ignore = doc.stack, doc.ignore_index
+    stack, ignore = doc.stack, doc.scoring_ignore
     original = session.data.scores if with_before else None
 
     def run_semantic():

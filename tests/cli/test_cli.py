@@ -261,3 +261,37 @@ def test_input_problems_are_listed_at_init_then_said_in_one_line(voc_project, ca
     err = capsys.readouterr().err
     assert "joined by file_name instead, 98 of 98 matched" in err
     assert err.count("image file not found") > 90
+
+
+def test_void_classes_of_the_classes_file_are_left_out_of_every_score(tmp_path, capsys):
+    """`"ignore": true` in the classes file: GT pixels of that class are not counted and the
+    class is not evaluated, like the ignore value (oracle: a numpy confusion matrix)."""
+    from reviewer.io.semantic import read_label_png
+    sample = Path(__file__).resolve().parents[2] / "sample_project"
+    classes = json.loads((sample / "semantic/classes.json").read_text())
+    classes[0]["ignore"] = True  # "unlabeled"
+    (tmp_path / "classes.json").write_text(json.dumps(classes))
+    results = {}
+    for name, file in (("scored", sample / "semantic/classes.json"),
+                       ("void", tmp_path / "classes.json")):
+        proj = tmp_path / name
+        assert main(["init", str(proj), "--images", str(sample / "images"), "--gt",
+                     str(sample / "semantic/gt"), "--pred", str(sample / "semantic/pred"),
+                     "--classes", str(file), "-q"]) == 0
+        capsys.readouterr()
+        assert main(["eval", str(proj), "--json", "-q"]) == 0
+        results[name] = json.loads(capsys.readouterr().out)
+    k = len(classes)
+    conf = np.zeros((k, k), np.int64)
+    for g in sorted((sample / "semantic/gt").glob("*.png")):
+        gt = read_label_png(g).astype(np.int64)
+        pred = read_label_png(sample / "semantic/pred" / g.name).astype(np.int64)
+        keep = (gt != 255) & (gt != 0) & (gt < k) & (pred < k)
+        conf += np.bincount(gt[keep] * k + pred[keep], minlength=k * k).reshape(k, k)
+    inter = np.diag(conf)[1:]
+    union = (conf.sum(0) + conf.sum(1) - np.diag(conf))[1:]
+    expected = float(np.mean(inter[union > 0] / union[union > 0]))
+    assert results["void"]["miou"] == pytest.approx(expected, abs=1e-12)
+    assert "unlabeled" not in results["void"]["per_class"]
+    assert "unlabeled" in results["scored"]["per_class"]
+    assert results["void"]["miou"] > results["scored"]["miou"]

@@ -67,14 +67,14 @@ def test_ade20k_sample_scores():
 
 @pytest.mark.realdata
 def test_ade20k_class_files_txt_and_csv_agree():
-    names, colors, problems = load_classes(ADE / "objectInfo150.txt")
+    names, colors, problems, _ = load_classes(ADE / "objectInfo150.txt")
     assert problems == [] and colors is None
     lines = (ADE / "objectInfo150.txt").read_text().splitlines()[1:]
     expected = {int(ln.split("\t")[0]): ln.split("\t")[4].split(",")[0].strip() for ln in lines}
     assert len(names) == max(expected) + 1 == 151
     assert {i: names[i] for i in expected} == expected
     assert names[2] == expected[2] != "building, edifice"
-    csv_names, _, csv_problems = load_classes(ADE / "objectInfo150.csv")
+    csv_names, _, csv_problems, _ = load_classes(ADE / "objectInfo150.csv")
     assert csv_problems == [] and len(csv_names) == 151
     # the upstream CSV writes spaces as ';' too ("chest;of;drawers;chest;..."), so multi-word
     # names keep only their first word there; single-word names agree with the .txt
@@ -89,7 +89,7 @@ def test_classes_json_object_with_gaps_and_colors(tmp_path):
     path = tmp_path / "classes.json"
     path.write_text(json.dumps({"0": "road", "3": {"name": "car", "color": [0, 0, 142]},
                                 "x": "bad"}))
-    names, colors, problems = load_classes(path)
+    names, colors, problems, _ = load_classes(path)
     assert names == ["road", "class_1", "class_2", "car"]
     assert colors[3] == (0, 0, 142) and colors[1] == default_color(1)
     assert [p.entry for p in problems] == ["['x']"]
@@ -102,7 +102,7 @@ def test_classes_json_list_forms(tmp_path):
     assert load_classes(path)[:2] == (["sky", "tree"], None)
     path.write_text(json.dumps([{"name": "sky", "color": [1, 2, 3]},
                                 {"name": "tree", "color": [4, 5]}]))
-    names, colors, problems = load_classes(path)
+    names, colors, problems, _ = load_classes(path)
     assert names == ["sky", "tree"] and colors == [(1, 2, 3), default_color(1)]
     assert problems[0].severity == "warning" and problems[0].entry == "[1]"
     path.write_text(json.dumps({"categories": [{"id": 2, "name": "person"}]}))
@@ -112,7 +112,7 @@ def test_classes_json_list_forms(tmp_path):
 def test_classes_text_lines(tmp_path):
     path = tmp_path / "classes.txt"
     path.write_text("# name r g b\nbackground 0 0 0\n\ntraffic light 250 170 30\nperson\n")
-    names, colors, problems = load_classes(path)
+    names, colors, problems, _ = load_classes(path)
     assert problems == []
     assert names == ["background", "traffic light", "person"]
     assert colors == [(0, 0, 0), (250, 170, 30), default_color(2)]
@@ -123,12 +123,12 @@ def test_classes_text_lines(tmp_path):
 def test_classes_bad_files(tmp_path):
     path = tmp_path / "classes.json"
     path.write_text("{not json")
-    names, _, problems = load_classes(path)
+    names, _, problems, _ = load_classes(path)
     assert names == [] and str(path) in str(problems[0]) and "JSON" in problems[0].message
     missing = tmp_path / "nope.txt"
     assert str(missing) in str(load_classes(missing)[2][0])
     path.write_text(json.dumps([{"id": 1, "name": "a"}, {"id": 1, "name": "b"}]))
-    names, _, problems = load_classes(path)
+    names, _, problems, _ = load_classes(path)
     assert names == ["class_0", "a"] and "given twice" in problems[0].message
 
 

@@ -51,7 +51,7 @@ def snapshot(session) -> Snapshot:
         return Snapshot("detection", names, present, ds=doc.dataset(), params=doc.params,
                         rles=rles)
     return Snapshot("segmentation", names, present, stack=doc.stack,
-                    ignore_index=doc.ignore_index)
+                    ignore_index=doc.scoring_ignore)
 
 
 def _class_names(session) -> list[str]:
