@@ -186,10 +186,30 @@ def lookup(values: list, index: dict) -> np.ndarray:
     Only int, str and float values are looked up (so ``true`` is not id 1).
     """
     get = index.get
-    if set(map(type, values)) <= {int, str}:
+    kinds = set(map(type, values))
+    if kinds == {int} and index and set(map(type, index)) == {int}:
+        return _lookup_ints(np.fromiter(values, np.int64, len(values)) if _fits(values) else
+                            None, values, index)
+    if kinds <= {int, str}:
         return np.array([get(v, -1) for v in values], dtype=np.int64).reshape(len(values))
     return np.fromiter((get(v, -1) if type(v) in _KEY_TYPES else -1 for v in values),
                        np.int64, len(values))
+
+
+def _fits(values: list) -> bool:
+    return -(2**63) <= min(values) and max(values) < 2**63
+
+
+def _lookup_ints(keys: np.ndarray | None, values: list, index: dict) -> np.ndarray:
+    """``lookup`` for int ids and an int-keyed index: one sort and a binary search."""
+    if keys is None:
+        return np.array([index.get(v, -1) for v in values], np.int64).reshape(len(values))
+    known = np.fromiter(index, np.int64, len(index))
+    rows = np.fromiter(index.values(), np.int64, len(index))
+    order = np.argsort(known)
+    known, rows = known[order], rows[order]
+    at = np.minimum(np.searchsorted(known, keys), len(known) - 1)
+    return np.where(known[at] == keys, rows[at], -1)
 
 
 def lookup_text(values: list, rows: np.ndarray, index: dict, candidates=None) -> np.ndarray:
