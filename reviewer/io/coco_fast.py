@@ -19,6 +19,7 @@ same column code and reports the same problems byte for byte
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import msgspec
@@ -63,6 +64,7 @@ class GtFile(msgspec.Struct):
         return getattr(self, key, default) if key in self.__struct_fields__ else default
 
 
+_LIST = re.compile(rb"[ \t\r\n]*\[")
 _GT = msgspec.json.Decoder(GtFile)
 _RESULTS = msgspec.json.Decoder(list[Result])
 
@@ -78,7 +80,7 @@ def decode_gt(raw: bytes) -> GtFile | None:
 def decode_results(raw: bytes) -> list[Result] | None:
     """raw file bytes (no BOM) -> list of Result, or None when the strict reading does not
     apply (a dataset-style prediction file among others)."""
-    if not raw.lstrip()[:1] == b"[":
+    if not _LIST.match(raw):
         return None
     try:
         return _RESULTS.decode(raw)

@@ -197,7 +197,7 @@ def lookup(values: list, index: dict) -> np.ndarray:
 
 
 def _fits(values: list) -> bool:
-    return -(2**63) <= min(values) and max(values) < 2**63
+    return min(values) >= -(2**63) and max(values) < 2**63
 
 
 def _lookup_ints(keys: np.ndarray | None, values: list, index: dict) -> np.ndarray:
