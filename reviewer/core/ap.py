@@ -82,7 +82,7 @@ def accumulate(ds: DetectionDataset, res: MatchResult, max_dets=MAX_DETS) -> Det
     cls = ds.pred.category_index[rows]
     bounds = np.searchsorted(cls, np.arange(n_k + 1))
     gt_cls = ds.gt.category_index
-    if jit.enabled():
+    if jit.use(len(rows)):
         _accumulate_compiled(res, rows, bounds, gt_cls, n_k, max_dets, precision, recall)
         return _summarize(precision, recall, res, max_dets)
     for k in range(n_k):

@@ -121,10 +121,10 @@ def match_dataset(ds: DetectionDataset, iou_type: str = "bbox", *,
     thresholds = np.asarray(iou_thresholds, dtype=np.float64)
     kept_gt = np.flatnonzero(gt_kept)
     outside = (pred.areas[None, :] < areas[:, :1]) | (pred.areas[None, :] > areas[:, 1:])
-    if jit.enabled() and hasattr(iou_fn, "pairs"):
+    kept_dt = order[dt_kept[order]]  # by group, then rank
+    groups = make_groups(kept_dt, dt_group[kept_dt], kept_gt, gt_group[kept_gt])
+    if hasattr(iou_fn, "pairs") and jit.use(len(kept_dt), groups.largest()):
         from .match_kernel import greedy
-        kept_dt = order[dt_kept[order]]  # by group, then rank
-        groups = make_groups(kept_dt, dt_group[kept_dt], kept_gt, gt_group[kept_gt])
         pairs = iou_fn.pairs(groups, keep_all=bool(thresholds.size and thresholds.min() <= 0))
         dt_match, dt_ignore, gt_matched, dt_iou = greedy(groups, pairs, gt_ignore, gt.iscrowd,
                                                          thresholds, outside)

@@ -87,7 +87,7 @@ class MaskIou:
     def rows(self, dt_rows: np.ndarray, gt_rows: np.ndarray) -> np.ndarray:
         from . import jit
         d, g = np.asarray(dt_rows, np.int64), np.asarray(gt_rows, np.int64)
-        if jit.enabled():
+        if jit.use(len(d)):
             from .rle_kernel import row_ious
             dt, gt = self._decoded()
             return row_ious(dt, gt, self.gt_crowd, d, g)

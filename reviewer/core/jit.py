@@ -18,6 +18,23 @@ import os
 
 _state: dict = {}
 
+MIN_WORK = 200_000
+"""Below this many predictions the numpy path is faster than loading the compiled kernels
+(~0.5-1 s per process: importing numba and its cached machine code)."""
+
+CROWDED = 250_000
+"""A group (one image and class) with more prediction x GT pairs than this takes the kernels
+whatever the size of the dataset: the numpy path would hold the dense IoU matrix."""
+
+
+def use(work: int, largest_group: int = 0) -> bool:
+    """Whether the kernels should run for ``work`` predictions whose largest group has
+    ``largest_group`` pairs (see MIN_WORK and CROWDED; ``_state["always"]`` forces them, for
+    the tests that compare both paths on small cases)."""
+    if work < MIN_WORK and largest_group <= CROWDED and not _state.get("always"):
+        return False
+    return enabled()
+
 
 def enabled() -> bool:
     """True when numba is importable and not switched off by ``REVIEWER_NO_JIT``."""

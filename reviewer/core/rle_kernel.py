@@ -15,8 +15,9 @@ from dataclasses import dataclass
 import numpy as np
 from pycocotools import mask as mask_utils
 
+from .box_kernel import _meets
 from .jit import njit
-from .sparse_iou import Groups, Pairs, _meets, box_pairs
+from .sparse_iou import Groups, Pairs, box_pairs
 
 _BOX_CHUNK = 10_000
 

@@ -62,7 +62,7 @@ def classify(fp_rows, fp_group, gt_rows, gt_group, n_groups, iou_fn, dt_cls, gt_
     target = np.full(len(fp_rows), -1, dtype=np.int64)
     if len(fp_rows) == 0:
         return codes, target
-    if jit.enabled() and hasattr(iou_fn, "pairs"):
+    if hasattr(iou_fn, "pairs") and jit.use(len(fp_rows), _largest_image(fp_group, gt_group)):
         return _classify_sparse(fp_rows, fp_group, gt_rows, gt_group, iou_fn, dt_cls, gt_cls,
                                 gt_used, t_f, t_b)
     rank = rank_within(fp_group, np.argsort(fp_group, kind="stable"))
@@ -85,6 +85,14 @@ def classify(fp_rows, fp_group, gt_rows, gt_group, n_groups, iou_fn, dt_cls, gt_
         tcol = t[bi, di]
         target[pos] = np.where(tcol >= 0, real.gt_rows[bi, np.maximum(tcol, 0)], -1)
     return codes, target
+
+
+def _largest_image(fp_group, gt_group) -> int:
+    """The most false-positive x GT pairs of one image."""
+    if not len(fp_group) or not len(gt_group):
+        return 0
+    n = int(max(fp_group.max(), gt_group.max())) + 1
+    return int((np.bincount(fp_group, minlength=n) * np.bincount(gt_group, minlength=n)).max())
 
 
 def _classify_sparse(fp_rows, fp_group, gt_rows, gt_group, iou_fn, dt_cls, gt_cls, gt_used,

@@ -20,7 +20,7 @@ from reviewer.core.cocoeval import match_dataset
 from reviewer.core.detection_scores import DetectionParams, pair_iou, score_detection
 from reviewer.core.geometry import box_iou
 from reviewer.core.sparse_iou import DENSE_PAIRS, box_pairs, make_groups
-from reviewer.core.tables import AnnotationTable, CategoryTable, DetectionDataset, ImageTable
+from tests.kernel_cases import crowded, dataset, table
 
 pytestmark = pytest.mark.skipif(not jit.enabled(), reason="numba is not installed")
 
@@ -30,6 +30,8 @@ SIDES = [0.0, 0.5, 1.0, 2.0, 3.0, 5.0, 8.0, 13.0, 1e-200]
 @pytest.fixture
 def both(monkeypatch):
     """run(fn) -> (result with the kernels, result with the numpy reference)."""
+    monkeypatch.setitem(jit._state, "always", True)  # the kernels even on small cases
+
     def run(fn):
         monkeypatch.setitem(jit._state, "on", True)
         fast = fn()
@@ -38,27 +40,6 @@ def both(monkeypatch):
         monkeypatch.setitem(jit._state, "on", True)
         return fast, ref
     return run
-
-
-def table(img, cls, boxes, crowd=None, scores=None, areas=None, segs=None) -> AnnotationTable:
-    n = len(img)
-    boxes = np.asarray(boxes, np.float64).reshape(n, 4)
-    return AnnotationTable(
-        ids=np.arange(1, n + 1, dtype=np.int64), image_index=np.asarray(img, np.int64),
-        category_index=np.asarray(cls, np.int64), boxes=boxes,
-        areas=boxes[:, 2] * boxes[:, 3] if areas is None else np.asarray(areas, np.float64),
-        iscrowd=np.zeros(n, bool) if crowd is None else np.asarray(crowd, bool),
-        scores=np.ones(n) if scores is None else np.asarray(scores, np.float64),
-        segmentations=segs)
-
-
-def dataset(n_img, n_cls, gt: AnnotationTable, pred: AnnotationTable, size=(64, 64)):
-    images = ImageTable(np.arange(10, 10 + n_img, dtype=object),
-                        np.array([f"{i}.jpg" for i in range(n_img)], dtype=object),
-                        np.full(n_img, size[1], np.int64), np.full(n_img, size[0], np.int64))
-    cats = CategoryTable(np.arange(1, n_cls + 1, dtype=np.int64),
-                         np.array([f"c{k}" for k in range(n_cls)], dtype=object))
-    return DetectionDataset(images, cats, gt, pred)
 
 
 @st.composite
@@ -123,31 +104,10 @@ def test_scores_and_tide_equal_reference(both, ds, iou_thr, score_thr):
     assert_same(ref_m, ref, SCORE_FIELDS)
 
 
-def crowded(seed: int, n: int = 160, n_cls: int = 2) -> DetectionDataset:
-    """One image, n GT + n predictions per class: groups far above DENSE_PAIRS (the sweep
-    path), box widths over three orders of magnitude, a few huge boxes, many ties."""
-    rng = np.random.default_rng(seed)
-
-    def boxes(k):
-        side = np.exp(rng.uniform(0, 5, (k, 2))).round()
-        side[rng.random(k) < 0.03] *= 40
-        xy = rng.integers(0, 600, (k, 2)).astype(float)
-        return np.concatenate([xy, side], axis=1)
-
-    g = boxes(n * n_cls)
-    jitter = rng.normal(0, 2, (n * n_cls, 4)).round()
-    p = np.abs(g + jitter)
-    cls = np.repeat(np.arange(n_cls), n)
-    gt = table(np.zeros(len(g)), cls, g, rng.random(len(g)) < 0.05)
-    pred = table(np.zeros(len(p)), rng.permutation(cls), p,
-                 scores=rng.integers(1, 20, len(p)) / 20)
-    assert n * n > DENSE_PAIRS
-    return dataset(1, n_cls, gt, pred, size=(800, 800))
-
-
 @pytest.mark.parametrize("seed", range(4))
 def test_crowded_image_equals_reference(both, seed):
     ds = crowded(seed)
+    assert DENSE_PAIRS < 160 * 160  # the sweep path
     fast, ref = both(lambda: match_dataset(ds, "bbox"))
     assert_same(fast, ref, MATCH_FIELDS)
     params = DetectionParams(0.5, 0.3)
@@ -233,7 +193,7 @@ def test_without_numba_the_numpy_path_runs(tmp_path):
     import sys
     code = ("from reviewer.core import jit; assert not jit.enabled(); "
             "import sys; assert 'numba' not in sys.modules; "
-            "from tests.core.test_kernels import crowded; "
+            "from tests.kernel_cases import crowded; "
             "from reviewer.core.cocoeval import match_dataset; "
             "from reviewer.core.ap import accumulate; d = crowded(0, 70); "
             "print(accumulate(d, match_dataset(d, 'bbox')).stats['AP'])")
@@ -241,3 +201,16 @@ def test_without_numba_the_numpy_path_runs(tmp_path):
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
                          check=True)
     assert 0.0 <= float(out.stdout.strip()) <= 1.0
+
+
+def test_small_projects_do_not_import_numba():
+    """Below jit.MIN_WORK predictions the numpy path runs: no process pays numba's import."""
+    import subprocess
+    import sys
+    code = ("import sys; from tests.kernel_cases import crowded; "
+            "from reviewer.core.detection_scores import DetectionParams, score_detection; "
+            "from reviewer.core.cocoeval import match_dataset; "
+            "from reviewer.core.ap import accumulate; d = crowded(0, 20); "
+            "score_detection(d, DetectionParams()); accumulate(d, match_dataset(d, 'bbox')); "
+            "assert 'numba' not in sys.modules")
+    subprocess.run([sys.executable, "-c", code], check=True)
