@@ -99,7 +99,9 @@ class Entries:
         if not self.typed:
             return box_column(values)
         n = len(values)
-        code = np.fromiter((v is None for v in values), bool, n).astype(np.int8) * BOX_MISSING
+        code = np.zeros(n, np.int8)
+        if values.count(None):
+            code[[i for i, v in enumerate(values) if v is None]] = BOX_MISSING
         boxes = np.full((n, 4), np.nan)
         rows = np.flatnonzero(code == BOX_OK)
         present = values if len(rows) == n else [values[i] for i in rows.tolist()]
@@ -316,6 +318,8 @@ def _report_missing_areas(ctx: _Ctx, raw: list, need: np.ndarray) -> None:
 
 def _iscrowd(ctx: _Ctx) -> np.ndarray:
     values = ctx.anns.column("iscrowd")
+    if set(map(type, values)) == {int} and set(values) <= {0, 1}:  # the usual file
+        return np.array(values, np.int64) != 0
     crowd = np.fromiter((v is True or (type(v) in (int, float) and v != 0) for v in values),
                         bool, len(values))
     odd = [i for i, v in enumerate(values) if v not in (0, 1, None)]

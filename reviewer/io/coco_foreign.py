@@ -25,7 +25,11 @@ _KEYS = (int, str)
 
 def check_same_dataset(anns: Entries, join: Join, name: str, gt_name: str) -> None:
     """Raise InputError (one line, no per-entry list) when ``anns`` look like another dataset's."""
-    keep = [i for i, v in enumerate(anns.column("image_id")) if type(v) in _KEYS]
+    column = anns.column("image_id")
+    if set(map(type, column)) <= set(_KEYS):
+        keep = range(len(column))
+    else:
+        keep = [i for i, v in enumerate(column) if type(v) in _KEYS]
     if not keep:
         return
     all_ids, all_cats = anns.column("image_id"), anns.column("category_id")

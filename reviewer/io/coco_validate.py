@@ -92,11 +92,14 @@ def entry_name(base: str, rid) -> str:
 def int_column(values: list) -> tuple[np.ndarray, np.ndarray]:
     """values: N objects -> ((N,) int64, 0 where invalid; (N,) bool valid). bool is not an int."""
     n = len(values)
-    if set(map(type, values)) <= {int}:
+    kinds = set(map(type, values))
+    if kinds <= {int}:
         try:
             return np.array(values, dtype=np.int64), np.ones(n, bool)
         except OverflowError:
             pass
+    if kinds == {type(None)}:
+        return np.zeros(n, np.int64), np.zeros(n, bool)
     ok = np.fromiter((type(v) is int and _I64[0] <= v <= _I64[1] for v in values), bool, n)
     out = np.zeros(n, np.int64)
     rows = np.flatnonzero(ok)
@@ -188,16 +191,15 @@ def lookup(values: list, index: dict) -> np.ndarray:
     get = index.get
     kinds = set(map(type, values))
     if kinds == {int} and index and set(map(type, index)) == {int}:
-        return _lookup_ints(np.fromiter(values, np.int64, len(values)) if _fits(values) else
-                            None, values, index)
+        try:
+            keys = np.fromiter(values, np.int64, len(values))
+        except OverflowError:  # an id beyond 64 bits: found in no index
+            keys = None
+        return _lookup_ints(keys, values, index)
     if kinds <= {int, str}:
         return np.array([get(v, -1) for v in values], dtype=np.int64).reshape(len(values))
     return np.fromiter((get(v, -1) if type(v) in _KEY_TYPES else -1 for v in values),
                        np.int64, len(values))
-
-
-def _fits(values: list) -> bool:
-    return min(values) >= -(2**63) and max(values) < 2**63
 
 
 def _lookup_ints(keys: np.ndarray | None, values: list, index: dict) -> np.ndarray:
