@@ -105,12 +105,11 @@ def _accumulate_compiled(res: MatchResult, rows, bounds, gt_cls, n_k, max_dets, 
                          recall) -> None:
     """The loops of ``accumulate`` by the compiled kernel (``match_kernel.curves``): one pass
     per area range and max-detections setting over all classes."""
-    from .match_kernel import curves
+    from .match_kernel import curves, flags
     rank = res.dt_rank[rows]
     for a in range(len(res.area_ranges)):
         npig = np.bincount(gt_cls[res.gt_kept & ~res.gt_ignore[a]], minlength=n_k)
-        matched = res.dt_match[a][:, rows] >= 0
-        ignored = res.dt_ignore[a][:, rows]
+        matched, ignored = flags(res.dt_match[a], res.dt_ignore[a], rows)
         for m, max_det in enumerate(max_dets):
             curves(matched, ignored, rank < max_det, bounds, npig, RECALL_THRESHOLDS,
                    precision[:, :, :, a, m], recall[:, :, a, m])

@@ -38,7 +38,8 @@ class MatchResult:
 
     dt_kept: (N,) bool — the prediction took part (score filter, image subset, top max_det).
     dt_rank: (N,) int — score rank inside its (image, class) group.
-    dt_match: (A, T, N) int — matched GT row, -1 for none.
+    dt_match: (A, T, N) int (int64, or int32 from the compiled kernel) — matched GT row, -1
+        for none.
     dt_ignore: (A, T, N) bool — matched an ignored GT, or unmatched and outside the area range.
     dt_iou: (N,) float — best IoU with a same-class GT of the image (0 if none).
     gt_kept: (M,) bool — GT in the image subset.

@@ -98,7 +98,7 @@ def score_detection(ds: DetectionDataset, params: DetectionParams = DetectionPar
                         area_ranges=(("all", 0.0, 1e5**2),), max_det=params.max_det,
                         score_threshold=params.score_threshold, image_rows=image_rows, rles=rles,
                         iou_fn=iou_fn)
-    match = res.dt_match[0, 0]
+    match = res.dt_match[0, 0].astype(np.int64, copy=False)
     ignored = res.dt_ignore[0, 0]
     kept = res.dt_kept
     pred_status = np.select([~kept, match < 0, ignored], [SKIPPED, FP, IGNORED], TP).astype(np.int8)

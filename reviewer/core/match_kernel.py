@@ -25,12 +25,14 @@ def greedy(groups: Groups, pairs: Pairs, gt_ignore: np.ndarray, gt_crowd: np.nda
 
     gt_ignore: (A, M) bool per GT row; gt_crowd: (M,) bool; thresholds: (T,); dt_outside:
     (A, N) bool, the prediction's area is outside the range.
-    Returns dt_match (A, T, N) int64 GT row (-1: none) and best_iou (N,) float64, as
+    Returns dt_match (A, T, N) GT row (-1: none; int32 when the rows fit, half the memory of
+    the reference's int64 at 100k images: 320 MB) and best_iou (N,) float64, as
     ``matching.match``, with dt_ignore (A, T, N) and gt_matched (A, T, M) bool as
     ``cocoeval._finish`` derives them."""
     thr = np.minimum(np.asarray(thresholds, np.float64), 1 - 1e-10)
     n_a, n = dt_outside.shape
-    out = np.full((n_a, len(thr), n), -1, np.int64)
+    rows = np.int32 if gt_ignore.shape[1] < 2**31 else np.int64
+    out = np.full((n_a, len(thr), n), -1, rows)
     dt_ignore = np.empty((n_a, len(thr), n), np.bool_)
     dt_ignore[...] = dt_outside[:, None, :]
     gt_matched = np.zeros((n_a, len(thr), gt_ignore.shape[1]), np.bool_)
@@ -214,6 +216,25 @@ def _tide_rule(bs, cs, ns, bd, cd, nd, bu, cu, nu, ba, na, t_f, t_b):
     if ba <= t_b:
         return BKG, -1
     return BOTH, -1
+
+
+def flags(dt_match: np.ndarray, dt_ignore: np.ndarray, rows: np.ndarray
+          ) -> tuple[np.ndarray, np.ndarray]:
+    """(T, N) match rows and ignore flags of one area range -> (T, n) bool matched, ignored of
+    ``rows`` (``dt_match[:, rows] >= 0`` and ``dt_ignore[:, rows]`` without the int64
+    temporaries)."""
+    matched = np.empty((dt_match.shape[0], len(rows)), np.bool_)
+    ignored = np.empty((dt_match.shape[0], len(rows)), np.bool_)
+    _flags(dt_match, dt_ignore, np.asarray(rows, np.int64), matched, ignored)
+    return matched, ignored
+
+
+@njit
+def _flags(dt_match, dt_ignore, rows, matched, ignored):
+    for t in range(dt_match.shape[0]):
+        for i in range(len(rows)):
+            matched[t, i] = dt_match[t, rows[i]] >= 0
+            ignored[t, i] = dt_ignore[t, rows[i]]
 
 
 def curves(matched: np.ndarray, ignored: np.ndarray, keep: np.ndarray, bounds: np.ndarray,
