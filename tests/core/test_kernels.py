@@ -78,7 +78,7 @@ SCORE_FIELDS = ("pred_status", "pred_match", "pred_iou", "pred_error", "pred_err
 THRESHOLDS = st.lists(st.sampled_from([0.0, 0.1, 0.3, 0.5, 0.75, 1.0]), min_size=1, max_size=3)
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(ds=small_datasets(), thresholds=THRESHOLDS, max_det=st.sampled_from([1, 2, 100]))
 def test_matching_equals_reference(both, ds, thresholds, max_det):
     fast, ref = both(lambda: match_dataset(ds, "bbox", iou_thresholds=thresholds,
@@ -91,7 +91,7 @@ def test_matching_equals_reference(both, ds, thresholds, max_det):
         atol=0)
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(ds=small_datasets(), iou_thr=st.sampled_from([0.0, 0.1, 0.5, 1.0]),
        score_thr=st.sampled_from([0.0, 0.5, 1.0]))
 def test_scores_and_tide_equal_reference(both, ds, iou_thr, score_thr):

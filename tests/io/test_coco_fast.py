@@ -80,7 +80,7 @@ def assert_same(a, b):
         assert x.extra == y.extra
 
 
-@settings(max_examples=250, deadline=None,
+@settings(max_examples=150, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(gt_anns=entries(pred=False), preds=entries(pred=True))
 def test_fast_reading_equals_json(tmp_path, monkeypatch, gt_anns, preds):
