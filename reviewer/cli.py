@@ -71,23 +71,28 @@ def _parser() -> argparse.ArgumentParser:
     q.add_argument("project", help="project folder to create (reviewer.json is written there)")
     q.add_argument("--images", required=True, help="folder holding the images")
     q.add_argument("--gt", required=True,
-                   help="ground truth: a COCO instances JSON (detection, instance masks) or a "
+                   help="ground truth: a COCO instances JSON, a YOLO label folder, Pascal VOC "
+                        "XML, LabelMe JSON or a CVAT XML (detection, instance masks), or a "
                         "folder of label PNGs (semantic segmentation)")
-    q.add_argument("--pred", help="predictions: a COCO results JSON, or a folder of predicted "
-                                  "label PNGs named like the ground truth's")
+    q.add_argument("--pred", help="predictions: a COCO results JSON, YOLO predict labels "
+                                  "(save_conf=True), per-image pixel .txt files or VOC results, "
+                                  "or a folder of predicted label PNGs named like the GT's")
     q.add_argument("--task", choices=("detection", "segmentation"),
                    help="what the inputs are (default: segmentation when --gt is a folder, "
                         "else detection)")
     q.add_argument("--add", action="store_true",
                    help="add this task to an existing project (same images folder) instead of "
                         "creating one")
-    q.add_argument("--classes", help="segmentation class names: a JSON object index -> name, a "
-                                     "JSON list, or a text file with one name per line")
+    q.add_argument("--classes", help="class names: a YOLO data.yaml, a names file (one per "
+                                     "line), a JSON object index -> name or a JSON list "
+                                     "(segmentation: with colours for RGB colour-coded masks)")
     q.add_argument("--ignore-index", type=int, default=255,
                    help="segmentation: the label value that marks pixels left out of the scores "
                         "(default 255; ADE20K uses 0)")
     q.add_argument("--iou-threshold", type=float, default=0.5, help=THRESHOLD_HELP["iou"])
     q.add_argument("--score-threshold", type=float, default=0.5, help=THRESHOLD_HELP["score"])
+    from reviewer.cli_formats import add_format_args
+    add_format_args(q)
     q.add_argument("--force", action="store_true", help="replace an existing project file")
     q.add_argument("--store", metavar="URL",
                    help="keep the review on a PostgreSQL server (postgresql://user@host:port/"
@@ -247,7 +252,8 @@ def _load(args):
 
 
 def _guess_task(gt: str) -> str:
-    return "segmentation" if Path(gt).is_dir() else "detection"
+    from reviewer.cli_formats import guess_task
+    return guess_task(gt)
 
 
 _INIT_FLAGS = (("--images", "images", "dir"), ("--gt", "gt", None), ("--pred", "pred", None),
@@ -332,9 +338,11 @@ def _init_store(project, url: str):
 
 
 def _new_project(args, task: str):
+    from reviewer.cli_formats import format_options
     from reviewer.io.project import new_project
     return new_project(args.project, args.images, args.gt, args.pred, task, args.classes,
-                       args.iou_threshold, args.score_threshold, args.ignore_index)
+                       args.iou_threshold, args.score_threshold, args.ignore_index,
+                       **format_options(args, task))
 
 
 def _added_task(args, file: Path, task: str):

@@ -46,10 +46,18 @@ class ProjectError(Exception):
 
 @dataclass(frozen=True)
 class DetectionInputs:
+    """gt_format / pred_format: a format name of ``reviewer.formats`` (None: COCO, or found
+    from the path when the project was made before formats were recorded); classes: a class
+    names file (YOLO data.yaml, voc.names, ...); options: format options (``difficult``)."""
+
     gt: Path
     pred: Path | None
     iou_threshold: float = 0.5
     score_threshold: float = 0.5
+    gt_format: str | None = None
+    pred_format: str | None = None
+    classes: Path | None = None
+    options: dict = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -103,7 +111,8 @@ def project_file(path) -> Path:
 _TOP_KEYS = {"reviewer_project", "name", "images", "default_task", "detection", "segmentation",
              "store"}
 _DET_KEYS = {"gt": str, "pred": (str, type(None)), "iou_threshold": (int, float),
-             "score_threshold": (int, float)}
+             "score_threshold": (int, float), "gt_format": (str, type(None)),
+             "pred_format": (str, type(None)), "classes": (str, type(None)), "options": dict}
 _SEG_KEYS = {"gt": str, "pred": (str, type(None)), "classes": (str, type(None)),
              "ignore_index": int}
 
@@ -141,7 +150,9 @@ def load_project(path, check_files: bool = True) -> Project:
         detection=None if det is None else DetectionInputs(
             gt=_abs(root, det["gt"]), pred=_abs(root, det.get("pred")),
             iou_threshold=float(det.get("iou_threshold", 0.5)),
-            score_threshold=float(det.get("score_threshold", 0.5))),
+            score_threshold=float(det.get("score_threshold", 0.5)),
+            gt_format=det.get("gt_format"), pred_format=det.get("pred_format"),
+            classes=_abs(root, det.get("classes")), options=dict(det.get("options") or {})),
         segmentation=None if seg is None else SegmentationInputs(
             gt=_abs(root, seg["gt"]), pred=_abs(root, seg.get("pred")),
             classes=_abs(root, seg.get("classes")), ignore_index=int(seg.get("ignore_index", 255))),
@@ -197,8 +208,9 @@ def _abs(root: Path, value) -> Path | None:
 def _check_files(project: Project) -> None:
     need = []  # a missing images folder is only a warning (the loaders report it): metrics still work
     if project.detection:
-        need += [("detection.gt", project.detection.gt, "file"),
-                 ("detection.pred", project.detection.pred, "file")]
+        d = project.detection
+        need += [("detection.gt", d.gt, "path"), ("detection.pred", d.pred, "path"),
+                 ("detection.classes", d.classes, "file")]
     if project.segmentation:
         s = project.segmentation
         need += [("segmentation.gt", s.gt, "dir"), ("segmentation.pred", s.pred, "dir"),
@@ -206,9 +218,10 @@ def _check_files(project: Project) -> None:
     for key, path, kind in need:
         if path is None:
             continue
-        ok = path.is_dir() if kind == "dir" else path.is_file()
+        ok = {"dir": path.is_dir, "file": path.is_file, "path": path.exists}[kind]()
         if not ok:
-            raise ProjectError(f"{project.file}: {key}: {kind} not found: {path}")
+            what = {"dir": "dir", "file": "file", "path": "file or folder"}[kind]
+            raise ProjectError(f"{project.file}: {key}: {what} not found: {path}")
 
 
 def _rel(root: Path, path: Path | None) -> str | None:
@@ -229,6 +242,9 @@ def to_dict(project: Project) -> dict:
         d = project.detection
         out["detection"] = {"gt": _rel(r, d.gt), "pred": _rel(r, d.pred),
                             "iou_threshold": d.iou_threshold, "score_threshold": d.score_threshold}
+        formats = {"gt_format": d.gt_format, "pred_format": d.pred_format,
+                   "classes": _rel(r, d.classes), "options": d.options or None}
+        out["detection"].update({k: v for k, v in formats.items() if v is not None})
     if project.segmentation:
         s = project.segmentation
         out["segmentation"] = {"gt": _rel(r, s.gt), "pred": _rel(r, s.pred),
@@ -257,7 +273,8 @@ def save_project(project: Project) -> Path:
 
 def new_project(folder, images, gt, pred=None, task: str = "detection", classes=None,
                 iou_threshold: float = 0.5, score_threshold: float = 0.5,
-                ignore_index: int = 255, name: str | None = None) -> Project:
+                ignore_index: int = 255, name: str | None = None, gt_format: str | None = None,
+                pred_format: str | None = None, options: dict | None = None) -> Project:
     """A Project for ``reviewer init`` (not yet saved); input paths are resolved from the CWD."""
     if task not in TASKS:
         raise ProjectError(f"unknown task {task!r} (choose {' or '.join(TASKS)})")
@@ -268,7 +285,8 @@ def new_project(folder, images, gt, pred=None, task: str = "detection", classes=
 
     base = Project(root=root, name=name or root.name, images=res(images), default_task=task)
     if task == "detection":
-        return replace(base, detection=DetectionInputs(res(gt), res(pred), iou_threshold,
-                                                       score_threshold))
+        return replace(base, detection=DetectionInputs(
+            res(gt), res(pred), iou_threshold, score_threshold, gt_format, pred_format,
+            res(classes), dict(options or {})))
     return replace(base, segmentation=SegmentationInputs(res(gt), res(pred), res(classes),
                                                          ignore_index))

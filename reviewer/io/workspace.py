@@ -14,7 +14,6 @@ from reviewer.core import reports, semantic
 from reviewer.core.cocoeval import gt_rles, pred_rles
 from reviewer.core.detection_scores import DetectionParams, score_detection
 from reviewer.core.problems import InputError
-from reviewer.io.coco import load_detection
 from reviewer.io.project import Project
 from reviewer.io.semantic import load_semantic, score_semantic
 
@@ -56,7 +55,8 @@ def open_task(project: Project, task: str | None = None, progress: Progress | No
 def _open_detection(project, progress, score_threshold, iou_threshold) -> TaskData:
     inputs = project.detection
     progress("loading", 0, 2)
-    ds = load_detection(inputs.gt, inputs.pred, project.images)
+    from reviewer.formats.detection import load_inputs  # any input format (COCO, YOLO, VOC...)
+    ds = load_inputs(inputs, project.images)
     progress("loading", 2, 2)
     if len(ds.images) == 0:
         raise InputError(f"{inputs.gt}: no usable image", ds.problems)
