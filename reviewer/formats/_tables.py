@@ -119,7 +119,7 @@ def build_gt(raw: RawSet, path, fmt: str, images_dir=None) -> Loaded:
     if not raw.categories:
         raise InputError(f"{path}: no usable category (no object names a class, and no classes "
                          "file was found)", raw.problems)
-    images = image_table(raw.images)
+    images = image_table(_strip(raw.images))
     categories = category_table(raw.categories)
     join = Join(images.index_of(), categories.index_of(), "in this file")
     gt, found = _parse(raw, images, join, path, is_pred=False)
@@ -127,6 +127,10 @@ def build_gt(raw: RawSet, path, fmt: str, images_dir=None) -> Loaded:
     if images_dir is not None:
         problems += check_image_files(raw.images, images_dir)
     return Loaded(images, categories, gt, problems, fmt)
+
+
+def _strip(entries: list[dict]) -> list[dict]:
+    return [{k: v for k, v in e.items() if not k.startswith("_")} for e in entries]
 
 
 def build_pred(raw: RawSet, path, gt: Loaded, fmt: str, names: list[str] | None = None
@@ -254,11 +258,6 @@ def check_image_files(entries: list[dict], images_dir) -> list[Problem]:
         return [Problem(str(root), "", f"none of the {len(entries)} image files is in {root}; "
                         "evaluation works, images cannot be shown", "warning")]
     return missing + out
-
-
-def strip_private(entries: list[dict]) -> None:
-    for e in entries:
-        e.pop("_where", None)
 
 
 def index_images(images_dir, problems: list | None = None) -> dict[str, Path]:

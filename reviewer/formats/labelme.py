@@ -167,7 +167,14 @@ def _read_file(file: Path, key: str, images: dict, images_dir, role: str, raw: R
             continue
         group = shape.get("group_id")
         if group is not None and "segmentation" in obj and (obj["category"], group) in objects:
-            _merge(objects[(obj["category"], group)], obj)
+            first = objects[(obj["category"], group)]
+            if not (isinstance(first["segmentation"], list)
+                    and isinstance(obj["segmentation"], list)):
+                raw.problem(file, f"shapes[{k}]", f"a mask shape in group {group} with other "
+                            "parts: only the polygons' outline is merged, this part's pixels "
+                            "are not added", "warning", image_id)
+            _merge(first, obj)
+            first.pop("group_id", None)  # the group made one object of its parts
             continue
         objects[(obj["category"], group if group is not None else ("#", k))] = obj
         found_names.append(obj["category"])
@@ -231,14 +238,14 @@ def _shape(shape, k: int, file: Path, image_id, h: int, w: int, role: str, raw: 
 
 
 def _extras(shape: dict, obj: dict, role: str) -> None:
-    flags = shape.get("flags") if isinstance(shape.get("flags"), dict) else {}
-    crowd = bool(flags.get("crowd") or flags.get("iscrowd"))
+    flags = dict(shape.get("flags")) if isinstance(shape.get("flags"), dict) else {}
+    crowd = bool(flags.pop("crowd", False)) | bool(flags.pop("iscrowd", False))
     if role == "gt":
         obj["iscrowd"] = int(crowd)
     if flags:
         obj["flags"] = flags
     if shape.get("group_id") is not None:
-        obj["group_id"] = shape["group_id"]
+        obj["group_id"] = shape["group_id"]  # dropped again when the group has several parts
     if shape.get("description"):
         obj["description"] = shape["description"]
     for key, value in shape.items():

@@ -94,7 +94,7 @@ class VocFormat:
         raw.categories = _categories(names, found_names, raw)
         return build_gt(raw, path, "voc", images_dir)
 
-    def export(self, source, out, rows):
+    def export(self, source, out, rows, problems=None):
         from reviewer.formats.voc_export import export_voc
         return export_voc(source, out, rows)
 

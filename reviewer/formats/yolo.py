@@ -134,7 +134,7 @@ class YoloFormat:
             return _load_pred(path, gt, names, raw, images_dir)
         return _load_gt(path, images_dir, names, raw)
 
-    def export(self, source, out, rows):
+    def export(self, source, out, rows, problems=None):
         from reviewer.formats.yolo_export import export_yolo
         return export_yolo(source, out, rows)
 

@@ -4,7 +4,9 @@
 for one task (several tasks of one project: the same in ``OUT/<task>/`` for each)::
 
     OUT/<gt file name>.json   detection: the corrected COCO file (see export_coco)
+    OUT/yolo/, OUT/voc/, OUT/labelme/   the same in the other ``formats`` asked for
     OUT/masks/...             segmentation: corrected label PNGs (see export_semantic)
+    OUT/loss_report.json      what each format could not hold (``reviewer.formats.loss``)
     OUT/changes.csv           one row per change, who and when (see export_changes)
     OUT/tag_stats.csv, OUT/tag_stats.json   the tag statistics (``reviewer stats --json``)
     OUT/metrics.json          metric before / after corrections (see export_metrics)
@@ -27,7 +29,7 @@ import numpy as np
 
 from reviewer.core.problems import Problem
 from reviewer.core.tags import name_key
-from reviewer.io import export_changes, export_coco, export_metrics, export_semantic
+from reviewer.io import export_changes, export_metrics, export_semantic
 from reviewer.io.export_files import ExportError, staging, write_csv, write_json, write_marker
 from reviewer.io.paths import protected_paths
 from reviewer.io.store_base import ReviewStatus
@@ -51,6 +53,11 @@ class ExportResult:
     summary: str
     problems: list[Problem] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # e.g. stale staging folders cleaned
+    loss: list = field(default_factory=list)  # one formats.loss.LossReport per format written
+
+    def loss_lines(self) -> list[str]:
+        """One line per format written: what it could not hold."""
+        return [r.summary() for r in self.loss]
 
 
 def _noop(stage: str, done: int, total: int) -> None:
@@ -105,19 +112,21 @@ def _class_names(session) -> dict:
     return dict(enumerate(str(n) for n in session.data.dataset.class_names))
 
 
-def _write_dataset(tmp: Path, session, rows, progress: Progress) -> tuple[list[str], list]:
+def _write_dataset(tmp: Path, session, rows, progress: Progress, formats=None
+                   ) -> tuple[list[str], list, list]:
+    """The corrected dataset in ``formats`` -> (files, problems, loss reports)."""
+    from reviewer.formats import export as format_export
+    problems: list[Problem] = []
     if session.data.task == "detection":
         progress("dataset", 0, 1)
-        gt_path = session.project.detection.gt
-        problems: list[Problem] = []
-        data = export_coco.fixed_coco(session.document, gt_path, rows, problems)
-        name = Path(gt_path).name
-        write_json(tmp, name, data, indent=None)
+        files, reports = format_export.write_detection(tmp, session, rows, formats, problems)
         progress("dataset", 1, 1)
-        return [name], problems
+        return files, problems, reports
     counts, problems = export_semantic.write_masks(
         tmp, session, rows, lambda d, t: progress("masks", d, t))
-    return [export_semantic.MASK_DIR + "/"], problems
+    files = [export_semantic.MASK_DIR + "/"]
+    report = format_export.semantic_report(len(rows), counts["written"] + counts["copied"], files)
+    return files, problems, [report]
 
 
 def _write_tag_stats(tmp: Path, session, only_reviewed: bool) -> tuple[dict | None, list[str]]:
@@ -138,12 +147,15 @@ def _cell(v):
 
 
 def export(sessions, out, only_reviewed: bool = False, tags=None, force: bool = False,
-           progress: Progress | None = None, report: bool = True) -> ExportResult:
+           progress: Progress | None = None, report: bool = True, formats=None) -> ExportResult:
     """Export one session, or the sessions of several tasks of one project, into the folder
     ``out`` (see the module docstring). Several tasks go into one subfolder each
-    (``OUT/detection/``, ``OUT/segmentation/``), every one a complete export of its task."""
+    (``OUT/detection/``, ``OUT/segmentation/``), every one a complete export of its task.
+    ``formats``: the detection dataset's formats (``coco`` — the default —, ``yolo``, ``voc``,
+    ``labelme``; several at once); a segmentation task writes label PNGs."""
     sessions = list(sessions) if isinstance(sessions, list | tuple) else [sessions]
     progress = progress or _noop
+    formats = _check_formats(sessions, formats)
     notes: list[str] = []
     protected = protected_paths(sessions[0].project)
     parts = []
@@ -154,17 +166,33 @@ def export(sessions, out, only_reviewed: bool = False, tags=None, force: bool = 
         for s in sessions:
             folder = tmp if len(sessions) == 1 else tmp / s.data.task
             folder.mkdir(exist_ok=True)
-            parts.append(_export_task(folder, s, only_reviewed, tags, progress, report))
+            parts.append(_export_task(folder, s, only_reviewed, tags, progress, report,
+                                      formats))
         progress("finishing", 1, 1)
     return _combined(Path(out).expanduser().absolute(), sessions, parts, notes)
 
 
+def _check_formats(sessions, formats) -> list[str]:
+    from reviewer.formats.export import UnknownExportFormat, check_names
+    try:
+        names = check_names(formats)
+    except UnknownExportFormat as exc:
+        raise ExportError(str(exc)) from None
+    if names != ["coco"] and not any(s.data.task == "detection" for s in sessions):
+        raise ExportError("--format applies to detection datasets; a segmentation export "
+                          "writes its label PNGs as they were read")
+    return names
+
+
 def _export_task(folder: Path, session, only_reviewed: bool, tags, progress: Progress,
-                 report: bool) -> dict:
+                 report: bool, formats=None) -> dict:
+    from reviewer.formats.loss import report_payload
     progress("selecting", 0, 1)
     rows = select_images(session, only_reviewed, tags)
     keys = image_keys(session)
-    files, problems = _write_dataset(folder, session, rows, progress)
+    files, problems, loss = _write_dataset(folder, session, rows, progress, formats)
+    write_json(folder, "loss_report.json", report_payload(loss))
+    files.append("loss_report.json")
     progress("changes", 0, 1)
     changes = export_changes.change_rows(session.store, _class_names(session),
                                          {keys[i] for i in rows.tolist()})
@@ -182,24 +210,27 @@ def _export_task(folder: Path, session, only_reviewed: bool, tags, progress: Pro
         context = report_html.ReportContext(
             session=session, rows=rows, metrics=metrics, tag_stats=stats,
             changes=len(changes), options=_options(only_reviewed, tags),
-            created=datetime.datetime.now().astimezone(), problems=problems)
+            created=datetime.datetime.now().astimezone(), problems=problems, loss=loss)
         report_html.write_report(folder / "report.html", context, progress)
         files.append("report.html")
     return {"task": session.data.task, "images": len(rows), "files": files,
-            "metrics": metrics, "problems": problems, "notices": list(session.notices)}
+            "metrics": metrics, "problems": problems, "notices": list(session.notices),
+            "loss": loss}
 
 
 def _combined(out: Path, sessions, parts: list[dict], notes: list[str]) -> ExportResult:
     if len(parts) == 1:
         p = parts[0]
         return ExportResult(out, p["images"], p["files"], p["metrics"],
-                            export_metrics.summary_line(p["metrics"]), p["problems"], notes)
+                            export_metrics.summary_line(p["metrics"]), p["problems"], notes,
+                            p["loss"])
     files = [f"{p['task']}/{f}" for p in parts for f in p["files"]]
     summary = "\n".join(f"{p['task']}: {export_metrics.summary_line(p['metrics'])}"
                         for p in parts)
     return ExportResult(out, max(p["images"] for p in parts), files,
                         {p["task"]: p["metrics"] for p in parts}, summary,
-                        [x for p in parts for x in p["problems"]], notes)
+                        [x for p in parts for x in p["problems"]], notes,
+                        [x for p in parts for x in p["loss"]])
 
 
 def _options(only_reviewed: bool, tags) -> str:
