@@ -114,6 +114,7 @@ def _parse(raw: RawSet, images: ImageTable, join: Join, path, is_pred: bool
 
 def build_gt(raw: RawSet, path, fmt: str, images_dir=None) -> Loaded:
     """RawSet of ground truth -> Loaded; InputError when no image or no category is usable."""
+    _drop_repeated_images(raw)
     if not raw.images:
         raise InputError(f"{path}: no usable image", raw.problems)
     if not raw.categories:
@@ -127,6 +128,31 @@ def build_gt(raw: RawSet, path, fmt: str, images_dir=None) -> Loaded:
     if images_dir is not None:
         problems += check_image_files(raw.images, images_dir)
     return Loaded(images, categories, gt, problems, fmt)
+
+
+def _drop_repeated_images(raw: RawSet) -> None:
+    """An image id (as text) or file name given twice: the later entry and its objects are
+    dropped (the review keeps its state by both)."""
+    seen_ids: dict[str, str] = {}
+    seen_names: dict[str, str] = {}
+    dropped = set()
+    keep = []
+    for e in raw.images:
+        where = e.get("_where", "")
+        first = seen_ids.get(str(e["id"])) or seen_names.get(str(e["file_name"]))
+        if first is not None:
+            raw.problem(where, f"image {e['id']}", f"the image {e['file_name']!r} (id "
+                        f"{e['id']!r}) is given twice (first in {first}); this one is dropped")
+            dropped.add(id(e))
+            continue
+        seen_ids[str(e["id"])] = seen_names[str(e["file_name"])] = where or "an earlier entry"
+        keep.append(e)
+    if dropped:
+        gone = {e["id"] for e in raw.images if id(e) in dropped}
+        kept = [(a, w) for a, w in zip(raw.anns, raw.where, strict=True)
+                if a["image_id"] not in gone or any(k["id"] == a["image_id"] for k in keep)]
+        raw.anns, raw.where = [a for a, _ in kept], [w for _, w in kept]
+    raw.images = keep
 
 
 def _strip(entries: list[dict]) -> list[dict]:

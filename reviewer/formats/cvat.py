@@ -133,11 +133,11 @@ def _read(file: Path, role: str, raw: RawSet) -> list[str]:
 
 def _image(elem, file: Path, role: str, raw: RawSet, skipped: Counter) -> None:
     a = elem.attrib
-    iid = number(a.get("id", ""))
+    iid = number(a["id"]) if "id" in a else len(raw.images)  # no id (globox): file order
     name = a.get("name")
-    entry = f"image id={a.get('id')!r}" + (f" ({name})" if name else "")
+    entry = f"image {name}" if name else f"image id={a.get('id')!r}"
     if iid is None or not math.isfinite(iid) or iid != int(iid) or not name:
-        raw.problem(file, entry, "an <image> needs an integer id and a name; skipped")
+        raw.problem(file, entry, "an <image> needs a name and an integer id; skipped")
         return
     w, h = (number(a.get(k, "")) for k in ("width", "height"))
     w, h = (int(v) if v is not None and math.isfinite(v) and v > 0 else 0 for v in (w, h))

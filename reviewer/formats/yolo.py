@@ -13,7 +13,8 @@
   come from the image headers after the EXIF orientation (as ultralytics measures them).
   Images without a label file, in a folder holding labelled images, are images without objects.
 
-Boxes become COCO xywh pixels (``x = (cx - w/2) * W``); a polygon's box is its points' bounds.
+Boxes become COCO xywh pixels (``x = cx*W - bw*W/2``, ``to_pixels``); a polygon's box is its
+points' bounds.
 Every bad line is a problem naming the file and the line (``labels/img_7.txt line 3: 4 values,
 expected 5 ...``); the other lines still load.
 """
@@ -245,8 +246,7 @@ def parse_line(parts: list[str], role: str, w: int, h: int, file, line_no: int, 
     coords, rest = values[:n_coords], values[n_coords:]
     ann: dict = {"image_id": image_id, "category": int(cls)}
     if kind == "box":
-        cx, cy, bw, bh = coords
-        ann["bbox"] = [(cx - bw / 2) * w, (cy - bh / 2) * h, bw * w, bh * h]
+        ann["bbox"] = to_pixels(coords, w, h)
     else:
         xy = [c * (w if k % 2 == 0 else h) for k, c in enumerate(coords)]
         ann["segmentation"] = [xy]
@@ -258,6 +258,17 @@ def parse_line(parts: list[str], role: str, w: int, h: int, file, line_no: int, 
         if len(rest) > 1:
             ann["track_id"] = int(rest[1]) if math.isfinite(rest[1]) else rest[1]
     return ann
+
+
+def to_pixels(coords: list[float], w: int, h: int) -> list[float]:
+    """Normalised ``cx cy bw bh`` -> pixel xywh as ``x = cx*W - (bw*W)/2``, ``width = bw*W``.
+
+    This order of operations gives back the integer boxes tools wrote in floating point far more
+    often than ``(cx - bw/2) * W`` (264 vs 127 of voc2012_det100's 273 boxes written by globox),
+    and exactly the boxes Reviewer's own export wrote (``yolo_export.normalised``)."""
+    cx, cy, bw, bh = coords
+    pw, ph = bw * w, bh * h
+    return [cx * w - pw / 2, cy * h - ph / 2, pw, ph]
 
 
 def _shape(n: int, role: str) -> tuple[str, int] | None:

@@ -3,7 +3,7 @@
 ``yolo/labels/<image path without extension>.txt`` per exported image (an empty file for an
 image without objects) and ``yolo/data.yaml`` naming the classes (index = line's class).
 Coordinates are normalised by the image's width and height and written with every digit
-(``repr``), so reading them back gives the same pixels up to float rounding.
+(``repr``), chosen so that reading them back gives exactly the same pixels (``normalised``).
 
 - Detection labels (``class cx cy w h``), or segmentation labels (``class x1 y1 ...``) when every
   exported non-crowd object has a polygon mask.
@@ -20,12 +20,38 @@ import numpy as np
 from reviewer.formats import _export as ex
 from reviewer.formats.classes import write_data_yaml
 from reviewer.formats.loss import LossReport
+from reviewer.formats.yolo import to_pixels
 
 FOLDER = "yolo"
 
 
 def _f(v: float) -> str:
     return repr(float(v))
+
+
+def _nearest(value: float, ok) -> float:
+    """``value`` or one of its nearest floats (within 8 steps) for which ``ok`` holds."""
+    up = down = value
+    for _ in range(9):
+        for v in (up, down):
+            if ok(v):
+                return v
+        up, down = np.nextafter(up, np.inf), np.nextafter(down, -np.inf)
+    return value
+
+
+def normalised(box, w: int, h: int) -> list[float]:
+    """Pixel xywh -> ``cx cy bw bh`` fractions that ``yolo.to_pixels`` turns back into ``box``
+    exactly when some float a few units in the last place from the correctly rounded fraction
+    does (about 3 boxes in 4 of integer-pixel data); else the correctly rounded fraction (the
+    box comes back within ~1e-13 px; the loss report counts these)."""
+    x, y, bw, bh = (float(v) for v in box)
+    fw = _nearest(bw / w, lambda v: float(v) * w == bw)
+    fh = _nearest(bh / h, lambda v: float(v) * h == bh)
+    pw, ph = float(fw) * w, float(fh) * h
+    cx = _nearest((x + bw / 2) / w, lambda v: float(v) * w - pw / 2 == x)
+    cy = _nearest((y + bh / 2) / h, lambda v: float(v) * h - ph / 2 == y)
+    return [float(cx), float(cy), float(fw), float(fh)]
 
 
 def _largest(parts: list) -> list:
@@ -48,9 +74,8 @@ def export_yolo(source, out, rows, problems=None) -> LossReport:
     report = LossReport("yolo", images=len(chosen), files=[f"{FOLDER}/labels/",
                                                            f"{FOLDER}/data.yaml"])
     index = {c: k for k, c in enumerate(range(len(cats)))}
-    unknown_size = 0
-    multi = 0
-    written = 0
+    unknown_size = multi = written = inexact = 0
+    worst = 0.0
     for i in chosen:
         w, h = int(images.widths[i]), int(images.heights[i])
         lines = []
@@ -67,8 +92,12 @@ def export_yolo(source, out, rows, problems=None) -> LossReport:
                 poly = _largest(parts) if len(parts) > 1 else parts[0]
                 coords = [v / (w if k % 2 == 0 else h) for k, v in enumerate(poly)]
             else:
-                x, y, bw, bh = (float(v) for v in gt.boxes[r])
-                coords = [(x + bw / 2) / w, (y + bh / 2) / h, bw / w, bh / h]
+                coords = normalised(gt.boxes[r], w, h)
+                back = to_pixels(coords, w, h)
+                if back != [float(v) for v in gt.boxes[r]]:
+                    inexact += 1
+                    worst = max(worst, max(abs(a - float(b)) for a, b in zip(back, gt.boxes[r],
+                                                                              strict=True)))
             lines.append(" ".join([str(cls), *map(_f, coords)]))
             written += 1
         path = ex.target(out, f"{FOLDER}/labels", ex.stem_name(images.file_names[i],
@@ -76,6 +105,8 @@ def export_yolo(source, out, rows, problems=None) -> LossReport:
         path.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
     write_data_yaml(ex.target(out, FOLDER, "data", ".yaml"), [str(n) for n in cats.names])
     report.objects = written
+    report.add("box precision", inexact, "normalised coordinates cannot always give the pixels "
+               f"back bit for bit: these boxes come back within {worst:.1g} px")
     _losses(report, source, gt, kept, crowd, seg_mode, multi, unknown_size, cats, images,
             chosen)
     return report

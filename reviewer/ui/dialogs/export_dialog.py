@@ -84,8 +84,15 @@ class ExportDialog(QDialog):
         self.all_tasks = QCheckBox(
             f"Also export {', '.join(others)} (each task in its own subfolder)", self,
             checked=True, visible=bool(others))
+        self.formats = self._format_boxes()
         form = QFormLayout()
         form.addRow("Folder", folder_row)
+        if "detection" in self.session.project.tasks:
+            row = QHBoxLayout()
+            for box in self.formats.values():
+                row.addWidget(box)
+            row.addStretch(1)
+            form.addRow("Formats", row)
         form.addRow("Images", self.only_reviewed)
         form.addRow("Only tags", self.tags)
         form.addRow("", self.report)
@@ -110,6 +117,21 @@ class ExportDialog(QDialog):
         self.resize(520, self.sizeHint().height())
 
     # --- options ----------------------------------------------------------------------------
+    def _format_boxes(self) -> dict[str, QCheckBox]:
+        """One tick box per export format of the detection dataset (COCO ticked)."""
+        from reviewer.formats import EXPORT_NAMES
+        tips = {"coco": "COCO JSON: holds everything (original ids and fields kept)",
+                "yolo": "YOLO labels (yolo/labels/*.txt + data.yaml)",
+                "voc": "Pascal VOC XML (voc/Annotations/*.xml)",
+                "labelme": "LabelMe JSON, one file per image (labelme/*.json)"}
+        labels = {"coco": "COCO", "yolo": "YOLO", "voc": "Pascal VOC", "labelme": "LabelMe"}
+        return {n: QCheckBox(labels[n], self, checked=n == "coco",
+                             toolTip=tips[n] + "; loss_report.json says what it could not hold")
+                for n in EXPORT_NAMES}
+
+    def chosen_formats(self) -> list[str]:
+        return [n for n, box in self.formats.items() if box.isChecked()] or ["coco"]
+
     def chosen_tags(self) -> list[str]:
         return [self.tags.item(i).text() for i in range(self.tags.count())
                 if self.tags.item(i).checkState() == Qt.CheckState.Checked]
@@ -129,6 +151,7 @@ class ExportDialog(QDialog):
             return
         session, reviewed, tags = self.session, self.only_reviewed.isChecked(), self.chosen_tags()
         force, report = self.force.isChecked(), self.report.isChecked()
+        formats = self.chosen_formats()
         others = [t for t in session.project.tasks if t != session.data.task] \
             if self.all_tasks.isChecked() else []
 
@@ -141,7 +164,9 @@ class ExportDialog(QDialog):
                     stack.enter_context(open_session(session.project, t, read_only=True))
                     for t in others]
                 sessions.sort(key=lambda s: session.project.tasks.index(s.data.task))
-                return export(sessions, out, reviewed, tags or None, force, progress, report)
+                detection = any(s.data.task == "detection" for s in sessions)
+                return export(sessions, out, reviewed, tags or None, force, progress, report,
+                              formats if detection else None)
 
         job = Job(run, parent=self)
         job.progressed.connect(self._on_job_progressed)
@@ -179,6 +204,8 @@ class ExportDialog(QDialog):
         self.job, self.result = None, result
         self._set_running(False)
         text = f"Exported {result.images} images to {result.out}\n{result.summary}"
+        if result.loss:
+            text += "\n" + "\n".join(result.loss_lines())
         if result.problems:
             text += f"\n{len(result.problems)} problems were reported (see the report)."
         self.stage.setText(text)
