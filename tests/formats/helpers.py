@@ -22,6 +22,7 @@ def stand_in_images(coco: dict, folder: Path, fmt: str = "PNG") -> Path:
     the photos themselves are not in tests/data)."""
     folder.mkdir(parents=True, exist_ok=True)
     for e in coco["images"]:
+        (folder / e["file_name"]).parent.mkdir(parents=True, exist_ok=True)
         Image.new("L", (e["width"], e["height"])).save(folder / e["file_name"], format=fmt)
     return folder
 
