@@ -14,10 +14,10 @@ from pathlib import Path
 def add_format_args(q) -> None:
     """The format options of ``init``."""
     from reviewer.formats import names
-    q.add_argument("--gt-format", choices=names(role="gt"), metavar="FORMAT",
+    q.add_argument("--gt-format", choices=names(), metavar="FORMAT",
                    help="the ground truth's format (default: found from the path): "
                         + ", ".join(names(role="gt")))
-    q.add_argument("--pred-format", choices=names(role="pred"), metavar="FORMAT",
+    q.add_argument("--pred-format", choices=names(), metavar="FORMAT",
                    help="the predictions' format (default: found from the path): "
                         + ", ".join(names(role="pred")))
     q.add_argument("--difficult", choices=("ignore", "score"),

@@ -67,45 +67,49 @@ def _first_files(folder: Path, n: int) -> list[Path]:
 
 
 def sniff_lines(path: Path, role: str | None, normalised: bool) -> tuple[bool, str]:
-    """Shared by the YOLO and the absolute-pixel text formats: do the first lines of the first
-    files look like ``class`` + numbers, with coordinates normalised (or not)?"""
+    """Shared by the YOLO and the pixel text formats: are most of the first lines of the first
+    files ``class`` + numbers, with coordinates normalised (all <= 1.5) or not? A few bad lines
+    do not change the verdict (they become problems when loading)."""
     if not path.is_dir():
         return False, "not a folder of .txt files"
     files = _first_files(path, _SNIFF_FILES)
     if not files:
         return False, "holds no .txt file"
-    lines = 0
+    counts = {"norm": 0, "pixel": 0, "bad": 0}
+    example = {}
     for f in files:
         with open(f, encoding="utf-8", errors="replace") as fh:
             for k, line in enumerate(fh):
                 if k >= _SNIFF_LINES:
                     break
                 parts = line.split()
-                if not parts:
-                    continue
-                why = _sniff_line(parts, normalised)
-                if why:
-                    return False, f"{f.name} line {k + 1}: {why}"
-                lines += 1
-    if not lines:
-        return True, f"{len(files)}+ empty label files"
-    return True, "per-image .txt files, " + ("normalised" if normalised else "pixel") + \
-        " coordinates"
+                if parts:
+                    kind, why = _sniff_line(parts)
+                    counts[kind] += 1
+                    example.setdefault(kind, f"{f.name} line {k + 1}: {why}")
+    mine, other = ("norm", "pixel") if normalised else ("pixel", "norm")
+    if not any(counts.values()):
+        return normalised, f"{len(files)}+ empty label files" if normalised else \
+            "only empty files"
+    if counts[mine] and counts[mine] >= counts["bad"] and counts[mine] > counts[other]:
+        return True, "per-image .txt files, " + ("normalised" if normalised else "pixel") + \
+            " coordinates"
+    worst = other if counts[other] >= counts["bad"] else "bad"
+    return False, example.get(worst, "no usable line")
 
 
-def _sniff_line(parts: list[str], normalised: bool) -> str | None:
+def _sniff_line(parts: list[str]) -> tuple[str, str]:
+    """('norm' | 'pixel' | 'bad', why) for one line."""
     values = [number(p) for p in parts[1:]]
-    if number(parts[0]) is None and normalised:
-        return f"the first value {parts[0]!r} is not a class index"
+    if number(parts[0]) is None:
+        return "bad", f"the first value {parts[0]!r} is not a class index"
     if any(v is None for v in values) or len(values) < 4:
-        return "not a line of numbers (class and at least 4 coordinates)"
+        return "bad", "not a line of numbers (class and at least 4 coordinates)"
     coords = [v for v in values if math.isfinite(v)]
-    big = max(coords, default=0) > 1.5
-    if normalised and big:
-        return f"coordinates are not normalised (a value of {max(coords):g})"
-    if not normalised and not big and len(values) in (5, 6):
-        return "coordinates look normalised (all <= 1): YOLO labels?"
-    return None
+    top = max(coords, default=0)
+    if top > 1.5:
+        return "pixel", f"coordinates are not normalised (a value of {top:g})"
+    return "norm", "coordinates look normalised (all <= 1.5): YOLO labels?"
 
 
 class YoloFormat:
@@ -133,14 +137,14 @@ class YoloFormat:
             raw.problems += found
         if role == "pred":
             return _load_pred(path, gt, names, raw, images_dir)
-        return _load_gt(path, images_dir, names, raw)
+        return _load_gt(path, images_dir, names, raw, names_file)
 
     def export(self, source, out, rows, problems=None):
         from reviewer.formats.yolo_export import export_yolo
         return export_yolo(source, out, rows)
 
 
-def _load_gt(path: Path, images_dir, names, raw: RawSet) -> Loaded:
+def _load_gt(path: Path, images_dir, names, raw: RawSet, names_file=None) -> Loaded:
     if images_dir is None or not Path(images_dir).is_dir():
         raise InputError(f"{path}: YOLO labels need the images folder (--images): their "
                          "coordinates are fractions of each image's size")
@@ -158,7 +162,7 @@ def _load_gt(path: Path, images_dir, names, raw: RawSet) -> Loaded:
         raw.images.append(entry)
         if key in label_of:
             _read_file(labels[label_of[key]], key, w, h, why, "gt", raw, seen)
-    raw.categories = _categories(names, seen, path, raw)
+    raw.categories = _categories(names, seen, path, raw, names_file)
     return build_gt(raw, path, "yolo")
 
 
@@ -186,8 +190,16 @@ def _match(labels: dict, images: dict, path, images_dir, raw: RawSet) -> dict[st
     return out
 
 
-def _categories(names, seen: set, path, raw: RawSet) -> list[dict]:
+def _categories(names, seen: set, path, raw: RawSet, names_file=None) -> list[dict]:
     if names is not None:
+        keep = [(a, w) for a, w in zip(raw.anns, raw.where, strict=True)
+                if a["category_id"] < len(names)]
+        for a, w in zip(raw.anns, raw.where, strict=True):
+            if a["category_id"] >= len(names):
+                raw.problem(*w, f"class {a['category_id']} is not in the class names "
+                            f"({Path(names_file).name} lists 0..{len(names) - 1})",
+                            image_id=a["image_id"])
+        raw.anns, raw.where = [a for a, _ in keep], [w for _, w in keep]
         return [{"id": i, "name": n} for i, n in enumerate(names)]
     if seen:
         raw.problem(path, "", "no class names (no data.yaml or classes.txt found, no "
