@@ -251,9 +251,9 @@ def _load(args):
     return session
 
 
-def _guess_task(gt: str) -> str:
+def _guess_task(gt: str, forced: str | None = None) -> str:
     from reviewer.cli_formats import guess_task
-    return guess_task(gt)
+    return guess_task(gt, forced)
 
 
 _INIT_FLAGS = (("--images", "images", "dir"), ("--gt", "gt", None), ("--pred", "pred", None),
@@ -288,7 +288,7 @@ def _cmd_init(args) -> int:
     if problem:
         print(f"reviewer: error: {problem}", file=sys.stderr)
         return EXIT_INPUT
-    task = args.task or _guess_task(args.gt)
+    task = args.task or _guess_task(args.gt, args.gt_format)
     project = _added_task(args, file, task) if args.add else _new_project(args, task)
     if isinstance(project, str):
         print(f"reviewer: error: {project}", file=sys.stderr)

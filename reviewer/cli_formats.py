@@ -8,6 +8,7 @@ Kept apart from ``cli.py`` so the task registry can take it over: everything her
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 
@@ -26,17 +27,23 @@ def add_format_args(q) -> None:
                         "as ordinary objects (score)")
 
 
-def guess_task(gt) -> str:
-    """The task of ``--gt`` when ``--task`` is not given: the task of the format its layout
-    fits (a folder of YOLO .txt labels is detection, a folder of label PNGs segmentation);
-    a folder that fits none is taken for segmentation, a file for detection, as before."""
+def guess_task(gt, forced: str | None = None) -> str:
+    """The task of ``--gt`` when ``--task`` is not given: the task of ``--gt-format`` when given,
+    else of the format its layout fits (a folder of YOLO .txt labels is detection, a folder of
+    label PNGs segmentation). A folder that fits none is segmentation only when it holds PNG
+    files (the label PNG loader then names the bad ones); anything else is detection, whose
+    loader explains which formats were considered and why each was rejected."""
     from reviewer.formats import get, sniff_all
-    if Path(gt).is_dir() and not Path(gt).joinpath("annotations.xml").is_file():
-        fits = [get(n).task for n, ok, _ in sniff_all(gt, "gt") if ok]
-        if fits:
-            return fits[0]
-        return "segmentation"
-    return "detection"
+    if forced:
+        return get(forced).task
+    path = Path(gt)
+    if not path.is_dir():
+        return "detection"
+    fits = [get(n).task for n, ok, _ in sniff_all(path, "gt") if ok]
+    if fits:
+        return fits[0]
+    has_png = any(f.lower().endswith(".png") for _, _, files in os.walk(path) for f in files)
+    return "segmentation" if has_png else "detection"
 
 
 def format_options(args, task: str) -> dict:
