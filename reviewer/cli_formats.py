@@ -8,9 +8,6 @@ Kept apart from ``cli.py`` so the task registry can take it over: everything her
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 
 def add_format_args(q) -> None:
     """The format options of ``init``."""
@@ -28,22 +25,11 @@ def add_format_args(q) -> None:
 
 
 def guess_task(gt, forced: str | None = None) -> str:
-    """The task of ``--gt`` when ``--task`` is not given: the task of ``--gt-format`` when given,
-    else of the format its layout fits (a folder of YOLO .txt labels is detection, a folder of
-    label PNGs segmentation). A folder that fits none is segmentation only when it holds PNG
-    files (the label PNG loader then names the bad ones); anything else is detection, whose
-    loader explains which formats were considered and why each was rejected."""
-    from reviewer.formats import get, sniff_all
-    if forced:
-        return get(forced).task
-    path = Path(gt)
-    if not path.is_dir():
-        return "detection"
-    fits = [get(n).task for n, ok, _ in sniff_all(path, "gt") if ok]
-    if fits:
-        return fits[0]
-    has_png = any(f.lower().endswith(".png") for _, _, files in os.walk(path) for f in files)
-    return "segmentation" if has_png else "detection"
+    """The task of ``--gt`` when ``--task`` is not given: the task of ``--gt-format`` when
+    given, else the one its layout fits (``formats.guess_task``)."""
+    from reviewer.formats import get
+    from reviewer.formats import guess_task as by_layout
+    return get(forced).task if forced else by_layout(gt)
 
 
 def format_options(args, task: str) -> dict:

@@ -159,9 +159,18 @@ def detect(path, role: str = "gt", task: str | None = None) -> Format:
     raise InputError(f"{message} (considered {tried})" if not fits else message, details)
 
 
-def guess_task(path) -> str | None:
-    """The task the inputs at ``path`` belong to (the first fitting format's), or None."""
+def guess_task(path) -> str:
+    """The task the ground truth at ``path`` belongs to: the task of the first format it fits
+    (a folder of YOLO .txt labels is detection, a folder of label PNGs segmentation). A folder
+    that fits none is segmentation only when it holds PNG files (the label PNG loader then names
+    the bad ones); anything else is detection, whose loader explains which formats were
+    considered and why each was rejected."""
+    import os
+    path = Path(path)
+    if not path.is_dir():
+        return "detection"
     for name, ok, _ in sniff_all(path, "gt"):
         if ok:
             return get(name).task
-    return None
+    has_png = any(f.lower().endswith(".png") for _, _, files in os.walk(path) for f in files)
+    return "segmentation" if has_png else "detection"

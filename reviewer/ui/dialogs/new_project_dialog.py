@@ -39,7 +39,9 @@ def create_project(folder: str, images: str, gt: str, pred: str | None, task: st
     file = project_file(folder)
     if file.exists() and not force:
         raise ProjectError(f"{file} exists (tick 'overwrite' to replace it)")
-    task = task or ("segmentation" if Path(gt).is_dir() else "detection")
+    if not task:
+        from reviewer.formats import guess_task  # a YOLO / VOC folder is detection
+        task = guess_task(gt)
     project = new_project(folder, images, gt, pred or None, task, classes or None, iou, score,
                           ignore_index)
     old = file.read_bytes() if file.exists() else None
