@@ -19,7 +19,8 @@ def _modules(package: str) -> list[str]:
 
 
 def test_core_and_io_import_without_qt():
-    mods = _modules("core") + _modules("io") + ["reviewer.cli"]
+    mods = _modules("core") + _modules("io") + _modules("formats") + ["reviewer.cli",
+                                                                       "reviewer.cli_formats"]
     code = ("import sys\n" + "".join(f"import {m}\n" for m in mods) +
             "bad = sorted(m for m in sys.modules if m.startswith(('PySide6', 'shiboken6')))\n"
             "print(','.join(bad))")
@@ -42,8 +43,10 @@ def _imports(file: Path) -> set[str]:
 
 
 def test_core_does_not_import_io_or_ui_and_io_does_not_import_ui():
-    for layer, forbidden in (("core", ("reviewer.io", "reviewer.ui", "reviewer.app")),
-                             ("io", ("reviewer.ui", "reviewer.app"))):
+    for layer, forbidden in (("core", ("reviewer.io", "reviewer.ui", "reviewer.app",
+                                       "reviewer.formats")),
+                             ("io", ("reviewer.ui", "reviewer.app")),
+                             ("formats", ("reviewer.ui", "reviewer.app", "reviewer.cli"))):
         for file in (ROOT / layer).glob("*.py"):
             bad = [m for m in _imports(file) if m.startswith(forbidden)]
             assert not bad, f"{file.name} imports {bad}"

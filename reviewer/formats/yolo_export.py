@@ -73,43 +73,46 @@ def export_yolo(source, out, rows, problems=None) -> LossReport:
     seg_mode = bool(kept) and segs is not None and all(ex.is_polygon(segs[r]) for r in kept)
     report = LossReport("yolo", images=len(chosen), files=[f"{FOLDER}/labels/",
                                                            f"{FOLDER}/data.yaml"])
-    index = {c: k for k, c in enumerate(range(len(cats)))}
-    unknown_size = multi = written = inexact = 0
-    worst = 0.0
+    tally = {"unknown_size": 0, "multi": 0, "written": 0, "inexact": 0, "worst": 0.0}
     for i in chosen:
         w, h = int(images.widths[i]), int(images.heights[i])
-        lines = []
-        for r in per_image[i]:
-            if gt.iscrowd[r]:
-                continue
-            if w <= 0 or h <= 0:
-                unknown_size += 1
-                continue
-            cls = index[int(gt.category_index[r])]
-            if seg_mode:
-                parts = segs[r]
-                multi += len(parts) > 1
-                poly = _largest(parts) if len(parts) > 1 else parts[0]
-                coords = [v / (w if k % 2 == 0 else h) for k, v in enumerate(poly)]
-            else:
-                coords = normalised(gt.boxes[r], w, h)
-                back = to_pixels(coords, w, h)
-                if back != [float(v) for v in gt.boxes[r]]:
-                    inexact += 1
-                    worst = max(worst, max(abs(a - float(b)) for a, b in zip(back, gt.boxes[r],
-                                                                              strict=True)))
-            lines.append(" ".join([str(cls), *map(_f, coords)]))
-            written += 1
+        lines = [_line(gt, r, w, h, seg_mode, tally) for r in per_image[i]
+                 if not gt.iscrowd[r]]
         path = ex.target(out, f"{FOLDER}/labels", ex.stem_name(images.file_names[i],
                                                                 images.ids[i]), ".txt")
-        path.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
+        path.write_text("".join(line + "\n" for line in lines if line), encoding="utf-8")
     write_data_yaml(ex.target(out, FOLDER, "data", ".yaml"), [str(n) for n in cats.names])
-    report.objects = written
-    report.add("box precision", inexact, "normalised coordinates cannot always give the pixels "
-               f"back bit for bit: these boxes come back within {worst:.1g} px")
-    _losses(report, source, gt, kept, crowd, seg_mode, multi, unknown_size, cats, images,
-            chosen)
+    report.objects = tally["written"]
+    what = "polygon precision" if seg_mode else "box precision"
+    report.add(what, tally["inexact"], "normalised coordinates cannot always give the pixels "
+               f"back bit for bit: these come back within {tally['worst']:.1g} px")
+    _losses(report, source, gt, kept, crowd, seg_mode, tally["multi"], tally["unknown_size"],
+            cats, images, chosen)
     return report
+
+
+def _line(gt, r: int, w: int, h: int, seg_mode: bool, tally: dict) -> str | None:
+    """One object's label line (None: its image's size is unknown); ``tally`` counts what
+    was lost on the way."""
+    if w <= 0 or h <= 0:
+        tally["unknown_size"] += 1
+        return None
+    if seg_mode:
+        parts = gt.segmentations[r]
+        tally["multi"] += len(parts) > 1
+        poly = [float(v) for v in (_largest(parts) if len(parts) > 1 else parts[0])]
+        coords = [v / (w if k % 2 == 0 else h) for k, v in enumerate(poly)]
+        back = [c * (w if k % 2 == 0 else h) for k, c in enumerate(coords)]
+        want = poly
+    else:
+        coords = normalised(gt.boxes[r], w, h)
+        back, want = to_pixels(coords, w, h), [float(v) for v in gt.boxes[r]]
+    if back != want:
+        tally["inexact"] += 1
+        tally["worst"] = max(tally["worst"], max(abs(a - b) for a, b in zip(back, want,
+                                                                            strict=True)))
+    tally["written"] += 1
+    return " ".join([str(int(gt.category_index[r])), *map(_f, coords)])
 
 
 def _losses(report: LossReport, source, gt, kept, crowd, seg_mode, multi, unknown_size, cats,

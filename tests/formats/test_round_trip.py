@@ -163,3 +163,26 @@ def test_labelme_round_trip_and_loss(exported):
     assert _lost(loss, "labelme") == {"category ids": 3, "unused categories": 1,
                                       "category fields": 1, "image ids": 4,
                                       **({"area": area} if area else {})}
+
+
+def test_yolo_segmentation_labels_when_every_object_has_a_polygon(tmp_path):
+    source = {"images": SOURCE["images"][:2], "categories": SOURCE["categories"][:2],
+              "annotations": [dict(SOURCE["annotations"][1]), dict(SOURCE["annotations"][2])]}
+    (tmp_path / "gt.json").write_text(json.dumps(source))
+    images = stand_in_images(source, tmp_path / "images")
+    project = new_project(tmp_path / "proj", images, tmp_path / "gt.json")
+    save_project(project)
+    with open_session(project.root, read_only=True) as session:
+        export(session, tmp_path / "out", formats=["yolo"], report=False)
+    lines = (tmp_path / "out/yolo/labels/b.txt").read_text().split()
+    assert len(lines) == 1 + 2 * 4  # the largest part of the two-part polygon: 4 points
+    back = load_gt(tmp_path / "out/yolo/labels", images, "yolo",
+                   classes=tmp_path / "out/yolo/data.yaml")
+    segs = {str(back.images.ids[i]): s for i, s in zip(back.annotations.image_index,
+                                                       back.annotations.segmentations,
+                                                       strict=True)}
+    np.testing.assert_allclose(segs["a"][0], POLY[0], atol=1e-9)
+    np.testing.assert_allclose(segs["b"][0], TWO[1], atol=1e-9)
+    loss = json.loads((tmp_path / "out/loss_report.json").read_text())["formats"]["yolo"]
+    assert _lost({"yolo": loss}, "yolo")["multi-part polygons"] == 1
+    assert "masks" not in _lost({"yolo": loss}, "yolo")
