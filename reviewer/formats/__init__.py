@@ -135,6 +135,11 @@ def sniff_all(path, role: str | None = None, task: str | None = None
     return out
 
 
+_BY_EXTENSION = {".json": "coco", ".xml": "cvat"}
+"""A file that fits no format but has one of these extensions is read by that format's loader
+(an empty or truncated instances.json gets the COCO loader's message, not a list of formats)."""
+
+
 def detect(path, role: str = "gt", task: str | None = None) -> Format:
     """The one format ``path`` fits; InputError naming every format considered and why each was
     rejected when none fits, or the candidates when several do."""
@@ -145,6 +150,10 @@ def detect(path, role: str = "gt", task: str | None = None) -> Format:
     fits = [n for n, ok, _ in results if ok]
     if len(fits) == 1:
         return get(fits[0])
+    by_extension = _BY_EXTENSION.get(path.suffix.lower()) if path.is_file() else None
+    if not fits and by_extension and role in get(by_extension).roles and \
+            (task is None or get(by_extension).task == task):
+        return get(by_extension)  # its own loader says precisely what is wrong with the file
     what = "ground truth" if role == "gt" else "predictions"
     flag = "--gt-format" if role == "gt" else "--pred-format"
     if fits:
