@@ -19,7 +19,11 @@ from reviewer.formats import Loaded, detect, get
 def resolve(path, role: str, name: str | None):
     """The format object for ``path`` in ``role``: the one named, else the one detected."""
     if name:
-        fmt = get(name)
+        try:
+            fmt = get(name)
+        except KeyError as exc:
+            from reviewer.core.problems import InputError
+            raise InputError(str(exc.args[0])) from None
         if role not in fmt.roles:
             from reviewer.core.problems import InputError
             kind = "ground truth" if role == "gt" else "predictions"
@@ -57,4 +61,4 @@ def load_detection(gt, pred, images_dir=None, gt_format: str | None = None,
 def load_inputs(inputs, images_dir) -> DetectionDataset:
     """A project's ``DetectionInputs`` -> DetectionDataset."""
     return load_detection(inputs.gt, inputs.pred, images_dir, inputs.gt_format,
-                          inputs.pred_format, inputs.classes, inputs.options)
+                          inputs.pred_format, inputs.classes, inputs.format_options())

@@ -30,9 +30,9 @@ def check_names(names) -> list[str]:
     return out
 
 
-def write_detection(folder: Path, session, rows, names, problems: list
+def write_detection(folder: Path, session, inputs, rows, names, problems: list
                     ) -> tuple[list[str], list[LossReport]]:
-    inputs = session.project.detection
+    """inputs: the task's ``DetectionInputs`` (the GT path and format)."""
     source = ExportSource(session.document.dataset(), session.project.images,
                           inputs.gt if inputs else None,
                           (inputs.gt_format or "coco") if inputs else "coco", session.document)

@@ -1,6 +1,7 @@
 """Export a review: the fixed dataset, the change log, tag statistics, metrics and a report.
 
-``export(sessions, out, only_reviewed=False, tags=None, force=False, progress=None)`` writes,
+``export(sessions, out, only_reviewed=False, tags=None, force=False, progress=None,
+formats=None)`` writes,
 for one task (several tasks of one project: the same in ``OUT/<task>/`` for each)::
 
     OUT/<gt file name>.json   detection: the corrected COCO file (see export_coco)
@@ -27,14 +28,16 @@ from pathlib import Path
 
 import numpy as np
 
+from reviewer import tasks
 from reviewer.core.problems import Problem
 from reviewer.core.tags import name_key
-from reviewer.io import export_changes, export_metrics, export_semantic
+from reviewer.io import export_changes, export_metrics
 from reviewer.io.export_files import ExportError, staging, write_csv, write_json, write_marker
 from reviewer.io.paths import protected_paths
+from reviewer.io.stats import stats_payload
 from reviewer.io.store_base import ReviewStatus
 
-__all__ = ["ExportError", "ExportResult", "export", "select_images", "tag_stats_function"]
+__all__ = ["ExportError", "ExportResult", "export", "select_images"]
 
 Progress = Callable[[str, int, int], None]
 STAT_COLUMNS = ("images", "images_all", "images_reviewed", "share_of_images", "erroneous_images",
@@ -95,45 +98,8 @@ def select_images(session, only_reviewed: bool = False, tags=None) -> np.ndarray
     return np.flatnonzero(keep)
 
 
-def tag_stats_function():
-    """``reviewer.io.stats.session_tag_stats`` (or its earlier name ``stats_payload``), or None
-    while the tag statistics module is not available."""
-    try:
-        from reviewer.io import stats
-    except ImportError:
-        return None
-    return getattr(stats, "session_tag_stats", None) or getattr(stats, "stats_payload", None)
-
-
-def _class_names(session) -> dict:
-    if session.data.task == "detection":
-        cats = session.document.base.categories
-        return {int(c): str(n) for c, n in zip(cats.ids.tolist(), cats.names.tolist(), strict=True)}
-    return dict(enumerate(str(n) for n in session.data.dataset.class_names))
-
-
-def _write_dataset(tmp: Path, session, rows, progress: Progress, formats=None
-                   ) -> tuple[list[str], list, list]:
-    """The corrected dataset in ``formats`` -> (files, problems, loss reports)."""
-    from reviewer.formats import export as format_export
-    problems: list[Problem] = []
-    if session.data.task == "detection":
-        progress("dataset", 0, 1)
-        files, reports = format_export.write_detection(tmp, session, rows, formats, problems)
-        progress("dataset", 1, 1)
-        return files, problems, reports
-    counts, problems = export_semantic.write_masks(
-        tmp, session, rows, lambda d, t: progress("masks", d, t))
-    files = [export_semantic.MASK_DIR + "/"]
-    report = format_export.semantic_report(len(rows), counts["written"] + counts["copied"], files)
-    return files, problems, [report]
-
-
 def _write_tag_stats(tmp: Path, session, only_reviewed: bool) -> tuple[dict | None, list[str]]:
-    fn = tag_stats_function()
-    if fn is None:
-        return None, []
-    payload = fn(session, reviewed_only=only_reviewed)
+    payload = stats_payload(session, reviewed_only=only_reviewed)
     write_json(tmp, "tag_stats.json", payload)
     tags = payload.get("tags", {})
     present = [c for c in STAT_COLUMNS if any(c in e for e in tags.values())]
@@ -150,9 +116,7 @@ def export(sessions, out, only_reviewed: bool = False, tags=None, force: bool = 
            progress: Progress | None = None, report: bool = True, formats=None) -> ExportResult:
     """Export one session, or the sessions of several tasks of one project, into the folder
     ``out`` (see the module docstring). Several tasks go into one subfolder each
-    (``OUT/detection/``, ``OUT/segmentation/``), every one a complete export of its task.
-    ``formats``: the detection dataset's formats (``coco`` — the default —, ``yolo``, ``voc``,
-    ``labelme``; several at once); a segmentation task writes label PNGs."""
+    (``OUT/detection/``, ``OUT/segmentation/``), every one a complete export of its task."""
     sessions = list(sessions) if isinstance(sessions, list | tuple) else [sessions]
     progress = progress or _noop
     formats = _check_formats(sessions, formats)
@@ -172,29 +136,32 @@ def export(sessions, out, only_reviewed: bool = False, tags=None, force: bool = 
     return _combined(Path(out).expanduser().absolute(), sessions, parts, notes)
 
 
-def _check_formats(sessions, formats) -> list[str]:
-    from reviewer.formats.export import UnknownExportFormat, check_names
-    try:
-        names = check_names(formats)
-    except UnknownExportFormat as exc:
-        raise ExportError(str(exc)) from None
-    if names != ["coco"] and not any(s.data.task == "detection" for s in sessions):
-        raise ExportError("--format applies to detection datasets; a segmentation export "
-                          "writes its label PNGs as they were read")
+def _check_formats(sessions, formats) -> list[str] | None:
+    """The export formats asked for (None: each task's default), checked: a format no exported
+    task writes is an ExportError naming the ones they do."""
+    if not formats:
+        return None
+    names = list(dict.fromkeys(f.strip().lower() for f in formats if f.strip()))
+    offered = {f for s in sessions for f in tasks.get(s.data.task).export_formats}
+    bad = [n for n in names if n not in offered]
+    if bad or not names:
+        raise ExportError(f"--format {bad[0] if bad else ''!r}: the exported task(s) write "
+                          f"{', '.join(sorted(offered)) or 'their own format only'}")
     return names
 
 
 def _export_task(folder: Path, session, only_reviewed: bool, tags, progress: Progress,
                  report: bool, formats=None) -> dict:
-    from reviewer.formats.loss import report_payload
     progress("selecting", 0, 1)
     rows = select_images(session, only_reviewed, tags)
     keys = image_keys(session)
-    files, problems, loss = _write_dataset(folder, session, rows, progress, formats)
+    task = tasks.get(session.data.task)
+    files, problems, loss = task.export_dataset(folder, session, rows, progress, formats)
+    from reviewer.formats.loss import report_payload
     write_json(folder, "loss_report.json", report_payload(loss))
     files.append("loss_report.json")
     progress("changes", 0, 1)
-    changes = export_changes.change_rows(session.store, _class_names(session),
+    changes = export_changes.change_rows(session.store, task.change_names(session),
                                          {keys[i] for i in rows.tolist()})
     write_csv(folder, "changes.csv", export_changes.HEADER, changes)
     files.append("changes.csv")

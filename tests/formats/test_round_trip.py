@@ -54,7 +54,7 @@ def exported(tmp_path_factory):
     root = tmp_path_factory.mktemp("rt")
     (root / "gt.json").write_text(json.dumps(SOURCE))
     images = stand_in_images(SOURCE, root / "images")
-    project = new_project(root / "proj", images, root / "gt.json")
+    project = new_project(root / "proj", images, "detection", {"gt": root / "gt.json"})
     save_project(project)
     with open_session(project.root, read_only=True) as session:
         result = export(session, root / "out", formats=["coco", "yolo", "voc", "labelme"],
@@ -170,7 +170,7 @@ def test_yolo_segmentation_labels_when_every_object_has_a_polygon(tmp_path):
               "annotations": [dict(SOURCE["annotations"][1]), dict(SOURCE["annotations"][2])]}
     (tmp_path / "gt.json").write_text(json.dumps(source))
     images = stand_in_images(source, tmp_path / "images")
-    project = new_project(tmp_path / "proj", images, tmp_path / "gt.json")
+    project = new_project(tmp_path / "proj", images, "detection", {"gt": tmp_path / "gt.json"})
     save_project(project)
     with open_session(project.root, read_only=True) as session:
         export(session, tmp_path / "out", formats=["yolo"], report=False)

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from reviewer import cli
+from reviewer import cli, tasks
 from reviewer.core.problems import InputError
 from reviewer.formats import detect, guess_task
 from reviewer.formats.detection import load_detection
@@ -101,11 +101,11 @@ def test_names_from_a_data_yaml_list_or_classes_txt(dataset):
 def test_a_yolo_folder_is_detection_and_a_png_folder_segmentation(dataset, tmp_path):
     tmp, root = dataset
     assert guess_task(root / "labels/val") == "detection"
-    assert cli._guess_task(str(root / "labels/val")) == "detection"
+    assert tasks.guess_task(root / "labels/val") == "detection"
     pngs = tmp_path / "masks"
     pngs.mkdir()
     Image.new("L", (4, 4)).save(pngs / "a.png")
-    assert cli._guess_task(str(pngs)) == "segmentation"
+    assert tasks.guess_task(pngs) == "segmentation"
     assert detect(tmp / "runs/detect/predict/labels", "pred").name == "yolo"
 
 

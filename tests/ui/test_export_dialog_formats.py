@@ -17,8 +17,8 @@ from tests.formats.helpers import VOC, stand_in_images
 def test_ticked_formats_are_written_and_their_losses_shown(qtbot, tmp_path):
     gt = json.loads((VOC / "gt/instances_v1_cvat.json").read_text())
     images = stand_in_images(gt, tmp_path / "images", fmt="JPEG")
-    project = new_project(tmp_path / "proj", images, VOC / "gt/pascalvoc_xml", None,
-                          classes=VOC / "voc.names", gt_format="voc")
+    project = new_project(tmp_path / "proj", images, "detection",
+                          {"gt": VOC / "gt/pascalvoc_xml", "classes": VOC / "voc.names"})
     save_project(project)
     opened = []
     with open_session(project.root) as session:

@@ -87,7 +87,7 @@ class ExportDialog(QDialog):
         self.formats = self._format_boxes()
         form = QFormLayout()
         form.addRow("Folder", folder_row)
-        if "detection" in self.session.project.tasks:
+        if self.formats:
             row = QHBoxLayout()
             for box in self.formats.values():
                 row.addWidget(box)
@@ -118,19 +118,26 @@ class ExportDialog(QDialog):
 
     # --- options ----------------------------------------------------------------------------
     def _format_boxes(self) -> dict[str, QCheckBox]:
-        """One tick box per export format of the detection dataset (COCO ticked)."""
-        from reviewer.formats import EXPORT_NAMES
+        """One tick box per format the project's tasks export (``Task.export_formats``; the
+        first, a task's own format, ticked); none when no task offers a choice."""
+        from reviewer import tasks
+        offered = [f for t in self.session.project.tasks for f in tasks.get(t).export_formats]
+        offered = list(dict.fromkeys(offered))
+        if len(offered) < 2:
+            return {}
         tips = {"coco": "COCO JSON: holds everything (original ids and fields kept)",
                 "yolo": "YOLO labels (yolo/labels/*.txt + data.yaml)",
                 "voc": "Pascal VOC XML (voc/Annotations/*.xml)",
                 "labelme": "LabelMe JSON, one file per image (labelme/*.json)"}
         labels = {"coco": "COCO", "yolo": "YOLO", "voc": "Pascal VOC", "labelme": "LabelMe"}
-        return {n: QCheckBox(labels[n], self, checked=n == "coco",
-                             toolTip=tips[n] + "; loss_report.json says what it could not hold")
-                for n in EXPORT_NAMES}
+        return {n: QCheckBox(labels.get(n, n), self, checked=k == 0,
+                             toolTip=tips.get(n, n) + "; loss_report.json says what it could "
+                             "not hold")
+                for k, n in enumerate(offered)}
 
-    def chosen_formats(self) -> list[str]:
-        return [n for n, box in self.formats.items() if box.isChecked()] or ["coco"]
+    def chosen_formats(self) -> list[str] | None:
+        """The ticked formats (None: each task's own)."""
+        return [n for n, box in self.formats.items() if box.isChecked()] or None
 
     def chosen_tags(self) -> list[str]:
         return [self.tags.item(i).text() for i in range(self.tags.count())
@@ -164,9 +171,11 @@ class ExportDialog(QDialog):
                     stack.enter_context(open_session(session.project, t, read_only=True))
                     for t in others]
                 sessions.sort(key=lambda s: session.project.tasks.index(s.data.task))
-                detection = any(s.data.task == "detection" for s in sessions)
+                from reviewer import tasks
+                offered = {f for s in sessions for f in tasks.get(s.data.task).export_formats}
+                chosen = [f for f in formats or () if f in offered] or None
                 return export(sessions, out, reviewed, tags or None, force, progress, report,
-                              formats if detection else None)
+                              chosen)
 
         job = Job(run, parent=self)
         job.progressed.connect(self._on_job_progressed)
