@@ -100,6 +100,8 @@ class DetectionTask(base.Task):
         if inputs.difficult not in (None, "ignore", "score"):
             from reviewer.core.problems import InputError
             raise InputError(f"--difficult {inputs.difficult!r}: expected ignore or score")
+        if not inputs.gt.exists() or (inputs.pred is not None and not inputs.pred.exists()):
+            return inputs  # the missing path is reported when the project is checked
         gt = resolve(inputs.gt, "gt", inputs.gt_format).name
         pred = resolve(inputs.pred, "pred", inputs.pred_format).name if inputs.pred else None
         return replace(inputs, gt_format=None if gt == "coco" else gt,
