@@ -53,6 +53,7 @@ class DetectionTask(base.Task):
     sort_columns = ("error", "gt", "pred", "tp", "fp", "fn", "mispredicted", "precision",
                     "recall", "f1", "mean_iou", "ignored", "file_name", "image_id")
     error_threshold = 0.0
+    allocates_ids = True
 
     def accepts_gt(self, path: Path) -> bool:
         return path.is_file() or path.suffix.lower() == ".json"
