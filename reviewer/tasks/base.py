@@ -180,6 +180,12 @@ class Task:
     def class_names(self, data: TaskData) -> list[str]:
         raise NotImplementedError
 
+    def class_colors(self, data: TaskData) -> list | None:
+        """The dataset's own class colours ((K,) RGB), or None (the window's palette)."""
+        return None
+
+    allocates_ids: ClassVar[bool] = False  # the document makes new object ids (id_source)
+
     # --- numbers --------------------------------------------------------------------------------
     def evaluate(self, session, image_rows=None, original: bool = False) -> dict:
         """The ``eval --json`` payload on the corrected (or ``original``) ground truth."""

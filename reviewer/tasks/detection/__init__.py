@@ -81,6 +81,7 @@ class DetectionTask(base.Task):
     sort_columns = ("error", "gt", "pred", "tp", "fp", "fn", "mispredicted", "precision",
                     "recall", "f1", "mean_iou", "ignored", "file_name", "image_id")
     error_threshold = 0.0
+    allocates_ids = True
 
     def accepts_gt(self, path: Path) -> bool:
         """A file, or a folder in a detection format (``reviewer.formats``: a YOLO label

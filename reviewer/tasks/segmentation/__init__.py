@@ -80,6 +80,9 @@ class SegmentationTask(base.Task):
     def class_names(self, data: TaskData) -> list[str]:
         return [str(n) for n in data.dataset.class_names]
 
+    def class_colors(self, data: TaskData) -> list | None:
+        return data.dataset.class_colors
+
     # --- numbers --------------------------------------------------------------------------------
     def evaluate(self, session, image_rows=None, original: bool = False) -> dict:
         from reviewer.core import reports

@@ -122,7 +122,7 @@ def install_tools(controller) -> ToolManager:
 
 def _on_controller_loaded(controller, manager: ToolManager) -> None:
     session = controller.session
-    manager.toolbar.set_edits(view_of(session).edits, controller._class_names())
+    manager.toolbar.set_edits(view_of(session).edits, controller.class_names())
     session.history.applied.connect(manager.reselect)
 
 
