@@ -209,8 +209,12 @@ class Task:
         raise NotImplementedError
 
     # --- export -----------------------------------------------------------------------------
-    def export_dataset(self, folder: Path, session, rows, progress: Progress):
-        """Write the corrected dataset of image ``rows`` into ``folder``; -> (files, problems)."""
+    export_formats: ClassVar[tuple[str, ...]] = ()  # formats (reviewer.formats) export writes
+
+    def export_dataset(self, folder: Path, session, rows, progress: Progress, formats=None):
+        """Write the corrected dataset of image ``rows`` into ``folder`` in ``formats`` (those of
+        ``export_formats`` asked for; None: the task's own); -> (files, problems, loss reports:
+        one ``reviewer.formats.loss.LossReport`` per format written)."""
         raise NotImplementedError
 
     def change_names(self, session) -> dict:

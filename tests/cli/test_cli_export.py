@@ -38,7 +38,9 @@ def test_export_writes_everything_and_prints_before_after(project, tmp_path, cap
     assert code == 0, err
     names = {p.name for p in out.iterdir()}
     assert names == {".reviewer-export.json", "gt.json", "changes.csv", "tag_stats.csv", "tag_stats.json",
-                     "metrics.json", "report.html"}
+                     "metrics.json", "report.html", "loss_report.json"}
+    loss = json.loads((out / "loss_report.json").read_text())
+    assert loss["formats"]["coco"]["lost"] == [] and loss["formats"]["coco"]["lossless"]
     metrics = json.loads((out / "metrics.json").read_text())
     fixed = json.loads((out / "gt.json").read_text())
     before, after = synth.oracle(gt, res).stats[0], synth.oracle(fixed, res).stats[0]
