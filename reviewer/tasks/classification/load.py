@@ -110,10 +110,11 @@ def _class_names(known, rows: GtRows, preds, positive) -> list[str]:
     if layout.kind == "probs":
         cols = list(dict.fromkeys(layout.class_columns.values()))
         return cols + [g for g in gt_labels if g not in cols]
-    extra = {positive} if positive is not None else set()
     if layout.kind == "top1":
-        extra |= {v for v in P.predicted_labels(preds) if v is not None}
-    return sorted(set(gt_labels) | extra)
+        return sorted(set(gt_labels) | {v for v in P.predicted_labels(preds) if v is not None})
+    if positive is not None and positive not in gt_labels and len(gt_labels) < 2:
+        return sorted(set(gt_labels) | {positive})  # the GT names one class only
+    return gt_labels
 
 
 def _positive_index(names: list[str], positive, preds) -> int | None:
