@@ -155,16 +155,26 @@ def fill(pred: PredRows, src: np.ndarray, dest: np.ndarray, n: int, names: list[
     return _checked_probs(probs, src, dest, bad, pred, names, log)
 
 
+def _identity(src: np.ndarray, dest: np.ndarray, n: int, rows: int) -> bool:
+    """Whether table row i goes to image row i for every row of both (the usual file)."""
+    return len(src) == n == rows and bool((src == np.arange(n)).all() and (dest == src).all())
+
+
 def _probs_from_columns(pred, src, dest, n, names, log):
     k_of = {name: k for k, name in enumerate(names)}
-    probs = np.full((n, len(names)), np.nan, np.float32)
+    same = _identity(src, dest, n, len(pred.keys))
+    probs = np.empty((n, len(names)), np.float32) if same else \
+        np.full((n, len(names)), np.nan, np.float32)
     not_number = np.full(len(src), -1, np.int64)  # first class whose cell was not a number
     covered = np.zeros(len(names), bool)
     for column, name in pred.layout.class_columns.items():
         k = k_of[name]
         values, bad = pred.raw.numbers(column)
         pred.raw.drop(column)
-        probs[dest, k] = values[src]
+        if same:
+            probs[:, k] = values
+        else:
+            probs[dest, k] = values[src]
         hit = bad[src] & (not_number < 0)
         not_number[hit] = k
         covered[k] = True
@@ -191,19 +201,27 @@ def _checked_probs(probs, src, dest, not_number, pred, names, log) -> Filled:
     top1_score = np.full(n, np.nan, np.float32)
     reasons = np.zeros(len(src), np.int8)
     step = max(1, _CHUNK_VALUES // max(probs.shape[1], 1))
+    same = _identity(src, dest, n, len(pred.keys))
     for lo in range(0, len(src), step):
         part = slice(lo, lo + step)
-        rows = dest[part]
-        block = probs[rows]
+        rows = np.arange(lo, min(lo + step, len(src))) if same else dest[part]
+        block = probs[part] if same else probs[rows]  # a view in the usual file
         code = _row_reasons(block, not_number[part])
         reasons[part] = code
         ok = code == OK
-        block[~ok] = np.nan
-        sums = block[ok].sum(axis=1, dtype=np.float64)
-        block[ok] = (block[ok] / sums[:, None]).astype(np.float32)
-        probs[rows] = block
-        top1[rows[ok]] = np.argmax(block[ok], axis=1)
-        top1_score[rows[ok]] = block[ok].max(axis=1)
+        if ok.all():
+            block /= block.sum(axis=1, dtype=np.float64)[:, None].astype(np.float32)
+            kept, good = rows, block
+        else:
+            block[~ok] = np.nan
+            good = block[ok]
+            good /= good.sum(axis=1, dtype=np.float64)[:, None].astype(np.float32)
+            block[ok] = good
+            kept = rows[ok]
+        if not same:
+            probs[rows] = block
+        top1[kept] = np.argmax(good, axis=1)
+        top1_score[kept] = good[np.arange(len(kept)), top1[kept]]
     _report_rows(reasons, src, not_number, pred, names, log)
     return Filled(probs, top1, top1_score)
 
