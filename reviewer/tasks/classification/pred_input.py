@@ -16,7 +16,6 @@ is divided by its sum (a CSV writer's rounding).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 
@@ -274,8 +273,10 @@ def _top1(pred: PredRows, src, dest, n, names, log: ProblemLog) -> Filled:
             bad_score = bad[src] | np.isnan(score) | (score < 0) | (score > 1)
     unknown = cls < 0
     log.add_rows(np.flatnonzero(unknown), lambda i: pred.entry(src[i]),
-                 lambda i: f"image {pred.keys[src[i]]!r}: predicted class {labels[i]!r} is "
-                           "not a class of the project; prediction skipped",
+                 lambda i: f"image {pred.keys[src[i]]!r}: " + (
+                     "no predicted class" if labels[i] is None else
+                     f"predicted class {labels[i]!r} is not a class of the project")
+                 + "; prediction skipped",
                  kind="unknown predicted class", image_id=lambda i: pred.keys[src[i]])
     bad_score &= ~unknown
     log.add_rows(np.flatnonzero(bad_score), lambda i: pred.entry(src[i]),
@@ -302,7 +303,3 @@ def _binary_from_top1(top1: np.ndarray, top1_score: np.ndarray) -> Filled:
     top1 = np.where(has, np.argmax(np.nan_to_num(probs, nan=-1.0), axis=1), -1)
     score = np.where(has, np.nanmax(np.where(has[:, None], probs, 0.0), axis=1), np.nan)
     return Filled(probs, top1.astype(np.int64), score.astype(np.float32))
-
-
-def path_kind(path) -> str:
-    return "folder" if Path(path).is_dir() else "table"

@@ -234,3 +234,17 @@ def test_sizes_are_read_from_headers_on_demand(tmp_path):
     assert "image file not found" in _one(ds, "missing.png")
     w, h = read_sizes(ds, tmp_path, [0, 1])
     assert w.tolist() == [40, 0] and h.tolist() == [30, 0]
+
+
+def test_top1_rows_with_unknown_classes_or_bad_scores(tmp_path):
+    gt = _write(tmp_path / "gt.csv", "image,label\na.jpg,cat\nb.jpg,dog\nc.jpg,bird\nd.jpg,cat\n"
+                "e.jpg,dog\n")
+    classes = _write(tmp_path / "classes.txt", "cat\ndog\nbird\n")
+    pred = _write(tmp_path / "pred.csv", "image,label,score\na.jpg,cat,0.9\nb.jpg,cow,0.6\n"
+                  "c.jpg,,0.5\nd.jpg,cat,1.5\ne.jpg,dog,\n")
+    ds = load_classification(gt, pred, classes=classes)
+    assert "line 3" in _one(ds, "predicted class 'cow' is not a class")
+    assert "line 4" in _one(ds, "no predicted class")
+    bad = [m for m in _messages(ds) if "the score is missing" in m]
+    assert [m.split(": ")[1] for m in bad] == ["line 5", "line 6"]
+    assert ds.top1.tolist() == [0, -1, -1, -1, -1]
