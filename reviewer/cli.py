@@ -14,14 +14,9 @@ import re
 import sys
 import time
 from collections import Counter
-from pathlib import Path
 
-from reviewer import __version__
-from reviewer.cli_help import THRESHOLD_HELP, add_command
-
-DETECTION_SORT = ("error", "gt", "pred", "tp", "fp", "fn", "mispredicted", "precision", "recall",
-                  "f1", "mean_iou", "ignored", "file_name", "image_id")
-SEGMENTATION_SORT = ("error", "miou", "pixel_acc", "file_name", "image_id")
+from reviewer import __version__, tasks
+from reviewer.cli_help import add_command
 
 EXIT_OK, EXIT_BUG, EXIT_INPUT = 0, 1, 2
 MAX_PROBLEMS_SHOWN = 20
@@ -57,49 +52,12 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--version", action="version", version=f"reviewer {__version__}")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
 
-    q = add_command(sub, "init", "create a project from images, ground truth and predictions",
-                    "Create PROJECT/reviewer.json for one task's inputs (every input is checked "
-                    "first; nothing is written when one is unusable). Run it again with --add to "
-                    "give the project a second task on the same images (detection and "
-                    "segmentation, as the sample project has).",
-                    ["reviewer init proj --images data/images --gt data/instances.json "
-                     "--pred runs/predictions.json",
-                     "reviewer init proj --images data/images --gt data/masks --pred runs/masks "
-                     "--classes data/classes.json",
-                     "reviewer init proj --add --images data/images --task segmentation "
-                     "--gt data/masks --pred runs/masks --classes data/classes.json"])
-    q.add_argument("project", help="project folder to create (reviewer.json is written there)")
-    q.add_argument("--images", required=True, help="folder holding the images")
-    q.add_argument("--gt", required=True,
-                   help="ground truth: a COCO instances JSON (detection, instance masks) or a "
-                        "folder of label PNGs (semantic segmentation)")
-    q.add_argument("--pred", help="predictions: a COCO results JSON, or a folder of predicted "
-                                  "label PNGs named like the ground truth's")
-    q.add_argument("--task", choices=("detection", "segmentation"),
-                   help="what the inputs are (default: segmentation when --gt is a folder, "
-                        "else detection)")
-    q.add_argument("--add", action="store_true",
-                   help="add this task to an existing project (same images folder) instead of "
-                        "creating one")
-    q.add_argument("--classes", help="segmentation class names: a JSON object index -> name, a "
-                                     "JSON list, or a text file with one name per line")
-    q.add_argument("--ignore-index", type=int, default=255,
-                   help="segmentation: the label value that marks pixels left out of the scores "
-                        "(default 255; ADE20K uses 0)")
-    q.add_argument("--iou-threshold", type=float, default=0.5, help=THRESHOLD_HELP["iou"])
-    q.add_argument("--score-threshold", type=float, default=0.5, help=THRESHOLD_HELP["score"])
-    q.add_argument("--force", action="store_true", help="replace an existing project file")
-    q.add_argument("--store", metavar="URL",
-                   help="keep the review on a PostgreSQL server (postgresql://user@host:port/"
-                        "database; the password from PGPASSWORD or ~/.pgpass, never recorded)")
-    q.add_argument("--all-problems", action="store_true", help="list every input problem")
-    q.add_argument("--quiet", "-q", action="store_true", help="no progress, no problem list")
-
     q = add_command(sub, "score", "per-image table, worst first",
                     "Score every image and print the worst first, on the corrected ground truth "
-                    "(--original: the files as they are). Columns for --sort — detection: "
-                    f"{', '.join(DETECTION_SORT)}, err_<type> (TIDE: cls, loc, both, dupe, bkg, "
-                    f"miss); segmentation: {', '.join(SEGMENTATION_SORT)}, iou_<class>.",
+                    "(--original: the files as they are). Columns for --sort — " + "; ".join(
+                        f"{t.name}: {', '.join(t.sort_columns)}" for t in tasks.all_tasks())
+                    + "; detection also err_<type> (TIDE: cls, loc, both, dupe, bkg, miss), "
+                    "segmentation iou_<class>.",
                     ["reviewer score proj", "reviewer score proj --sort fn --top 50",
                      "reviewer score proj --csv scores.csv --original",
                      "reviewer score proj --task segmentation --sort iou_road --ascending"])
@@ -134,24 +92,36 @@ def _parser() -> argparse.ArgumentParser:
 def _extensions():
     """Command modules that add subcommands: each has ``register(subparsers, common)`` which
     adds parsers with ``set_defaults(handler=function(args) -> exit code)``."""
-    from reviewer import cli_export, cli_review, cli_store, cli_team
-    return (cli_review, cli_export, cli_store, cli_team)
+    from reviewer import cli_export, cli_init, cli_review, cli_store, cli_team
+    return (cli_init, cli_review, cli_export, cli_store, cli_team)
 
 
 def _common(q: argparse.ArgumentParser, original: bool = True,
             task_help: str = "which inputs of the project (default: its default task)") -> None:
     q.add_argument("project", help="project folder or its reviewer.json")
-    q.add_argument("--task", choices=("detection", "segmentation"), help=task_help)
-    q.add_argument("--score-threshold", type=float,
-                   help=THRESHOLD_HELP["score"].replace("(default 0.5)", "(default: the project's)"))
-    q.add_argument("--iou-threshold", type=float,
-                   help=THRESHOLD_HELP["iou"].replace("(default 0.5)", "(default: the project's)"))
+    q.add_argument("--task", choices=tasks.names(), help=task_help)
+    for flag, f in override_flags().items():
+        kind = {"int": int, "fraction": float}.get(f.kind, str)
+        q.add_argument(flag, dest=f.key, type=kind,
+                       help=f.help.replace("(default ", "(project's default ", 1)
+                       + " — overrides the project's value for this run")
     q.add_argument("--all-problems", action="store_true", help="list every input problem")
     q.add_argument("--quiet", "-q", action="store_true", help="no progress, no problem list")
     if original:
         q.add_argument("--original", action="store_true",
                        help="use the ground-truth files as they are (default: the corrected "
                             "ground truth, every correction made in the review applied)")
+
+
+def override_flags() -> dict:
+    """flag -> field of the task inputs a command may override for one run (thresholds)."""
+    return {f.flag: f for t in tasks.all_tasks() for f in t.fields if f.override and f.flag}
+
+
+def overrides(args) -> dict:
+    """The override flags given on the command line: field key -> value."""
+    return {f.key: getattr(args, f.key) for f in override_flags().values()
+            if getattr(args, f.key, None) is not None}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -161,7 +131,7 @@ def main(argv: list[str] | None = None) -> int:
     from reviewer.core.problems import InputError
     from reviewer.io.project import ProjectError
     from reviewer.io.store_base import StoreError
-    handlers = {"init": _cmd_init, "score": _cmd_score, "eval": _cmd_eval}
+    handlers = {"score": _cmd_score, "eval": _cmd_eval}
     try:
         handler = getattr(args, "handler", None) or handlers[args.command]
         return handler(args)
@@ -246,114 +216,6 @@ def _load(args):
     return session
 
 
-def _guess_task(gt: str) -> str:
-    return "segmentation" if Path(gt).is_dir() else "detection"
-
-
-_INIT_FLAGS = (("--images", "images", "dir"), ("--gt", "gt", None), ("--pred", "pred", None),
-               ("--classes", "classes", "file"))
-
-
-def _check_init_flags(args) -> str | None:
-    """The first input flag naming a path that does not exist, as a message, or None."""
-    for flag, attr, kind in _INIT_FLAGS:
-        value = getattr(args, attr, None)
-        if value is None:
-            continue
-        path = Path(value).expanduser()
-        ok = {"dir": path.is_dir(), "file": path.is_file(), None: path.exists()}[kind]
-        if not ok:
-            what = {"dir": "folder", "file": "file", None: "file or folder"}[kind]
-            return f"{flag}: {what} not found: {value}"
-    return None
-
-
-def _cmd_init(args) -> int:
-    """Validate every input first, write the project file last: a failed init writes nothing
-    (and leaves an existing project file as it was)."""
-    from reviewer.io.project import project_file, save_project
-    from reviewer.io.workspace import open_task
-    file = project_file(args.project)
-    if file.exists() and not args.force and not args.add:
-        print(f"reviewer: error: {file} exists (use --force to overwrite, or --add to give it "
-              "another task)", file=sys.stderr)
-        return EXIT_INPUT
-    problem = _check_init_flags(args)
-    if problem:
-        print(f"reviewer: error: {problem}", file=sys.stderr)
-        return EXIT_INPUT
-    task = args.task or _guess_task(args.gt)
-    project = _added_task(args, file, task) if args.add else _new_project(args, task)
-    if isinstance(project, str):
-        print(f"reviewer: error: {project}", file=sys.stderr)
-        return EXIT_INPUT
-    data = open_task(project, task, progress=ProgressBar(enabled=False if args.quiet else None))
-    print_problems(data.problems, args)
-    if args.store:
-        project = _init_store(project, args.store)
-        if isinstance(project, int):
-            return project
-    try:
-        save_project(project)
-    except OSError as exc:
-        print(f"reviewer: error: cannot write {file}: {exc.strerror or exc}", file=sys.stderr)
-        return EXIT_INPUT
-    n = len(data.table["image_id"])
-    verb = f"added {task} to" if args.add else f"created ({task})"
-    print(f"{verb} {file}: {n} images, {len(data.problems)} problems; tasks: "
-          f"{', '.join(project.tasks)}")
-    from reviewer.io.paths import outside_notice
-    outside = outside_notice(project)
-    if outside and not args.quiet:
-        print(f"note: {outside} (paths are stored relative to the project file)", file=sys.stderr)
-    return EXIT_OK
-
-
-def _init_store(project, url: str):
-    """``init --store URL``: the project with its server store (created now), or an exit code."""
-    from dataclasses import replace
-
-    from reviewer.cli_store import parse_target
-    from reviewer.io.store import open_review_store
-    from reviewer.io.store_base import StoreError
-    from reviewer.io.store_url import StoreLocation, is_server_url
-    if not is_server_url(url):
-        print(f"reviewer: error: --store {url!r}: expected postgresql://user@host:port/database "
-              "(without --store the review lives in the project folder)", file=sys.stderr)
-        return EXIT_INPUT
-    try:
-        location = parse_target(url, project)
-        assert isinstance(location, StoreLocation)
-        open_review_store(location).close()
-    except (StoreError, ValueError) as exc:
-        print(f"reviewer: error: --store: {exc}", file=sys.stderr)
-        return EXIT_INPUT
-    return replace(project, store=location)
-
-
-def _new_project(args, task: str):
-    from reviewer.io.project import new_project
-    return new_project(args.project, args.images, args.gt, args.pred, task, args.classes,
-                       args.iou_threshold, args.score_threshold, args.ignore_index)
-
-
-def _added_task(args, file: Path, task: str):
-    """The existing project with ``task``'s inputs added, or a message saying why not."""
-    from dataclasses import replace
-
-    from reviewer.io.project import load_project
-    if not file.is_file():
-        return f"{file}: no project to add a task to (create it without --add first)"
-    project = load_project(file)
-    if task in project.tasks and not args.force:
-        return (f"{file}: the project has {task} inputs already (--force replaces them)")
-    if Path(args.images).expanduser().resolve() != project.images:
-        return (f"--images: {args.images} is not the project's images folder "
-                f"({project.images}); a project's tasks share one images folder")
-    one = _new_project(argparse.Namespace(**{**vars(args), "project": project.root}), task)
-    return replace(project, **{task: getattr(one, task)})
-
-
 def _cmd_score(args) -> int:
     from reviewer.core.reports import rank
     from reviewer.io.evaluation import ground_truth_line
@@ -419,44 +281,11 @@ def json_default(v):
     raise TypeError(type(v).__name__)
 
 
-def _num(v, digits: int = 3) -> str:
-    return "n/a" if v is None or v < 0 or (isinstance(v, float) and math.isnan(v)) \
-        else f"{v:.{digits}f}"
-
-
-def _headline(names, now: dict, before: dict | None, digits: int = 3) -> str:
-    """``AP 0.412 → 0.455 · AP50 …``: before → after where a before is given and differs."""
-    parts = []
-    for label, key in names:
-        a = _num(now.get(key), digits)
-        b = a if before is None else _num(before.get(key), digits)
-        parts.append(f"{label} {a}" if a == b else f"{label} {b} → {a}")
-    return " · ".join(parts)
-
-
 def _print_eval(payload: dict, before: dict | None = None) -> None:
-    """The text of ``reviewer eval``: every number names its IoU type; one table, one type."""
-    if payload["task"] != "detection":
-        print(_headline([("mIoU", "miou"), ("pixel accuracy", "pixel_acc")], payload, before, 4))
-        print(f"{'class':<24} {'IoU':>7} {'gt px':>10} {'pred px':>10}")
-        for name, c in payload["per_class"].items():
-            print(f"{name[:24]:<24} {_num(c['iou'], 4):>7} {c['gt_area']:>10} "
-                  f"{c['pred_area']:>10}")
-        return
-    t = payload["iou_type"]
-    print(f"matching: {t} IoU >= {payload['iou_threshold']:g}, score >= "
-          f"{payload['score_threshold']:g} (counts, confusion and TIDE types)")
-    print(_headline([(f"AP ({t})", "AP"), (f"AP50 ({t})", "AP50")], payload["overall"],
-                    None if before is None else before["overall"]))
-    for family, block in payload["by_iou_type"].items():
-        print(f"{family}: " + "  ".join(f"{k} {_num(v)}" for k, v in block["overall"].items()))
-    print(f"{'class':<20} {'AP':>6} {'AP50':>6} {'gt':>6} {'pred':>6} {'tp':>6} {'fp':>6} "
-          f"{'fn':>6} {'mispr':>6}   ({t} throughout)")
-    for name, c in payload["per_class"].items():
-        print(f"{name[:20]:<20} {_num(c['AP']):>6} {_num(c['AP50']):>6} {c['gt']:>6} "
-              f"{c['pred']:>6} {c['tp']:>6} {c['fp']:>6} {c['fn']:>6} {c['mispredicted']:>6}")
-    print(f"errors (TIDE, {t} matching): " +
-          "  ".join(f"{k} {v}" for k, v in payload["errors"].items()))
+    """The text of ``reviewer eval``: the task's lines (every number names its IoU type; one
+    table, one type)."""
+    for line in tasks.get(payload["task"]).eval_lines(payload, before):
+        print(line)
 
 
 if __name__ == "__main__":

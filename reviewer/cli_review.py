@@ -13,6 +13,7 @@ import json
 import math
 import sys
 
+from reviewer import tasks
 from reviewer.cli_help import add_command
 from reviewer.core.review import STATUSES
 
@@ -53,7 +54,7 @@ def register(sub, common) -> None:
                    help="list (default), reapply or drop")
     q.add_argument("which", nargs="?", metavar="SEQ|all",
                    help="the conflict's journal number (first column of the list) or 'all'")
-    q.add_argument("--task", choices=("detection", "segmentation"),
+    q.add_argument("--task", choices=tasks.names(),
                    help="which inputs of the project (default: its default task)")
     q.add_argument("--json", action="store_true", help="list as one JSON object")
     q.add_argument("--quiet", "-q", action="store_true", help="no progress display")
@@ -71,15 +72,15 @@ def register(sub, common) -> None:
     q.add_argument("--reviewed-only", action="store_true",
                    help="population = images with status 'reviewed' (default: all images)")
     q.add_argument("--error-threshold", type=float, metavar="E",
-                   help="an image is erroneous when its error > E (default: 0 for detection, "
-                        "0.1 for segmentation)")
+                   help="an image is erroneous when its error > E (default: " + ", ".join(
+                       f"{t.error_threshold:g} for {t.name}" for t in tasks.all_tasks()) + ")")
     q.set_defaults(handler=_cmd_stats)
 
 
 def _target(q: argparse.ArgumentParser) -> None:
     q.add_argument("project", help="project folder or its reviewer.json")
     q.add_argument("image", help="image id or file name")
-    q.add_argument("--task", choices=("detection", "segmentation"),
+    q.add_argument("--task", choices=tasks.names(),
                    help="which inputs of the project (default: its default task)")
     q.add_argument("--quiet", "-q", action="store_true", help="no progress display")
 
@@ -92,20 +93,13 @@ def _fail(message: str) -> int:
 def open_cli_session(args, read_only: bool = False):
     """Open a session on args.project / args.task (threshold overrides applied) and print its
     notices (unless -q)."""
-    from dataclasses import replace
-
-    from reviewer.cli import ProgressBar
+    from reviewer.cli import ProgressBar, overrides
     from reviewer.io.project import load_project
     from reviewer.io.session import open_session
     project = load_project(args.project)
-    score, iou = getattr(args, "score_threshold", None), getattr(args, "iou_threshold", None)
-    if project.detection is not None and (score is not None or iou is not None):
-        det = project.detection
-        project = replace(project, detection=replace(
-            det, score_threshold=det.score_threshold if score is None else score,
-            iou_threshold=det.iou_threshold if iou is None else iou))
     progress = ProgressBar(enabled=False if args.quiet else None)
-    session = open_session(project, args.task, progress, read_only=read_only)
+    session = open_session(project, args.task, progress, read_only=read_only,
+                           overrides=overrides(args))
     if not getattr(args, "quiet", False):
         for notice in session.notices:
             print(f"note: {notice}", file=sys.stderr)

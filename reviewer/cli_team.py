@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 
+from reviewer import tasks
 from reviewer.cli_store import EXIT_OK, fail, guarded
 
 
@@ -57,7 +58,7 @@ def register(sub, common) -> None:
 
 def _project(q) -> None:
     q.add_argument("project", help="project folder or its reviewer.json")
-    q.add_argument("--task", choices=("detection", "segmentation"),
+    q.add_argument("--task", choices=tasks.names(),
                    help="which inputs of the project (default: its default task)")
     q.add_argument("--quiet", "-q", action="store_true", help="no progress display")
 

@@ -34,7 +34,6 @@ _GT_FIELDS = ("id", "category_id", "bbox", "area", "iscrowd", "segmentation")
 class DetectionDocument:
     annotations_changed = Signal(int)
     scores_reset = Signal()
-    task = "detection"
 
     def __init__(self, base: DetectionDataset, params: DetectionParams,
                  scores: DetectionScores | None = None, rles: tuple | None = None):

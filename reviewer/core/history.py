@@ -14,10 +14,11 @@ of landing on another object; the rest replays. The reviewer then re-applies it 
 it is now (``reapply``: a new, journalled command) or drops it (``drop``). A read-only journal
 keeps conflicts in memory only.
 
-A project may hold two tasks (detection and segmentation) sharing one review store, so the
-journal is one linear history over both. A session works on one task's document: commands of the
-other task (``command_task``) move the journal's cursor on undo / redo without touching this
-document, and ``restore`` replays only this task's corrections — the other task's session
+A project may hold several tasks sharing one review store, so the journal is one history over
+all of them. A session works on one task's document and knows which ground-truth commands are its
+own (``owns``, given by the task plug-in): the other tasks' commands move the journal on undo /
+redo without touching this document, and ``restore`` replays only this task's corrections — the
+other task's session
 replays its own, in the same order.
 
 The journal is duck-typed (``reviewer.io.store_base.ReviewStore`` provides it): ``transaction()``,
@@ -39,11 +40,12 @@ from __future__ import annotations
 
 import contextlib
 import inspect
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from psygnal import Signal, SignalInstance
 
-from .commands import Command, PaintMask, from_payload
+from .commands import Command, from_payload
 from .conflicts import CommandConflictError
 from .targets import command_targets
 
@@ -108,8 +110,11 @@ class History:
     changed = Signal()
     applied = Signal(object, bool)
 
-    def __init__(self, doc, journal=None):
+    def __init__(self, doc, journal=None, owns: Callable[[Command], bool] | None = None):
+        """owns: whether a ground-truth command (a leaf, not a macro) is this document's task's
+        (None: every one is, as for a lone document)."""
         self.doc = doc
+        self.owns = owns if owns is not None else _every
         self.journal = journal if journal is not None else _NullJournal()
         self._undo: list[tuple[int, Command]] = []
         self._redo: list[tuple[int, Command]] = []
@@ -147,10 +152,6 @@ class History:
         """Applied commands, oldest first."""
         return [c for _, c in self._undo]
 
-    @property
-    def task(self) -> str | None:
-        return getattr(self.doc, "task", None)
-
     # --- actions ----------------------------------------------------------------------------
     def execute(self, cmd: Command) -> int:
         """Apply ``cmd`` and journal it; the redo stack is dropped. Returns its journal seq."""
@@ -180,7 +181,7 @@ class History:
         if not self._redo:
             return None
         seq, cmd = self._redo[-1]
-        reason = _conflict(cmd, self.doc, self.task)
+        reason = _conflict(cmd, self.doc, self.owns)
         if reason is not None:
             self._redo.pop()
             self._set_aside([Conflict(seq, cmd, reason)])
@@ -202,12 +203,12 @@ class History:
         applied = False
         try:
             with self.journal.transaction():
-                _apply(cmd, self.doc, self.task, undo=undo)
+                _apply(cmd, self.doc, self.owns, undo=undo)
                 applied = True
                 return journal()
         except BaseException:
             if applied:
-                _apply(cmd, self.doc, self.task, undo=not undo, gt_only=_rolls_back(self.journal))
+                _apply(cmd, self.doc, self.owns, undo=not undo, gt_only=_rolls_back(self.journal))
             raise
 
     def restore(self) -> int:
@@ -223,18 +224,18 @@ class History:
         with _signals_held(self.doc):
             for entry in self.journal.applied_commands():
                 cmd = from_payload(entry.payload)
-                reason = _conflict(cmd, self.doc, self.task)
+                reason = _conflict(cmd, self.doc, self.owns)
                 if reason is not None:
                     found.append(Conflict(entry.seq, cmd, reason, entry.who, entry.at))
                     continue
-                replayed += _apply(cmd, self.doc, self.task, undo=False, gt_only=True)
+                replayed += _apply(cmd, self.doc, self.owns, undo=False, gt_only=True)
                 if self._own(entry):
                     self._undo.append((entry.seq, cmd))
         self._redo = [(e.seq, from_payload(e.payload))
                       for e in reversed(self.journal.redo_commands())]
         self.conflicts = [Conflict(e.seq, from_payload(e.payload), e.conflict or "", e.who, e.at)
                           for e in self.journal.conflicts()
-                          if _owned(from_payload(e.payload), self.task)]
+                          if _owned(from_payload(e.payload), self.owns)]
         self._set_aside(found)
         self._clean = self.index
         self.changed.emit()
@@ -293,7 +294,7 @@ class History:
         """Another session journalled ``cmd`` (or undid it): apply its ground-truth part here.
         Its review-state part is already in the store. Views refresh through ``applied``."""
         with _signals_held(self.doc):
-            _apply(cmd, self.doc, self.task, undo=undone, gt_only=True)
+            _apply(cmd, self.doc, self.owns, undo=undone, gt_only=True)
         self._emit(cmd, undone)
 
     def reset_own(self, applied, redo) -> None:
@@ -306,47 +307,43 @@ class History:
         self.changed.emit()
 
 
-def command_task(cmd: Command) -> str | None:
-    """The task whose ground truth ``cmd`` changes (None: review state, any task)."""
-    if not cmd.changes_gt:
-        return None
-    return "segmentation" if isinstance(cmd, PaintMask) else "detection"
+def _every(cmd: Command) -> bool:
+    return True
 
 
-def _owned(cmd: Command, task: str | None) -> bool:
-    """Whether ``cmd`` changes the GT of ``task`` (a macro: any of its children)."""
+def _owned(cmd: Command, owns) -> bool:
+    """Whether ``cmd`` changes this task's GT (a macro: any of its children)."""
     children = getattr(cmd, "children", None)
     if children is not None:
-        return any(_owned(c, task) for c in children)
-    owner = command_task(cmd)
-    return owner is not None and (task is None or owner == task)
+        return any(_owned(c, owns) for c in children)
+    return cmd.changes_gt and owns(cmd)
 
 
-def _conflict(cmd: Command, doc, task: str | None) -> str | None:
-    """Why the parts of ``cmd`` that belong to ``task`` cannot be redone on ``doc`` now."""
+def _conflict(cmd: Command, doc, owns) -> str | None:
+    """Why the parts of ``cmd`` that belong to this task cannot be redone on ``doc`` now."""
     children = getattr(cmd, "children", None)
     if children is not None:
-        mine = [c for c in children if _owned(c, task)]
+        mine = [c for c in children if _owned(c, owns)]
         if not mine:
             return None
         return type(cmd)(image_id=cmd.image_id, children=tuple(mine)).conflict(doc)
-    return cmd.conflict(doc) if _owned(cmd, task) else None
+    return cmd.conflict(doc) if _owned(cmd, owns) else None
 
 
-def _apply(cmd: Command, doc, task: str | None, undo: bool, gt_only: bool = False) -> int:
-    """Redo (or undo) the parts of ``cmd`` that belong to ``task``; returns GT parts applied.
+def _apply(cmd: Command, doc, owns, undo: bool, gt_only: bool = False) -> int:
+    """Redo (or undo) the parts of ``cmd`` that belong to this task (review state belongs to
+    every task); returns the GT parts applied.
 
     gt_only: skip review-state parts (replay after a restart: the store already holds them).
     """
     children = getattr(cmd, "children", None)
     if children is not None:
         parts = reversed(children) if undo else children
-        return sum(_apply(c, doc, task, undo, gt_only) for c in parts)
-    owner = command_task(cmd)
-    if (owner is None and gt_only) or (owner is not None and task is not None and owner != task):
+        return sum(_apply(c, doc, owns, undo, gt_only) for c in parts)
+    if (not cmd.changes_gt and gt_only) or (cmd.changes_gt and not owns(cmd)):
         return 0
     (cmd.undo if undo else cmd.redo)(doc)
-    return int(owner is not None)
+    return int(cmd.changes_gt)
 
 
 @contextlib.contextmanager

@@ -90,7 +90,6 @@ def detection_eval(ds: DetectionDataset, params: DetectionParams, image_rows=Non
             "fp": int(counts["fp"][k]), "fn": int(counts["fn"][k]),
             "mispredicted": int(counts["mispredicted"][k])}
     return {
-        "task": "detection",
         "images": int(len(scores.image_rows)),
         "iou_threshold": params.iou_threshold, "score_threshold": params.score_threshold,
         "iou_type": params.iou_type, "metric_name": f"AP ({params.iou_type})",
@@ -128,7 +127,7 @@ def semantic_eval(stack: semantic.ConfusionStack, class_names, ignore_index, ima
             "intersection": int(ev.intersection[k]), "union": int(ev.union[k]),
             "gt_area": int(ev.gt_area[k]), "pred_area": int(ev.pred_area[k])}
     return {
-        "task": "segmentation", "images": ev.num_images,
+        "metric_name": "mIoU", "images": ev.num_images,
         "miou": None if np.isnan(ev.miou) else float(ev.miou),
         "miou_all_classes": None if np.isnan(ev.miou_all) else float(ev.miou_all),
         "pixel_acc": None if np.isnan(ev.pixel_acc) else float(ev.pixel_acc),

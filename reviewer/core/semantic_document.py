@@ -20,7 +20,6 @@ from .review import NullReview
 
 class SemanticDocument:
     annotations_changed = Signal(int)
-    task = "segmentation"
 
     def __init__(self, image_ids, file_names, class_names, ignore_index, stack, table: dict,
                  read_masks: Callable[[int], tuple], void_classes=()):

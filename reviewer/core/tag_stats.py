@@ -35,9 +35,6 @@ from .cocoeval import MatchResult, match_dataset
 from .tables import DetectionDataset, row_mask
 from .tags import name_key
 
-DETECTION_ERROR_THRESHOLD = 0.0
-SEGMENTATION_ERROR_THRESHOLD = 0.1
-
 
 def _nan_if_negative(v: float) -> float:
     v = float(v)

@@ -2,33 +2,21 @@
 
 ``session_eval(session, image_rows=None, original=False)`` is the one function behind ``reviewer
 eval``, the export's ``metrics.json``, and the window's class-metrics panel: the ``eval --json``
-payload (``reviewer.core.reports``) of the corrected GT (the default: every correction journalled
+payload (the task plug-in's ``evaluate``) of the corrected GT (the default: every correction journalled
 so far applied) or of the GT files as they are (``original``), tagged with which one it is.
 """
 
 from __future__ import annotations
 
-from reviewer.core import reports
+from reviewer import tasks
 
 
 def session_eval(session, image_rows=None, original: bool = False) -> dict:
-    """The ``eval --json`` payload of ``session`` (see the module docstring)."""
-    doc, data = session.document, session.data
-    corrected = not original and bool(doc.corrected_images)
-    if data.task == "detection":
-        if corrected:
-            ds, rles, scores = doc.dataset(), doc.rles(), None
-        else:
-            ds, rles = doc.base, data.rles
-            fresh = image_rows is None and doc.params == data.params
-            scores = data.scores if fresh else None
-        payload = reports.detection_eval(ds, doc.params, image_rows, scores, rles)
-    else:
-        stack = doc.stack if corrected else data.scores
-        ds = data.dataset
-        payload = reports.semantic_eval(stack, ds.class_names, ds.scoring_ignore, image_rows)
+    """The ``eval --json`` payload of ``session`` (see the module docstring): the task's
+    ``evaluate``, tagged with the ground truth it is on."""
+    payload = tasks.get(session.data.task).evaluate(session, image_rows, original)
     payload["ground_truth"] = "original" if original else "corrected"
-    payload["corrected_images"] = len(doc.corrected_images)
+    payload["corrected_images"] = len(session.document.corrected_images)
     return payload
 
 

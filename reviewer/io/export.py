@@ -25,14 +25,16 @@ from pathlib import Path
 
 import numpy as np
 
+from reviewer import tasks
 from reviewer.core.problems import Problem
 from reviewer.core.tags import name_key
-from reviewer.io import export_changes, export_coco, export_metrics, export_semantic
+from reviewer.io import export_changes, export_metrics
 from reviewer.io.export_files import ExportError, staging, write_csv, write_json, write_marker
 from reviewer.io.paths import protected_paths
+from reviewer.io.stats import stats_payload
 from reviewer.io.store_base import ReviewStatus
 
-__all__ = ["ExportError", "ExportResult", "export", "select_images", "tag_stats_function"]
+__all__ = ["ExportError", "ExportResult", "export", "select_images"]
 
 Progress = Callable[[str, int, int], None]
 STAT_COLUMNS = ("images", "images_all", "images_reviewed", "share_of_images", "erroneous_images",
@@ -88,43 +90,8 @@ def select_images(session, only_reviewed: bool = False, tags=None) -> np.ndarray
     return np.flatnonzero(keep)
 
 
-def tag_stats_function():
-    """``reviewer.io.stats.session_tag_stats`` (or its earlier name ``stats_payload``), or None
-    while the tag statistics module is not available."""
-    try:
-        from reviewer.io import stats
-    except ImportError:
-        return None
-    return getattr(stats, "session_tag_stats", None) or getattr(stats, "stats_payload", None)
-
-
-def _class_names(session) -> dict:
-    if session.data.task == "detection":
-        cats = session.document.base.categories
-        return {int(c): str(n) for c, n in zip(cats.ids.tolist(), cats.names.tolist(), strict=True)}
-    return dict(enumerate(str(n) for n in session.data.dataset.class_names))
-
-
-def _write_dataset(tmp: Path, session, rows, progress: Progress) -> tuple[list[str], list]:
-    if session.data.task == "detection":
-        progress("dataset", 0, 1)
-        gt_path = session.project.detection.gt
-        problems: list[Problem] = []
-        data = export_coco.fixed_coco(session.document, gt_path, rows, problems)
-        name = Path(gt_path).name
-        write_json(tmp, name, data, indent=None)
-        progress("dataset", 1, 1)
-        return [name], problems
-    counts, problems = export_semantic.write_masks(
-        tmp, session, rows, lambda d, t: progress("masks", d, t))
-    return [export_semantic.MASK_DIR + "/"], problems
-
-
 def _write_tag_stats(tmp: Path, session, only_reviewed: bool) -> tuple[dict | None, list[str]]:
-    fn = tag_stats_function()
-    if fn is None:
-        return None, []
-    payload = fn(session, reviewed_only=only_reviewed)
+    payload = stats_payload(session, reviewed_only=only_reviewed)
     write_json(tmp, "tag_stats.json", payload)
     tags = payload.get("tags", {})
     present = [c for c in STAT_COLUMNS if any(c in e for e in tags.values())]
@@ -164,9 +131,10 @@ def _export_task(folder: Path, session, only_reviewed: bool, tags, progress: Pro
     progress("selecting", 0, 1)
     rows = select_images(session, only_reviewed, tags)
     keys = image_keys(session)
-    files, problems = _write_dataset(folder, session, rows, progress)
+    task = tasks.get(session.data.task)
+    files, problems = task.export_dataset(folder, session, rows, progress)
     progress("changes", 0, 1)
-    changes = export_changes.change_rows(session.store, _class_names(session),
+    changes = export_changes.change_rows(session.store, task.change_names(session),
                                          {keys[i] for i in rows.tolist()})
     write_csv(folder, "changes.csv", export_changes.HEADER, changes)
     files.append("changes.csv")

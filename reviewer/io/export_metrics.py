@@ -17,6 +17,7 @@ import math
 
 import numpy as np
 
+from reviewer import tasks
 from reviewer.io.evaluation import session_eval
 
 
@@ -34,58 +35,21 @@ def noise_share(before: float | None, after: float | None) -> float | None:
     return (after - before) / (1.0 - before)
 
 
-def _detection_block(payload: dict) -> dict:
-    overall = payload["overall"]  # the matching IoU type, as the per-class counts
-    per_class = {name: {"AP": c.get("AP"), "AP50": c.get("AP50"), "gt": c["gt"], "tp": c["tp"],
-                        "fp": c["fp"], "fn": c["fn"]}
-                 for name, c in payload["per_class"].items()}
-    return {"metric": _num(overall["AP"]), "AP50": _num(overall["AP50"]),
-            "overall": {k: _num(v) for k, v in overall.items()}, "per_class": per_class,
-            "errors": payload["errors"], "confusion": payload["confusion"]}
-
-
-def detection_metrics(session, image_rows) -> dict:
-    """Before (the original GT) and after (the corrected GT) on ``image_rows``."""
+def session_metrics(session, image_rows) -> dict:
+    """Before (the original GT) and after (the corrected GT) on ``image_rows``: the task's
+    ``evaluate`` payloads cut to what ``metrics.json`` keeps (``Task.metrics_block``)."""
+    task = tasks.get(session.data.task)
     rows = np.asarray(image_rows, np.int64)
     before = session_eval(session, rows, original=True)
     after = session_eval(session, rows)
-    return _assemble("detection", before["metric_name"], len(rows),
-                     _detection_block(before), _detection_block(after))
-
-
-def _semantic_block(payload: dict) -> dict:
-    per_class = {name: {"IoU": c["iou"], "gt_area": c["gt_area"], "pred_area": c["pred_area"]}
-                 for name, c in payload["per_class"].items()}
-    return {"metric": payload["miou"], "pixel_acc": payload["pixel_acc"],
-            "per_class": per_class, "confusion": payload["confusion"]}
-
-
-def semantic_metrics(session, image_rows) -> dict:
-    """Before (the scores as loaded) and after (the document's re-scored stack)."""
-    rows = np.asarray(image_rows, np.int64)
-    before = session_eval(session, rows, original=True)
-    after = session_eval(session, rows)
-    return _assemble("segmentation", "mIoU", len(rows), _semantic_block(before),
-                     _semantic_block(after))
-
-
-def _assemble(task: str, name: str, images: int, before: dict, after: dict) -> dict:
-    return {"task": task, "metric_name": name, "images": images,
-            "metric_before": before["metric"], "metric_after": after["metric"],
-            "label_noise_share": noise_share(before["metric"], after["metric"]),
+    b, a = task.metrics_block(before), task.metrics_block(after)
+    return {"task": task.name, "metric_name": before["metric_name"], "images": len(rows),
+            "metric_before": b["metric"], "metric_after": a["metric"],
+            "label_noise_share": noise_share(b["metric"], a["metric"]),
             "label_noise_share_definition":
                 "(metric_after - metric_before) / (1 - metric_before): the share of the error "
                 "measured on the original labels that disappeared when the labels were fixed",
-            "before": before, "after": after}
-
-
-def session_metrics(session, image_rows) -> dict:
-    if session.data.task == "detection":
-        out = detection_metrics(session, image_rows)
-    else:
-        out = semantic_metrics(session, image_rows)
-    out["conflicts_not_applied"] = len(session.history.conflicts)
-    return out
+            "before": b, "after": a, "conflicts_not_applied": len(session.history.conflicts)}
 
 
 def summary_line(metrics: dict) -> str:

@@ -33,11 +33,11 @@ def mask_name(dataset, gt_root: Path | None, i: int) -> str | None:
         return f"{dataset.images.ids[i]}.png"
 
 
-def write_masks(out: Path, session, image_rows,
+def write_masks(out: Path, session, image_rows, gt_root: Path | None,
                 progress: Callable[[int, int], None] | None = None) -> tuple[dict, list[Problem]]:
-    """Write the GT masks of ``image_rows``; -> ({"written": n, "copied": n}, problems)."""
+    """Write the GT masks of ``image_rows`` (named relative to ``gt_root``, the GT folder);
+    -> ({"written": n, "copied": n}, problems)."""
     ds, doc = session.data.dataset, session.document
-    gt_root = session.project.segmentation.gt if session.project.segmentation else None
     counts = {"written": 0, "copied": 0}
     problems: list[Problem] = []
     rows = np.asarray(image_rows, np.int64).tolist()

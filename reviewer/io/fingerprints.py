@@ -13,6 +13,8 @@ import hashlib
 import os
 from pathlib import Path
 
+from reviewer import tasks
+
 _CHUNK = 1 << 20
 
 
@@ -61,15 +63,12 @@ def fingerprint(path: Path | None, known: dict | None = None) -> dict | None:
 
 
 def project_fingerprints(project, task: str, known: dict | None = None) -> dict:
-    """``{"<task>.gt": fingerprint, "<task>.pred": …, "<task>.classes": …}`` of one task."""
+    """``{"<task>.<key>": fingerprint}`` of every path input of one task (gt, pred, classes…)."""
     known = known or {}
-    inputs = getattr(project, task)
     out = {}
-    for key in ("gt", "pred", "classes"):
-        path = getattr(inputs, key, None)
-        if path is not None:
-            name = f"{task}.{key}"
-            out[name] = fingerprint(path, known.get(name))
+    for key, path in tasks.get(task).input_paths(project.inputs[task]).items():
+        name = f"{task}.{key}"
+        out[name] = fingerprint(path, known.get(name))
     return out
 
 

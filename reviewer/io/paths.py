@@ -18,6 +18,8 @@ import os
 from collections.abc import Iterable
 from pathlib import Path
 
+from reviewer import tasks
+
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -35,12 +37,9 @@ def csv_cell(value):
 def protected_paths(project) -> list[tuple[str, Path]]:
     """(what, absolute path) for the project folder and every input path of ``project``."""
     out = [("the project folder", Path(project.root)), ("the images folder", Path(project.images))]
-    for task in project.tasks:
-        inputs = getattr(project, task)
-        for key in ("gt", "pred", "classes"):
-            path = getattr(inputs, key, None)
-            if path is not None:
-                out.append((f"the {task} {_INPUT_NAMES[key]}", Path(path)))
+    for name, inputs in project.inputs.items():
+        for key, path in tasks.get(name).input_paths(inputs).items():
+            out.append((f"the {name} {_INPUT_NAMES.get(key, key)}", Path(path)))
     return out
 
 

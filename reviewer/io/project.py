@@ -32,12 +32,12 @@ import tempfile
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from reviewer import tasks
 from reviewer.io.store_url import StoreLocation, check_schema, check_url, strip_password
 
 PROJECT_FILE = "reviewer.json"
 STORE_FILE = "review.sqlite"
 SCHEMA_VERSION = 1
-TASKS = ("detection", "segmentation")
 
 
 class ProjectError(Exception):
@@ -45,31 +45,18 @@ class ProjectError(Exception):
 
 
 @dataclass(frozen=True)
-class DetectionInputs:
-    gt: Path
-    pred: Path | None
-    iou_threshold: float = 0.5
-    score_threshold: float = 0.5
-
-
-@dataclass(frozen=True)
-class SegmentationInputs:
-    gt: Path
-    pred: Path | None
-    classes: Path | None = None
-    ignore_index: int = 255
-
-
-@dataclass(frozen=True)
 class Project:
-    """A loaded project; every path is absolute."""
+    """A loaded project; every path is absolute.
+
+    inputs: task name -> that task's inputs (``reviewer.tasks``: each task reads and writes its
+    own section of the file), in the registry's order.
+    """
 
     root: Path
     name: str
     images: Path
-    detection: DetectionInputs | None = None
-    segmentation: SegmentationInputs | None = None
-    default_task: str = "detection"
+    inputs: dict = field(default_factory=dict)
+    default_task: str = ""
     extra: dict = field(default_factory=dict)
     store: StoreLocation | None = None
 
@@ -83,15 +70,21 @@ class Project:
 
     @property
     def tasks(self) -> list[str]:
-        return [t for t in TASKS if getattr(self, t) is not None]
+        return list(self.inputs)
 
     def task(self, requested: str | None = None) -> str:
         """The task to work on: ``requested`` if the project has it, else the default."""
         task = requested or self.default_task
-        if task not in self.tasks:
+        if task not in self.inputs:
             raise ProjectError(f"{self.file}: the project has no {task!r} inputs "
                                f"(it has: {', '.join(self.tasks) or 'none'})")
         return task
+
+    def with_inputs(self, task: str, inputs) -> Project:
+        """This project with ``task``'s inputs set (added or replaced), in registry order."""
+        merged = {**self.inputs, task: inputs}
+        ordered = {t: merged[t] for t in tasks.names() if t in merged}
+        return replace(self, inputs=ordered, default_task=self.default_task or task)
 
 
 def project_file(path) -> Path:
@@ -100,17 +93,46 @@ def project_file(path) -> Path:
     return p if p.suffix == ".json" and not p.is_dir() else p / PROJECT_FILE
 
 
-_TOP_KEYS = {"reviewer_project", "name", "images", "default_task", "detection", "segmentation",
-             "store"}
-_DET_KEYS = {"gt": str, "pred": (str, type(None)), "iou_threshold": (int, float),
-             "score_threshold": (int, float)}
-_SEG_KEYS = {"gt": str, "pred": (str, type(None)), "classes": (str, type(None)),
-             "ignore_index": int}
+_FIXED_KEYS = {"reviewer_project", "name", "images", "default_task", "store"}
 
 
 def load_project(path, check_files: bool = True) -> Project:
     """Read and validate a project file; raise ``ProjectError`` naming file and key."""
     file = project_file(path)
+    data = _read(file)
+    top_keys = _FIXED_KEYS | set(tasks.names())
+    unknown = sorted(set(data) - top_keys)
+    if unknown:
+        raise ProjectError(f"{file}: unknown key {unknown[0]!r} "
+                           f"(known: {', '.join(sorted(top_keys))})")
+    root = file.parent.resolve()
+    inputs = {}
+    for task in tasks.all_tasks():
+        section = data.get(task.name)
+        if section is None:
+            continue
+        if not isinstance(section, dict):
+            raise ProjectError(f"{file}: {task.name} must be an object")
+        try:
+            inputs[task.name] = task.read_inputs(section, root, task.name)
+        except tasks.TaskInputError as exc:
+            raise ProjectError(f"{file}: {exc}") from None
+    if not inputs:
+        raise ProjectError(f"{file}: needs a task section (one of: {', '.join(tasks.names())})")
+    images = data.get("images", "images")
+    if not isinstance(images, str):
+        raise ProjectError(f"{file}: key 'images' must be a path string")
+    project = Project(root=root, name=str(data.get("name") or root.name),
+                      images=_abs(root, images), inputs=inputs,
+                      default_task=str(data.get("default_task") or next(iter(inputs))),
+                      store=store_section(data.get("store"), file))
+    project.task()  # validates default_task
+    if check_files:
+        _check_files(project)
+    return project
+
+
+def _read(file: Path) -> dict:
     if not file.is_file():
         raise ProjectError(f"{file}: no such project file (create one with `reviewer init`)")
     try:
@@ -125,51 +147,7 @@ def load_project(path, check_files: bool = True) -> Project:
     if version > SCHEMA_VERSION:
         raise ProjectError(f"{file}: schema version {version} was written by a newer Reviewer "
                            f"(this one reads up to {SCHEMA_VERSION})")
-    unknown = sorted(set(data) - _TOP_KEYS)
-    if unknown:
-        raise ProjectError(f"{file}: unknown key {unknown[0]!r} (known: {', '.join(sorted(_TOP_KEYS))})")
-    root = file.parent.resolve()
-    det = _section(data, "detection", _DET_KEYS, file)
-    seg = _section(data, "segmentation", _SEG_KEYS, file)
-    if det is None and seg is None:
-        raise ProjectError(f"{file}: needs a 'detection' or a 'segmentation' section")
-    images = data.get("images", "images")
-    if not isinstance(images, str):
-        raise ProjectError(f"{file}: key 'images' must be a path string")
-    project = Project(
-        root=root, name=str(data.get("name") or root.name), images=_abs(root, images),
-        detection=None if det is None else DetectionInputs(
-            gt=_abs(root, det["gt"]), pred=_abs(root, det.get("pred")),
-            iou_threshold=float(det.get("iou_threshold", 0.5)),
-            score_threshold=float(det.get("score_threshold", 0.5))),
-        segmentation=None if seg is None else SegmentationInputs(
-            gt=_abs(root, seg["gt"]), pred=_abs(root, seg.get("pred")),
-            classes=_abs(root, seg.get("classes")), ignore_index=int(seg.get("ignore_index", 255))),
-        default_task=str(data.get("default_task") or ("detection" if det else "segmentation")),
-        store=store_section(data.get("store"), file))
-    project.task()  # validates default_task
-    if check_files:
-        _check_files(project)
-    return project
-
-
-def _section(data: dict, name: str, keys: dict, file: Path) -> dict | None:
-    sec = data.get(name)
-    if sec is None:
-        return None
-    if not isinstance(sec, dict):
-        raise ProjectError(f"{file}: {name} must be an object")
-    for key, value in sec.items():
-        if key not in keys:
-            raise ProjectError(f"{file}: {name}.{key}: unknown key (known: {', '.join(keys)})")
-        if not isinstance(value, keys[key]) or isinstance(value, bool):
-            raise ProjectError(f"{file}: {name}.{key}: wrong type {type(value).__name__}")
-    if "gt" not in sec:
-        raise ProjectError(f"{file}: {name}.gt: missing (the ground-truth path)")
-    for key in ("iou_threshold", "score_threshold"):
-        if key in sec and not 0.0 <= float(sec[key]) <= 1.0:
-            raise ProjectError(f"{file}: {name}.{key}: must lie in [0, 1], not {sec[key]}")
-    return sec
+    return data
 
 
 def store_section(value, file: Path) -> StoreLocation | None:
@@ -195,20 +173,12 @@ def _abs(root: Path, value) -> Path | None:
 
 
 def _check_files(project: Project) -> None:
-    need = []  # a missing images folder is only a warning (the loaders report it): metrics still work
-    if project.detection:
-        need += [("detection.gt", project.detection.gt, "file"),
-                 ("detection.pred", project.detection.pred, "file")]
-    if project.segmentation:
-        s = project.segmentation
-        need += [("segmentation.gt", s.gt, "dir"), ("segmentation.pred", s.pred, "dir"),
-                 ("segmentation.classes", s.classes, "file")]
-    for key, path, kind in need:
-        if path is None:
-            continue
-        ok = path.is_dir() if kind == "dir" else path.is_file()
-        if not ok:
-            raise ProjectError(f"{project.file}: {key}: {kind} not found: {path}")
+    """A missing images folder is only a warning (the loaders report it): metrics still work."""
+    for name, inputs in project.inputs.items():
+        try:
+            tasks.get(name).check_files(inputs, name)
+        except tasks.TaskInputError as exc:
+            raise ProjectError(f"{project.file}: {exc}") from None
 
 
 def _rel(root: Path, path: Path | None) -> str | None:
@@ -225,14 +195,8 @@ def to_dict(project: Project) -> dict:
     r = project.root
     out: dict = {"reviewer_project": SCHEMA_VERSION, "name": project.name,
                  "images": _rel(r, project.images), "default_task": project.default_task}
-    if project.detection:
-        d = project.detection
-        out["detection"] = {"gt": _rel(r, d.gt), "pred": _rel(r, d.pred),
-                            "iou_threshold": d.iou_threshold, "score_threshold": d.score_threshold}
-    if project.segmentation:
-        s = project.segmentation
-        out["segmentation"] = {"gt": _rel(r, s.gt), "pred": _rel(r, s.pred),
-                               "classes": _rel(r, s.classes), "ignore_index": s.ignore_index}
+    for name, inputs in project.inputs.items():
+        out[name] = tasks.get(name).write_inputs(inputs, lambda p: _rel(r, p))
     if project.store is not None:
         out["store"] = {"url": strip_password(project.store.url)[0], "schema": project.store.schema}
     return out
@@ -255,20 +219,14 @@ def save_project(project: Project) -> Path:
     return project.file
 
 
-def new_project(folder, images, gt, pred=None, task: str = "detection", classes=None,
-                iou_threshold: float = 0.5, score_threshold: float = 0.5,
-                ignore_index: int = 255, name: str | None = None) -> Project:
-    """A Project for ``reviewer init`` (not yet saved); input paths are resolved from the CWD."""
-    if task not in TASKS:
-        raise ProjectError(f"unknown task {task!r} (choose {' or '.join(TASKS)})")
+def new_project(folder, images, task: str, options: dict, name: str | None = None) -> Project:
+    """A Project for ``reviewer init`` (not yet saved): ``task``'s inputs from ``options``
+    (its field keys -> values; paths resolved from the CWD)."""
+    try:
+        plugin = tasks.get(task)
+    except KeyError as exc:
+        raise ProjectError(str(exc).strip("'\"")) from None
     root = Path(folder).expanduser().resolve()
-
-    def res(p):
-        return None if p is None else Path(p).expanduser().resolve()
-
-    base = Project(root=root, name=name or root.name, images=res(images), default_task=task)
-    if task == "detection":
-        return replace(base, detection=DetectionInputs(res(gt), res(pred), iou_threshold,
-                                                       score_threshold))
-    return replace(base, segmentation=SegmentationInputs(res(gt), res(pred), res(classes),
-                                                         ignore_index))
+    images = None if images is None else Path(images).expanduser().resolve()
+    return Project(root=root, name=name or root.name, images=images,
+                   inputs={task: plugin.new_inputs(options)}, default_task=task)

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
+from reviewer import tasks
 from reviewer.core.reports import rank
 from reviewer.io import report_plots as plots
 from reviewer.io import report_thumbs
@@ -136,7 +137,7 @@ def _people(ctx: ReportContext) -> str:
 
 def _per_class(ctx: ReportContext) -> str:
     m = ctx.metrics
-    key = "AP" if m["task"] == "detection" else "IoU"
+    key = tasks.get(m["task"]).per_class_key
     before, after = m["before"]["per_class"], m["after"]["per_class"]
     names = [n for n in after if after[n].get(key) is not None or
              (n in before and before[n].get(key) is not None)]
@@ -167,17 +168,8 @@ def _delta(b: float, a: float) -> str:
 
 def _confusion(ctx: ReportContext) -> str:
     s = ctx.session
-    if s.data.task == "detection":
-        matrix = s.document.confusion(ctx.rows)
-        names = [str(n) for n in s.document.base.categories.names] + ["background"]
-        cols, rows_lab = names, names
-        title = "Detection confusion (matched at the project's IoU and score thresholds)"
-    else:
-        conf = ctx.metrics["after"]["confusion"]
-        matrix = np.asarray(conf["matrix"], np.int64)
-        cols = conf["labels"]
-        rows_lab = cols[: matrix.shape[0]]
-        title = "Pixel confusion (corrected GT)"
+    matrix, rows_lab, cols, title = tasks.get(s.data.task).report_confusion(s, ctx.rows,
+                                                                           ctx.metrics)
     matrix = np.asarray(matrix, np.int64)
     totals = matrix.sum(axis=1, keepdims=True)
     norm = np.divide(matrix, np.maximum(totals, 1), dtype=np.float64)
@@ -226,6 +218,7 @@ def _tag_table(stats: dict, tags: dict) -> str:
 
 def _worst(ctx: ReportContext, progress: Callable[[str, int, int], None]) -> str:
     s = ctx.session
+    task = tasks.get(s.data.task)
     table, before = s.document.table, s.document.table_before
     sub = {k: np.asarray(v)[ctx.rows] for k, v in table.items()}
     order = ctx.rows[rank(sub, "error")][:WORST] if len(ctx.rows) else ctx.rows
@@ -234,34 +227,22 @@ def _worst(ctx: ReportContext, progress: Callable[[str, int, int], None]) -> str
         png = report_thumbs.thumbnail(s, i, problems=ctx.problems)
         cells.append(f'<div class="thumb">{_img(png, str(table["file_name"][i]))}'
                      f'<div class="n" title="{_e(table["file_name"][i])}">'
-                     f"{_e(table['file_name'][i])}</div>{_numbers(s.data.task, table, before, i)}"
+                     f"{_e(table['file_name'][i])}</div>{_numbers(task, table, before, i)}"
                      "</div>")
         progress("report", n + 1, len(order))
-    legend = ('<span style="background:#3cb43c"></span>ground truth'
-              '<span style="background:#ff8c00"></span>prediction'
-              if s.data.task == "detection" else
-              '<span style="background:#e62828"></span>prediction disagrees with the GT')
+    legend = task.report_legend
     return (f"<h2>The {len(order)} worst images</h2><p class='note legend'>Ranked by error after "
             f"corrections. {legend}</p><div class='grid'>{''.join(cells)}</div>")
 
 
-def _numbers(task: str, table: dict, before: dict, i: int) -> str:
-    digits = 0 if task == "detection" else 3
-    err = (f"error {_f(float(table['error'][i]), digits)} "
-           f"(before {_f(float(before['error'][i]), digits)})")
-    if task == "detection":
-        extra = (f"TP {int(table['tp'][i])} · FP {int(table['fp'][i])} · FN {int(table['fn'][i])}"
-                 f" · mispredicted {int(table['mispredicted'][i])}")
-    else:
-        extra = f"mIoU {_f(float(table['miou'][i]))} · pixel acc {_f(float(table['pixel_acc'][i]))}"
+def _numbers(task, table: dict, before: dict, i: int) -> str:
+    err, extra = task.report_numbers(table, before, i)
     return f"<div>{_e(err)}</div><div class='note'>{_e(extra)}</div>"
 
 
 def _definitions(ctx: ReportContext) -> str:
     m = ctx.metrics
-    metric = (f"{m['metric_name']}: COCO AP averaged over IoU 0.50:0.95 (pycocotools rules)"
-              if m["task"] == "detection" else
-              "mIoU: mean over classes of intersection / union of the pixels")
+    metric = tasks.get(m["task"]).metric_definition(m)
     return ("<h2>Definitions</h2><ul class='note'>"
             f"<li>{_e(metric)}; <b>before</b> uses the original labels, <b>after</b> the "
             "corrected ones, both on the exported images and the same predictions.</li>"
@@ -271,7 +252,8 @@ def _definitions(ctx: ReportContext) -> str:
             "corrections lowered the metric (e.g. objects the annotators missed were added and "
             "the model misses them too).</li>"
             "<li>Image error: detection FP + FN at the project's thresholds; segmentation "
-            "1 − mIoU of the image.</li></ul>")
+            "1 − mIoU of the image; classification 1 − the probability of the labelled "
+            "class.</li></ul>")
 
 
 def render(ctx: ReportContext, progress: Callable[[str, int, int], None] | None = None) -> str:

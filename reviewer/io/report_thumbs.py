@@ -16,6 +16,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from reviewer import tasks
 from reviewer.core.problems import Problem
 from reviewer.io.export_files import ExportError, safe_join
 from reviewer.io.images import LoadedImage, load_image
@@ -134,9 +135,7 @@ def thumbnail(session, i: int, width: int = WIDTH, problems: list | None = None)
         problems.append(Problem(str(Path(images_dir) / name), f"image {image_id}",
                                 f"{loaded.message}; the report shows a placeholder",
                                 "warning", image_id))
-    if session.data.task == "detection":
-        return detection_thumb(session.document, images_dir, i, width, loaded)
-    return semantic_thumb(session.document, images_dir, name, i, width, loaded)
+    return tasks.get(session.data.task).thumbnail(session, i, width, loaded)
 
 
 def _size(images, i: int):

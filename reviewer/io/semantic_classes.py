@@ -36,7 +36,7 @@ def load_classes(path) -> tuple[list[str], list[Color] | None, list[Problem], li
     try:
         text = path.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
-        return [], None, [Problem(str(path), "", f"cannot read the classes file: {exc}")]
+        return [], None, [Problem(str(path), "", f"cannot read the classes file: {exc}")], []
     void: list[int] = []
     if path.suffix.lower() == ".json" or text.lstrip()[:1] in ("{", "["):
         entries, problems = _parse_json(text, str(path), void)

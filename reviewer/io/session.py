@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from reviewer import tasks
 from reviewer.core.history import History
 from reviewer.core.review import review_keys
 from reviewer.io.fingerprints import compare, project_fingerprints
@@ -61,14 +62,16 @@ class Session:
 
 
 def open_session(project, task: str | None = None, progress: Progress | None = None,
-                 read_only: bool = False, user: str | None = None) -> Session:
+                 read_only: bool = False, user: str | None = None,
+                 overrides: dict | None = None) -> Session:
     """Open ``project`` (folder, file or Project) for review as ``user`` (default: the login
-    name or $REVIEWER_USER)."""
+    name or $REVIEWER_USER); ``overrides`` replace input values for this opening
+    (``open_task``)."""
     if not isinstance(project, Project):
         project = load_project(project)
     store = _open_store(project, read_only, user)
     try:
-        data = open_task(project, task, progress)
+        data = open_task(project, task, progress, overrides)
         table = data.table
         keys = review_keys(table["image_id"], table["file_name"])
         to_key = {str(i): k for i, k in zip(table["image_id"].tolist(), keys, strict=True)}
@@ -76,7 +79,7 @@ def open_session(project, task: str | None = None, progress: Progress | None = N
         store = KeyedStore(store, to_key)
         doc = make_document(data)
         doc.review = store
-        history = History(doc, store)
+        history = History(doc, store, owns=tasks.get(data.task).owns)
         recorded = store.input_fingerprints()
         current = project_fingerprints(project, data.task, recorded)
         _restore(history, store)

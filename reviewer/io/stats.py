@@ -14,6 +14,7 @@ import math
 
 import numpy as np
 
+from reviewer import tasks
 from reviewer.core import tag_stats as ts
 from reviewer.core.commands import from_payload
 from reviewer.core.tags import name_key
@@ -39,23 +40,6 @@ def _tag_names(store) -> list[str]:
     return names
 
 
-def _task_parts(session, population: np.ndarray, original: bool):
-    """-> (slicer, class names, class_images (N, K), error threshold, metric name) on the
-    corrected ground truth, or the original one."""
-    doc = session.document
-    if session.data.task == "detection":
-        ds = doc.base if original else doc.dataset()
-        iou_type = doc.params.iou_type
-        rles = (session.data.rles if original else doc.rles()) if iou_type == "segm" else None
-        slicer = ts.DetectionSlicer(ds, iou_type, rles, np.flatnonzero(population))
-        return (slicer, [str(n) for n in ds.categories.names], ts.detection_class_images(ds),
-                ts.DETECTION_ERROR_THRESHOLD, f"AP ({iou_type})")
-    stack = session.data.scores if original else doc.stack
-    slicer = ts.SemanticSlicer(stack, doc.scoring_ignore)
-    return (slicer, [str(n) for n in doc.class_names], ts.semantic_class_images(stack),
-            ts.SEGMENTATION_ERROR_THRESHOLD, "mIoU")
-
-
 def compute_stats(session, reviewed_only: bool = False, error_threshold: float | None = None,
                   original: bool = False) -> tuple[ts.TagStats, dict]:
     """-> (TagStats, context dict with keys, reviewed mask, class names, metric name...)."""
@@ -66,8 +50,9 @@ def compute_stats(session, reviewed_only: bool = False, error_threshold: float |
     population = reviewed if reviewed_only else np.ones(len(keys), bool)
     names = _tag_names(store)
     carries = ts.tag_membership(keys, names, store.all_image_tags(), store.all_object_tags())
-    slicer, classes, class_images, threshold, metric_name = _task_parts(session, population,
-                                                                        original)
+    task = tasks.get(session.data.task)
+    slicer, classes, class_images, metric_name = task.stats_parts(session, population, original)
+    threshold = task.error_threshold
     if error_threshold is not None:
         threshold = float(error_threshold)
     row = {k: i for i, k in enumerate(keys)}
@@ -97,7 +82,6 @@ def _per_class(stats: ts.TagStats, t: int, classes: list[str]) -> dict:
 
 
 def _tag_entry(stats: ts.TagStats, ctx: dict, t: int) -> dict:
-    detection = ctx["task"] == "detection"
     entry = {
         "images": int(stats.images[t]),
         "images_all": int(ctx["carries"][t].sum()),
@@ -112,9 +96,7 @@ def _tag_entry(stats: ts.TagStats, ctx: dict, t: int) -> dict:
         "room_for_improvement": _num(stats.room_for_improvement[t]),
         "corrections": int(stats.corrections[t]),
     }
-    if detection:
-        entry["AP50"] = _num(stats.metric50[t])
-        entry["AP50_overall"] = _num(stats.overall.value50)
+    entry.update(tasks.get(ctx["task"]).stats_extra(stats, t))
     entry["per_class"] = _per_class(stats, t, ctx["classes"])
     return entry
 
@@ -136,8 +118,7 @@ def stats_payload(session, reviewed_only: bool = False, error_threshold: float |
         "error_threshold": stats.error_threshold,
         "metric_overall": _num(stats.overall.value),
     }
-    if ctx["task"] == "detection":
-        payload["AP50_overall"] = _num(stats.overall.value50)
+    payload.update(tasks.get(ctx["task"]).stats_extra(stats, None))
     payload["tags"] = {n: _tag_entry(stats, ctx, t) for t, n in enumerate(names)}
     payload["cooccurrence"] = {
         a: {b: int(stats.cooccurrence[i, j]) for j, b in enumerate(names) if j != i}

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 
+from reviewer import tasks
 from reviewer.ui.icons import icon
 
 
@@ -76,10 +77,6 @@ ACTIONS: tuple[ActionSpec, ...] = (
       "Show every class again, in ground truth and predictions"),
     A("canvas_only", "&Canvas Only", "Ctrl+Shift+F", None, "view_actions.toggle_canvas_only",
       "Hide every panel to give the image the whole window; again: bring them back"),
-    A("task_detection", "&Detection (boxes, instance masks)", "Ctrl+1", None, "switch_task",
-      "Review the project's detection ground truth and predictions", ("detection",), True, "task"),
-    A("task_segmentation", "&Segmentation (label masks)", "Ctrl+2", None, "switch_task",
-      "Review the project's semantic-segmentation masks", ("segmentation",), True, "task"),
     A("fit", "&Fit to Window", "F", "fit", "fit", "Fit the image to the window"),
     A("zoom_in", "Zoom &In", "+", "zoom_in", "zoom_in", "Zoom in", extra_shortcuts=("=",)),
     A("zoom_out", "Zoom &Out", "-", "zoom_out", "zoom_out", "Zoom out"),
@@ -109,8 +106,13 @@ ACTIONS: tuple[ActionSpec, ...] = (
       extra_shortcuts=("Down",)),
     A("canvas_previous", "Previous Image", "Left", None, "previous_image", "Previous image",
       context="canvas", extra_shortcuts=("Up",)),
-) + tuple(A(f"tag_{n}", f"Toggle Tag {n}", str(n), None, "toggle_tag_at",
-            f"Toggle the image tag with hotkey {n} (see the tags panel)", (n,)) for n in range(1, 10))
+) + tuple(A(f"task_{t.name}", f"&{t.title} ({t.summary})", f"Ctrl+{k + 1}", None, "switch_task",
+            f"Review the project's {t.title.lower()} ground truth and predictions", (t.name,),
+            True, "task") for k, t in enumerate(tasks.all_tasks())
+          ) + tuple(A(f"tag_{n}", f"Toggle Tag {n}", str(n), None, "toggle_tag_at",
+                      f"Toggle the image tag with hotkey {n} (see the tags panel)", (n,))
+                    for n in range(1, 10))
+TASK_ACTIONS = tuple(f"task_{name}" for name in tasks.names())
 del A
 
 MENUS: tuple[tuple[str, tuple[str | None, ...]], ...] = (
@@ -119,8 +121,7 @@ MENUS: tuple[tuple[str, tuple[str | None, ...]], ...] = (
     ("&Review", ("mark_reviewed", "mark_skipped", "mark_second_look", None, "previous_image",
                  "next_image", "next_unreviewed", "next_for_me", None, "set_user_name")),
     ("&View", ("view_overlay", "view_side_by_side", "view_stacked", "view_errors", None,
-               "swap_styles", "only_class", "all_classes", None, "task_detection",
-               "task_segmentation", None, "fit", "zoom_in", "zoom_out", "actual_size", None,
+               "swap_styles", "only_class", "all_classes", None, *TASK_ACTIONS, None, "fit", "zoom_in", "zoom_out", "actual_size", None,
                "canvas_only", "@docks")),
     ("&Analysis", ("analysis_tag_stats", "analysis_confusion", "analysis_class_metrics",
                    "analysis_slices", "analysis_pr")),

@@ -19,6 +19,7 @@ import numpy as np
 from PySide6.QtCore import QItemSelectionModel, QObject, QTimer, Signal
 from PySide6.QtWidgets import QApplication
 
+from reviewer import tasks
 from reviewer.core.commands import SetImageTags, SetStatus
 from reviewer.core.problems import Problem
 from reviewer.core.view_state import PANE_MODES, LayerState
@@ -39,6 +40,7 @@ from reviewer.ui.preloader import LOOKAHEAD, ImagePreloader
 from reviewer.ui.rescore import ThresholdRescorer
 from reviewer.ui.selection import SelectionActions
 from reviewer.ui.settings import Settings
+from reviewer.ui.task_view import view_of
 from reviewer.ui.team_links import TeamLinks
 from reviewer.ui.tools.mask_options import install_mask_tools
 from reviewer.ui.tools.toolbar import install_tools
@@ -138,11 +140,11 @@ class ReviewController(QObject):
         self.loader.start(root, task)
 
     def _sync_task_actions(self) -> None:
-        tasks = self.session.project.tasks if self.session else []
+        present = self.session.project.tasks if self.session else []
         current = self.session.data.task if self.session else None
-        for task in ("detection", "segmentation"):
+        for task in tasks.names():
             action = self.actions[f"task_{task}"]
-            action.setEnabled(task in tasks)
+            action.setEnabled(task in present)
             action.setChecked(task == current)
 
     def new_project(self) -> None:
@@ -159,10 +161,11 @@ class ReviewController(QObject):
         table = session.document.table
         review = ReviewColumns(table["image_id"], session.store,
                                session.document.corrected_images)
-        counts = getattr(session.document, "class_counts", None)
+        view = view_of(session)
+        counts = view.class_counts(session.document)
         names = self._class_names()
         self.model = ImageTableModel(table, columns_for(table, data.task), review, counts, names,
-                                     self)
+                                     self, view.good_when_high)
         view = self.window.table
         view.setModel(self.model)
         self.window.fit_table_columns()
@@ -204,10 +207,10 @@ class ReviewController(QObject):
         self.window.statusBar().showMessage(f"Opening {path} cancelled", 5000)
 
     def _connect_session(self, session) -> None:
-        self.rescorer.attach(session.document)
-        params = getattr(session.document, "params", None)
-        if params is not None:  # the slider starts at the project's score threshold
-            self.layers = replace(self.layers, score_threshold=params.score_threshold)
+        self.rescorer.attach(session.document, view_of(session))
+        threshold = view_of(session).score_threshold(session.document)
+        if threshold is not None:  # the slider starts at the project's score threshold
+            self.layers = replace(self.layers, score_threshold=threshold)
         session.history.applied.connect(self._on_history_applied)
         session.history.changed.connect(self._on_history_changed)
         session.document.annotations_changed.connect(self._on_document_annotations_changed)
@@ -231,10 +234,7 @@ class ReviewController(QObject):
         self._set_project_actions(False)
 
     def _class_names(self) -> list[str]:
-        ds = self.session.data.dataset
-        if self.session.data.task == "detection":
-            return [str(n) for n in ds.categories.names]
-        return [str(n) for n in ds.class_names]
+        return tasks.get(self.session.data.task).class_names(self.session.data)
 
     def refresh_filter_choices(self) -> None:
         self._fill_filter_choices()

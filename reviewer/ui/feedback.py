@@ -17,17 +17,15 @@ Signals: ``metric_changed(text)`` after a dataset metric was computed and shown.
 
 from __future__ import annotations
 
-import math
 from concurrent.futures import ThreadPoolExecutor
 
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import QLabel
 
-from reviewer.core import semantic
+from reviewer.ui.task_view import pair, view_of
 from reviewer.ui.workers import Job
 
 METRIC_DEBOUNCE_MS = 300
-ARROW = " → "
 
 
 class LiveFeedback(QObject):
@@ -65,7 +63,7 @@ class LiveFeedback(QObject):
         reset = getattr(session.document, "scores_reset", None)
         if reset is not None:
             reset.connect(self._on_document_scores_reset)
-        self.metric_label.setText(f"Dataset: {metric_names(session)} …")
+        self.metric_label.setText(f"Dataset: {view_of(session).metric_names(session)} …")
         self._start_metric_job()
         self.show_score()
 
@@ -99,7 +97,7 @@ class LiveFeedback(QObject):
             self.score_label.setText("")
             return
         doc = c.session.document
-        text = score_text(c.session.data.task, doc.table_before, doc.table, c.current)
+        text = view_of(c.session).score_text(doc.table_before, doc.table, c.current)
         self.score_label.setText(f"Image: {text}")
 
     def _on_history_applied(self, command, undone: bool) -> None:
@@ -128,7 +126,8 @@ class LiveFeedback(QObject):
         if self.session is None:
             return
         self._cancel()
-        compute = metric_snapshot(self.session, with_before=self.before is None)
+        compute = view_of(self.session).metric_snapshot(self.session,
+                                                        with_before=self.before is None)
         job = Job(lambda progress: compute(), parent=self)
         job.generation, job.session = self.generation, self.session
         job.finished.connect(self._on_job_finished)  # queued: a slot of this main-thread object
@@ -156,75 +155,10 @@ class LiveFeedback(QObject):
 
 # --- text and computation (no widgets) -------------------------------------------------------
 
-def _fmt(value, digits: int = 2) -> str:
-    v = float(value)
-    return "–" if math.isnan(v) else f"{v:.{digits}f}"
-
-
-def _pair(name: str, before, after, digits: int = 2) -> str:
-    b, a = _fmt(before, digits), _fmt(after, digits)
-    return f"{name} {a}" if a == b else f"{name} {b}{ARROW}{a}"
-
-
-def score_text(task: str, before: dict, after: dict, row: int) -> str:
-    """The image row's score with the original GT → with the corrections (one value when equal).
-
-    before, after: per-image tables (dict of (N,) arrays), ``table_before`` and ``table``.
-    """
-    if task == "detection":
-        errors = _pair("errors", before["error"][row], after["error"][row], 0)
-        return f"{errors} · {_pair('F1', before['f1'][row], after['f1'][row])}"
-    return _pair("mIoU", before["miou"][row], after["miou"][row])
-
-
-def metric_names(session) -> str:
-    """The dataset metrics the status bar shows, named with their IoU type."""
-    if session.data.task == "detection":
-        t = session.document.params.iou_type
-        return f"AP50 ({t}) · AP ({t})"
-    return "mIoU"
-
-
 def metric_text(before: dict | None, after: dict) -> str:
     """"AP50 0.712 · AP 0.455" or "mIoU 0.612 → 0.634": the dataset metrics (name -> value)."""
     parts = []
     for name, value in after.items():
         b = value if before is None else before.get(name, value)
-        parts.append(_pair(name, b, value, 3))
+        parts.append(pair(name, b, value, 3))
     return " · ".join(parts)
-
-
-def metric_snapshot(session, with_before: bool):
-    """A function computing ``{"before": {name: v} | None, "after": {name: v}}`` off the GUI
-    thread from arrays captured now (the document may change while it runs)."""
-    doc = session.document
-    if session.data.task == "detection":
-        iou_type, ds, rles = doc.params.iou_type, doc.dataset(), doc.rles()
-        rles = None if rles is None else (rles[0], list(rles[1]))
-        base = (doc.base, session.data.rles) if with_before else None
-
-        def run():
-            out = {"after": detection_metric(ds, iou_type, rles), "before": None}
-            if base is not None:
-                out["before"] = detection_metric(base[0], iou_type, base[1])
-            return out
-        return run
-    stack, ignore = doc.stack, doc.scoring_ignore
-    original = session.data.scores if with_before else None
-
-    def run_semantic():
-        before = None if original is None else semantic_metric(original, ignore)
-        return {"after": semantic_metric(stack, ignore), "before": before}
-    return run_semantic
-
-
-def detection_metric(ds, iou_type: str, rles) -> dict:
-    """{"AP50 (t)": v, "AP (t)": v} of a DetectionDataset (COCOeval-equivalent engine)."""
-    from reviewer.core import ap, cocoeval
-    stats = ap.accumulate(ds, cocoeval.match_dataset(ds, iou_type, rles=rles)).stats
-    return {f"AP50 ({iou_type})": float(stats["AP50"]), f"AP ({iou_type})": float(stats["AP"])}
-
-
-def semantic_metric(stack, ignore_index) -> dict:
-    """{"mIoU": v} of a ConfusionStack."""
-    return {"mIoU": semantic.evaluate(stack, ignore_index=ignore_index).miou}

@@ -1,6 +1,6 @@
 """Build the canvas's ``CanvasFrame`` for one image of a session (no Qt).
 
-Detection: GT and predicted objects of the image with their statuses, TIDE error types, IoU and
+The task view (``view_of(session).frame``) picks the builder. Detection: GT and predicted objects of the image with their statuses, TIDE error types, IoU and
 matches, from ``document.image_scores(i)``. Segmentation: the GT and predicted label masks from
 ``document.masks(i)``, the image's pixel confusion (hover figures) and its unlabeled classes.
 The image pixels come from the caller (the preloader's cache, a
@@ -25,14 +25,12 @@ from reviewer.core.problems import Problem
 from reviewer.core.view_state import CanvasFrame, unlabeled_classes
 from reviewer.io.images import LoadedImage
 from reviewer.ui.frame_objects import diff_objects, object_columns
+from reviewer.ui.task_view import view_of
 
 
 def image_path(session, i: int) -> Path | None:
     """Where image row ``i``'s file is (None when the project cannot tell)."""
-    ds = session.data.dataset
-    if session.data.task == "segmentation":
-        return ds.image_path(i)
-    return Path(session.project.images) / str(ds.images.file_names[i])
+    return view_of(session).image_path(session, i)
 
 
 def expected_size(session, i: int) -> tuple[int, int] | None:
@@ -86,18 +84,17 @@ class FrameBuilder:
     def build(self, session, i: int, image) -> CanvasFrame:
         """The frame of image row ``i``; ``image``: see ``as_loaded``."""
         loaded = as_loaded(image)
-        if session.data.task == "segmentation":
-            frame = _semantic_frame(session, i)
-        else:
-            frame = self._detection_frame(session, i, loaded.size)
+        frame = view_of(session).frame(self, session, i, loaded.size)
         return attach_image(frame, session, i, loaded)
 
-    def _detection_frame(self, session, i: int, fallback_size) -> CanvasFrame:
+    def detection_frame(self, session, i: int, fallback_size) -> CanvasFrame:
+        """Objects with statuses, error types, IoU and matches (``image_scores(i)``); the
+        objects of unchanged rows are the ones this builder made before."""
         doc = session.document
         sub, scores = doc.image_scores(i)
         names = tuple(str(n) for n in sub.categories.names)
         w, h = _size(sub.images, 0) or fallback_size or (0, 0)
-        rles = doc.image_rles(i) if hasattr(doc, "image_rles") else None
+        rles = doc.image_rles(i)
         memo, new = self._memo.pop(i, {}), {}
         corrected = i in doc.corrected_images
         objects = []
@@ -137,19 +134,23 @@ class FrameBuilder:
         return out
 
 
+    @staticmethod
+    def semantic_frame(session, i) -> CanvasFrame:
+        """GT and predicted label masks, the pixel confusion and the unlabeled classes."""
+        return _semantic_frame(session, i)
+
+
 def _semantic_frame(session, i) -> CanvasFrame:
     ds = session.data.dataset
     doc = session.document
     gt, pred = doc.masks(i)
     colors = None if ds.class_colors is None else np.asarray(ds.class_colors, np.uint8)
     names = tuple(doc.class_names)
-    stack = getattr(doc, "stack", None)
     return CanvasFrame(None, semantic_gt=gt, semantic_pred=pred,
                        class_names=names, class_colors=colors,
                        ignore_index=doc.ignore_index, image_size=_size(ds.images, i),
-                       pixel_confusion=None if stack is None else stack.dense(i),
-                       unlabeled_classes=unlabeled_classes(
-                           names, getattr(ds, "void_classes", None) or ()))
+                       pixel_confusion=doc.stack.dense(i),
+                       unlabeled_classes=unlabeled_classes(names, ds.void_classes))
 
 
 def _mask(table, r, h, w):

@@ -1,4 +1,5 @@
-"""The score-threshold slider re-scores every image in the background (detection projects).
+"""The score-threshold slider re-scores every image in the background (tasks with a score
+threshold: the task view's ``score_threshold``).
 
 ``ThresholdRescorer.request(threshold)`` starts ``document.rescored(params)`` on a worker thread
 (a newer request cancels the older one); the result is applied on the main thread with
@@ -23,18 +24,20 @@ class ThresholdRescorer(QObject):
         super().__init__(parent)
         self.pool = ThreadPoolExecutor(1, thread_name_prefix="rescore")
         self.document = None
+        self.view = None
         self.job: Job | None = None
         self.pending: float | None = None
 
-    def attach(self, document) -> None:
-        """Follow ``document`` (None to detach: a running job's result is then ignored)."""
+    def attach(self, document, view=None) -> None:
+        """Follow ``document`` of a task with ``view`` (None to detach: a running job's result
+        is then ignored)."""
         self.cancel()
-        self.document = document
+        self.document, self.view = document, view
 
     def request(self, threshold: float) -> None:
         doc = self.document
-        if doc is None or not hasattr(doc, "rescored"):
-            return  # segmentation: nothing to re-score
+        if doc is None or self.view is None or self.view.score_threshold(doc) is None:
+            return  # a task without a score threshold: nothing to re-score
         if abs(doc.params.score_threshold - threshold) < 1e-9 and self.job is None:
             return
         self.cancel()

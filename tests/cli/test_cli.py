@@ -162,7 +162,8 @@ def test_init_validates_first_and_writes_last(voc_project, tmp_path, capsys):
 def test_score_csv_never_overwrites_an_input(voc_project, capsys, target):
     project = load_project(voc_project)
     main(["tag", str(voc_project), "2007_000027.jpg", "blur", "-q"])  # makes the store
-    path = {"gt": project.detection.gt, "pred": project.detection.pred,
+    det = project.inputs["detection"]
+    path = {"gt": det.gt, "pred": det.pred,
             "project_file": project.file, "store": project.store_path,
             "image": project.images / "2007_000027.jpg"}[target]
     before = path.read_bytes()

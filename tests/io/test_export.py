@@ -54,7 +54,8 @@ def _make_project(tmp_path: Path, file_names=None) -> tuple[Path, dict, list]:
     images.mkdir()
     first = gt["images"][1]
     cv2.imwrite(str(images / first["file_name"]), np.full((48, 64, 3), 128, np.uint8))
-    project = new_project(tmp_path / "proj", images, g, p, score_threshold=0.3)
+    project = new_project(tmp_path / "proj", images, "detection",
+                          {"gt": g, "pred": p, "score_threshold": 0.3})
     save_project(project)
     return project.root, gt, res
 

@@ -59,8 +59,8 @@ def _window_metric(qtbot, c) -> dict:
     feedback = c.feedback
     qtbot.waitUntil(lambda: feedback.before is not None and feedback.job is None,
                     timeout=JOB_TIMEOUT)
-    run = __import__("reviewer.ui.feedback", fromlist=["metric_snapshot"]).metric_snapshot
-    return run(c.session, with_before=True)()
+    from reviewer.ui.task_view import view_of
+    return view_of(c.session).metric_snapshot(c.session, with_before=True)()
 
 
 def test_detection_numbers_agree_everywhere_and_equal_cocoeval(corrected, tmp_path, capsys,

@@ -280,15 +280,16 @@ def test_unusable_project_reports_error(qtbot, settings, tmp_path):
 def test_new_project_validation(tmp_path, project):
     ann = project / "annotations"
     with pytest.raises(ProjectError):
-        create_project(str(tmp_path / "new"), str(project / "images"), str(tmp_path / "no.json"),
-                       None, None)
+        create_project(str(tmp_path / "new"), str(project / "images"), None,
+                       {"gt": str(tmp_path / "no.json")})
     assert not (tmp_path / "new" / "reviewer.json").exists()
-    file = create_project(str(tmp_path / "new"), str(project / "images"),
-                          str(ann / "instances_gt.json"), str(ann / "predictions.json"), None)
+    file = create_project(str(tmp_path / "new"), str(project / "images"), None,
+                          {"gt": str(ann / "instances_gt.json"),
+                           "pred": str(ann / "predictions.json")})
     assert file.is_file()
     with pytest.raises(ProjectError, match="exists"):
-        create_project(str(tmp_path / "new"), str(project / "images"),
-                       str(ann / "instances_gt.json"), None, None)
+        create_project(str(tmp_path / "new"), str(project / "images"), None,
+                       {"gt": str(ann / "instances_gt.json")})
 
 
 def test_cancelled_job_is_reported(qtbot):

@@ -10,12 +10,10 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
+from reviewer.ui.task_view import view_of
+
 from .common import BarDelegate, Cell, PanelHeader, fill_table, fmt, make_table
 from .plots import DATA_COLOR, ERROR_COLOR
-
-DETECTION_HEADERS = ("Class", "AP before", "AP after", "Δ AP", "AP50 after", "Recall after",
-                     "GT objects", "Predictions", "FP", "FN")
-SEMANTIC_HEADERS = ("Class", "IoU before", "IoU after", "Δ IoU", "GT pixels", "Predicted pixels")
 
 
 class ClassMetricsPanel(QWidget):
@@ -41,17 +39,8 @@ class ClassMetricsPanel(QWidget):
             fill_table(self.table, ("Class",), [])
             self.header.set_text("")
             return
-        detection = metrics["task"] == "detection"
-        before, after = metrics["before"]["per_class"], metrics["after"]["per_class"]
-        names = list(dict.fromkeys(list(before) + list(after)))
-        if detection:
-            rows = [_detection_row(n, before.get(n, {}), after.get(n, {})) for n in names]
-            fill_table(self.table, DETECTION_HEADERS, rows)
-            bars = (6, 7)
-        else:
-            rows = [_semantic_row(n, before.get(n, {}), after.get(n, {})) for n in names]
-            fill_table(self.table, SEMANTIC_HEADERS, rows)
-            bars = (4, 5)
+        headers, rows, bars = view_of(metrics["task"]).class_metric_rows(metrics)
+        fill_table(self.table, headers, rows)
         for c, delegate in zip(bars, self._bars, strict=True):
             delegate.columns = bars  # GT and predictions on one scale
             self.table.setItemDelegateForColumn(c, delegate)
@@ -60,23 +49,11 @@ class ClassMetricsPanel(QWidget):
         self.header.set_text(_summary(metrics))
 
 
-def _delta(b, a) -> Cell:
+def delta(b, a) -> Cell:
+    """The change of a metric, as a table cell (empty when either side is undefined)."""
     if a is None or b is None:
         return Cell(None)
     return Cell(a - b, f"{a - b:+.3f}")
-
-
-def _detection_row(name: str, b: dict, a: dict) -> list:
-    gt, tp, fp, fn = (a.get(k) for k in ("gt", "tp", "fp", "fn"))
-    recall = tp / gt if gt else None
-    pred = None if tp is None or fp is None else tp + fp
-    return [name, b.get("AP"), a.get("AP"), _delta(b.get("AP"), a.get("AP")), a.get("AP50"),
-            recall, gt, pred, fp, fn]
-
-
-def _semantic_row(name: str, b: dict, a: dict) -> list:
-    return [name, b.get("IoU"), a.get("IoU"), _delta(b.get("IoU"), a.get("IoU")),
-            a.get("gt_area"), a.get("pred_area")]
 
 
 def _summary(m: dict) -> str:

@@ -13,52 +13,39 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from reviewer.core import reports
-from reviewer.core.curves import pr_curves
+from reviewer import tasks
 from reviewer.io import export_metrics
 from reviewer.io.stats import stats_payload
 from reviewer.ui.models.image_filter import ImageFilter, ReviewColumns, filter_mask
+from reviewer.ui.task_view import view_of
 
 
 @dataclass(frozen=True)
 class Snapshot:
-    """The inputs of a metric at one moment. Detection: ds (corrected), params, rles;
-    segmentation: stack, class_names, ignore_index. ``present`` (N, K) bool: class k is in image
-    i (the filter bar's "present": GT or predictions)."""
+    """The inputs of a metric at one moment: ``data`` is the task view's frozen document state
+    (``TaskView.snapshot_data``). ``present`` (N, K) bool: class k is in image i (the filter
+    bar's "present": GT or predictions)."""
 
     task: str
     class_names: tuple
     present: np.ndarray
-    ds: object = None
-    params: object = None
-    rles: tuple | None = None
-    stack: object = None
-    ignore_index: int | None = None
+    data: dict
+
+    @property
+    def view(self):
+        return view_of(self.task)
 
 
 def snapshot(session) -> Snapshot:
     doc = session.document
-    names = tuple(_class_names(session))
+    view = view_of(session)
+    names = tuple(tasks.get(session.data.task).class_names(session.data))
     table = doc.table
     review = ReviewColumns(table["image_id"])
-    counts = getattr(doc, "class_counts", None)
+    counts = view.class_counts(doc)
     present = np.stack([filter_mask(ImageFilter(class_name=n), table, review, counts, names)
                         for n in names], axis=1) if names else np.zeros((len(review), 0), bool)
-    if session.data.task == "detection":
-        rles = doc.rles()
-        if rles is not None:
-            rles = (rles[0], list(rles[1]))
-        return Snapshot("detection", names, present, ds=doc.dataset(), params=doc.params,
-                        rles=rles)
-    return Snapshot("segmentation", names, present, stack=doc.stack,
-                    ignore_index=doc.scoring_ignore)
-
-
-def _class_names(session) -> list[str]:
-    ds = session.data.dataset
-    if session.data.task == "detection":
-        return [str(n) for n in ds.categories.names]
-    return [str(n) for n in ds.class_names]
+    return Snapshot(session.data.task, names, present, view.snapshot_data(session))
 
 
 def tag_stats(session, reviewed_only: bool) -> dict:
@@ -72,10 +59,8 @@ def class_metrics(session) -> dict:
 
 
 def evaluate(snap: Snapshot, rows=None) -> dict:
-    """``detection_eval`` / ``semantic_eval`` of the images ``rows`` (None = all)."""
-    if snap.task == "detection":
-        return reports.detection_eval(snap.ds, snap.params, image_rows=rows)
-    return reports.semantic_eval(snap.stack, snap.class_names, snap.ignore_index, rows)
+    """The task's ``eval`` payload of the images ``rows`` (None = all)."""
+    return snap.view.evaluate(snap, rows)
 
 
 def slice_metrics(snap: Snapshot, rows: np.ndarray, whole: dict | None = None) -> dict:
@@ -90,27 +75,12 @@ def slice_metrics(snap: Snapshot, rows: np.ndarray, whole: dict | None = None) -
     whole = whole if whole is not None else evaluate(snap)
     in_slice = snap.present[rows].sum(axis=0)
     overall = snap.present.sum(axis=0)
-    if snap.task == "detection":
-        iou_type = snap.params.iou_type
-        a, b = part, whole  # overall / per_class: the matching IoU type
-        head = (a["overall"]["AP"], b["overall"]["AP"], a["overall"]["AP50"], b["overall"]["AP50"])
-        head = tuple(None if v is None or v < 0 else v for v in head)
-        classes = [(n, a["per_class"][n]["AP"], b["per_class"][n]["AP"],
-                    a["per_class"][n]["AP50"], b["per_class"][n]["AP50"],
-                    int(in_slice[k]), int(overall[k])) for k, n in enumerate(snap.class_names)]
-        name = f"AP ({iou_type})"
-    else:
-        head = (part["miou"], whole["miou"], None, None)
-        classes = [(n, part["per_class"].get(n, {}).get("iou"),
-                    whole["per_class"].get(n, {}).get("iou"), None, None,
-                    int(in_slice[k]), int(overall[k])) for k, n in enumerate(snap.class_names)]
-        name = "mIoU"
+    name, head, classes = snap.view.slice_figures(snap, part, whole, in_slice, overall)
     return {"metric_name": name, "images": int(len(rows)), "images_all": int(len(snap.present)),
             "overall": head, "classes": classes, "slice": part, "whole": whole}
 
 
-def curves(snap: Snapshot) -> list:
-    """``pr_curves`` of every class at the project's IoU and score thresholds."""
-    p = snap.params
-    rles = snap.rles if p.iou_type == "segm" else None
-    return pr_curves(snap.ds, p.iou_threshold, p.score_threshold, p.iou_type, rles=rles)
+def curves(snap: Snapshot) -> list | None:
+    """``pr_curves`` of every class at the project's IoU and score thresholds (tasks with
+    scored objects; None otherwise)."""
+    return snap.view.curves(snap)

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import QDockWidget
 
 from reviewer.core.tag_stats import tag_membership
 from reviewer.core.view_state import default_class_colors
+from reviewer.ui.task_view import view_of
 
 from . import compute
 from .class_metrics_panel import ClassMetricsPanel
@@ -34,8 +35,6 @@ PANELS = (("tag_stats", "Tag Statistics", TagStatsPanel),
           ("slices", "Slices", SlicesPanel),
           ("pr", "PR Curves", PRPanel))
 DEBOUNCE_MS = 400
-GHOST = "ghost"    # the background row: predictions that match no GT object
-MISSED = "missed"  # the background column: GT objects no prediction found
 
 
 class AnalysisLinks(QObject):
@@ -170,15 +169,11 @@ class AnalysisLinks(QObject):
                   self.panels["class_metrics"].set_metrics)
 
     def _refresh_confusion(self) -> None:
-        doc, names = self.session.document, self.c._class_names()
-        k = len(names)
-        if self.session.data.task == "detection":  # the background row and column
-            matrix, unit = doc.confusion(), "objects"
-            rows, cols, special_rows = names + [GHOST], names + [MISSED], (k,)
-        else:
-            matrix, unit = doc.stack.total(), "pixels"
-            rows, cols, special_rows = names, names + ["void"], ()
-        self.panels["confusion"].set_matrix(matrix, rows, cols, unit, special_rows, (k,))
+        view = view_of(self.session)
+        matrix, rows, cols, special_rows, special_cols = view.confusion(self.session,
+                                                                        self.c._class_names())
+        self.panels["confusion"].set_matrix(matrix, rows, cols, view.confusion_unit,
+                                            special_rows, special_cols)
         self.refreshed.emit("confusion")
 
     def _refresh_slices(self) -> None:
@@ -209,16 +204,17 @@ class AnalysisLinks(QObject):
 
     def _refresh_pr(self) -> None:
         panel = self.panels["pr"]
-        if self.session.data.task != "detection":
+        if not view_of(self.session).has_pr_curves:
             panel.clear()
-            panel.header.set_text("PR curves need scored predictions: a detection project.")
+            panel.header.set_text("PR curves need scored objects (a detection project) or "
+                                  "class probabilities.")
             return
         snap = compute.snapshot(self.session)
         names = list(snap.class_names)
         colors = [_hex(c) for c in default_class_colors(len(names))]
         colors = _project_colors(self.session, colors)
         self._run("pr", lambda progress: compute.curves(snap),
-                  lambda curves: panel.set_curves(curves, names, colors, snap.params))
+                  lambda curves: panel.set_curves(curves, names, colors, snap.data.get("params")))
 
     def _on_runner_busy_changed(self, name: str, busy: bool) -> None:
         self.panels[name].header.set_busy(busy)
@@ -236,14 +232,7 @@ class AnalysisLinks(QObject):
 
     def cell_rows(self, r: int, j: int) -> np.ndarray:
         """Image rows holding the errors of confusion cell (GT r, predicted j): (S,) int64."""
-        doc = self.session.document
-        if self.session.data.task == "detection":
-            pairs = doc.pairs
-            sel = (pairs["gt_class"] == r) & (pairs["pred_class"] == j)
-            return np.unique(pairs["image"][sel])
-        stack = doc.stack
-        sel = (stack.cells == r * (stack.num_classes + 1) + j) & (stack.counts > 0)
-        return np.unique(stack.image_rows()[sel])
+        return view_of(self.session).cell_rows(self.session, r, j)
 
     def _on_confusion_cell_clicked(self, r: int, j: int) -> None:
         if self.session is None or self.c.model is None:
@@ -254,7 +243,7 @@ class AnalysisLinks(QObject):
         mask[rows] = True
         label = f"confusion: {heat.rows[r]} → {heat.columns[j]} ({len(rows)} images)"
         self.cell = (r, j)
-        if self.session.data.task == "detection" and self.c.layers.view_mode != "errors":
+        if view_of(self.session).edits == "objects" and self.c.layers.view_mode != "errors":
             self.c.set_view_mode("errors")
         self.c.window.docks["images"].show()
         self.c.window.filter_bar.show_subset(label)
@@ -274,13 +263,9 @@ class AnalysisLinks(QObject):
 
     def cell_objects(self, row: int) -> list[tuple[str, int]]:
         """(source, ann_id) of the objects of the selected cell in image row ``row``."""
-        if self.cell is None or self.session is None or self.session.data.task != "detection":
+        if self.cell is None or self.session is None:
             return []
-        sub, scores = self.session.document.image_scores(row)
-        pairs = scores.pairs
-        sel = (pairs["gt_class"] == self.cell[0]) & (pairs["pred_class"] == self.cell[1])
-        keys = [("gt", int(sub.gt.ids[g])) for g in pairs["gt_row"][sel] if g >= 0]
-        return keys + [("pred", int(sub.pred.ids[p])) for p in pairs["pred_row"][sel] if p >= 0]
+        return view_of(self.session).cell_objects(self.session, row, self.cell)
 
     def highlight_cell(self) -> list:
         if self.c.current is None:

@@ -1,6 +1,11 @@
 """New project: the fields of ``reviewer init``, validated the same way before anything opens.
 
-``create_project(...)`` is the validation and writing step shared with the CLI's rules: an
+The form asks for the project folder, the images, the task and that task's own inputs — the
+fields its plug-in declares (``reviewer.tasks``: paths with a Browse button, thresholds and
+indices as spin boxes), shown for the chosen task only; "Guess from the ground truth" asks every
+task whether the ground truth is theirs, as ``reviewer init`` does.
+
+``create_project(folder, images, task, options, force)`` is the validation and writing step: an
 existing project file is refused unless overwriting is asked, the paths are resolved, the file is
 written and read back with ``load_project`` (which checks every path exists); on failure nothing
 new is left behind.
@@ -27,21 +32,26 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from reviewer import tasks
 from reviewer.io.project import ProjectError, load_project, new_project, project_file, save_project
 
 
-def create_project(folder: str, images: str, gt: str, pred: str | None, task: str | None,
-                   classes: str | None = None, iou: float = 0.5, score: float = 0.5,
-                   ignore_index: int = 255, force: bool = False) -> Path:
-    """Write and validate a project file; ProjectError names what is wrong."""
+def create_project(folder: str, images: str, task: str | None, options: dict,
+                   force: bool = False) -> Path:
+    """Write and validate a project file; ProjectError names what is wrong.
+
+    task: a task name, or None to guess it from ``options["gt"]``; options: the task's input
+    values by field key (``gt``, ``pred``, thresholds…)."""
+    gt = options.get("gt")
     if not folder or not images or not gt:
         raise ProjectError("the project folder, the images and the ground truth are required")
     file = project_file(folder)
     if file.exists() and not force:
         raise ProjectError(f"{file} exists (tick 'overwrite' to replace it)")
-    task = task or ("segmentation" if Path(gt).is_dir() else "detection")
-    project = new_project(folder, images, gt, pred or None, task, classes or None, iou, score,
-                          ignore_index)
+    task = task or tasks.guess_task(Path(gt).expanduser())
+    if task is None:
+        raise ProjectError(f"cannot tell which task {gt} is for: choose the task")
+    project = new_project(folder, images, task, options)
     old = file.read_bytes() if file.exists() else None
     save_project(project)
     try:
@@ -62,25 +72,25 @@ class NewProjectDialog(QDialog):
         super().__init__(parent)
         self.setWindowTitle("New Project")
         self.project_path: Path | None = None
-        self.folder, self.images = self._path(True), self._path(True)
-        self.gt, self.pred, self.classes = self._path(None), self._path(None), self._path(False)
+        self.folder, self.images = self._path_edit("dir"), self._path_edit("dir")
         self.task = QComboBox(self)
-        for text, value in (("Guess from the ground truth", ""), ("Detection", "detection"),
-                            ("Segmentation", "segmentation")):
-            self.task.addItem(text, value)
-        self.iou, self.score = _spin(0.5), _spin(0.5)
-        self.ignore = QSpinBox(self, minimum=-1, maximum=65535, value=255)
+        self.task.addItem("Guess from the ground truth", "")
+        for t in tasks.all_tasks():
+            self.task.addItem(t.title, t.name)
         self.force = QCheckBox("Overwrite an existing project file", self)
         self.error = QLabel(self, wordWrap=True)
-        self.error.setForegroundRole(self.error.foregroundRole())
+        self.inputs: dict[str, QWidget] = {}  # field key -> editor (one per key, all tasks)
+        self._rows: dict[str, QWidget] = {}
         self._layout()
+        self.task.currentIndexChanged.connect(self._show_task_fields)
+        self._show_task_fields()
 
-    def _path(self, folder: bool | None) -> QLineEdit:
+    def _path_edit(self, kind: str) -> QLineEdit:
         edit = QLineEdit(self)
-        edit.setProperty("pick_folder", folder)
+        edit.setProperty("kind", kind)
         return edit
 
-    def _row(self, edit: QLineEdit, tip: str) -> QWidget:
+    def _with_browse(self, edit: QLineEdit, tip: str) -> QWidget:
         box = QWidget(self)
         h = QHBoxLayout(box)
         h.setContentsMargins(0, 0, 0, 0)
@@ -91,20 +101,35 @@ class NewProjectDialog(QDialog):
         edit.setToolTip(tip)
         return box
 
+    def _editor(self, f) -> QWidget:
+        if f.is_path:
+            edit = self._path_edit(f.kind)
+            edit.setProperty("key", f.key)
+            self.inputs[f.key] = edit
+            return self._with_browse(edit, f.help)
+        if f.kind == "fraction":
+            spin = QDoubleSpinBox(self, minimum=0.0, maximum=1.0, singleStep=0.05, decimals=2,
+                                  toolTip=f.help)
+        else:
+            spin = QSpinBox(self, minimum=-1, maximum=2**31 - 1, toolTip=f.help)
+        if f.default is not None:
+            spin.setValue(f.default)
+        self.inputs[f.key] = spin
+        return spin
+
     def _layout(self) -> None:
         form = QFormLayout()
-        form.addRow("Project folder", self._row(self.folder, "Where reviewer.json is written"))
-        form.addRow("Images", self._row(self.images, "Folder of images"))
-        form.addRow("Ground truth", self._row(self.gt, "COCO instances JSON, or a folder of "
-                                                       "label PNGs"))
-        form.addRow("Predictions", self._row(self.pred, "COCO results JSON, or a folder of "
-                                                        "predicted label PNGs (optional)"))
-        form.addRow("Classes", self._row(self.classes, "Segmentation class names (optional)"))
+        form.addRow("Project folder", self._with_browse(self.folder,
+                                                        "Where reviewer.json is written"))
+        form.addRow("Images", self._with_browse(self.images, "Folder of images"))
         form.addRow("Task", self.task)
-        form.addRow("IoU threshold", self.iou)
-        form.addRow("Score threshold", self.score)
-        form.addRow("Ignore index", self.ignore)
+        for t in tasks.all_tasks():
+            for f in t.fields:
+                if f.key not in self._rows:
+                    self._rows[f.key] = self._editor(f)
+                    form.addRow(_label(f.key), self._rows[f.key])
         form.addRow("", self.force)
+        self.form = form
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
                                    | QDialogButtonBox.StandardButton.Cancel, self)
         buttons.accepted.connect(self.accept)
@@ -114,29 +139,49 @@ class NewProjectDialog(QDialog):
         layout.addWidget(self.error)
         layout.addWidget(buttons)
 
+    def _task_keys(self) -> set[str]:
+        name = self.task.currentData()
+        chosen = [tasks.get(name)] if name else tasks.all_tasks()
+        return {f.key for t in chosen for f in t.fields}
+
+    def _show_task_fields(self, *args) -> None:
+        keys = self._task_keys()
+        for key, row in self._rows.items():
+            self.form.setRowVisible(row, key in keys)
+
     def _browse(self, edit: QLineEdit) -> None:
-        kind = edit.property("pick_folder")
-        if kind is True or (kind is None and self.task.currentData() == "segmentation"):
+        kind = edit.property("kind")
+        key = edit.property("key")
+        if key is not None:  # the chosen task's kind of input (a folder for one, a file for another)
+            name = self.task.currentData()
+            field = next((f for f in tasks.get(name).fields if f.key == key), None) \
+                if name else None
+            kind = field.kind if field is not None else "path"
+        if kind == "dir":
             path = QFileDialog.getExistingDirectory(self, "Choose a folder", edit.text())
         else:
             path = QFileDialog.getOpenFileName(self, "Choose a file", edit.text())[0]
         if path:
             edit.setText(path)
 
+    def options(self) -> dict:
+        """The shown task fields' values (empty paths are None)."""
+        out = {}
+        for key in self._task_keys():
+            w = self.inputs[key]
+            out[key] = (w.text().strip() or None) if isinstance(w, QLineEdit) else w.value()
+        return out
+
     def accept(self) -> None:
         try:
             self.project_path = create_project(
-                self.folder.text().strip(), self.images.text().strip(), self.gt.text().strip(),
-                self.pred.text().strip() or None, self.task.currentData() or None,
-                self.classes.text().strip() or None, self.iou.value(), self.score.value(),
-                self.ignore.value(), self.force.isChecked())
+                self.folder.text().strip(), self.images.text().strip(),
+                self.task.currentData() or None, self.options(), self.force.isChecked())
         except (ProjectError, OSError) as exc:
             self.error.setText(str(exc))
             return
         super().accept()
 
 
-def _spin(value: float) -> QDoubleSpinBox:
-    spin = QDoubleSpinBox(minimum=0.0, maximum=1.0, singleStep=0.05, decimals=2)
-    spin.setValue(value)
-    return spin
+def _label(key: str) -> str:
+    return {"gt": "Ground truth", "pred": "Predictions"}.get(key, key.replace("_", " ").capitalize())

@@ -15,12 +15,10 @@ import numpy as np
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 
 from reviewer.core.reports import rank
+from reviewer.ui.task_view import view_of
 
 from .image_filter import ImageFilter, ReviewColumns, filter_mask
 
-DETECTION_COLUMNS = (("file_name", "Image"), ("error", "Errors"), ("tp", "TP"), ("fp", "FP"),
-                     ("fn", "FN"), ("mispredicted", "Mispredicted"))
-SEGMENTATION_COLUMNS = (("file_name", "Image"), ("error", "Error"), ("miou", "mIoU"))
 REVIEW_COLUMNS = (("status", "Status"), ("tags", "Tags"), ("corrected", "Corrected"))
 CORRECTED_TEXT = "✓"  # the image's GT was corrected (painted, drawn, accepted, …)
 STATUS_TEXT = {"unreviewed": "", "reviewed": "reviewed", "needs-second-look": "second look",
@@ -35,25 +33,17 @@ _REVIEW_KEYS = ("status", "tags", "corrected")
 _RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
 
 
-_GOOD_WHEN_HIGH = frozenset(("tp", "miou", "pixel_acc", "precision", "recall", "f1", "mean_iou"))
-
-
-def high_is_worse(key: str) -> bool:
+def high_is_worse(key: str, good_when_high=frozenset()) -> bool:
     """Whether a large value of column ``key`` is bad (errors, misses) rather than good (IoU,
-    true positives); text columns sort A to Z."""
+    true positives: the task view's ``good_when_high``); text columns sort A to Z."""
     if key in _TEXT_KEYS:
         return key == "corrected"
-    return key not in _GOOD_WHEN_HIGH and not key.startswith("iou_")
+    return key not in good_when_high and not key.startswith("iou_")
 
 
 def columns_for(table: dict, task: str) -> list[tuple[str, str]]:
     """(key, header) of the visible columns for a task's per-image table."""
-    if task == "detection":
-        base = [c for c in DETECTION_COLUMNS if c[0] in table]
-    else:
-        base = list(SEGMENTATION_COLUMNS)
-        base += [(k, f"IoU {k[4:]}") for k in table if k.startswith("iou_")]
-    return base + list(REVIEW_COLUMNS)
+    return view_of(task).columns(table) + list(REVIEW_COLUMNS)
 
 
 class ImageTableModel(QAbstractTableModel):
@@ -65,9 +55,10 @@ class ImageTableModel(QAbstractTableModel):
     ranking_changed = Signal()
 
     def __init__(self, table: dict, columns, review: ReviewColumns, class_counts=None,
-                 class_names=(), parent=None):
+                 class_names=(), parent=None, good_when_high=frozenset()):
         super().__init__(parent)
         self.table = table
+        self.good_when_high = frozenset(good_when_high)
         self.columns = list(columns)
         self.review = review
         self.class_counts = class_counts
@@ -98,7 +89,7 @@ class ImageTableModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.ToolTipRole:
             return f"{key} — click to sort, worst first (click again to reverse)"
         if role == Qt.ItemDataRole.InitialSortOrderRole:  # the first click ranks worst first
-            order = Qt.SortOrder.DescendingOrder if high_is_worse(key) \
+            order = Qt.SortOrder.DescendingOrder if high_is_worse(key, self.good_when_high) \
                 else Qt.SortOrder.AscendingOrder
             return order.value
         return None

@@ -55,7 +55,8 @@ The context
 Registering a tool
 ------------------
 Subclass ``Tool``, set ``name`` (unique id), ``text``, ``shortcut`` (e.g. "D"), ``icon`` (a
-``resources/icons`` name), ``tasks`` (the project tasks it works on) and ``cursor``; then
+``resources/icons`` name), ``edits`` (what it edits: ``"objects"`` or ``"masks"``, matched with
+the task view's ``edits``; ``None``: every task, like the hand tool) and ``cursor``; then
 ``manager.register(MyTool(manager))``. The tools toolbar (``toolbar.py``) shows one checkable
 button per tool of the current task and switches with the tool's shortcut.
 """
@@ -66,6 +67,8 @@ from dataclasses import dataclass
 
 from PySide6.QtCore import QEvent, QObject, QPoint, QPointF, Qt, Signal
 from PySide6.QtGui import QKeyEvent
+
+from reviewer.ui.task_view import view_of
 
 Z_TOOL = 100.0  # tool previews above every canvas layer
 LEFT, MIDDLE = Qt.MouseButton.LeftButton, Qt.MouseButton.MiddleButton
@@ -121,9 +124,10 @@ class ToolContext:
         return None if session is None else session.document
 
     @property
-    def task(self) -> str | None:
+    def edits(self) -> str | None:
+        """What the shown task lets the canvas edit (the task view's ``edits``), or None."""
         session = getattr(self.controller, "session", None)
-        return None if session is None else session.data.task
+        return None if session is None else view_of(session).edits
 
     @property
     def image_row(self) -> int | None:
@@ -168,7 +172,7 @@ class Tool:
     shortcut = ""
     icon: str | None = None
     tip = ""
-    tasks: tuple[str, ...] = ("detection", "segmentation")
+    edits: str | None = None  # "objects", "masks", or None: a tool of every task
     cursor = Qt.CursorShape.ArrowCursor
     passive = False  # True: the view keeps its own behaviour (the hand tool)
 
@@ -281,9 +285,11 @@ class ToolManager(QObject):
         self.tools[tool.name] = tool
         return tool
 
-    def available(self, task: str | None) -> list[Tool]:
-        """The registered tools that work on ``task``, in registration order."""
-        return [t for t in self.tools.values() if task is None or task in t.tasks]
+    def available(self, edits: str | None) -> list[Tool]:
+        """The registered tools for a task that edits ``edits`` ("objects", "masks", "" for
+        none; None: every tool), in registration order."""
+        return [t for t in self.tools.values()
+                if edits is None or t.edits is None or t.edits == edits]
 
     def activate(self, name: str) -> None:
         """Make tool ``name`` active (the previous one is cancelled and its previews removed)."""

@@ -22,7 +22,7 @@ MIN_DRAG = 3.0  # screen pixels
 class DrawBoxTool(Tool):
     name, text, shortcut, icon = "draw_box", "Draw Box", "D", "draw_box"
     tip = "Drag to draw a ground-truth box of the current class"
-    tasks = ("detection",)
+    edits = "objects"
     cursor = Qt.CursorShape.CrossCursor
 
     def __init__(self, manager):

@@ -13,6 +13,8 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QComboBox, QSpinBox
 
+from reviewer.ui.task_view import view_of
+
 from .mask_tools import MASK_TOOLS, EraserTool, erase_value
 
 RADIUS_MIN, RADIUS_MAX, RADIUS_DEFAULT = 0, 250, 6
@@ -79,7 +81,7 @@ class MaskControls(QObject):
                                toolbar.addWidget(self.copy_mode)]
         self.key_actions = [self._key_action("[", "Smaller brush", options.shrink),
                             self._key_action("]", "Larger brush", options.grow)]
-        self.set_task(None)
+        self.set_edits(None)
 
     def _key_action(self, key: str, text: str, slot) -> QAction:
         name = "brush_grow" if key == "]" else "brush_shrink"
@@ -89,9 +91,10 @@ class MaskControls(QObject):
         self.c.window.addAction(action)
         return action
 
-    def set_task(self, task: str | None) -> None:
-        """Show the mask controls for segmentation only; name what the eraser paints."""
-        on = task == "segmentation"
+    def set_edits(self, edits: str | None) -> None:
+        """Show the mask controls for a task that edits masks only; name what the eraser
+        paints."""
+        on = edits == "masks"
         for action in self.widget_actions + self.key_actions:
             action.setVisible(on)
             action.setEnabled(on)
@@ -123,6 +126,6 @@ def install_mask_tools(controller) -> MaskControls:
         tool = manager.register(cls(manager, options))
         manager.toolbar.add_tool(tool)
     controls = MaskControls(controller, manager, options)
-    controller.loaded.connect(lambda: controls.set_task(controller.session.data.task))
+    controller.loaded.connect(lambda: controls.set_edits(view_of(controller.session).edits))
     manager.mask_options = options
     return controls

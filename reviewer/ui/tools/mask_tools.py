@@ -70,7 +70,7 @@ def pixel_point(p: QPointF) -> tuple[float, float]:
 class MaskTool(Tool):
     """Shared by the mask tools: the shown image's id, masks and the current class."""
 
-    tasks = ("segmentation",)
+    edits = "masks"
     cursor = Qt.CursorShape.CrossCursor
 
     def __init__(self, manager, options=None):
@@ -81,7 +81,7 @@ class MaskTool(Tool):
         """(image_id, gt (H,W), pred (H,W) | None) of the shown image, or None (with a status
         message) when there is nothing to paint on."""
         doc, row = self.ctx.document, self.ctx.image_row
-        if doc is None or row is None or not hasattr(doc, "masks"):
+        if doc is None or row is None or self.ctx.edits != "masks":
             return None
         gt, pred = doc.masks(row)
         if gt is None:

@@ -65,10 +65,10 @@ class ObjectActions:
         return None
 
     def wants_key(self, event) -> bool:
-        return self.ctx.task == "detection" and self._action(event) is not None
+        return self.ctx.edits == "objects" and self._action(event) is not None
 
     def key_press(self, event) -> bool:
-        action = self._action(event) if self.ctx.task == "detection" else None
+        action = self._action(event) if self.ctx.edits == "objects" else None
         if action is None:
             return False
         action()
@@ -140,7 +140,7 @@ class ObjectActions:
     # --- context menu -----------------------------------------------------------------------
     def context_menu(self, ev, menu) -> None:
         """Select the object under the mouse and offer the actions that apply to it."""
-        if self.ctx.task != "detection" or self.ctx.document is None:
+        if self.ctx.edits != "objects" or self.ctx.document is None:
             return
         obj = self.ctx.scene.object_at(ev.pos)
         if obj is None:

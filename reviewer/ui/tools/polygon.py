@@ -20,7 +20,7 @@ from .polygon_input import PolygonInput
 class PolygonTool(PolygonInput, Tool):
     name, text, shortcut, icon = "polygon", "Draw Polygon", "P", "polygon"
     tip = "Click the vertices of a ground-truth polygon; Enter or the first point closes it"
-    tasks = ("detection",)
+    edits = "objects"
     cursor = Qt.CursorShape.CrossCursor
 
     def polygon_ready(self) -> bool:

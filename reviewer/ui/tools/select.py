@@ -31,7 +31,7 @@ _DELETE_KEYS = (Qt.Key.Key_Delete, Qt.Key.Key_Backspace)
 class SelectTool(Tool):
     name, text, shortcut, icon = "select", "Select", "V", "select"
     tip = "Select objects; move and resize GT boxes, edit polygon vertices"
-    tasks = ("detection",)
+    edits = "objects"
 
     def __init__(self, manager):
         super().__init__(manager)

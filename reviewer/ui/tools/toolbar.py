@@ -13,6 +13,7 @@ from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import QComboBox, QLabel, QToolBar
 
 from reviewer.ui.icons import icon
+from reviewer.ui.task_view import view_of
 
 from .base import ToolManager
 from .draw_box import DrawBoxTool
@@ -66,9 +67,10 @@ class ToolsToolbar(QToolBar):
         self.addWidget(self.class_label)
         self.addWidget(self.class_combo)
 
-    def set_task(self, task: str | None, class_names) -> None:
-        """Show the tools of ``task``; fill the class combo."""
-        shown = {t.name for t in self.manager.available(task)}
+    def set_edits(self, edits: str | None, class_names) -> None:
+        """Show the tools of a task that edits ``edits`` (the task view's); fill the class
+        combo."""
+        shown = {t.name for t in self.manager.available(edits)}
         for name, action in self.actions_by_tool.items():
             action.setVisible(name in shown)
             action.setEnabled(name in shown)
@@ -81,7 +83,7 @@ class ToolsToolbar(QToolBar):
         self.manager.current_class = max(row, 0)
         active = self.manager.active
         if active is None or active.name not in shown:
-            tools = [t.name for t in self.manager.available(task)]
+            tools = [t.name for t in self.manager.available(edits)]
             first = "select" if "select" in tools else next(iter(tools), None)
             if first is not None:
                 self.manager.activate(first)
@@ -120,7 +122,7 @@ def install_tools(controller) -> ToolManager:
 
 def _on_controller_loaded(controller, manager: ToolManager) -> None:
     session = controller.session
-    manager.toolbar.set_task(session.data.task, controller._class_names())
+    manager.toolbar.set_edits(view_of(session).edits, controller._class_names())
     session.history.applied.connect(manager.reselect)
 
 

@@ -1,0 +1,83 @@
+"""The window's part of the segmentation task (``reviewer.ui.task_view``): label masks on the
+canvas, mask tools, a pixel confusion matrix with a "void" column, per-class IoU."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from reviewer.ui.task_view import TaskView, pair
+
+COLUMNS = (("file_name", "Image"), ("error", "Error"), ("miou", "mIoU"))
+CLASS_HEADERS = ("Class", "IoU before", "IoU after", "Δ IoU", "GT pixels", "Predicted pixels")
+
+
+class SegmentationView(TaskView):
+    edits = "masks"
+    good_when_high = frozenset(("miou", "pixel_acc"))
+    confusion_unit = "pixels"
+
+    def columns(self, table: dict) -> list[tuple[str, str]]:
+        return list(COLUMNS) + [(k, f"IoU {k[4:]}") for k in table if k.startswith("iou_")]
+
+    def image_path(self, session, i: int):
+        return session.data.dataset.image_path(i)
+
+    def frame(self, builder, session, i: int, fallback_size):
+        return builder.semantic_frame(session, i)
+
+    def score_text(self, before: dict, after: dict, row: int) -> str:
+        return pair("mIoU", before["miou"][row], after["miou"][row])
+
+    def metric_names(self, session) -> str:
+        return "mIoU"
+
+    def metric_snapshot(self, session, with_before: bool):
+        from reviewer.core import semantic
+        doc = session.document
+        stack, ignore = doc.stack, doc.scoring_ignore
+        original = session.data.scores if with_before else None
+
+        def run():
+            before = None if original is None else \
+                {"mIoU": semantic.evaluate(original, ignore_index=ignore).miou}
+            return {"after": {"mIoU": semantic.evaluate(stack, ignore_index=ignore).miou},
+                    "before": before}
+        return run
+
+    # --- analysis ------------------------------------------------------------------------------
+    def snapshot_data(self, session) -> dict:
+        doc = session.document
+        return {"stack": doc.stack, "ignore": doc.scoring_ignore}
+
+    def evaluate(self, snap, rows=None) -> dict:
+        from reviewer.core import reports
+        return reports.semantic_eval(snap.data["stack"], snap.class_names, snap.data["ignore"],
+                                     rows)
+
+    def slice_figures(self, snap, part: dict, whole: dict, in_slice, overall):
+        head = (part["miou"], whole["miou"], None, None)
+        classes = [(n, part["per_class"].get(n, {}).get("iou"),
+                    whole["per_class"].get(n, {}).get("iou"), None, None,
+                    int(in_slice[k]), int(overall[k])) for k, n in enumerate(snap.class_names)]
+        return "mIoU", head, classes
+
+    def confusion(self, session, names: list[str]):
+        return session.document.stack.total(), names, names + ["void"], (), (len(names),)
+
+    def cell_rows(self, session, r: int, j: int) -> np.ndarray:
+        stack = session.document.stack
+        sel = (stack.cells == r * (stack.num_classes + 1) + j) & (stack.counts > 0)
+        return np.unique(stack.image_rows()[sel])
+
+    def class_metric_rows(self, metrics: dict):
+        from reviewer.ui.analysis.class_metrics_panel import delta
+        before, after = metrics["before"]["per_class"], metrics["after"]["per_class"]
+        names = list(dict.fromkeys(list(before) + list(after)))
+        rows = [[n, before.get(n, {}).get("IoU"), after.get(n, {}).get("IoU"),
+                 delta(before.get(n, {}).get("IoU"), after.get(n, {}).get("IoU")),
+                 after.get(n, {}).get("gt_area"), after.get(n, {}).get("pred_area")]
+                for n in names]
+        return CLASS_HEADERS, rows, (4, 5)
+
+
+VIEW = SegmentationView()

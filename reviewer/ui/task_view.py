@@ -1,0 +1,110 @@
+"""What the window offers for one task: the window's side of a task plug-in.
+
+Each task's ``ui`` module (``reviewer.tasks.<name>.ui``, the only task module that may import
+Qt) provides a ``VIEW``, a ``TaskView``: the image table's columns, the canvas frame of an image,
+which canvas tools apply (``edits``), the status bar's scores, the analysis panels' inputs and the
+class-metrics rows. The window asks ``view_of(session)`` instead of branching on the task's name.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+
+from reviewer import tasks
+
+ARROW = " → "
+
+
+class TaskView:
+    """Defaults: no canvas tools, no score-threshold slider, no PR curves."""
+
+    edits: str = ""          # the canvas tools that apply: "objects", "masks" or "" (none)
+    good_when_high: frozenset = frozenset()  # table columns where a high value is good
+    confusion_unit = "images"
+    has_pr_curves = False
+
+    # --- the image table ------------------------------------------------------------------------
+    def columns(self, table: dict) -> list[tuple[str, str]]:
+        """(key, header) of the task's columns (the review columns follow them)."""
+        return [("file_name", "Image"), ("error", "Error")]
+
+    def class_counts(self, doc) -> dict | None:
+        """Per-class counts per image (``{"gt": (N, K), …}``) for the class filter, or None."""
+        return None
+
+    def score_threshold(self, doc) -> float | None:
+        """The score threshold the slider starts at; None: the task has no slider."""
+        return None
+
+    # --- the canvas ----------------------------------------------------------------------------
+    def image_path(self, session, i: int) -> Path | None:
+        return Path(session.project.images) / str(session.data.dataset.images.file_names[i])
+
+    def frame(self, builder, session, i: int, fallback_size):
+        """The ``CanvasFrame`` of image row ``i`` without its pixels."""
+        raise NotImplementedError
+
+    # --- the status bar ------------------------------------------------------------------------
+    def score_text(self, before: dict, after: dict, row: int) -> str:
+        """The image row's score with the original GT → with the corrections."""
+        return pair("error", before["error"][row], after["error"][row], 3)
+
+    def metric_names(self, session) -> str:
+        return tasks.get(session.data.task).title
+
+    def metric_snapshot(self, session, with_before: bool) -> Callable[[], dict]:
+        """A function computing ``{"before": {name: v} | None, "after": {name: v}}`` off the
+        GUI thread from arrays captured now."""
+        raise NotImplementedError
+
+    # --- analysis ------------------------------------------------------------------------------
+    def snapshot_data(self, session) -> dict:
+        """The document's state for the analysis panels, frozen now (read off the GUI thread)."""
+        raise NotImplementedError
+
+    def evaluate(self, snap, rows=None) -> dict:
+        """The task's ``eval`` payload of the snapshot's images ``rows`` (None = all)."""
+        raise NotImplementedError
+
+    def slice_figures(self, snap, part: dict, whole: dict, in_slice, overall):
+        """(metric name, (slice, all, slice50, all50), per-class rows) of a slice."""
+        raise NotImplementedError
+
+    def curves(self, snap):
+        return None
+
+    def confusion(self, session, names: list[str]):
+        """(matrix, row labels, column labels, special rows, special columns)."""
+        raise NotImplementedError
+
+    def cell_rows(self, session, r: int, j: int) -> np.ndarray:
+        """Image rows holding the errors of confusion cell (GT r, predicted j)."""
+        raise NotImplementedError
+
+    def cell_objects(self, session, row: int, cell) -> list[tuple[str, int]]:
+        """(source, ann_id) of the canvas objects of a confusion cell in image row ``row``."""
+        return []
+
+    def class_metric_rows(self, metrics: dict):
+        """(headers, rows, bar columns) of the class-metrics panel for ``session_metrics``."""
+        raise NotImplementedError
+
+
+def view_of(session_or_name) -> TaskView:
+    """The ``TaskView`` of a session's task (or of a task name)."""
+    name = session_or_name if isinstance(session_or_name, str) else session_or_name.data.task
+    return tasks.get(name).ui().VIEW
+
+
+def fmt(value, digits: int = 2) -> str:
+    v = float(value)
+    return "–" if np.isnan(v) else f"{v:.{digits}f}"
+
+
+def pair(name: str, before, after, digits: int = 2) -> str:
+    """``name b → a``, or ``name a`` when both read the same."""
+    b, a = fmt(before, digits), fmt(after, digits)
+    return f"{name} {a}" if a == b else f"{name} {b}{ARROW}{a}"
