@@ -5,6 +5,7 @@ Public API::
     load_classification(gt, pred=None, images_dir=None, classes=None, positive=None,
                         check_files=True) -> ClassificationDataset
     read_sizes(ds, images_dir, rows) -> ((n,) widths, (n,) heights)
+    looks_like_gt(path) -> bool    # for guessing the task of a GT path
 
 Inputs (see README "Image classification"): GT as a CSV / Parquet table (``image``, ``label``)
 or an ImageFolder tree; predictions as a table (``gt_input``, ``pred_input``). Classes, in this
@@ -40,7 +41,8 @@ from reviewer.io.images import ImageError, read_info
 
 from . import pred_input as P
 from .data import ClassificationDataset
-from .gt_input import GtRows, read_gt
+from .gt_input import IMAGE_SUFFIXES, GtRows, read_gt
+from .table_files import suffix_kind
 
 
 def load_classification(gt, pred=None, images_dir=None, classes=None, positive=None,
@@ -286,6 +288,35 @@ def _pad(values: np.ndarray, n: int, fill) -> np.ndarray:
     pad = np.full(n - len(values), fill, dtype=values.dtype if fill is not None else object)
     out = np.concatenate([values.astype(object) if fill is None else values, pad])
     return out
+
+
+def looks_like_gt(path, sample: int = 50) -> bool:
+    """Whether ``path`` looks like classification GT: a CSV / Parquet table, or a folder whose
+    sub-folders (class folders) hold image files while the folder itself holds fewer loose
+    images than class folders (a folder of label masks is segmentation's). Reads at most
+    ``sample`` entries per folder."""
+    path = Path(path)
+    if path.is_file():
+        return suffix_kind(path) != ""
+    if not path.is_dir():
+        return False
+    try:
+        entries = [e for _, e in zip(range(sample), os.scandir(path), strict=False)
+                   if not e.name.startswith(".")]
+    except OSError:
+        return False
+    folders = [e for e in entries if e.is_dir()]
+    loose = sum(e.is_file() and e.name.lower().endswith(IMAGE_SUFFIXES) for e in entries)
+    return loose < len(folders) and any(_holds_images(e.path, sample) for e in folders)
+
+
+def _holds_images(folder: str, sample: int) -> bool:
+    try:
+        with os.scandir(folder) as it:
+            return any(e.name.lower().endswith(IMAGE_SUFFIXES) and e.is_file()
+                       for _, e in zip(range(sample), it, strict=False))
+    except OSError:
+        return False
 
 
 def read_sizes(ds: ClassificationDataset, images_dir, rows) -> tuple[np.ndarray, np.ndarray]:

@@ -248,3 +248,28 @@ def test_top1_rows_with_unknown_classes_or_bad_scores(tmp_path):
     bad = [m for m in _messages(ds) if "the score is missing" in m]
     assert [m.split(": ")[1] for m in bad] == ["line 5", "line 6"]
     assert ds.top1.tolist() == [0, -1, -1, -1, -1]
+
+
+def test_looks_like_gt(tmp_path):
+    from reviewer.tasks.classification.load import looks_like_gt
+    tree = tmp_path / "tree"
+    (tree / "mold").mkdir(parents=True)
+    (tree / "mold" / "a.jpg").write_bytes(b"x")
+    masks = tmp_path / "masks"
+    masks.mkdir()
+    (masks / "a.png").write_bytes(b"x")
+    (masks / "b.png").write_bytes(b"x")
+    table = _write(tmp_path / "gt.csv", "image,label\n")
+    assert looks_like_gt(tree) and looks_like_gt(table)
+    assert looks_like_gt(tmp_path / "gt.parquet") is False  # missing
+    assert not looks_like_gt(masks) and not looks_like_gt(_write(tmp_path / "gt.json", "{}"))
+
+
+def test_parquet_rows_are_named_by_row(tmp_path):
+    pd.DataFrame({"image": ["a.jpg", "b.jpg", "c.jpg"], "label": ["x", "y", "x"]}).to_parquet(
+        tmp_path / "gt.parquet")
+    pd.DataFrame({"image": ["a.jpg", "b.jpg", "c.jpg"], "x": [0.9, 0.5, -1.0],
+                  "y": [0.1, 0.9, 2.0]}).to_parquet(tmp_path / "pred.parquet")
+    ds = load_classification(tmp_path / "gt.parquet", tmp_path / "pred.parquet")
+    assert "row 2" in _one(ds, "'b.jpg': the probabilities do not sum")
+    assert "row 3" in _one(ds, "'c.jpg': a probability is negative")
