@@ -102,8 +102,10 @@ class Task:
     fields: ClassVar[tuple[Field, ...]] = ()
     inputs_type: ClassVar[type] = object
     ui_module: ClassVar[str | None] = None
+    cli_module: ClassVar[str | None] = None  # adds the task's own commands (``register``)
     sort_columns: ClassVar[tuple[str, ...]] = ("error",)
     error_threshold: ClassVar[float] = 0.0  # tag statistics: an image is erroneous above it
+    erroneous_rule: ClassVar[str] = ""      # the words for the task's own ``erroneous`` rule
 
     # --- inputs and the project file --------------------------------------------------------
     def read_inputs(self, section: dict, root: Path, where: str):
@@ -180,6 +182,10 @@ class Task:
     def class_names(self, data: TaskData) -> list[str]:
         raise NotImplementedError
 
+    def display_table(self, data: TaskData, table: dict) -> dict:
+        """The per-image table as ``score`` prints and writes it (class indices as names…)."""
+        return table
+
     def class_colors(self, data: TaskData) -> list | None:
         """The dataset's own class colours ((K,) RGB), or None (the window's palette)."""
         return None
@@ -199,6 +205,11 @@ class Task:
     def stats_parts(self, session, population, original: bool):
         """(slicer, class names, class_images (N, K) bool, metric name) for tag statistics."""
         raise NotImplementedError
+
+    def erroneous(self, table: dict, threshold: float | None):
+        """(N,) bool: the images tag statistics count as erroneous, or None for the default
+        rule ``error > threshold`` (``threshold``: the one asked for, None when not asked)."""
+        return None
 
     def stats_extra(self, stats, t: int | None) -> dict:
         """Extra keys of a tag's entry (``t``) or of the whole population (None)."""

@@ -165,7 +165,7 @@ class ReviewController(QObject):
         counts = view.class_counts(session.document)
         names = self.class_names()
         self.model = ImageTableModel(table, columns_for(table, data.task), review, counts, names,
-                                     self, view.good_when_high)
+                                     self, view.good_when_high, view.formatters(session))
         view = self.window.table
         view.setModel(self.model)
         self.window.fit_table_columns()

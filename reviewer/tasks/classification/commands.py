@@ -62,6 +62,11 @@ class SetLabel(Command):
     def targets(self) -> tuple[str, ...]:
         return (target_key("label", self.image_id),)
 
+    def change_row(self) -> list:
+        old = "" if self.before is None else self.before
+        new = "" if self.after is None else self.after
+        return ["", f"relabel {old or '(no label)'} -> {new or '(no label)'}", old, new]
+
     @classmethod
     def from_fields(cls, data):
         return _fields(cls, data)

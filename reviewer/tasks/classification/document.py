@@ -30,7 +30,6 @@ from .scores import class_thresholds, score_rows, score_table
 class ClassificationDocument:
     annotations_changed = Signal(int)
     scores_reset = Signal()
-    task = "classification"
 
     def __init__(self, base: ClassificationDataset, threshold: float = 0.5,
                  table: dict | None = None):

@@ -32,13 +32,15 @@ from .document import ClassificationDocument
 LINK_MODES = ("symlink", "hardlink", "copy")
 
 
-def label_rows(doc: ClassificationDocument) -> tuple[list[str], list[list]]:
-    """(header, rows) of the fixed-labels table (see the module docstring)."""
+def label_rows(doc: ClassificationDocument, image_rows=None) -> tuple[list[str], list[list]]:
+    """(header, rows) of the fixed-labels table (see the module docstring); ``image_rows``:
+    only these images (None: every one)."""
     base = doc.base
     header = list(base.gt_columns) or ["image", "label"]
     names = doc.class_names
     rows = []
-    for i in range(len(base)):
+    chosen = range(len(base)) if image_rows is None else sorted(int(i) for i in image_rows)
+    for i in chosen:
         k = int(doc.labels[i])
         if i >= base.gt_images and k < 0:
             continue
@@ -56,14 +58,16 @@ def _cell(value):
     return value.item() if hasattr(value, "item") else value
 
 
-def write_labels_csv(root: Path, doc: ClassificationDocument, name: str = "labels.csv") -> Path:
-    header, rows = label_rows(doc)
+def write_labels_csv(root: Path, doc: ClassificationDocument, name: str = "labels.csv",
+                     image_rows=None) -> Path:
+    header, rows = label_rows(doc, image_rows)
     return write_csv(Path(root), name, header, rows)
 
 
 def write_image_folder(root: Path, doc: ClassificationDocument, images_dir,
                        folder: str = "images_by_class", mode: str = "symlink",
-                       progress: Callable[[int, int], None] | None = None) -> dict:
+                       progress: Callable[[int, int], None] | None = None,
+                       image_rows=None) -> dict:
     """Write ``root/folder/<class>/<file>`` for every labelled image.
 
     mode: "symlink" (absolute links), "hardlink" or "copy". Returns {"written", "unlabeled",
@@ -76,6 +80,8 @@ def write_image_folder(root: Path, doc: ClassificationDocument, images_dir,
             raise ExportError(f"class {n!r} cannot be a folder name; no ImageFolder tree written")
     out = safe_join(Path(root), folder)
     rows = np.flatnonzero(doc.labels >= 0)
+    if image_rows is not None:
+        rows = np.intersect1d(rows, np.asarray(image_rows, np.int64))
     used: dict[int, set] = {}
     missing, written = [], 0
     for done, i in enumerate(rows.tolist()):
@@ -116,10 +122,7 @@ def describe_change(cmd) -> list:
     """``[image, object, change, old, new]`` of a ``SetLabel`` (``changes.csv``), else []."""
     if not isinstance(cmd, SetLabel):
         return []
-    old = "" if cmd.before is None else cmd.before
-    new = "" if cmd.after is None else cmd.after
-    return [str(cmd.image_id), "", f"relabel {old or '(no label)'} -> {new or '(no label)'}",
-            old, new]
+    return [str(cmd.image_id), *cmd.change_row()]
 
 
 def before_after(doc: ClassificationDocument, image_rows=None) -> dict:

@@ -311,12 +311,25 @@ def looks_like_gt(path, sample: int = 50) -> bool:
 
 
 def _holds_images(folder: str, sample: int) -> bool:
+    """Whether ``folder`` holds photos: image files, but not single-channel / palette PNGs
+    (label masks in city folders, Cityscapes style, are segmentation's)."""
     try:
         with os.scandir(folder) as it:
-            return any(e.name.lower().endswith(IMAGE_SUFFIXES) and e.is_file()
-                       for _, e in zip(range(sample), it, strict=False))
+            images = [e.path for _, e in zip(range(sample), it, strict=False)
+                      if e.name.lower().endswith(IMAGE_SUFFIXES) and e.is_file()]
     except OSError:
         return False
+    if not images:
+        return False
+    first = images[0]
+    if not first.lower().endswith(".png"):
+        return True
+    try:
+        from PIL import Image
+        with Image.open(first) as im:  # reads the header only
+            return im.mode in ("RGB", "RGBA")
+    except (OSError, ValueError):
+        return True
 
 
 def read_sizes(ds: ClassificationDataset, images_dir, rows) -> tuple[np.ndarray, np.ndarray]:
