@@ -98,8 +98,11 @@ def _parser() -> argparse.ArgumentParser:
 def _extensions():
     """Command modules that add subcommands: each has ``register(subparsers, common)`` which
     adds parsers with ``set_defaults(handler=function(args) -> exit code)``."""
+    import importlib
+
     from reviewer import cli_export, cli_init, cli_review, cli_store, cli_team
-    return (cli_init, cli_review, cli_export, cli_store, cli_team)
+    own = tuple(importlib.import_module(t.cli_module) for t in tasks.all_tasks() if t.cli_module)
+    return (cli_init, cli_review, cli_export, cli_store, cli_team, *own)
 
 
 def _common(q: argparse.ArgumentParser, original: bool = True,
@@ -235,13 +238,14 @@ def _cmd_score(args) -> int:
         order = rank(table, args.sort, args.ascending)
         if not _check_outputs(args, session.project):
             return EXIT_INPUT
+        shown = tasks.get(session.data.task).display_table(session.data, table)
         if args.csv:
             from reviewer.io.tables import write_csv
-            write_csv(args.csv, table, order)
+            write_csv(args.csv, shown, order)
         if not args.quiet:
             n = len(doc.corrected_images)
             print(f"scores {ground_truth_line(n, args.original)}", file=sys.stderr)
-        _print_table(table, order[: max(args.top, 0)])
+        _print_table(shown, order[: max(args.top, 0)])
         if args.eval or args.metrics_json:
             _score_eval(args, session)
     return EXIT_OK

@@ -1,7 +1,9 @@
-"""``reviewer export PROJECT --out DIR [--only-reviewed] [--tags T1,T2] [--force]``.
+"""``reviewer export PROJECT --out DIR [--format coco,yolo,voc,labelme] [--only-reviewed]
+[--tags T1,T2] [--force]``.
 
-Writes the fixed dataset, changes.csv, tag statistics, metrics.json and report.html into DIR
-(atomically; see reviewer/io/export.py) and prints the metric before / after corrections.
+Writes the fixed dataset (in each format asked for), loss_report.json, changes.csv, tag
+statistics, metrics.json and report.html into DIR (atomically; see reviewer/io/export.py) and
+prints the metric before / after corrections and what each format could not hold.
 Exit codes as in cli.py: 0 ok, 2 unusable input (non-empty DIR without --force, unknown tag,
 locked store).
 """
@@ -26,11 +28,17 @@ def register(sub, common) -> None:
                     "report.html into DIR, atomically. A project with two tasks gets one "
                     "subfolder each. DIR is replaced only when an earlier export made it.",
                     ["reviewer export proj --out proj-export",
+                     "reviewer export proj --out proj-export --format yolo,voc",
                      "reviewer export proj --out fixes --only-reviewed --tags \"label wrong\"",
                      "reviewer export proj --out proj-export --force --no-report"])
     common(q, original=False, task_help="export this task only (default: every task of the "
                                         "project, each in its own subfolder when there are two)")
     q.add_argument("--out", required=True, metavar="DIR", help="folder to write (created)")
+    q.add_argument("--format", action="append", metavar="FORMAT[,FORMAT]",
+                   help="detection: the dataset's format(s): coco (default; where it always "
+                        "was), yolo (yolo/labels/*.txt + yolo/data.yaml), voc "
+                        "(voc/Annotations/*.xml), labelme (labelme/*.json); several at once "
+                        "(--format coco,yolo). loss_report.json says what each could not hold")
     q.add_argument("--only-reviewed", action="store_true",
                    help="only images with review status 'reviewed'")
     q.add_argument("--tags", metavar="T1,T2", help="only images carrying one of these tags")
@@ -47,6 +55,21 @@ def _tags(text: str | None) -> list[str] | None:
     return [t.strip() for t in text.split(",") if t.strip()] or None
 
 
+def _formats(values) -> list[str] | None:
+    if not values:
+        return None
+    return [f.strip() for v in values for f in v.split(",") if f.strip()]
+
+
+def _check_formats(values) -> None:
+    from reviewer.formats.export import UnknownExportFormat, check_names
+    from reviewer.io.export import ExportError
+    try:
+        check_names(_formats(values))
+    except UnknownExportFormat as exc:
+        raise ExportError(f"--format: {exc}") from None
+
+
 def _cmd_export(args) -> int:
 
     from reviewer.cli import ProgressBar, print_problems
@@ -59,6 +82,7 @@ def _cmd_export(args) -> int:
     try:
         project = load_project(args.project)
         check_target(args.out, args.force, protected_paths(project))  # fail before loading
+        _check_formats(args.format)
         tasks = [args.task] if args.task else project.tasks
         with contextlib.ExitStack() as stack:
             sessions = []
@@ -71,7 +95,7 @@ def _cmd_export(args) -> int:
             result = export(sessions, args.out, only_reviewed=args.only_reviewed,
                             tags=_tags(args.tags), force=args.force,
                             progress=ProgressBar(enabled=False if args.quiet else None),
-                            report=not args.no_report)
+                            report=not args.no_report, formats=_formats(args.format))
     except (ExportError, StoreError) as exc:
         print(f"reviewer: error: {exc}", file=sys.stderr)
         return EXIT_INPUT
@@ -87,4 +111,6 @@ def _cmd_export(args) -> int:
         print(f"note: {note}", file=sys.stderr)
     print(f"exported {result.images} images to {result.out}: {', '.join(result.files)}")
     print(result.summary)
+    for line in result.loss_lines():
+        print(f"format {line}")
     return EXIT_OK

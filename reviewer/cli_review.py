@@ -267,7 +267,7 @@ def print_stats(payload: dict) -> None:
     who = "reviewed" if payload["population"] == "reviewed" else "all"
     print(f"{payload['task']}: {payload['images']} images, {payload['reviewed']} reviewed; "
           f"population: {who} ({payload['population_images']} images, "
-          f"{payload['erroneous_images']} erroneous: error > {payload['error_threshold']:g})")
+          f"{payload['erroneous_images']} erroneous: {payload['erroneous_rule']})")
     from reviewer.io.evaluation import ground_truth_line
     gt = ground_truth_line(payload.get("corrected_images", 0),
                            payload.get("ground_truth") == "original")

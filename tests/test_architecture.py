@@ -29,7 +29,8 @@ def _task_modules() -> list[str]:
 
 
 def test_core_and_io_import_without_qt():
-    mods = _modules("core") + _modules("io") + _task_modules() + ["reviewer.cli"]
+    mods = _modules("core") + _modules("io") + _task_modules() + _modules("formats") + \
+        ["reviewer.cli"]
     code = ("import sys\n" + "".join(f"import {m}\n" for m in mods) +
             "bad = sorted(m for m in sys.modules if m.startswith(('PySide6', 'shiboken6')))\n"
             "print(','.join(bad))")
@@ -53,8 +54,9 @@ def _imports(file: Path) -> set[str]:
 
 def test_core_does_not_import_io_or_ui_and_io_does_not_import_ui():
     for layer, forbidden in (("core", ("reviewer.io", "reviewer.ui", "reviewer.app",
-                                       "reviewer.tasks")),
-                             ("io", ("reviewer.ui", "reviewer.app"))):
+                                       "reviewer.tasks", "reviewer.formats")),
+                             ("io", ("reviewer.ui", "reviewer.app")),
+                             ("formats", ("reviewer.ui", "reviewer.app", "reviewer.cli"))):
         for file in (ROOT / layer).glob("*.py"):
             bad = [m for m in _imports(file) if m.startswith(forbidden)]
             assert not bad, f"{file.name} imports {bad}"

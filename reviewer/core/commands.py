@@ -66,6 +66,16 @@ class Command:
         conflicting correction; CommandConflictError when its target is gone."""
         return self
 
+    def change_row(self) -> list | None:
+        """``[object, change, old, new]`` for the change log, or None for the built-in commands
+        (``reviewer.io.export_changes`` describes them). A task's own command says."""
+        return None
+
+    def targets(self) -> tuple[str, ...] | None:
+        """The target keys this command changes (``reviewer.core.targets``), or None for the
+        built-in commands, whose targets that module knows. A task's own command says."""
+        return None
+
     def to_payload(self) -> dict:
         out = {"kind": self.kind}
         for f in fields(self):

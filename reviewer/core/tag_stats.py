@@ -212,14 +212,17 @@ def _ratio(num: np.ndarray, den) -> np.ndarray:
 
 
 def tag_counts(carries: np.ndarray, population: np.ndarray, error: np.ndarray,
-               error_threshold: float) -> dict:
-    """Counting part of the table: carries (T, N) bool, population (N,) bool, error (N,) float.
+               error_threshold: float, erroneous: np.ndarray | None = None) -> dict:
+    """Counting part of the table: carries (T, N) bool, population (N,) bool, error (N,) float;
+    an image is erroneous when its error exceeds ``error_threshold``, or where ``erroneous``
+    (N,) bool says so when given (a task's own rule, e.g. a wrong prediction).
 
     Returns (T,) images, erroneous, share_of_images, share_of_errors, error_rate, mean_error,
     (T, T) cooccurrence and the population's erroneous-image count.
     """
     inside = carries & population[None, :]
-    bad = population & (np.asarray(error, np.float64) > error_threshold)
+    bad = population & (np.asarray(error, np.float64) > error_threshold if erroneous is None
+                        else np.asarray(erroneous, bool))
     m = inside.astype(np.int64)
     images = m.sum(axis=1)
     erroneous = (inside & bad[None, :]).sum(axis=1)
@@ -263,12 +266,14 @@ def tag_metrics(carries: np.ndarray, population: np.ndarray,
 
 def tag_statistics(names: list, carries: np.ndarray, population: np.ndarray, error: np.ndarray,
                    error_threshold: float, slicer: Callable[[np.ndarray], SliceEval],
-                   class_images: np.ndarray, corrections: np.ndarray | None = None) -> TagStats:
+                   class_images: np.ndarray, corrections: np.ndarray | None = None,
+                   erroneous: np.ndarray | None = None) -> TagStats:
     """The whole table. carries (T, N) bool; population (N,) bool; error (N,) float;
-    class_images (N, K) bool (image has GT of the class); corrections (N,) int (None = zeros)."""
+    class_images (N, K) bool (image has GT of the class); corrections (N,) int (None = zeros);
+    erroneous (N,) bool: the task's own rule instead of ``error > error_threshold``."""
     carries = np.asarray(carries, bool).reshape(len(names), len(population))
     population = np.asarray(population, bool)
-    counts = tag_counts(carries, population, error, error_threshold)
+    counts = tag_counts(carries, population, error, error_threshold, erroneous)
     metrics = tag_metrics(carries, population, slicer)
     inside = (carries & population[None, :]).astype(np.int64)
     cls_img = np.asarray(class_images, bool).astype(np.int64)

@@ -8,7 +8,8 @@ cannot both change without one overwriting the other:
 - ``("gt", image, ann)``: one ground-truth object (move, relabel, reshape, delete, accept);
 - ``("mask", image)``: a semantic label mask (any paint on the image);
 - ``("status", image)``, ``("note", image)``, ``("tags", image)``: review state of an image;
-- ``("otags", image, source, ann)``: the tags of one object.
+- ``("otags", image, source, ann)``: the tags of one object;
+- ``("label", image)``: an image's class label (classification).
 
 Targets travel as short JSON strings (``target_key``) so a store can index them; image keys and
 annotation ids are ``str`` as everywhere in the store.
@@ -22,7 +23,8 @@ from . import commands as C
 
 _KINDS = {"gt": "object {2} of image {1}", "mask": "the label mask of image {1}",
           "status": "the review status of image {1}", "note": "the note of image {1}",
-          "tags": "the tags of image {1}", "otags": "the tags of {2} object {3} of image {1}"}
+          "tags": "the tags of image {1}", "otags": "the tags of {2} object {3} of image {1}",
+          "label": "the label of image {1}"}
 
 
 def target_key(*parts) -> str:
@@ -47,6 +49,9 @@ def command_targets(cmd: C.Command) -> tuple[str, ...]:
 def _targets(cmd: C.Command) -> list[str]:
     if isinstance(cmd, C.Macro):
         return [t for child in cmd.children for t in _targets(child)]
+    own = cmd.targets()
+    if own is not None:
+        return list(own)
     image = cmd.image_id
     if isinstance(cmd, C.AddObject | C.DeleteObject):
         return [target_key("gt", image, cmd.obj.get("id"))]

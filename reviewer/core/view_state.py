@@ -65,6 +65,22 @@ class CanvasObject:
         return max(self.box[2], 0.0) * max(self.box[3], 0.0)
 
 
+@dataclass(frozen=True)
+class ImageLabel:
+    """An image's class label beside the model's answer (classification).
+
+    label: the current label (a class name, None = none); original: the label as loaded when
+    the review changed it, else None; predicted: the predicted class; correct: whether they
+    agree (None without a label or a prediction); top: the most probable classes as
+    (name, probability), best first."""
+
+    label: str | None
+    predicted: str | None = None
+    correct: bool | None = None
+    top: tuple = ()
+    original: str | None = None
+
+
 @dataclass(frozen=True, eq=False)
 class CanvasFrame:
     """Everything drawn for one image.
@@ -92,6 +108,7 @@ class CanvasFrame:
     placeholder_text: str = "Image file not found"
     pixel_confusion: np.ndarray | None = None
     unlabeled_classes: frozenset[int] = frozenset()
+    image_label: ImageLabel | None = None  # classification: drawn as a card over the image
 
     def __post_init__(self):
         if self.image is not None and (self.image.ndim != 3 or self.image.shape[2] != 3

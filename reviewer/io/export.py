@@ -1,10 +1,13 @@
 """Export a review: the fixed dataset, the change log, tag statistics, metrics and a report.
 
-``export(sessions, out, only_reviewed=False, tags=None, force=False, progress=None)`` writes,
+``export(sessions, out, only_reviewed=False, tags=None, force=False, progress=None,
+formats=None)`` writes,
 for one task (several tasks of one project: the same in ``OUT/<task>/`` for each)::
 
     OUT/<gt file name>.json   detection: the corrected COCO file (see export_coco)
+    OUT/yolo/, OUT/voc/, OUT/labelme/   the same in the other ``formats`` asked for
     OUT/masks/...             segmentation: corrected label PNGs (see export_semantic)
+    OUT/loss_report.json      what each format could not hold (``reviewer.formats.loss``)
     OUT/changes.csv           one row per change, who and when (see export_changes)
     OUT/tag_stats.csv, OUT/tag_stats.json   the tag statistics (``reviewer stats --json``)
     OUT/metrics.json          metric before / after corrections (see export_metrics)
@@ -53,6 +56,11 @@ class ExportResult:
     summary: str
     problems: list[Problem] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # e.g. stale staging folders cleaned
+    loss: list = field(default_factory=list)  # one formats.loss.LossReport per format written
+
+    def loss_lines(self) -> list[str]:
+        """One line per format written: what it could not hold."""
+        return [r.summary() for r in self.loss]
 
 
 def _noop(stage: str, done: int, total: int) -> None:
@@ -105,12 +113,13 @@ def _cell(v):
 
 
 def export(sessions, out, only_reviewed: bool = False, tags=None, force: bool = False,
-           progress: Progress | None = None, report: bool = True) -> ExportResult:
+           progress: Progress | None = None, report: bool = True, formats=None) -> ExportResult:
     """Export one session, or the sessions of several tasks of one project, into the folder
     ``out`` (see the module docstring). Several tasks go into one subfolder each
     (``OUT/detection/``, ``OUT/segmentation/``), every one a complete export of its task."""
     sessions = list(sessions) if isinstance(sessions, list | tuple) else [sessions]
     progress = progress or _noop
+    formats = _check_formats(sessions, formats)
     notes: list[str] = []
     protected = protected_paths(sessions[0].project)
     parts = []
@@ -121,18 +130,36 @@ def export(sessions, out, only_reviewed: bool = False, tags=None, force: bool = 
         for s in sessions:
             folder = tmp if len(sessions) == 1 else tmp / s.data.task
             folder.mkdir(exist_ok=True)
-            parts.append(_export_task(folder, s, only_reviewed, tags, progress, report))
+            parts.append(_export_task(folder, s, only_reviewed, tags, progress, report,
+                                      formats))
         progress("finishing", 1, 1)
     return _combined(Path(out).expanduser().absolute(), sessions, parts, notes)
 
 
+def _check_formats(sessions, formats) -> list[str] | None:
+    """The export formats asked for (None: each task's default), checked: a format no exported
+    task writes is an ExportError naming the ones they do."""
+    if not formats:
+        return None
+    names = list(dict.fromkeys(f.strip().lower() for f in formats if f.strip()))
+    offered = {f for s in sessions for f in tasks.get(s.data.task).export_formats}
+    bad = [n for n in names if n not in offered]
+    if bad or not names:
+        raise ExportError(f"--format {bad[0] if bad else ''!r}: the exported task(s) write "
+                          f"{', '.join(sorted(offered)) or 'their own format only'}")
+    return names
+
+
 def _export_task(folder: Path, session, only_reviewed: bool, tags, progress: Progress,
-                 report: bool) -> dict:
+                 report: bool, formats=None) -> dict:
     progress("selecting", 0, 1)
     rows = select_images(session, only_reviewed, tags)
     keys = image_keys(session)
     task = tasks.get(session.data.task)
-    files, problems = task.export_dataset(folder, session, rows, progress)
+    files, problems, loss = task.export_dataset(folder, session, rows, progress, formats)
+    from reviewer.formats.loss import report_payload
+    write_json(folder, "loss_report.json", report_payload(loss))
+    files.append("loss_report.json")
     progress("changes", 0, 1)
     changes = export_changes.change_rows(session.store, task.change_names(session),
                                          {keys[i] for i in rows.tolist()})
@@ -150,24 +177,27 @@ def _export_task(folder: Path, session, only_reviewed: bool, tags, progress: Pro
         context = report_html.ReportContext(
             session=session, rows=rows, metrics=metrics, tag_stats=stats,
             changes=len(changes), options=_options(only_reviewed, tags),
-            created=datetime.datetime.now().astimezone(), problems=problems)
+            created=datetime.datetime.now().astimezone(), problems=problems, loss=loss)
         report_html.write_report(folder / "report.html", context, progress)
         files.append("report.html")
     return {"task": session.data.task, "images": len(rows), "files": files,
-            "metrics": metrics, "problems": problems, "notices": list(session.notices)}
+            "metrics": metrics, "problems": problems, "notices": list(session.notices),
+            "loss": loss}
 
 
 def _combined(out: Path, sessions, parts: list[dict], notes: list[str]) -> ExportResult:
     if len(parts) == 1:
         p = parts[0]
         return ExportResult(out, p["images"], p["files"], p["metrics"],
-                            export_metrics.summary_line(p["metrics"]), p["problems"], notes)
+                            export_metrics.summary_line(p["metrics"]), p["problems"], notes,
+                            p["loss"])
     files = [f"{p['task']}/{f}" for p in parts for f in p["files"]]
     summary = "\n".join(f"{p['task']}: {export_metrics.summary_line(p['metrics'])}"
                         for p in parts)
     return ExportResult(out, max(p["images"] for p in parts), files,
                         {p["task"]: p["metrics"] for p in parts}, summary,
-                        [x for p in parts for x in p["problems"]], notes)
+                        [x for p in parts for x in p["problems"]], notes,
+                        [x for p in parts for x in p["loss"]])
 
 
 def _options(only_reviewed: bool, tags) -> str:

@@ -44,7 +44,10 @@ class _Describer:
         if isinstance(cmd, C.Macro):
             return [r for c in cmd.children for r in self.rows(c)]
         method = getattr(self, f"_{cmd.kind}", None)
-        return [] if method is None else [[str(cmd.image_id), *method(cmd)]]
+        if method is None:
+            own = cmd.change_row()  # a task's own command describes itself
+            return [] if own is None else [[str(cmd.image_id), *own]]
+        return [[str(cmd.image_id), *method(cmd)]]
 
     def _relabel(self, c):
         old, new = self.name(c.before.get("category_id")), self.name(c.after.get("category_id"))

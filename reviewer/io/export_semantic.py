@@ -2,8 +2,8 @@
 
 Every exported image's GT mask goes under ``masks/`` with its name relative to the project's GT
 folder (``masks/city/a_001.png`` for ``semantic/gt/city/a_001.png``). A painted mask is written
-with the original palette (``SemanticDataset.palette``) when the GT PNGs have one, else as grey
-levels; an unpainted mask is copied byte for byte (``shutil.copy2``). A name that would leave the
+with the original palette (``SemanticDataset.palette``) when the GT PNGs have one, in the class
+colours when they are RGB colour-coded (``color_coded``), else as grey levels; an unpainted mask is copied byte for byte (``shutil.copy2``). A name that would leave the
 export folder is skipped and reported as a Problem.
 """
 
@@ -52,7 +52,8 @@ def write_masks(out: Path, session, image_rows, gt_root: Path | None,
             else:
                 target.parent.mkdir(parents=True, exist_ok=True)
                 if i in doc.edited:
-                    write_label_png(target, doc.edited[i], ds.palette)
+                    colors = ds.class_colors if getattr(ds, "color_coded", False) else None
+                    write_label_png(target, doc.edited[i], ds.palette, colors)
                     counts["written"] += 1
                 else:
                     shutil.copy2(ds.gt_paths[i], target)

@@ -77,11 +77,14 @@ def _check_header(im) -> None:
                              f"have fewer than {MAX_MASK_PIXELS}")
 
 
-def read_label_png(path, colors: list[Color] | None = None) -> np.ndarray:
+def read_label_png(path, colors: list[Color] | None = None,
+                   ignore: tuple[int, Color] | None = None) -> np.ndarray:
     """Decode a label PNG -> (H, W) uint8 or uint16 class indices. Raises LabelFileError.
 
     Palette PNGs give their palette indices; RGB(A) masks are mapped through ``colors`` (K,)
-    (an RGB mask with equal channels is read as grey when no colours are given).
+    (an RGB mask with equal channels is read as grey when no colours are given). ``ignore``:
+    (value, colour) — pixels of that colour, when no class has it, are the ignore value (VOC's
+    colour masks paint their 255 boundary (224, 224, 192)).
     """
     try:
         with _open(path) as im:
@@ -98,7 +101,7 @@ def read_label_png(path, colors: list[Color] | None = None) -> np.ndarray:
     elif mode == "1":
         arr = arr.astype(np.uint8)
     elif mode in ("RGB", "RGBA"):
-        arr = _map_colors(arr[..., :3], colors)
+        arr = _map_colors(arr[..., :3], colors, ignore)
     elif mode.startswith("I"):
         arr = _to_uint16(arr)
     elif mode != "L":
@@ -114,13 +117,19 @@ def _to_uint16(arr: np.ndarray) -> np.ndarray:
     return arr.astype(np.uint16)
 
 
-def _map_colors(rgb: np.ndarray, colors: list[Color] | None) -> np.ndarray:
-    """(H, W, 3) uint8 -> (H, W) class indices through colours (K,)."""
+def _map_colors(rgb: np.ndarray, colors: list[Color] | None,
+                ignore: tuple[int, Color] | None = None) -> np.ndarray:
+    """(H, W, 3) uint8 -> (H, W) class indices through colours (K,) (and the ignore colour)."""
     if colors is None:
         if (rgb[..., 0] == rgb[..., 1]).all() and (rgb[..., 1] == rgb[..., 2]).all():
             return rgb[..., 0].copy()
         raise LabelFileError("RGB colour mask but the classes file gives no colours")
     code = (rgb[..., 0].astype(np.int64) << 16) | (rgb[..., 1].astype(np.int64) << 8) | rgb[..., 2]
+    values = list(range(len(colors)))
+    colors = list(colors)
+    if ignore is not None and tuple(ignore[1]) not in set(map(tuple, colors)):
+        values.append(ignore[0])
+        colors.append(tuple(ignore[1]))
     table = np.asarray([(r << 16) | (g << 8) | b for r, g, b in colors], np.int64)
     uniq, inverse = np.unique(code.reshape(-1), return_inverse=True)
     order = np.argsort(table, kind="stable")
@@ -131,8 +140,10 @@ def _map_colors(rgb: np.ndarray, colors: list[Color] | None) -> np.ndarray:
         shown = ", ".join(f"({c >> 16}, {(c >> 8) & 255}, {c & 255})" for c in bad)
         raise LabelFileError(f"{int((~found).sum())} colours are not in the classes file, "
                              f"e.g. {shown}")
-    dtype = np.uint8 if len(colors) <= 256 else np.uint16
-    return order[pos][inverse].reshape(rgb.shape[:2]).astype(dtype)
+    top = max(values)
+    dtype = np.uint8 if top < 256 else np.uint16
+    lut = np.asarray(values, np.int64)[order]
+    return lut[pos][inverse].reshape(rgb.shape[:2]).astype(dtype)
 
 
 def read_palette(path) -> tuple[int, ...] | None:
@@ -146,16 +157,29 @@ def read_palette(path) -> tuple[int, ...] | None:
         return None
 
 
-def write_label_png(path, mask: np.ndarray, palette=None) -> None:
-    """Write mask (H, W) int atomically: a palette PNG with ``palette`` (flat RGB ints) when
-    given (values must be < 256), else 8-bit grey, or 16-bit grey when a value exceeds 255."""
+def colour_image(mask: np.ndarray, colors: list[Color]) -> np.ndarray:
+    """(H, W) class indices -> (H, W, 3) uint8 through ``colors``; a value without a colour of
+    its own gets the PASCAL VOC colour map's (``default_color``: (224, 224, 192) for 255)."""
+    from reviewer.io.semantic_classes import default_color
+    top = int(mask.max()) if mask.size else 0
+    lut = np.asarray(list(colors) + [default_color(v) for v in range(len(colors), top + 1)],
+                     np.uint8)
+    return lut[mask]
+
+
+def write_label_png(path, mask: np.ndarray, palette=None, colors=None) -> None:
+    """Write mask (H, W) int atomically: an RGB colour-coded PNG through ``colors`` (K,) when
+    given, a palette PNG with ``palette`` (flat RGB ints) when given (values must be < 256),
+    else 8-bit grey, or 16-bit grey when a value exceeds 255."""
     mask = np.asarray(mask)
     if mask.ndim != 2:
         raise ValueError(f"mask must be (H, W), got {mask.shape}")
     if mask.size and mask.min() < 0:
         raise ValueError("mask has negative values")
     top = int(mask.max()) if mask.size else 0
-    if palette is not None:
+    if colors is not None:
+        im = Image.fromarray(colour_image(mask.astype(np.int64), colors))
+    elif palette is not None:
         if top > 255:
             raise ValueError(f"value {top} does not fit a palette PNG")
         im = Image.fromarray(mask.astype(np.uint8))

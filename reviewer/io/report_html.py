@@ -5,7 +5,7 @@ Sections: summary (project, date, counts, metric before vs after, label noise sh
 per person (what each reviewer set and journalled, assignments done), per-class
 metric before vs after, confusion matrix (normalised per GT row), failure tags (frequency and
 share of errors, the tag statistics table), the 20 worst images with thumbnails and their error
-numbers, and the definitions used.
+numbers, what the export formats could not hold (the loss report), and the definitions used.
 """
 
 from __future__ import annotations
@@ -66,6 +66,7 @@ class ReportContext:
     options: str
     created: datetime.datetime
     problems: list = field(default_factory=list)  # images the report could not show
+    loss: list = field(default_factory=list)  # formats.loss.LossReport per format written
 
 
 def _e(v) -> str:
@@ -240,6 +241,26 @@ def _numbers(task, table: dict, before: dict, i: int) -> str:
     return f"<div>{_e(err)}</div><div class='note'>{_e(extra)}</div>"
 
 
+def _loss(ctx: ReportContext) -> str:
+    """What each written format could not hold (``loss_report.json``)."""
+    if not ctx.loss:
+        return ""
+    rows = []
+    for r in ctx.loss:
+        if r.lossless:
+            rows.append(f"<tr><td>{_e(r.format)}</td><td>{r.objects}</td><td>–</td>"
+                        "<td style='text-align:left'>nothing lost</td></tr>")
+        for x in r.lost:
+            rows.append(f"<tr><td>{_e(r.format)}</td><td>{r.objects}</td>"
+                        f"<td>{_e(x.what)}: {x.objects} {_e(x.unit)}</td>"
+                        f"<td style='text-align:left;white-space:normal'>{_e(x.detail)}</td></tr>")
+    return ("<h2>What the export formats could not hold</h2>"
+            "<p class='note'>From loss_report.json: per format written, what it has no place "
+            "for and how many objects that touched.</p>"
+            "<table><tr><th>format</th><th>objects written</th><th>lost</th><th>what was done"
+            f"</th></tr>{''.join(rows)}</table>")
+
+
 def _definitions(ctx: ReportContext) -> str:
     m = ctx.metrics
     metric = tasks.get(m["task"]).metric_definition(m)
@@ -260,7 +281,7 @@ def render(ctx: ReportContext, progress: Callable[[str, int, int], None] | None 
     """The report as one HTML string."""
     progress = progress or (lambda *a: None)
     parts = [_summary(ctx), _people(ctx), _per_class(ctx), _confusion(ctx), _tags(ctx),
-             _worst(ctx, progress), _definitions(ctx)]
+             _worst(ctx, progress), _loss(ctx), _definitions(ctx)]
     title = _e(f"{ctx.session.project.name} — review report")
     return ("<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
             f"<title>{title}</title><style>{CSS}</style></head>"

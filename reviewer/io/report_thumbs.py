@@ -99,6 +99,17 @@ def detection_thumb(document, images_dir: Path, i: int, width: int = WIDTH,
     return _encode(small)
 
 
+def labelled_thumb(loaded: LoadedImage, width: int, caption: str) -> bytes:
+    """The image with a caption bar under it (a classification image: label → prediction)."""
+    if loaded.pixels is None:
+        return _placeholder_for(loaded, width)
+    small = _resized(loaded.pixels, _thumb_size(loaded, width))
+    bar = np.full((22, small.shape[1], 3), 245, np.uint8)
+    cv2.putText(bar, caption[:48], (4, 15), cv2.FONT_HERSHEY_SIMPLEX, 0.42, (40, 40, 40), 1,
+                cv2.LINE_AA)
+    return _encode(np.concatenate([small, bar], axis=0))
+
+
 def semantic_thumb(document, images_dir: Path, file_name: str, i: int,
                    width: int = WIDTH, loaded: LoadedImage | None = None) -> bytes:
     """Image row i with the pixels where GT and prediction disagree tinted red."""

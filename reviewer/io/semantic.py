@@ -60,6 +60,8 @@ class SemanticDataset:
     gt_paths, pred_paths: (N,) per image a Path or None (missing or unusable).
     palette: flat RGB palette (tuple of ints) of the GT PNGs when they are palette PNGs, kept to
         write corrected masks with the same colours; None otherwise.
+    color_coded: the GT PNGs are RGB colour-coded (Cityscapes / CamVid style): corrected masks
+        are written back in the class colours.
     """
 
     images: ImageTable
@@ -72,6 +74,7 @@ class SemanticDataset:
     palette: tuple[int, ...] | None = None
     problems: list[Problem] = field(default_factory=list)
     void_classes: tuple[int, ...] = ()
+    color_coded: bool = False
 
     @property
     def num_classes(self) -> int:
@@ -137,9 +140,24 @@ def load_semantic(images_dir, gt_dir, pred_dir=None, classes=None,
                               dtype=object),
         widths=np.asarray(widths, np.int64), heights=np.asarray(heights, np.int64),
         extra=[{} for _ in keys])
-    palette = next((read_palette(p) for p in gt_paths if p is not None), None)
+    first = next((p for p in gt_paths if p is not None), None)
+    palette = read_palette(first) if first is not None else None
+    coded = first is not None and _is_rgb(first)
+    if coded and colors is None:
+        problems.append(Problem(str(gt_dir), "", "the ground-truth masks are RGB colour-coded "
+                                "but no class colours are known: give --classes with colours "
+                                "(JSON \"color\", 'name r g b' lines or a CamVid class_dict.csv)"))
     return SemanticDataset(table, names, colors, ignore_index, gt_paths, pred_paths,
-                           Path(images_dir), palette, problems, void)
+                           Path(images_dir), palette, problems, void, coded)
+
+
+def _is_rgb(path) -> bool:
+    from PIL import Image
+    try:
+        with Image.open(path) as im:
+            return im.mode in ("RGB", "RGBA")
+    except OSError:
+        return False
 
 
 def _image_sizes(keys, images: dict, problems: list) -> tuple[list, list[int], list[int]]:
@@ -238,8 +256,10 @@ def read_label(path, num_classes: int, ignore_index: int | None = 255, colors=No
     not scored, such predicted pixels count as void (wrong).
     """
     entry = f"image {image_id}" if image_id is not None else ""
+    ignore = (ignore_index, default_color(ignore_index)) if colors is not None and \
+        ignore_index is not None and 0 <= ignore_index < 2**24 else None
     try:
-        mask = read_label_png(path, colors)
+        mask = read_label_png(path, colors, ignore)
     except LabelFileError as exc:
         return None, [Problem(str(path), entry, str(exc), image_id=image_id)]
     bad = mask >= num_classes

@@ -6,8 +6,11 @@ Accepted formats (index = pixel value in the masks; gaps allowed):
 - JSON list ``["road", "car"]`` or ``[{"name": "road", "color": [r, g, b]}, ...]`` (an entry may
   carry ``"id"``/``"index"``); a JSON object with a ``"classes"`` or ``"categories"`` list is
   read the same way;
-- text, one class per line: ``name`` or ``name r g b`` (the first class line is index 0;
-  blank lines and ``#`` comments are skipped);
+- text, one class per line: ``name``, ``name r g b`` or ``r g b name`` (CamVid's
+  ``label_colors.txt``); the first class line is index 0; blank lines and ``#`` comments are
+  skipped;
+- CSV with a header naming ``name`` and ``r``, ``g``, ``b`` columns and no index column
+  (CamVid's ``class_dict.csv``): index = row order;
 - tables with a header naming an index column (``Idx``/``id``/``index``) and a ``Name`` column,
   tab-separated (ADE20K ``objectInfo150.txt``) or ``.csv`` (``objectInfo150.csv``); names like
   ``building, edifice`` (``building;edifice`` in the CSV) keep the first synonym.
@@ -149,7 +152,8 @@ def _json_entry(index: int, value, file: str, where: str, problems: list):
             if isinstance(value.get(key), int) and not isinstance(value.get(key), bool):
                 index = value[key]
                 break
-        return index, value["name"], _color(value.get("color"), file, where, problems), where
+        color = next((value[k] for k in ("color", "color_rgb", "rgb") if k in value), None)
+        return index, value["name"], _color(color, file, where, problems), where
     problems.append(Problem(file, where, "expected a class name or {\"name\": ...}"))
     return None
 
@@ -158,13 +162,16 @@ def _looks_tabular(text: str, path: Path) -> bool:
     first = next((ln for ln in text.splitlines() if ln.strip()), "")
     sep = "," if path.suffix.lower() == ".csv" else "\t"
     header = [h.strip().lower() for h in first.split(sep)]
-    return "name" in header and any(h in header for h in _INDEX_COLUMNS)
+    rgb = all(c in header for c in ("r", "g", "b"))
+    return "name" in header and (rgb or any(h in header for h in _INDEX_COLUMNS))
 
 
 def _parse_table(text: str, file: str, is_csv: bool) -> tuple[list, list]:
     rows = list(csv.reader(text.splitlines(), delimiter="," if is_csv else "\t"))
     header = [h.strip().lower() for h in rows[0]]
     col_name = header.index("name")
+    if not any(h in header for h in _INDEX_COLUMNS):
+        return _parse_colour_table(rows, header, file)
     col_idx = next(header.index(h) for h in _INDEX_COLUMNS if h in header)
     entries, problems = [], []
     for line_no, row in enumerate(rows[1:], start=2):
@@ -182,6 +189,27 @@ def _parse_table(text: str, file: str, is_csv: bool) -> tuple[list, list]:
     return entries, problems
 
 
+def _parse_colour_table(rows: list, header: list, file: str) -> tuple[list, list]:
+    """CamVid ``class_dict.csv``: ``name,r,g,b`` rows, index = row order."""
+    cols = [header.index(c) for c in ("name", "r", "g", "b")]
+    entries, problems = [], []
+    for line_no, row in enumerate(rows[1:], start=2):
+        if not any(cell.strip() for cell in row):
+            continue
+        where = f"line {line_no}"
+        try:
+            name = row[cols[0]].strip()
+            rgb = [int(row[c]) for c in cols[1:]]
+        except (ValueError, IndexError):
+            problems.append(Problem(file, where, "expected a name and r, g, b integers"))
+            continue
+        entries.append((len(entries), name, _color(rgb, file, where, problems), where))
+    return entries, problems
+
+
+_RGB_FIRST = re.compile(r"^(\d{1,3})\s+(\d{1,3})\s+(\d{1,3})\s+(\D.*)$")
+
+
 def _parse_lines(text: str, file: str) -> tuple[list, list]:
     entries, problems, index = [], [], 0
     for line_no, raw in enumerate(text.splitlines(), start=1):
@@ -194,6 +222,10 @@ def _parse_lines(text: str, file: str) -> tuple[list, list]:
             rgb = [int(p) for p in parts[-3:]]
             color = _color(rgb, file, f"line {line_no}", problems)
             parts = parts[:-3]
+        elif _RGB_FIRST.match(line):  # CamVid label_colors.txt: r g b name
+            m = _RGB_FIRST.match(line)
+            color = _color([int(m[k]) for k in (1, 2, 3)], file, f"line {line_no}", problems)
+            parts = [m[4]]
         name = " ".join(p.strip() for p in parts)
         entries.append((index, name, color, f"line {line_no}"))
         index += 1

@@ -83,7 +83,7 @@ def open_session(project, task: str | None = None, progress: Progress | None = N
         recorded = store.input_fingerprints()
         current = project_fingerprints(project, data.task, recorded)
         _restore(history, store)
-        if hasattr(doc, "id_source") and not store.read_only:
+        if tasks.get(data.task).allocates_ids and not store.read_only:
             doc.id_source = store.allocate_id
         notices = _notices(compare(recorded, current), history)
         outside = outside_notice(project)

@@ -59,10 +59,12 @@ def compute_stats(session, reviewed_only: bool = False, error_threshold: float |
     applied = [from_payload(e.payload) for e in store.applied_commands()]  # every author's
     corrections = ts.gt_corrections(applied, row)
     table = doc.table_before if original else doc.table
+    erroneous = task.erroneous(table, error_threshold)
     stats = ts.tag_statistics(names, carries, population,
                               np.asarray(table["error"], np.float64), threshold, slicer,
-                              class_images, corrections)
+                              class_images, corrections, erroneous)
     context = {"task": session.data.task, "keys": keys, "reviewed": reviewed,
+               "erroneous_rule": task.erroneous_rule if erroneous is not None else None,
                "carries": carries, "classes": classes, "metric_name": metric_name,
                "reviewed_only": reviewed_only, "original": original}
     return stats, context
@@ -116,6 +118,7 @@ def stats_payload(session, reviewed_only: bool = False, error_threshold: float |
         "population_images": int(stats.population.sum()),
         "erroneous_images": stats.population_errors,
         "error_threshold": stats.error_threshold,
+        "erroneous_rule": ctx["erroneous_rule"] or f"error > {stats.error_threshold:g}",
         "metric_overall": _num(stats.overall.value),
     }
     payload.update(tasks.get(ctx["task"]).stats_extra(stats, None))

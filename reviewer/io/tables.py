@@ -15,7 +15,7 @@ from reviewer.io.paths import csv_cell
 def _safe_text(frame: pd.DataFrame) -> pd.DataFrame:
     """Text cells a spreadsheet would run as formulas are escaped (``paths.csv_cell``)."""
     for col in frame.columns:
-        if frame[col].dtype == object:
+        if frame[col].dtype == object or pd.api.types.is_string_dtype(frame[col].dtype):
             frame[col] = frame[col].map(csv_cell)
     return frame
 

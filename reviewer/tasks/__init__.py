@@ -17,7 +17,10 @@ from reviewer.tasks.base import Field, ReviewDocument, Task, TaskData, TaskInput
 __all__ = ["Field", "ReviewDocument", "Task", "TaskData", "TaskInputError", "all_tasks", "get",
            "guess_task", "names", "register"]
 
-_BUILTIN = ("reviewer.tasks.detection", "reviewer.tasks.segmentation")
+# the order is the order ``guess_task`` asks: classification first (its tables and ImageFolder
+# trees would otherwise look like a detection file or a segmentation folder)
+_BUILTIN = ("reviewer.tasks.classification", "reviewer.tasks.detection",
+            "reviewer.tasks.segmentation")
 _REGISTRY: dict[str, Task] = {}
 _loaded = False
 

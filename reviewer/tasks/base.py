@@ -102,8 +102,10 @@ class Task:
     fields: ClassVar[tuple[Field, ...]] = ()
     inputs_type: ClassVar[type] = object
     ui_module: ClassVar[str | None] = None
+    cli_module: ClassVar[str | None] = None  # adds the task's own commands (``register``)
     sort_columns: ClassVar[tuple[str, ...]] = ("error",)
     error_threshold: ClassVar[float] = 0.0  # tag statistics: an image is erroneous above it
+    erroneous_rule: ClassVar[str] = ""      # the words for the task's own ``erroneous`` rule
 
     # --- inputs and the project file --------------------------------------------------------
     def read_inputs(self, section: dict, root: Path, where: str):
@@ -180,6 +182,16 @@ class Task:
     def class_names(self, data: TaskData) -> list[str]:
         raise NotImplementedError
 
+    def display_table(self, data: TaskData, table: dict) -> dict:
+        """The per-image table as ``score`` prints and writes it (class indices as names…)."""
+        return table
+
+    def class_colors(self, data: TaskData) -> list | None:
+        """The dataset's own class colours ((K,) RGB), or None (the window's palette)."""
+        return None
+
+    allocates_ids: ClassVar[bool] = False  # the document makes new object ids (id_source)
+
     # --- numbers --------------------------------------------------------------------------------
     def evaluate(self, session, image_rows=None, original: bool = False) -> dict:
         """The ``eval --json`` payload on the corrected (or ``original``) ground truth."""
@@ -194,6 +206,11 @@ class Task:
         """(slicer, class names, class_images (N, K) bool, metric name) for tag statistics."""
         raise NotImplementedError
 
+    def erroneous(self, table: dict, threshold: float | None):
+        """(N,) bool: the images tag statistics count as erroneous, or None for the default
+        rule ``error > threshold`` (``threshold``: the one asked for, None when not asked)."""
+        return None
+
     def stats_extra(self, stats, t: int | None) -> dict:
         """Extra keys of a tag's entry (``t``) or of the whole population (None)."""
         return {}
@@ -203,8 +220,12 @@ class Task:
         raise NotImplementedError
 
     # --- export -----------------------------------------------------------------------------
-    def export_dataset(self, folder: Path, session, rows, progress: Progress):
-        """Write the corrected dataset of image ``rows`` into ``folder``; -> (files, problems)."""
+    export_formats: ClassVar[tuple[str, ...]] = ()  # formats (reviewer.formats) export writes
+
+    def export_dataset(self, folder: Path, session, rows, progress: Progress, formats=None):
+        """Write the corrected dataset of image ``rows`` into ``folder`` in ``formats`` (those of
+        ``export_formats`` asked for; None: the task's own); -> (files, problems, loss reports:
+        one ``reviewer.formats.loss.LossReport`` per format written)."""
         raise NotImplementedError
 
     def change_names(self, session) -> dict:

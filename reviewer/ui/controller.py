@@ -22,6 +22,7 @@ from PySide6.QtWidgets import QApplication
 from reviewer import tasks
 from reviewer.core.commands import SetImageTags, SetStatus
 from reviewer.core.problems import Problem
+from reviewer.core.selection import ReviewSelection
 from reviewer.core.view_state import PANE_MODES, LayerState
 from reviewer.io.store_base import StorePasswordError
 from reviewer.ui import frames, status, view_memory
@@ -63,9 +64,8 @@ class ReviewController(QObject):
         self.dialogs = dialogs or DialogFactory()
         self.session = None
         self.model: ImageTableModel | None = None
-        self.current: int | None = None
+        self.state = ReviewSelection()  # the shown image and the layers (Qt-free, signals)
         self.frame = None
-        self.layers = LayerState()
         self.preloader = ImagePreloader()
         self.frames = FrameCache(self)
         self.loader = ProjectLoader(window, opener, self)
@@ -163,9 +163,9 @@ class ReviewController(QObject):
                                session.document.corrected_images)
         view = view_of(session)
         counts = view.class_counts(session.document)
-        names = self._class_names()
+        names = self.class_names()
         self.model = ImageTableModel(table, columns_for(table, data.task), review, counts, names,
-                                     self, view.good_when_high)
+                                     self, view.good_when_high, view.formatters(session))
         view = self.window.table
         view.setModel(self.model)
         self.window.fit_table_columns()
@@ -233,7 +233,7 @@ class ReviewController(QObject):
         self.session, self.current, self.frame = None, None, None
         self._set_project_actions(False)
 
-    def _class_names(self) -> list[str]:
+    def class_names(self) -> list[str]:
         return tasks.get(self.session.data.task).class_names(self.session.data)
 
     def refresh_filter_choices(self) -> None:
@@ -243,7 +243,7 @@ class ReviewController(QObject):
         table = self.session.document.table
         metrics = [k for k, v in table.items() if np.asarray(v).dtype.kind in "fiu"]
         tags = [r.name for r in self.session.store.tags()]
-        self.window.filter_bar.set_choices(tags, self._class_names(), metrics)
+        self.window.filter_bar.set_choices(tags, self.class_names(), metrics)
 
     def _on_window_closed(self) -> None:
         self.loader.cancel()
@@ -252,7 +252,25 @@ class ReviewController(QObject):
         self.loader.wait()
 
     # --- selection and navigation -----------------------------------------------------------
-    def _image_id(self, row: int):
+    @property
+    def current(self) -> int | None:
+        """The image row on the canvas (``state.current``)."""
+        return self.state.current
+
+    @current.setter
+    def current(self, row: int | None) -> None:
+        self.state.current = row
+
+    @property
+    def layers(self) -> LayerState:
+        return self.state.layers
+
+    @layers.setter
+    def layers(self, state: LayerState) -> None:
+        self.state.layers = state
+
+    def image_id(self, row: int):
+        """The original id of image row ``row`` (what commands and the store name)."""
         value = self.session.document.table["image_id"][row]
         return value.item() if isinstance(value, np.generic) else value
 
@@ -361,7 +379,7 @@ class ReviewController(QObject):
         if self.selection.several():
             self.selection.set_status(status)
             return
-        key = self._image_id(self.current)
+        key = self.image_id(self.current)
         before = self.model.review.status[self.current]
         if before != status:
             self.execute(SetStatus(key, before, status))
@@ -374,7 +392,7 @@ class ReviewController(QObject):
         """Add or remove image tag ``name`` on the current image."""
         if self.current is None or not name:
             return
-        key = self._image_id(self.current)
+        key = self.image_id(self.current)
         before = tuple(sorted(self.session.store.image_tags(key)))
         after = tuple(sorted(set(before) ^ {name}))
         self.execute(SetImageTags(key, before, after))

@@ -60,9 +60,8 @@ class LiveFeedback(QObject):
         session = self.c.session
         self.session, self.before = session, None
         session.history.applied.connect(self._on_history_applied)
-        reset = getattr(session.document, "scores_reset", None)
-        if reset is not None:
-            reset.connect(self._on_document_scores_reset)
+        if view_of(session).score_threshold(session.document) is not None:  # re-scored at will
+            session.document.scores_reset.connect(self._on_document_scores_reset)
         self.metric_label.setText(f"Dataset: {view_of(session).metric_names(session)} …")
         self._start_metric_job()
         self.show_score()
@@ -72,9 +71,8 @@ class LiveFeedback(QObject):
         if s is None:
             return
         s.history.applied.disconnect(self._on_history_applied)
-        reset = getattr(s.document, "scores_reset", None)
-        if reset is not None:
-            reset.disconnect(self._on_document_scores_reset)
+        if view_of(s).score_threshold(s.document) is not None:
+            s.document.scores_reset.disconnect(self._on_document_scores_reset)
         self._cancel()
         self.session = None
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections import Counter
 
+from reviewer import tasks
 from reviewer.core import tag_keys
 from reviewer.core.commands import EditNote, SetObjectTags
 from reviewer.core.view_state import default_class_colors
@@ -44,8 +45,8 @@ class PanelLinks:
 
     # --- controller -> panels ---------------------------------------------------------------
     def session_opened(self, session) -> None:
-        names = self.c._class_names()
-        colours = getattr(session.data.dataset, "class_colors", None)
+        names = self.c.class_names()
+        colours = tasks.get(session.data.task).class_colors(session.data)
         table = default_class_colors(len(names))
         if colours:
             table[: len(colours)] = colours[: len(names)]
@@ -62,7 +63,7 @@ class PanelLinks:
     def image_selected(self, row: int) -> None:
         """Show the tags, note and class counts of image row ``row``."""
         c = self.c
-        key = c._image_id(row)
+        key = c.image_id(row)
         self.tags.set_current(c.model.review.tags[row])
         self.tags.set_note(c.session.store.note(key))
         self.tags.set_selected_object(None)
@@ -111,7 +112,7 @@ class PanelLinks:
         c = self.c
         if c.current is None:
             return
-        key = c._image_id(c.current)
+        key = c.image_id(c.current)
         before = tuple(sorted(c.session.store.object_tags(key, source, ann_id)))
         after = tuple(sorted(set(before) | {name} if checked else set(before) - {name}))
         if after != before:
@@ -122,7 +123,7 @@ class PanelLinks:
         if name not in {r.name for r in store.tags()}:
             store.add_tag(name, hotkey=tag_keys.hotkey_for_new_tag(store.vocabulary()))
         self._refresh_vocabulary()
-        self.c._fill_filter_choices()
+        self.c.refresh_filter_choices()
 
     def _on_tags_tag_move_requested(self, name: str, offset: int) -> None:
         """Move a tag within its group; the number keys stay with the places."""
@@ -147,7 +148,7 @@ class PanelLinks:
         again brings it back)."""
         self.c.session.store.remove_tag(name)
         self._refresh_vocabulary()
-        self.c._fill_filter_choices()
+        self.c.refresh_filter_choices()
         self.c.window.statusBar().showMessage(
             f"“{name}” removed from the tags (type it as a new tag to bring it back)", 5000)
 
@@ -155,7 +156,7 @@ class PanelLinks:
         c = self.c
         if c.current is None:
             return
-        key = c._image_id(c.current)
+        key = c.image_id(c.current)
         before = c.session.store.note(key)
         if text != before:
             c.execute(EditNote(key, before, text))
@@ -166,6 +167,6 @@ class PanelLinks:
             self.tags.set_selected_object(None)
             return
         obj = next((o for o in c.frame.objects if o.key == (source, ann_id)), None)
-        key = c._image_id(c.current)
+        key = c.image_id(c.current)
         tags = c.session.store.object_tags(key, source, ann_id)
         self.tags.set_selected_object(source, ann_id, tags, obj.class_name if obj else "")

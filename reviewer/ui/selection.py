@@ -32,7 +32,7 @@ class SelectionActions:
         """Status ``status`` on every selected image (one history entry); returns how many
         images changed."""
         c, store_status = self.c, self.c.model.review.status
-        children = tuple(SetStatus(c._image_id(r), store_status[r], status)
+        children = tuple(SetStatus(c.image_id(r), store_status[r], status)
                          for r in self.rows() if store_status[r] != status)
         return self._run(children, f"status {status} on {len(children)} images",
                          f"{len(children)} images marked {status}")
@@ -43,7 +43,7 @@ class SelectionActions:
         store = c.session.store
         children = []
         for r in self.rows():
-            key = c._image_id(r)
+            key = c.image_id(r)
             before = tuple(sorted(store.image_tags(key)))
             after = tuple(sorted(set(before) | {name} if on else set(before) - {name}))
             if after != before:

@@ -31,6 +31,15 @@ class TaskView:
         """(key, header) of the task's columns (the review columns follow them)."""
         return [("file_name", "Image"), ("error", "Error")]
 
+    def formatters(self, session) -> dict:
+        """Column -> value -> text for the table's columns shown in words."""
+        return {}
+
+    def install_keys(self, manager) -> None:
+        """Add the task's own key handlers to the canvas's tool manager (``key_handlers``:
+        objects with ``wants_key``, ``key_press`` and ``context_menu``)."""
+        return None
+
     def class_counts(self, doc) -> dict | None:
         """Per-class counts per image (``{"gt": (N, K), …}``) for the class filter, or None."""
         return None

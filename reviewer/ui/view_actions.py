@@ -106,7 +106,7 @@ class ViewActions:
         self.c.apply_layers(state)
 
     def _name(self, k: int) -> str:
-        names = self.c._class_names() if self.c.session is not None else []
+        names = self.c.class_names() if self.c.session is not None else []
         return names[k] if 0 <= k < len(names) else str(k)
 
     def _say(self, text: str) -> None:

@@ -29,7 +29,7 @@ def restore(c) -> None:
 def save(c) -> None:
     if c.session is None or c.model is None:
         return
-    key = None if c.current is None else str(c._image_id(c.current))
+    key = None if c.current is None else str(c.image_id(c.current))
     state = ProjectViewState(c.model.sort_key, c.model.ascending, c.model.filter, key,
                              c.layers.view_mode)
     c.settings.save_view_state(c.session.project.root, state)

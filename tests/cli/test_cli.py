@@ -75,7 +75,11 @@ def test_eval_json_equals_cocoeval(voc_project, capsys):
                                next(c["id"] for c in gt["categories"] if c["name"] == "person"))
     m = np.array(payload["confusion"]["matrix"])
     assert m.shape == (21, 21)
-    assert int(np.trace(m[:20, :20]) + m[:20, :20].sum() - np.trace(m[:20, :20])) >= 0
+    counts = synth.per_image_counts(synth.oracle(gt, aligned, "bbox", [0.5]))
+    tp, fp, fn = (sum(c[j] for c in counts.values()) for j in range(3))
+    assert np.trace(m[:20, :20]) == tp  # matches at IoU 0.5, as COCOeval finds them
+    assert m[:20].sum() - np.trace(m[:20, :20]) == fn  # every missed GT once in its row
+    assert m[:, :20].sum() - np.trace(m[:20, :20]) == fp  # every unmatched prediction once
     assert m[:20].sum() == sum(c["gt"] for c in payload["per_class"].values())
 
 

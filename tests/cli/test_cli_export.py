@@ -38,7 +38,9 @@ def test_export_writes_everything_and_prints_before_after(project, tmp_path, cap
     assert code == 0, err
     names = {p.name for p in out.iterdir()}
     assert names == {".reviewer-export.json", "gt.json", "changes.csv", "tag_stats.csv", "tag_stats.json",
-                     "metrics.json", "report.html"}
+                     "metrics.json", "report.html", "loss_report.json"}
+    loss = json.loads((out / "loss_report.json").read_text())
+    assert loss["formats"]["coco"]["lost"] == [] and loss["formats"]["coco"]["lossless"]
     metrics = json.loads((out / "metrics.json").read_text())
     fixed = json.loads((out / "gt.json").read_text())
     before, after = synth.oracle(gt, res).stats[0], synth.oracle(fixed, res).stats[0]
@@ -139,3 +141,17 @@ def test_csv_cells_that_a_spreadsheet_would_run_are_escaped(project, tmp_path, c
         cells = [c for row in csv.reader(text.splitlines()) for c in row]
         assert "'" + evil in cells and "'@SUM(1)" in cells, name
         assert not any(c.startswith(("=", "+", "@")) for c in cells), name
+
+
+def test_score_csv_escapes_file_names_a_spreadsheet_would_run(tmp_path, capsys):
+    gt, res = synth.make_dataset(5, 3, 2, 0.0, True, False, 4)
+    gt["images"][0]["file_name"] = "=HYPERLINK(1)"
+    g, p = synth.write(tmp_path, gt, res)
+    (tmp_path / "img").mkdir()
+    proj = tmp_path / "proj"
+    assert main(["init", str(proj), "--images", str(tmp_path / "img"), "--gt", str(g),
+                 "--pred", str(p), "-q"]) == 0
+    out = tmp_path / "scores.csv"
+    assert main(["score", str(proj), "--csv", str(out), "-q"]) == 0
+    cells = [c for row in csv.reader(out.read_text().splitlines()) for c in row]
+    assert "'=HYPERLINK(1)" in cells and "=HYPERLINK(1)" not in cells

@@ -50,7 +50,7 @@ def _tag_images(c, tags=TAGGED) -> None:
     store = c.session.store
     for name, rows in tags.items():
         for row in rows:
-            key = c._image_id(row)
+            key = c.image_id(row)
             before = tuple(sorted(store.image_tags(key)))
             c.execute(SetImageTags(key, before, tuple(sorted(set(before) | {name}))))
 

@@ -32,7 +32,7 @@ def app(qtbot, settings, project):
 
 
 def _key(c, row) -> str:
-    return str(c._image_id(row))
+    return str(c.image_id(row))
 
 
 def _status(c, row) -> str:

@@ -54,7 +54,7 @@ def _press(qtbot, window, key, modifier=Qt.KeyboardModifier.NoModifier):
 
 
 def _key(controller, row=None):
-    return str(controller._image_id(controller.current if row is None else row))
+    return str(controller.image_id(controller.current if row is None else row))
 
 
 def test_opens_with_worst_image_selected(open_window, project):
@@ -232,7 +232,7 @@ def test_reopen_restores_ranking_filter_position_and_review(qtbot, settings, pro
 def test_problem_with_image_selects_it(open_window, qtbot):
     window, c = open_window()
     target = c.model.image_row(7)
-    image_id = c._image_id(target)
+    image_id = c.image_id(target)
     window.problems_panel.set_problems([
         Problem("annotations/x.json", "annotations[3]", "bbox width is negative"),
         Problem("annotations/x.json", "annotations[9]", "unknown category", image_id=image_id)])

@@ -18,10 +18,24 @@ from reviewer.tasks.base import Field, TaskData
 
 @dataclass(frozen=True)
 class DetectionInputs:
+    """gt_format / pred_format: ``reviewer.formats`` names (None: found from the path; init
+    records what it found); classes: a class-names file (YOLO data.yaml, voc.names, ...);
+    difficult: how Pascal VOC difficult objects are scored (None: ignored like crowd)."""
+
     gt: Path
     pred: Path | None
     iou_threshold: float = 0.5
     score_threshold: float = 0.5
+    gt_format: str | None = None
+    pred_format: str | None = None
+    classes: Path | None = None
+    difficult: str | None = None
+
+    def format_options(self) -> dict:
+        return {"difficult": self.difficult} if self.difficult else {}
+
+
+_FORMAT_KEYS = ("gt_format", "pred_format", "classes", "difficult")  # written only when set
 
 
 _GT_COMMANDS = frozenset({"add_object", "delete_object", "relabel", "move_box", "replace_shape",
@@ -35,10 +49,24 @@ class DetectionTask(base.Task):
     inputs_type = DetectionInputs
     ui_module = "reviewer.tasks.detection.ui"
     fields = (
-        Field("gt", "file", required=True, flag="--gt",
-              help="a COCO instances JSON (boxes, instance masks)"),
-        Field("pred", "file", flag="--pred",
-              help="a COCO results JSON (or a COCO file with a score per annotation)"),
+        Field("gt", "path", required=True, flag="--gt",
+              help="a COCO instances JSON (boxes, instance masks), a YOLO label folder, Pascal "
+                   "VOC XML, LabelMe JSON or a CVAT XML (the format is found from the path)"),
+        Field("pred", "path", flag="--pred",
+              help="a COCO results JSON (or a COCO file with a score per annotation), YOLO "
+                   "predict labels (save_conf=True), per-image pixel .txt files, VOC results"),
+        Field("gt_format", "text", flag="--gt-format",
+              help="the ground truth's format when it cannot be told from the path: coco, "
+                   "yolo, voc, labelme, cvat"),
+        Field("pred_format", "text", flag="--pred-format",
+              help="the predictions' format: coco, yolo, labelme, cvat, txt_xywh, txt_xyxy, "
+                   "voc_results"),
+        Field("classes", "file", flag="--classes",
+              help="class names: a YOLO data.yaml, a names file (one per line, e.g. voc.names) "
+                   "or a JSON list (YOLO / text class indices become names)"),
+        Field("difficult", "text", flag="--difficult",
+              help="Pascal VOC 'difficult' objects: ignore (the default: ignored in matching "
+                   "like COCO crowd regions, as VOC's evaluation does) or score"),
         Field("iou_threshold", "fraction", default=0.5, flag="--iou-threshold", override=True,
               help="IoU a prediction needs with a GT object of its class to count as a match "
                    "(true positive) in the per-image table, the confusion matrix and the error "
@@ -53,9 +81,36 @@ class DetectionTask(base.Task):
     sort_columns = ("error", "gt", "pred", "tp", "fp", "fn", "mispredicted", "precision",
                     "recall", "f1", "mean_iou", "ignored", "file_name", "image_id")
     error_threshold = 0.0
+    allocates_ids = True
 
     def accepts_gt(self, path: Path) -> bool:
-        return path.is_file() or path.suffix.lower() == ".json"
+        """A file, or a folder in a detection format (``reviewer.formats``: a YOLO label
+        folder, VOC XML, LabelMe JSON; a folder of label PNGs is not)."""
+        from reviewer.formats import guess_task
+        return guess_task(path) == self.name
+
+    export_formats = ("coco", "yolo", "voc", "labelme")
+
+    def new_inputs(self, options: dict) -> DetectionInputs:
+        """Inputs from ``reviewer init`` options, with the formats found from the paths
+        recorded (InputError naming every format considered when one fits none)."""
+        from dataclasses import replace
+
+        from reviewer.formats.detection import resolve
+        inputs = super().new_inputs(options)
+        if inputs.difficult not in (None, "ignore", "score"):
+            from reviewer.core.problems import InputError
+            raise InputError(f"--difficult {inputs.difficult!r}: expected ignore or score")
+        if not inputs.gt.exists() or (inputs.pred is not None and not inputs.pred.exists()):
+            return inputs  # the missing path is reported when the project is checked
+        gt = resolve(inputs.gt, "gt", inputs.gt_format).name
+        pred = resolve(inputs.pred, "pred", inputs.pred_format).name if inputs.pred else None
+        return replace(inputs, gt_format=None if gt == "coco" else gt,
+                       pred_format=None if pred in ("coco", None) else pred)
+
+    def write_inputs(self, inputs, relative) -> dict:
+        out = super().write_inputs(inputs, relative)
+        return {k: v for k, v in out.items() if v is not None or k not in _FORMAT_KEYS}
 
     def owns(self, command) -> bool:
         return command.kind in _GT_COMMANDS
@@ -66,9 +121,9 @@ class DetectionTask(base.Task):
         from reviewer.core.cocoeval import gt_rles, pred_rles
         from reviewer.core.detection_scores import score_detection
         from reviewer.core.problems import InputError
-        from reviewer.io.coco import load_detection
+        from reviewer.formats.detection import load_inputs  # any format (COCO, YOLO, VOC, ...)
         progress("loading", 0, 2)
-        ds = load_detection(inputs.gt, inputs.pred, project.images)
+        ds = load_inputs(inputs, project.images)
         progress("loading", 2, 2)
         if len(ds.images) == 0:
             raise InputError(f"{inputs.gt}: no usable image", ds.problems)
@@ -155,17 +210,17 @@ class DetectionTask(base.Task):
                 "errors": payload["errors"], "confusion": payload["confusion"]}
 
     # --- export -----------------------------------------------------------------------------
-    def export_dataset(self, folder: Path, session, rows, progress):
-        from reviewer.io import export_coco
-        from reviewer.io.export_files import write_json
+    def export_dataset(self, folder: Path, session, rows, progress, formats=None):
+        """The corrected GT in ``formats`` (default COCO: the original file with the
+        corrections), each with its loss report (``reviewer.formats.export``)."""
+        from reviewer.formats.export import write_detection
         progress("dataset", 0, 1)
-        gt_path = session.project.inputs[self.name].gt
         problems: list = []
-        data = export_coco.fixed_coco(session.document, gt_path, rows, problems)
-        name = Path(gt_path).name
-        write_json(folder, name, data, indent=None)
+        inputs = session.project.inputs[self.name]
+        chosen = [f for f in (formats or ()) if f in self.export_formats] or ["coco"]
+        files, reports = write_detection(folder, session, inputs, rows, chosen, problems)
         progress("dataset", 1, 1)
-        return [name], problems
+        return files, problems, reports
 
 
     # --- the HTML report ------------------------------------------------------------------

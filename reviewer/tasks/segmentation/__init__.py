@@ -34,7 +34,8 @@ class SegmentationTask(base.Task):
               help="a folder of predicted label PNGs named like the ground truth's"),
         Field("classes", "file", flag="--classes",
               help="class names: a JSON object index -> name (or a list, or Cityscapes-style "
-                   "objects with colours and \"ignore\"), or a text file with one name per line"),
+                   "objects with colours and \"ignore\"), a text file with one name per line "
+                   "(name r g b for colour-coded masks), or CamVid's class_dict.csv"),
         Field("ignore_index", "int", default=255, flag="--ignore-index",
               help="the label value that marks pixels left out of the scores (default 255; "
                    "ADE20K uses 0)"),
@@ -43,7 +44,9 @@ class SegmentationTask(base.Task):
     error_threshold = 0.1
 
     def accepts_gt(self, path: Path) -> bool:
-        return path.is_dir()
+        """A folder of label PNGs (``reviewer.formats``: never a folder of YOLO labels)."""
+        from reviewer.formats import guess_task
+        return path.is_dir() and guess_task(path) == self.name
 
     def owns(self, command) -> bool:
         return command.kind == "paint_mask"
@@ -76,6 +79,9 @@ class SegmentationTask(base.Task):
 
     def class_names(self, data: TaskData) -> list[str]:
         return [str(n) for n in data.dataset.class_names]
+
+    def class_colors(self, data: TaskData) -> list | None:
+        return data.dataset.class_colors
 
     # --- numbers --------------------------------------------------------------------------------
     def evaluate(self, session, image_rows=None, original: bool = False) -> dict:
@@ -133,12 +139,15 @@ class SegmentationTask(base.Task):
         return "mIoU: mean over classes of intersection / union of the pixels"
 
     # --- export -----------------------------------------------------------------------------
-    def export_dataset(self, folder: Path, session, rows, progress):
+    def export_dataset(self, folder: Path, session, rows, progress, formats=None):
+        from reviewer.formats.export import semantic_report
         from reviewer.io import export_semantic
         gt_root = session.project.inputs[self.name].gt
-        _, problems = export_semantic.write_masks(
+        counts, problems = export_semantic.write_masks(
             folder, session, rows, gt_root, lambda d, t: progress("masks", d, t))
-        return [export_semantic.MASK_DIR + "/"], problems
+        files = [export_semantic.MASK_DIR + "/"]
+        # label PNGs are written in their own kind (palette, grey or colour): nothing lost
+        return files, problems, [semantic_report(len(rows), sum(counts.values()), files)]
 
 
 TASK = register(SegmentationTask())

@@ -17,6 +17,7 @@ import numpy as np
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import QDockWidget
 
+from reviewer import tasks
 from reviewer.core.tag_stats import tag_membership
 from reviewer.core.view_state import default_class_colors
 from reviewer.ui.task_view import view_of
@@ -142,7 +143,7 @@ class AnalysisLinks(QObject):
 
     def _fill_slice_choices(self) -> None:
         tags = [r.name for r in self.session.store.tags()]
-        self.panels["slices"].set_choices(tags, self.c._class_names())
+        self.panels["slices"].set_choices(tags, self.c.class_names())
 
     # --- computing --------------------------------------------------------------------------
     def refresh(self, name: str) -> None:
@@ -171,7 +172,7 @@ class AnalysisLinks(QObject):
     def _refresh_confusion(self) -> None:
         view = view_of(self.session)
         matrix, rows, cols, special_rows, special_cols = view.confusion(self.session,
-                                                                        self.c._class_names())
+                                                                        self.c.class_names())
         self.panels["confusion"].set_matrix(matrix, rows, cols, view.confusion_unit,
                                             special_rows, special_cols)
         self.refreshed.emit("confusion")
@@ -196,7 +197,7 @@ class AnalysisLinks(QObject):
         if kind == "status":
             return np.flatnonzero(review.status == value)
         if kind == "class":
-            snap_names = self.c._class_names()
+            snap_names = self.c.class_names()
             return np.flatnonzero(compute.snapshot(s).present[:, snap_names.index(value)])
         member = tag_membership(review.keys, [value], s.store.all_image_tags(),
                                 s.store.all_object_tags())
@@ -274,7 +275,7 @@ class AnalysisLinks(QObject):
 
 
 def _project_colors(session, colors: list[str]) -> list[str]:
-    own = getattr(session.data.dataset, "class_colors", None)
+    own = tasks.get(session.data.task).class_colors(session.data)
     for k, c in enumerate(own or []):
         if k < len(colors) and c is not None:
             colors[k] = _hex(c)

@@ -9,6 +9,7 @@ from PySide6.QtWidgets import QFrame, QGraphicsView, QToolTip
 from reviewer.core.view_state import CanvasFrame, CanvasObject, LayerState
 
 from . import palette, pixel_info
+from .label_card import LabelCard
 from .legend import LegendWidget, MessageWidget
 from .scene import CanvasScene
 
@@ -47,6 +48,7 @@ class CanvasView(QGraphicsView):
         self.verticalScrollBar().valueChanged.connect(self.view_changed)
         self.legend = LegendWidget(self)
         self.message = MessageWidget(self)
+        self.label_card = LabelCard(self)
         self.hover_text = ""
         self._hovered: tuple[str, int] = ("", -1)
         self._press: QPoint | None = None
@@ -154,6 +156,7 @@ class CanvasView(QGraphicsView):
         self.legend.set_entries(_legend_entries(frame, state))
         missing = frame is not None and frame.image is None
         self.message.set_text(frame.placeholder_text if missing else "")
+        self.label_card.set_label(None if frame is None else frame.image_label)
         self._place_overlays()
 
     def _place_overlays(self) -> None:
@@ -163,8 +166,10 @@ class CanvasView(QGraphicsView):
         self.legend.move(rect.topLeft() + QPoint(10, 10))
         self.message.fit(rect.width() - 20)
         self.message.move(rect.center() - self.message.rect().center())
+        self.label_card.move(rect.topRight() - QPoint(self.label_card.width() + 10, -10))
         self.legend.raise_()
         self.message.raise_()
+        self.label_card.raise_()
 
     # ---------------------------------------------------------------- events
     def paintEvent(self, event):

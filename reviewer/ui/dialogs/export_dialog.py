@@ -84,8 +84,15 @@ class ExportDialog(QDialog):
         self.all_tasks = QCheckBox(
             f"Also export {', '.join(others)} (each task in its own subfolder)", self,
             checked=True, visible=bool(others))
+        self.formats = self._format_boxes()
         form = QFormLayout()
         form.addRow("Folder", folder_row)
+        if self.formats:
+            row = QHBoxLayout()
+            for box in self.formats.values():
+                row.addWidget(box)
+            row.addStretch(1)
+            form.addRow("Formats", row)
         form.addRow("Images", self.only_reviewed)
         form.addRow("Only tags", self.tags)
         form.addRow("", self.report)
@@ -110,6 +117,28 @@ class ExportDialog(QDialog):
         self.resize(520, self.sizeHint().height())
 
     # --- options ----------------------------------------------------------------------------
+    def _format_boxes(self) -> dict[str, QCheckBox]:
+        """One tick box per format the project's tasks export (``Task.export_formats``; the
+        first, a task's own format, ticked); none when no task offers a choice."""
+        from reviewer import tasks
+        offered = [f for t in self.session.project.tasks for f in tasks.get(t).export_formats]
+        offered = list(dict.fromkeys(offered))
+        if len(offered) < 2:
+            return {}
+        tips = {"coco": "COCO JSON: holds everything (original ids and fields kept)",
+                "yolo": "YOLO labels (yolo/labels/*.txt + data.yaml)",
+                "voc": "Pascal VOC XML (voc/Annotations/*.xml)",
+                "labelme": "LabelMe JSON, one file per image (labelme/*.json)"}
+        labels = {"coco": "COCO", "yolo": "YOLO", "voc": "Pascal VOC", "labelme": "LabelMe"}
+        return {n: QCheckBox(labels.get(n, n), self, checked=k == 0,
+                             toolTip=tips.get(n, n) + "; loss_report.json says what it could "
+                             "not hold")
+                for k, n in enumerate(offered)}
+
+    def chosen_formats(self) -> list[str] | None:
+        """The ticked formats (None: each task's own)."""
+        return [n for n, box in self.formats.items() if box.isChecked()] or None
+
     def chosen_tags(self) -> list[str]:
         return [self.tags.item(i).text() for i in range(self.tags.count())
                 if self.tags.item(i).checkState() == Qt.CheckState.Checked]
@@ -129,6 +158,7 @@ class ExportDialog(QDialog):
             return
         session, reviewed, tags = self.session, self.only_reviewed.isChecked(), self.chosen_tags()
         force, report = self.force.isChecked(), self.report.isChecked()
+        formats = self.chosen_formats()
         others = [t for t in session.project.tasks if t != session.data.task] \
             if self.all_tasks.isChecked() else []
 
@@ -141,7 +171,11 @@ class ExportDialog(QDialog):
                     stack.enter_context(open_session(session.project, t, read_only=True))
                     for t in others]
                 sessions.sort(key=lambda s: session.project.tasks.index(s.data.task))
-                return export(sessions, out, reviewed, tags or None, force, progress, report)
+                from reviewer import tasks
+                offered = {f for s in sessions for f in tasks.get(s.data.task).export_formats}
+                chosen = [f for f in formats or () if f in offered] or None
+                return export(sessions, out, reviewed, tags or None, force, progress, report,
+                              chosen)
 
         job = Job(run, parent=self)
         job.progressed.connect(self._on_job_progressed)
@@ -179,6 +213,8 @@ class ExportDialog(QDialog):
         self.job, self.result = None, result
         self._set_running(False)
         text = f"Exported {result.images} images to {result.out}\n{result.summary}"
+        if result.loss:
+            text += "\n" + "\n".join(result.loss_lines())
         if result.problems:
             text += f"\n{len(result.problems)} problems were reported (see the report)."
         self.stage.setText(text)

@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
 )
 
 from reviewer import tasks
+from reviewer.core.problems import InputError
 from reviewer.io.project import ProjectError, load_project, new_project, project_file, save_project
 
 
@@ -51,7 +52,10 @@ def create_project(folder: str, images: str, task: str | None, options: dict,
     task = task or tasks.guess_task(Path(gt).expanduser())
     if task is None:
         raise ProjectError(f"cannot tell which task {gt} is for: choose the task")
-    project = new_project(folder, images, task, options)
+    try:
+        project = new_project(folder, images, task, options)
+    except InputError as exc:  # e.g. a ground truth in no format Reviewer reads
+        raise ProjectError(str(exc)) from None
     old = file.read_bytes() if file.exists() else None
     save_project(project)
     try:

@@ -55,15 +55,18 @@ class ImageTableModel(QAbstractTableModel):
     ranking_changed = Signal()
 
     def __init__(self, table: dict, columns, review: ReviewColumns, class_counts=None,
-                 class_names=(), parent=None, good_when_high=frozenset()):
+                 class_names=(), parent=None, good_when_high=frozenset(), formatters=None):
+        """formatters: column -> value -> text, for columns the task shows in words (class
+        names instead of class indices)."""
         super().__init__(parent)
         self.table = table
         self.good_when_high = frozenset(good_when_high)
+        self.formatters = dict(formatters or {})
         self.columns = list(columns)
         self.review = review
         self.class_counts = class_counts
         self.class_names = list(class_names)
-        self.integer_keys = {"error"} if class_counts is not None else set()
+        self.integer_keys = {"error"} if "tp" in table else set()  # object counts
         self.sort_key, self.ascending = "error", False
         self.filter = ImageFilter()
         self.subset: np.ndarray | None = None  # (N,) bool ANDed with the filter (e.g. a cell)
@@ -211,6 +214,8 @@ class ImageTableModel(QAbstractTableModel):
         if key == "corrected":
             return CORRECTED_TEXT if self.review.corrected[row] else ""
         value = self.table[key][row]
+        if key in self.formatters:
+            return self.formatters[key](value)
         if isinstance(value, float | np.floating):
             if math.isnan(value):
                 return ""

@@ -272,6 +272,7 @@ class ToolManager(QObject):
         self._gesture = False  # a press the tool took: its moves and release go to the tool
         self._row: int | None = None  # the image row of the last frame shown
         self.object_actions = None  # set by the detection tools (keys and context menu)
+        self.key_handlers: list = []  # keys and menu entries of every task (ObjectActions…)
         self.toolbar = None  # the tools toolbar, once installed
         self.last_menu = None  # the last right-click menu shown
         self.attach(view)
@@ -403,10 +404,9 @@ class ToolManager(QObject):
             return False
         if kind == "key_release" or self.active is None:
             return False
-        actions = self.object_actions
         if kind == "shortcut":
             return bool(self.active.wants_key(event)
-                        or (actions is not None and actions.wants_key(event)))
+                        or any(h.wants_key(event) for h in self.key_handlers))
         if self.active.key_press(event):
             return True
         if event.key() == Qt.Key.Key_Escape:
@@ -417,15 +417,15 @@ class ToolManager(QObject):
                 self.select(None)
                 return True
             return False
-        return bool(actions is not None and actions.key_press(event))
+        return any(h.key_press(event) for h in self.key_handlers)
 
     def _context_menu(self, view, event) -> bool:
         from PySide6.QtWidgets import QMenu
 
         ev = tool_event(view, event)
         menu = QMenu(view)
-        if self.object_actions is not None:
-            self.object_actions.context_menu(ev, menu)
+        for handler in self.key_handlers:
+            handler.context_menu(ev, menu)
         self.active.context_menu(ev, menu)
         if menu.isEmpty():
             return False

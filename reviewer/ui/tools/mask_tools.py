@@ -87,7 +87,7 @@ class MaskTool(Tool):
         if gt is None:
             self.ctx.status("This image has no ground-truth mask to paint on")
             return None
-        return self.ctx.controller._image_id(row), gt, pred
+        return self.ctx.controller.image_id(row), gt, pred
 
     def _run(self, command) -> None:
         if command is None:

@@ -34,6 +34,7 @@ class ObjectActions:
         self.manager = manager
         self.picker: ClassPickerPopup | None = None
         manager.object_actions = self
+        manager.key_handlers.append(self)
 
     @property
     def ctx(self):

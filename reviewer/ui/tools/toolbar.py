@@ -12,6 +12,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import QComboBox, QLabel, QToolBar
 
+from reviewer import tasks
 from reviewer.ui.icons import icon
 from reviewer.ui.task_view import view_of
 
@@ -109,6 +110,8 @@ def install_tools(controller) -> ToolManager:
     for cls in DETECTION_TOOLS:
         manager.register(cls(manager))
     ObjectActions(manager)
+    for task in tasks.all_tasks():  # a task's own keys (classification: relabel, accept)
+        task.ui().VIEW.install_keys(manager)
     toolbar = ToolsToolbar(manager, window)
     for tool in manager.tools.values():
         toolbar.add_tool(tool)
@@ -122,7 +125,7 @@ def install_tools(controller) -> ToolManager:
 
 def _on_controller_loaded(controller, manager: ToolManager) -> None:
     session = controller.session
-    manager.toolbar.set_edits(view_of(session).edits, controller._class_names())
+    manager.toolbar.set_edits(view_of(session).edits, controller.class_names())
     session.history.applied.connect(manager.reselect)
 
 
