@@ -131,7 +131,7 @@ def cmd_init(args) -> int:
     if isinstance(project, str):
         return _fail(project)
     data = open_task(project, task.name,
-                     progress=ProgressBar(enabled=False if args.quiet else None))
+                     progress=ProgressBar(enabled=False if args.quiet else None), cache=False)
     print_problems(data.problems, args)
     if args.store:
         project = _init_store(project, args.store)
@@ -141,6 +141,9 @@ def cmd_init(args) -> int:
         save_project(project)
     except OSError as exc:
         return _fail(f"cannot write {file}: {exc.strerror or exc}")
+    from reviewer.io import task_cache  # once the project exists: the next opening reads it
+    for note in task_cache.save(project, task.name, project.inputs[task.name], data):
+        print(f"note: {note}", file=sys.stderr)
     n = len(data.table["image_id"])
     verb = f"added {task.name} to" if args.add else f"created ({task.name})"
     print(f"{verb} {file}: {n} images, {len(data.problems)} problems; tasks: "

@@ -61,6 +61,8 @@ class TaskData:
     ``SemanticDataset``, …); scores: its per-image scores; table: per-image columns (dict of
     (N,) arrays, ``image_id`` and ``file_name`` first); problems: the loaders' problems.
     params / rles: detection's matching parameters and decoded masks (None elsewhere).
+    notices: what this opening must tell the reviewer besides the inputs' problems (the project
+    cache was unreadable and rebuilt, …); never cached.
     """
 
     task: str
@@ -71,6 +73,7 @@ class TaskData:
     params: object = None
     rles: tuple | None = None
     extra: dict = field(default_factory=dict)
+    notices: list = field(default_factory=list)
 
 
 @runtime_checkable

@@ -1,0 +1,222 @@
+"""Pack a loaded task's data (dataclasses, dicts and numpy arrays) into one ``.npz`` file and back.
+
+The project cache (io/task_cache.py) keeps what loading and scoring produce in this form: every
+numeric array is an ``.npy`` member of the archive, columnar and read without parsing; object
+arrays (image ids, file names) and long lists of plain values (segmentations, the verbatim
+fields kept for export) are msgpack members; the rest — the shape of the data, small values —
+is one msgpack tree in the ``meta`` member, which also holds the cache's key. Nothing is
+pickled: reading a cache runs no code from the file, and only ``reviewer`` dataclasses are
+rebuilt (field by field, exactly as they were, without running their ``__init__``).
+
+``pack`` raises ``Unpackable`` for a value it does not know (the cache is then not written);
+``unpack`` raises ``CacheCorrupt`` for a file it cannot read back.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+import importlib
+import os
+import zipfile
+from pathlib import Path, PurePath
+
+import msgspec
+import numpy as np
+
+_PLAIN = (dict, list, str, int, float, bool, bytes, type(None))
+_RAW_LIST = 32  # lists longer than this whose first item is plain data are stored as a member
+
+
+class Unpackable(TypeError):
+    """A value the cache cannot store."""
+
+
+class CacheCorrupt(ValueError):
+    """A cache file that cannot be read back (partial, corrupt, foreign)."""
+
+
+class _Packer:
+    def __init__(self):
+        self.members: dict[str, np.ndarray] = {}
+
+    def _member(self, prefix: str, value: np.ndarray) -> str:
+        name = f"{prefix}{len(self.members)}"
+        self.members[name] = value
+        return name
+
+    def _bytes(self, prefix: str, value) -> str:
+        data = msgspec.msgpack.encode(value)
+        return self._member(prefix, np.frombuffer(data, dtype=np.uint8))
+
+    def enc(self, v):
+        if isinstance(v, (str, int, float, bytes, bool)) or v is None:
+            return v
+        if isinstance(v, np.ndarray):
+            if v.dtype == object:
+                items = [self.enc(x) if not isinstance(x, _PLAIN) else x for x in v.tolist()]
+                return {"$o": self._bytes("o", items), "shape": list(v.shape)}
+            return {"$a": self._member("a", v)}
+        if isinstance(v, np.generic):
+            return {"$s": v.dtype.str, "v": v.item()}
+        if isinstance(v, enum.Enum):
+            return {"$e": _name(type(v)), "v": self.enc(v.value)}
+        if dataclasses.is_dataclass(v) and not isinstance(v, type):
+            return {"$d": _name(type(v)),
+                    "f": {f.name: self.enc(getattr(v, f.name)) for f in dataclasses.fields(v)}}
+        if isinstance(v, dict):
+            return {"$m": [[self.enc(k), self.enc(x)] for k, x in v.items()]}
+        if isinstance(v, tuple):
+            return {"$t": [self.enc(x) for x in v]}
+        if isinstance(v, PurePath):
+            return {"$p": str(v)}
+        if isinstance(v, list):
+            if len(v) > _RAW_LIST and isinstance(v[0], _PLAIN) and not isinstance(v[0], tuple):
+                return {"$l": self._bytes("l", v)}
+            return {"$L": [self.enc(x) for x in v]}
+        raise Unpackable(f"cannot cache a {type(v).__module__}.{type(v).__qualname__}")
+
+
+def _name(cls) -> str:
+    if not cls.__module__.startswith("reviewer."):
+        raise Unpackable(f"cannot cache a {cls.__module__}.{cls.__qualname__}")
+    return f"{cls.__module__}:{cls.__qualname__}"
+
+
+def pack(path: Path, meta: dict, value) -> None:
+    """Write ``value`` (and the plain-data ``meta``) to ``path`` atomically: a temporary file in
+    the same folder, then a rename; a failure leaves no file behind. Unpackable: nothing written."""
+    packer = _Packer()
+    tree = packer.enc(value)
+    head = msgspec.msgpack.encode({"meta": meta, "tree": tree})
+    members = {"meta": np.frombuffer(head, dtype=np.uint8), **packer.members}
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        with open(tmp, "wb") as fh:
+            np.savez(fh, **members)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+class Packed:
+    """An open cache file: ``meta`` at once, the value (``value()``) or single members
+    (``member(ref)``) on demand. A context manager (closes the archive)."""
+
+    def __init__(self, path: Path):
+        self._fh = self._npz = None
+        try:
+            self._fh = open(path, "rb")  # noqa: SIM115 - closed by close()
+            self._npz = np.load(self._fh, allow_pickle=False)
+            head = msgspec.msgpack.decode(self._npz["meta"].tobytes())
+            self.meta, self.tree = head["meta"], head["tree"]
+        except (OSError, ValueError, KeyError, TypeError, EOFError, zipfile.BadZipFile,
+                msgspec.DecodeError) as exc:
+            self.close()
+            raise CacheCorrupt(f"{path.name}: {exc}") from None
+
+    def close(self) -> None:
+        if self._npz is not None:
+            self._npz.close()
+        if self._fh is not None:
+            self._fh.close()
+
+    def __enter__(self) -> Packed:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def value(self):
+        """The whole packed value, rebuilt."""
+        return self._guard(self._dec, self.tree)
+
+    def member(self, ref):
+        """One node of the tree (e.g. a table column found with ``find``), rebuilt."""
+        return self._guard(self._dec, ref)
+
+    def _guard(self, fn, arg):
+        try:
+            return fn(arg)
+        except CacheCorrupt:
+            raise
+        except Exception as exc:  # noqa: BLE001 - any damage inside the archive
+            raise CacheCorrupt(f"unreadable cache member: {exc}") from None
+
+    def _raw(self, name: str):
+        return msgspec.msgpack.decode(self._npz[name].tobytes())
+
+    def _dec(self, v):
+        if not isinstance(v, dict):
+            return v
+        for mark, decode in _DECODERS.items():
+            if mark in v:
+                return decode(self, v)
+        raise CacheCorrupt(f"unknown node {sorted(v)[:3]}")
+
+    def _objects(self, v) -> np.ndarray:
+        items = [self._dec(x) if isinstance(x, dict) and _marked(x) else x
+                 for x in self._raw(v["$o"])]
+        out = np.empty(len(items), dtype=object)
+        out[:] = items
+        return out.reshape(v["shape"])
+
+    def _dataclass(self, v):
+        obj = object.__new__(_class(v["$d"]))
+        for k, x in v["f"].items():
+            object.__setattr__(obj, k, self._dec(x))
+        return obj
+
+
+_DECODERS = {
+    "$a": lambda p, v: p._npz[v["$a"]],
+    "$o": Packed._objects,
+    "$l": lambda p, v: p._raw(v["$l"]),
+    "$L": lambda p, v: [p._dec(x) for x in v["$L"]],
+    "$t": lambda p, v: tuple(p._dec(x) for x in v["$t"]),
+    "$m": lambda p, v: {_hashable(p._dec(k)): p._dec(x) for k, x in v["$m"]},
+    "$s": lambda p, v: np.dtype(v["$s"]).type(v["v"]),
+    "$p": lambda p, v: Path(v["$p"]),
+    "$e": lambda p, v: _class(v["$e"])(p._dec(v["v"])),
+    "$d": Packed._dataclass,
+}
+
+
+_MARKS = tuple(_DECODERS)
+
+
+def _marked(v: dict) -> bool:
+    return any(k in v for k in _MARKS)
+
+
+def _hashable(k):
+    return tuple(k) if isinstance(k, list) else k
+
+
+def _class(name: str):
+    module, _, qual = name.partition(":")
+    if not module.startswith("reviewer."):
+        raise CacheCorrupt(f"foreign class {name}")
+    obj = importlib.import_module(module)
+    for part in qual.split("."):
+        obj = getattr(obj, part)
+    if not isinstance(obj, type):
+        raise CacheCorrupt(f"not a class: {name}")
+    return obj
+
+
+def find(tree, *path: str):
+    """The node at ``path`` (dataclass field or str dict key names) of a packed tree, or None."""
+    node = tree
+    for key in path:
+        if not isinstance(node, dict):
+            return None
+        if "$d" in node:
+            node = node["f"].get(key)
+        elif "$m" in node:
+            node = next((x for k, x in node["$m"] if k == key), None)
+        else:
+            return None
+    return node
