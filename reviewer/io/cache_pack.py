@@ -1,7 +1,8 @@
-"""Pack a loaded task's data (dataclasses, dicts and numpy arrays) into one ``.npz`` file and back.
+"""Pack a loaded task's data (dataclasses, dicts and numpy arrays) into one file and back.
 
 The project cache (io/task_cache.py) keeps what loading and scoring produce in this form: every
-numeric array is an ``.npy`` member of the archive, columnar and read without parsing; object
+numeric array is a raw column of the file, memory-mapped on reading (nothing parsed, pages read
+when touched); object
 arrays (image ids, file names) and long lists of plain values (segmentations, the verbatim
 fields kept for export) are msgpack members; the rest — the shape of the data, small values —
 is one msgpack tree in the ``meta`` member, which also holds the cache's key. Nothing is
@@ -17,8 +18,8 @@ from __future__ import annotations
 import dataclasses
 import enum
 import importlib
+import mmap
 import os
-import zipfile
 from pathlib import Path, PurePath
 
 import msgspec
@@ -83,17 +84,33 @@ def _name(cls) -> str:
     return f"{cls.__module__}:{cls.__qualname__}"
 
 
+_MAGIC = b"RVCACHE1"
+_ALIGN = 64
+
+
 def pack(path: Path, meta: dict, value) -> None:
     """Write ``value`` (and the plain-data ``meta``) to ``path`` atomically: a temporary file in
-    the same folder, then a rename; a failure leaves no file behind. Unpackable: nothing written."""
+    the same folder, then a rename; a failure leaves no file behind. Unpackable: nothing written.
+
+    Layout: the magic, the header's length (8 bytes), the header (msgpack: meta, tree, and per
+    member its offset, dtype, shape), then each member's raw bytes at a 64-byte boundary."""
     packer = _Packer()
     tree = packer.enc(value)
-    head = msgspec.msgpack.encode({"meta": meta, "tree": tree})
-    members = {"meta": np.frombuffer(head, dtype=np.uint8), **packer.members}
+    members, offset = {}, 0
+    for name, arr in packer.members.items():
+        members[name] = [offset, arr.dtype.str, list(arr.shape)]
+        offset += -(-arr.nbytes // _ALIGN) * _ALIGN
+    head = msgspec.msgpack.encode({"meta": meta, "tree": tree, "members": members,
+                                   "data_bytes": offset})
+    start = -(-(len(_MAGIC) + 8 + len(head)) // _ALIGN) * _ALIGN
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
         with open(tmp, "wb") as fh:
-            np.savez(fh, **members)
+            fh.write(_MAGIC + len(head).to_bytes(8, "little") + head)
+            for name, arr in packer.members.items():
+                fh.seek(start + members[name][0])
+                fh.write(np.ascontiguousarray(arr).data)
+            fh.truncate(start + offset)
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, path)
@@ -103,31 +120,49 @@ def pack(path: Path, meta: dict, value) -> None:
 
 class Packed:
     """An open cache file: ``meta`` at once, the value (``value()``) or single members
-    (``member(ref)``) on demand. A context manager (closes the archive)."""
+    (``member(ref)``) on demand. Arrays are copy-on-write views of the memory-mapped file: pages
+    are read when touched, and writing to an array never reaches the file. A context manager
+    (``close`` drops the file handle; arrays keep the mapping alive while they live)."""
 
     def __init__(self, path: Path):
-        self._fh = self._npz = None
+        self._map = None
         try:
-            self._fh = open(path, "rb")  # noqa: SIM115 - closed by close()
-            self._npz = np.load(self._fh, allow_pickle=False)
-            head = msgspec.msgpack.decode(self._npz["meta"].tobytes())
-            self.meta, self.tree = head["meta"], head["tree"]
-        except (OSError, ValueError, KeyError, TypeError, EOFError, zipfile.BadZipFile,
-                msgspec.DecodeError) as exc:
-            self.close()
+            with open(path, "rb") as fh:
+                size = os.fstat(fh.fileno()).st_size
+                if size < len(_MAGIC) + 8 or fh.read(len(_MAGIC)) != _MAGIC:
+                    raise ValueError("not a Reviewer cache file")
+                n = int.from_bytes(fh.read(8), "little")
+                head = msgspec.msgpack.decode(fh.read(n))
+                self.meta, self.tree = head["meta"], head["tree"]
+                self._members = head["members"]
+                self._start = -(-(len(_MAGIC) + 8 + n) // _ALIGN) * _ALIGN
+                if self._start + int(head["data_bytes"]) != size:
+                    raise ValueError(f"{size} bytes, the header announces "
+                                     f"{self._start + int(head['data_bytes'])} (partial file)")
+                if head["data_bytes"]:
+                    self._map = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_COPY)
+        except (OSError, ValueError, KeyError, TypeError, msgspec.DecodeError) as exc:
             raise CacheCorrupt(f"{path.name}: {exc}") from None
 
     def close(self) -> None:
-        if self._npz is not None:
-            self._npz.close()
-        if self._fh is not None:
-            self._fh.close()
+        self._map = None  # the mapping itself closes with the last array viewing it
 
     def __enter__(self) -> Packed:
         return self
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+    def _array(self, name: str) -> np.ndarray:
+        offset, dtype, shape = self._members[name]
+        dtype = np.dtype(dtype)
+        if dtype.hasobject:
+            raise CacheCorrupt(f"member {name}: object dtype")
+        count = int(np.prod(shape, dtype=np.int64))
+        if count == 0:
+            return np.zeros(shape, dtype=dtype)
+        return np.frombuffer(self._map, dtype=dtype, count=count,
+                             offset=self._start + int(offset)).reshape(shape)
 
     def value(self):
         """The whole packed value, rebuilt."""
@@ -146,7 +181,7 @@ class Packed:
             raise CacheCorrupt(f"unreadable cache member: {exc}") from None
 
     def _raw(self, name: str):
-        return msgspec.msgpack.decode(self._npz[name].tobytes())
+        return msgspec.msgpack.decode(memoryview(self._array(name)))
 
     def _dec(self, v):
         if not isinstance(v, dict):
@@ -171,7 +206,7 @@ class Packed:
 
 
 _DECODERS = {
-    "$a": lambda p, v: p._npz[v["$a"]],
+    "$a": lambda p, v: p._array(v["$a"]),
     "$o": Packed._objects,
     "$l": lambda p, v: p._raw(v["$l"]),
     "$L": lambda p, v: [p._dec(x) for x in v["$L"]],

@@ -3,8 +3,8 @@
 Opening a project parses its inputs and scores every image; on a large dataset that takes
 seconds to minutes, and it gives the same answer until an input or a setting changes. So
 ``open_task`` keeps its result (``TaskData``: the dataset's tables, the per-image scores and
-table, the loaders' problems) in ``PROJECT/.reviewer-cache/<task>-<settings>.npz``
-(io/cache_pack.py: numeric columns as ``.npy`` members) and reads it back on the next opening
+table, the loaders' problems) in ``PROJECT/.reviewer-cache/<task>-<settings>.cache``
+(io/cache_pack.py: numeric columns memory-mapped) and reads it back on the next opening
 instead, when it is still valid:
 
 - the same inputs: each input file's size, modification time and SHA-256 (io/fingerprints.py; the
@@ -93,7 +93,7 @@ def _images_stat(project) -> list | None:
 
 def cache_file(project, task: str, inputs) -> Path:
     blob = json.dumps(settings(project, task, inputs), sort_keys=True, default=str)
-    return cache_folder(project) / f"{task}-{hashlib.sha256(blob.encode()).hexdigest()[:16]}.npz"
+    return cache_folder(project) / f"{task}-{hashlib.sha256(blob.encode()).hexdigest()[:16]}.cache"
 
 
 def _key(project, task: str, inputs, known: dict | None) -> dict:
@@ -155,7 +155,7 @@ def save(project, task: str, inputs, data) -> list[str]:
 
 
 def _prune(folder: Path, task: str, keep: Path) -> None:
-    files = sorted(folder.glob(f"{task}-*.npz"), key=lambda p: p.stat().st_mtime_ns, reverse=True)
+    files = sorted(folder.glob(f"{task}-*.cache"), key=lambda p: p.stat().st_mtime_ns, reverse=True)
     for old in [p for p in files if p != keep][_KEEP - 1:]:
         old.unlink(missing_ok=True)
 

@@ -71,7 +71,7 @@ def coco(tmp_path):
 
 
 def _cache_files(proj: Path) -> list[Path]:
-    return sorted((proj / task_cache.CACHE_DIR).glob("*.npz"))
+    return sorted((proj / task_cache.CACHE_DIR).glob("*.cache"))
 
 
 def _hit_equals_cold(proj, task=None):
@@ -228,7 +228,7 @@ def test_export_does_not_copy_the_cache(coco, tmp_path, capsys):
     proj, _, _ = coco
     out = tmp_path / "out"
     assert main(["export", str(proj), "--out", str(out), "-q", "--no-report"]) == 0
-    assert not [p for p in out.rglob("*") if "reviewer-cache" in str(p) or p.suffix == ".npz"]
+    assert not [p for p in out.rglob("*") if "reviewer-cache" in str(p) or p.suffix == ".cache"]
 
 
 def test_no_cache_environment_variable(coco, monkeypatch):
