@@ -54,10 +54,7 @@ class _Packer:
         if isinstance(v, (str, int, float, bytes, bool)) or v is None:
             return v
         if isinstance(v, np.ndarray):
-            if v.dtype == object:
-                items = [self.enc(x) if not isinstance(x, _PLAIN) else x for x in v.tolist()]
-                return {"$o": self._bytes("o", items), "shape": list(v.shape)}
-            return {"$a": self._member("a", v)}
+            return self._objects(v) if v.dtype == object else {"$a": self._member("a", v)}
         if isinstance(v, np.generic):
             return {"$s": v.dtype.str, "v": v.item()}
         if isinstance(v, enum.Enum):
@@ -76,6 +73,14 @@ class _Packer:
                 return {"$l": self._bytes("l", v)}
             return {"$L": [self.enc(x) for x in v]}
         raise Unpackable(f"cannot cache a {type(v).__module__}.{type(v).__qualname__}")
+
+
+    def _objects(self, v: np.ndarray) -> dict:
+        items = v.tolist() if v.ndim == 1 else list(v.ravel())
+        plain = all(isinstance(x, (str, int, float)) for x in items)
+        if not plain:
+            items = [x if isinstance(x, _PLAIN) else self.enc(x) for x in items]
+        return {"$o": self._bytes("o", items), "shape": list(v.shape), "plain": plain}
 
 
 def _name(cls) -> str:
@@ -192,8 +197,9 @@ class Packed:
         raise CacheCorrupt(f"unknown node {sorted(v)[:3]}")
 
     def _objects(self, v) -> np.ndarray:
-        items = [self._dec(x) if isinstance(x, dict) and _marked(x) else x
-                 for x in self._raw(v["$o"])]
+        items = self._raw(v["$o"])
+        if not v.get("plain"):
+            items = [self._dec(x) if isinstance(x, dict) and _marked(x) else x for x in items]
         out = np.empty(len(items), dtype=object)
         out[:] = items
         return out.reshape(v["shape"])

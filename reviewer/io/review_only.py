@@ -24,7 +24,6 @@ from dataclasses import dataclass, field
 
 from reviewer import tasks
 from reviewer.core.history import History
-from reviewer.core.review import review_keys
 from reviewer.io import task_cache
 from reviewer.io.fingerprints import compare, project_fingerprints
 from reviewer.io.paths import outside_notice
@@ -82,9 +81,10 @@ def open_review_only(project, task: str | None = None, read_only: bool = False,
     """A review-only session on ``project`` (a Project), or None when only a full opening
     (``open_session``) gives the right answer."""
     name = project.task(task)
-    table = task_cache.table(project, name, project.inputs[name])
-    if table is None:
+    cached = task_cache.table(project, name, project.inputs[name])
+    if cached is None:
         return None
+    table, keys = cached
     store = open_store(project, read_only, user)
     try:
         recorded = store.input_fingerprints()
@@ -94,7 +94,6 @@ def open_review_only(project, task: str | None = None, read_only: bool = False,
                 or not store.meta_value(f"review_keys:{name}")):
             store.close()
             return None
-        keys = review_keys(table["image_id"], table["file_name"])
         keyed = KeyedStore(store, {str(i): k for i, k in
                                    zip(table["image_id"].tolist(), keys, strict=True)})
         keyed.horizon = store.last_event_id()

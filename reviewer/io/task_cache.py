@@ -23,9 +23,9 @@ of the cache. Writes are atomic (a temporary file, then a rename). The cache is 
 into the dataset's folders, only into the project folder, and ``export`` never copies it. Delete
 the folder (or set ``REVIEWER_NO_CACHE=1``) to do without it.
 
-``image_index`` reads only the image ids and file names of a valid cache: the review-state
-commands (``reviewer tag``, ``status``, ``assign``…) find an image with it without loading the
-project (io/review_only.py).
+``table`` reads only the per-image table and the images' review keys of a valid cache: the
+review-state commands (``reviewer tag``, ``status``, ``assign``…) find an image with it without
+loading the project (io/review_only.py).
 """
 
 from __future__ import annotations
@@ -38,8 +38,10 @@ from functools import lru_cache
 from pathlib import Path
 
 import msgspec
+import numpy as np
 
 import reviewer
+from reviewer.core.review import review_keys
 from reviewer.io.cache_pack import CacheCorrupt, Packed, Unpackable, find, pack
 from reviewer.io.fingerprints import project_fingerprints
 
@@ -129,7 +131,7 @@ def load(project, task: str, inputs):
         return None, [note] if note else []
     with packed:
         try:
-            data = packed.value()
+            data = packed.member(find(packed.tree, "data"))
         except CacheCorrupt as exc:
             return None, [f"the project cache {CACHE_DIR}/{cache_file(project, task, inputs).name}"
                           f" is unreadable ({exc}): rebuilt"]
@@ -144,7 +146,9 @@ def save(project, task: str, inputs, data) -> list[str]:
     path = cache_file(project, task, inputs)
     try:
         folder.mkdir(exist_ok=True)
-        pack(path, _key(project, task, inputs, None), replace(data, notices=[]))
+        keys = review_keys(data.table["image_id"], data.table["file_name"])
+        pack(path, _key(project, task, inputs, None),
+             {"data": replace(data, notices=[]), "review_keys": _objects(keys)})
         _prune(folder, task, keep=path)
     except (Unpackable, msgspec.EncodeError, OverflowError):
         return []  # this task's data is not cacheable: opened from the inputs every time
@@ -160,35 +164,26 @@ def _prune(folder: Path, task: str, keep: Path) -> None:
         old.unlink(missing_ok=True)
 
 
-def image_index(project, task: str, inputs):
-    """(image ids, file names) of the task's images from a valid cache, or None (no cache, or
-    the inputs or settings changed since it was written)."""
+def _objects(values: list) -> np.ndarray:
+    out = np.empty(len(values), dtype=object)
+    out[:] = values
+    return out
+
+
+def table(project, task: str, inputs) -> tuple[dict, list[str]] | None:
+    """(the per-image table (original GT), the images' review keys) of a valid cache, or None
+    (no cache, or the inputs, the settings or the code changed since it was written)."""
     if not enabled():
         return None
     packed, _ = _open_valid(project, task, inputs)
     if packed is None:
         return None
     with packed:
-        ids = find(packed.tree, "table", "image_id")
-        names = find(packed.tree, "table", "file_name")
-        if ids is None or names is None:
+        table_node = find(packed.tree, "data", "table")
+        keys_node = find(packed.tree, "review_keys")
+        if table_node is None or keys_node is None:
             return None
         try:
-            return packed.member(ids), packed.member(names)
-        except CacheCorrupt:
-            return None
-
-
-def table(project, task: str, inputs) -> dict | None:
-    """The per-image table (original GT) of a valid cache, or None."""
-    if not enabled():
-        return None
-    packed, _ = _open_valid(project, task, inputs)
-    if packed is None:
-        return None
-    with packed:
-        node = find(packed.tree, "table")
-        try:
-            return None if node is None else packed.member(node)
+            return packed.member(table_node), packed.member(keys_node).tolist()
         except CacheCorrupt:
             return None

@@ -14,6 +14,7 @@ import pytest
 from reviewer import tasks
 from reviewer.cli import main
 from reviewer.core import commands as C
+from reviewer.core.review import review_keys
 from reviewer.io import task_cache
 from reviewer.io.project import load_project
 from reviewer.io.session import open_session
@@ -219,9 +220,10 @@ def test_corrections_are_replayed_on_the_cached_original(coco):
     with open_session(proj, read_only=True) as s:  # the cache: still the original data
         same(s.data, original)
         assert int(s.document.table["gt"][row]) == corrected_gt
-    cached = task_cache.table(load_project(proj), "detection", load_project(proj).inputs[
-        "detection"])
+    project = load_project(proj)
+    cached, keys = task_cache.table(project, "detection", project.inputs["detection"])
     same(cached, original.table)
+    assert keys == review_keys(original.table["image_id"], original.table["file_name"])
 
 
 def test_export_does_not_copy_the_cache(coco, tmp_path, capsys):
