@@ -101,7 +101,8 @@ def open_cli_session(args, read_only: bool = False, review_only: bool = False):
     session = None
     if review_only:
         from reviewer.io.review_only import open_review_only
-        session = open_review_only(project, args.task, read_only=read_only)
+        session = open_review_only(project, args.task, read_only=read_only,
+                                   image=getattr(args, "image", None))
     if session is None:
         progress = ProgressBar(enabled=False if args.quiet else None)
         session = open_session(project, args.task, progress, read_only=read_only,

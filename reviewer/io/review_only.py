@@ -27,7 +27,7 @@ from reviewer.core.history import History
 from reviewer.io import task_cache
 from reviewer.io.fingerprints import compare, project_fingerprints
 from reviewer.io.paths import outside_notice
-from reviewer.io.session import find_image, notices_of, open_store
+from reviewer.io.session import find_image, find_row, notices_of, open_store
 from reviewer.io.store_keys import KeyedStore
 
 
@@ -77,9 +77,12 @@ class ReviewOnlySession:
 
 
 def open_review_only(project, task: str | None = None, read_only: bool = False,
-                     user: str | None = None) -> ReviewOnlySession | None:
+                     user: str | None = None, image: str | None = None
+                     ) -> ReviewOnlySession | None:
     """A review-only session on ``project`` (a Project), or None when only a full opening
-    (``open_session``) gives the right answer."""
+    (``open_session``) gives the right answer. image: the command touches only this image (a
+    user's reference, as ``find_image`` takes it): the store speaks of that image alone, which
+    spares mapping every image's id to its review key (~0.3 s at 100,000 images)."""
     name = project.task(task)
     cached = task_cache.table(project, name, project.inputs[name])
     if cached is None:
@@ -94,8 +97,7 @@ def open_review_only(project, task: str | None = None, read_only: bool = False,
                 or not store.meta_value(f"review_keys:{name}")):
             store.close()
             return None
-        keyed = KeyedStore(store, {str(i): k for i, k in
-                                   zip(table["image_id"].tolist(), keys, strict=True)})
+        keyed = KeyedStore(store, _id_keys(table, keys, image))
         keyed.horizon = store.last_event_id()
         history = History(_NoDocument(keyed), keyed, owns=_owns_nothing)
         history.conflicts = history.recorded_conflicts(tasks.get(name).owns)
@@ -107,3 +109,16 @@ def open_review_only(project, task: str | None = None, read_only: bool = False,
         store.close()
         raise
     return ReviewOnlySession(project, _TableOnly(name, table), keyed, history, notices)
+
+
+def _id_keys(table: dict, keys: list[str], image: str | None) -> dict[str, str]:
+    """str(image id) -> review key, of every image or of ``image`` only (none if unknown: the
+    command reports it)."""
+    ids = table["image_id"]
+    if image is None:
+        return {str(i): k for i, k in zip(ids.tolist(), keys, strict=True)}
+    try:
+        row = find_row(table, image)
+    except KeyError:
+        return {}
+    return {str(ids[row]): keys[row]}

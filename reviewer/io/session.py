@@ -55,14 +55,19 @@ def find_image(table: dict, text: str):
     Accepts the id, the file name (with or without its folder), or the file name without its
     extension when exactly one image has that stem; KeyError otherwise.
     """
+    return table["image_id"][find_row(table, text)]
+
+
+def find_row(table: dict, text: str) -> int:
+    """The row of the image ``find_image`` finds."""
     ids = table["image_id"]
     names = [str(n) for n in table["file_name"].tolist()]
     for i, (img, name) in enumerate(zip(ids.tolist(), names, strict=True)):
         if text in (str(img), name) or name.rsplit("/", 1)[-1] == text:
-            return ids[i]
+            return i
     stems = [i for i, n in enumerate(names) if n.rsplit("/", 1)[-1].rsplit(".", 1)[0] == text]
     if len(stems) == 1:
-        return ids[stems[0]]
+        return stems[0]
     raise KeyError(f"no image {text!r} in the project (give an image id or file name)")
 
 
