@@ -239,3 +239,16 @@ def test_no_cache_environment_variable(coco, monkeypatch):
     opens = Opens(monkeypatch)
     open_task(load_project(proj))
     assert opens.n == 1
+
+
+def test_the_cli_says_a_damaged_cache_was_rebuilt(coco, capsys):
+    proj, _, _ = coco
+    (path,) = _cache_files(proj)
+    path.write_bytes(path.read_bytes()[:100])
+    capsys.readouterr()
+    assert main(["score", str(proj), "--top", "2"]) == 0
+    err = capsys.readouterr().err
+    assert f"note: the project cache .reviewer-cache/{path.name} is unreadable" in err
+    assert "Traceback" not in err
+    assert main(["score", str(proj), "--top", "2"]) == 0
+    assert "project cache" not in capsys.readouterr().err  # rebuilt: whole again
