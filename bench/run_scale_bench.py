@@ -157,9 +157,15 @@ _IMAGES: dict[Path, list] = {}
 
 
 def _images(data: Path) -> list:
+    """The GT's file names, read in a child process: a child's ``ru_maxrss`` starts from its
+    parent's peak on Linux (fork keeps the high-water mark), so the parent must stay small."""
     if data not in _IMAGES:
-        gt = json.loads((data / "annotations" / "instances_gt.json").read_text())
-        _IMAGES[data] = [im["file_name"] for im in gt["images"]]
+        code = ("import json, sys; gt = json.load(open(sys.argv[1])); "
+                "print(json.dumps([im['file_name'] for im in gt['images']]))")
+        out = subprocess.run([sys.executable, "-c", code,
+                              str(data / "annotations" / "instances_gt.json")],
+                             capture_output=True, text=True, check=True).stdout
+        _IMAGES[data] = json.loads(out)
     return _IMAGES[data]
 
 
