@@ -59,7 +59,8 @@ def _time_panels(app, window, c) -> dict:
         got.clear()
         t0 = time.perf_counter()
         c.show_analysis(name)
-        _wait(app, lambda n=name: n in got or (not links.runner.busy(n) and n not in links.dirty
+        _wait(app, lambda n=name, t0=t0: n in got or (not links.runner.busy(n)
+                                                      and n not in links.dirty
                                                and time.perf_counter() - t0 > 0.05))
         window.grab()
         out[name] = time.perf_counter() - t0

@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from PIL import Image
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QPalette
 
 from reviewer.cli import main
@@ -178,3 +179,45 @@ def test_heat_map_pixels_are_the_cell_colours(qtbot):
             int(b + (h - b) * (m[r, j] / (m[r].sum() - m[r, r])) ** 0.6)
             for b, h in ((base.red(), HOT.red()), (base.green(), HOT.green()),
                          (base.blue(), HOT.blue())))
+
+
+@pytest.mark.realdata
+def test_ade20k_class_lists_can_be_searched(ade, qtbot):
+    """151 classes: the layers panel's list filters by name (All / None act on the rows
+    listed), the filter bar's class box completes typed text."""
+    window, c = ade
+    names = c.class_names()
+    section = c.panels.layers.gt
+    box = section.class_filter
+    assert box.isVisible()
+    qtbot.keyClicks(box, "SKY")
+    listed = [section.class_list.topLevelItem(i).text(0) for i in range(len(names))
+              if not section.class_list.topLevelItem(i).isHidden()]
+    assert listed == [n for n in names if "sky" in n.casefold()] == ["sky", "skyscraper"]
+    with qtbot.waitSignal(c.panels.layers.layers_changed, timeout=5_000):
+        qtbot.mouseClick(section.none_button, Qt.MouseButton.LeftButton)
+    hidden = {names.index("sky"), names.index("skyscraper")}
+    assert c.layers.gt.classes == frozenset(set(range(len(names))) - hidden)
+    qtbot.keyClick(box, Qt.Key.Key_Escape)
+    assert box.text() == ""
+    assert all(not section.class_list.topLevelItem(i).isHidden() for i in range(len(names)))
+
+    bar = window.filter_bar
+    edit = bar.class_name.lineEdit()
+    edit.clear()
+    qtbot.keyClicks(edit, "Sky")
+    completer = bar.class_name.completer()
+    assert completer.filterMode() == Qt.MatchFlag.MatchContains
+    assert {completer.completionModel().index(i, 0).data()
+            for i in range(completer.completionCount())} == {"sky", "skyscraper"}
+    with qtbot.waitSignal(bar.filter_changed, timeout=5_000):
+        qtbot.keyClick(edit, Qt.Key.Key_Return)
+    assert bar.value().class_name == "sky"
+    k = names.index("sky")
+    oracle = sorted(i for i, f in enumerate(sorted((ADE / "annotations").glob("*.png")))
+                    if (np.asarray(Image.open(f)) == k).any())
+    qtbot.waitUntil(lambda: sorted(c.model.order.tolist()) == oracle)
+    edit.selectAll()
+    qtbot.keyClicks(edit, "no such class")
+    qtbot.keyClick(edit, Qt.Key.Key_Return)
+    assert edit.text() == "sky" and bar.value().class_name == "sky"  # put back
