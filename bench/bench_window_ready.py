@@ -59,9 +59,9 @@ def _time_panels(app, window, c) -> dict:
         got.clear()
         t0 = time.perf_counter()
         c.show_analysis(name)
-        _wait(app, lambda n=name, t0=t0: n in got or (not links.runner.busy(n)
-                                                      and n not in links.dirty
-                                               and time.perf_counter() - t0 > 0.05))
+        _wait(app, lambda n=name, t0=t0: n in got or (
+            not links.runner.busy(n) and n not in links.dirty
+            and time.perf_counter() - t0 > 0.05))  # a panel with nothing to compute
         window.grab()
         out[name] = time.perf_counter() - t0
     heat = links.panels["confusion"].heatmap
