@@ -221,3 +221,21 @@ def test_ade20k_class_lists_can_be_searched(ade, qtbot):
     qtbot.keyClicks(edit, "no such class")
     qtbot.keyClick(edit, Qt.Key.Key_Return)
     assert edit.text() == "sky" and bar.value().class_name == "sky"  # put back
+
+
+@pytest.mark.realdata
+def test_ade20k_per_class_metrics_filter_by_name(ade, qtbot):
+    window, c = ade
+    with qtbot.waitSignal(c.analysis.refreshed, timeout=JOB_TIMEOUT,
+                          check_params_cb=lambda n: n == "class_metrics"):
+        c.show_analysis("class_metrics")
+    panel = c.analysis.panels["class_metrics"]
+    table = panel.table
+    assert table.rowCount() >= 150
+    qtbot.keyClicks(panel.filter, "Sky")
+    shown = [table.item(r, 0).text() for r in range(table.rowCount()) if not table.isRowHidden(r)]
+    assert shown == [table.item(r, 0).text() for r in range(table.rowCount())
+                     if "sky" in table.item(r, 0).text().casefold()]
+    assert set(shown) == {"sky", "skyscraper"}
+    qtbot.keyClick(panel.filter, Qt.Key.Key_Escape)
+    assert not any(table.isRowHidden(r) for r in range(table.rowCount()))
