@@ -204,6 +204,10 @@ def test_ade20k_class_lists_can_be_searched(ade, qtbot):
 
     bar = window.filter_bar
     edit = bar.class_name.lineEdit()
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow)
+    edit.setFocus()
+    qtbot.waitUntil(edit.hasFocus)
     edit.clear()
     qtbot.keyClicks(edit, "Sky")
     completer = bar.class_name.completer()
@@ -213,6 +217,7 @@ def test_ade20k_class_lists_can_be_searched(ade, qtbot):
     with qtbot.waitSignal(bar.filter_changed, timeout=5_000):
         qtbot.keyClick(edit, Qt.Key.Key_Return)
     assert bar.value().class_name == "sky"
+    qtbot.waitUntil(lambda: not edit.hasFocus())  # R, S, 1-9 are the window's again
     k = names.index("sky")
     oracle = sorted(i for i, f in enumerate(sorted((ADE / "annotations").glob("*.png")))
                     if (np.asarray(Image.open(f)) == k).any())

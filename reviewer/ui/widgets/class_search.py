@@ -6,11 +6,13 @@ not contain the typed text (case-insensitive); the list's All / None then act on
 ``searchable(combo)`` makes a ``QComboBox`` editable with a completer that matches anywhere in
 the names ("build" finds "building, edifice"); picking a completion selects that item, and text
 that names no item is put back to the current one when the box loses focus or Enter is pressed.
+Once a class is chosen the box gives the keyboard focus back, so the window's one-key shortcuts
+(R, S, N, 1–9) work again at once.
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QComboBox, QCompleter, QLineEdit
 
 SEARCH_FROM = 12  # classes: below this the filter box stays hidden (every row fits)
@@ -61,6 +63,12 @@ def searchable(combo: QComboBox) -> QComboBox:
         if index >= 0:
             combo.setCurrentIndex(index)
         edit.setText(combo.itemText(combo.currentIndex()))  # "" when there is no item
+        release()
+
+    def release(*_) -> None:  # a class was chosen: the keys are the window's again (R, S, 1-9)
+        QTimer.singleShot(0, edit.clearFocus)
 
     edit.editingFinished.connect(restore)
+    combo.activated.connect(release)
+    completer.activated.connect(release)
     return combo
