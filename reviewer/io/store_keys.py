@@ -126,6 +126,8 @@ class KeyedStore:
     def progress(self, image_keys=None) -> list:
         if image_keys is None:
             return self.store.progress(None)
+        if not isinstance(image_keys, list):
+            return self.store.progress(frozenset(self.key(k) for k in image_keys))
         cached = getattr(self, "_progress_keys", None)  # the window asks after every command
         if cached is None or cached[0] is not image_keys or cached[1] != len(image_keys):
             cached = (image_keys, len(image_keys), frozenset(self.key(k) for k in image_keys))
