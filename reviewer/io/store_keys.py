@@ -124,8 +124,15 @@ class KeyedStore:
         return [replace(x, image_key=self._id(x.image_key)) for x in self.store.leases()]
 
     def progress(self, image_keys=None) -> list:
-        keys = None if image_keys is None else [self.key(k) for k in image_keys]
-        return self.store.progress(keys)
+        if image_keys is None:
+            return self.store.progress(None)
+        if not isinstance(image_keys, list):
+            return self.store.progress(frozenset(self.key(k) for k in image_keys))
+        cached = getattr(self, "_progress_keys", None)  # the window asks after every command
+        if cached is None or cached[0] is not image_keys or cached[1] != len(image_keys):
+            cached = (image_keys, len(image_keys), frozenset(self.key(k) for k in image_keys))
+            self._progress_keys = cached
+        return self.store.progress(cached[2])
 
     def journal(self, include_discarded: bool = False) -> list[JournalEntry]:
         return [self._entry(e) for e in self.store.journal(include_discarded)]
