@@ -37,7 +37,8 @@ class Field:
     ``"fraction"`` (a number in [0, 1]), ``"int"``, ``"text"``.
     flag: the ``reviewer init`` option that fills it (``"--gt"``); help: its help text;
     override: the other commands take the flag too, to override the project's value for one run
-    (thresholds).
+    (thresholds); per_model: the key belongs to one model (its predictions), not to the task
+    (``reviewer.tasks.models``: a project may hold several models).
     """
 
     key: str
@@ -47,6 +48,7 @@ class Field:
     flag: str | None = None
     help: str = ""
     override: bool = False
+    per_model: bool = False
 
     @property
     def is_path(self) -> bool:
@@ -61,6 +63,7 @@ class TaskData:
     ``SemanticDataset``, …); scores: its per-image scores; table: per-image columns (dict of
     (N,) arrays, ``image_id`` and ``file_name`` first); problems: the loaders' problems.
     params / rles: detection's matching parameters and decoded masks (None elsewhere).
+    model: the name of the model whose predictions were loaded (None: the task has none).
     """
 
     task: str
@@ -71,6 +74,7 @@ class TaskData:
     params: object = None
     rles: tuple | None = None
     extra: dict = field(default_factory=dict)
+    model: str | None = None
 
 
 @runtime_checkable

@@ -52,7 +52,7 @@ class ClassificationTask(base.Task):
     fields = (
         Field("gt", "path", required=True, flag="--gt",
               help="a CSV or Parquet table (image, label) or an ImageFolder tree GT/<class>/"),
-        Field("pred", "file", flag="--pred",
+        Field("pred", "file", per_model=True, flag="--pred",
               help="a CSV or Parquet table: image + one probability column per class (p_ "
                    "prefix accepted), or image,label,score (top-1 only), or image,probability "
                    "(binary, with --positive)"),

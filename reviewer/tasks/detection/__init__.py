@@ -52,13 +52,13 @@ class DetectionTask(base.Task):
         Field("gt", "path", required=True, flag="--gt",
               help="a COCO instances JSON (boxes, instance masks), a YOLO label folder, Pascal "
                    "VOC XML, LabelMe JSON or a CVAT XML (the format is found from the path)"),
-        Field("pred", "path", flag="--pred",
+        Field("pred", "path", per_model=True, flag="--pred",
               help="a COCO results JSON (or a COCO file with a score per annotation), YOLO "
                    "predict labels (save_conf=True), per-image pixel .txt files, VOC results"),
         Field("gt_format", "text", flag="--gt-format",
               help="the ground truth's format when it cannot be told from the path: coco, "
                    "yolo, voc, labelme, cvat"),
-        Field("pred_format", "text", flag="--pred-format",
+        Field("pred_format", "text", per_model=True, flag="--pred-format",
               help="the predictions' format: coco, yolo, labelme, cvat, txt_xywh, txt_xyxy, "
                    "voc_results"),
         Field("classes", "file", flag="--classes",

@@ -30,7 +30,7 @@ class SegmentationTask(base.Task):
     ui_module = "reviewer.tasks.segmentation.ui"
     fields = (
         Field("gt", "dir", required=True, flag="--gt", help="a folder of label PNGs"),
-        Field("pred", "dir", flag="--pred",
+        Field("pred", "dir", per_model=True, flag="--pred",
               help="a folder of predicted label PNGs named like the ground truth's"),
         Field("classes", "file", flag="--classes",
               help="class names: a JSON object index -> name (or a list, or Cityscapes-style "
