@@ -90,7 +90,8 @@ def attach_session(project: Project, data: TaskData, doc, store, read_only: bool
     """A session of a loaded task (``data``, its fresh document ``doc``) on an open review
     store: review keys, the corrections journalled so far replayed, notices. ``store``: the
     project's store, or the ``KeyedStore`` of another session of the same task (the window
-    switching models keeps its store)."""
+    switching models, a comparison): that session keeps its horizon (what it caught up on)."""
+    sibling = isinstance(store, KeyedStore)
     raw = store.store if isinstance(store, KeyedStore) else store
     table = data.table
     keys = review_keys(table["image_id"], table["file_name"])
@@ -103,7 +104,7 @@ def attach_session(project: Project, data: TaskData, doc, store, read_only: bool
     history = History(doc, store, owns=tasks.get(data.task).owns)
     recorded = store.input_fingerprints()
     current = project_fingerprints(project, data.task, recorded)
-    _restore(history, store)
+    _restore(history, store, set_horizon=not sibling)
     if tasks.get(data.task).allocates_ids and not store.read_only:
         doc.id_source = store.allocate_id
     notices = _notices(compare(recorded, current), history)
@@ -149,16 +150,17 @@ class _JournalAsRead:
         return self._conflicts if not include_resolved else self.store.conflicts(True)
 
 
-def _restore(history: History, store) -> None:
+def _restore(history: History, store, set_horizon: bool = True) -> None:
     """``history.restore()`` from one snapshot of the journal; the store's horizon is that
-    snapshot's newest event."""
+    snapshot's newest event (``set_horizon``)."""
     read = _JournalAsRead(store)
     history.journal = read
     try:
         history.restore()
     finally:
         history.journal = store
-    store.horizon = read.horizon
+    if set_horizon:
+        store.horizon = read.horizon
 
 
 def _open_store(project: Project, read_only: bool, user: str | None):

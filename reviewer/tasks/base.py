@@ -223,6 +223,30 @@ class Task:
         """The part of an ``evaluate`` payload that ``metrics.json`` keeps (``metric`` first)."""
         raise NotImplementedError
 
+    # --- comparing models (reviewer compare, the window's compare mode) -------------------------
+    class_metric: ClassVar[str] = ""  # the per-class number compared side by side (per_class key)
+
+    def headline(self, payload: dict) -> tuple[str, float | None]:
+        """(name, value) of the dataset metric an ``evaluate`` payload leads with (AP, mIoU,
+        accuracy): what ``reviewer compare`` bootstraps."""
+        raise NotImplementedError
+
+    def overall(self, payload: dict) -> dict:
+        """The dataset numbers of an ``evaluate`` payload (compare's ``overall``)."""
+        return dict(payload["overall"])
+
+    def resampler(self, session, original: bool = False):
+        """An object whose ``metric(weights (c, N)) -> (c,)`` is the headline metric of the
+        session's images weighted by a bootstrap resample (``reviewer.core.bootstrap``); all
+        weights 1 give ``headline(evaluate(session))``."""
+        raise NotImplementedError
+
+    def correct(self, table: dict):
+        """(N,) float: 1 where the model gets the image right, 0 where wrong, nan where not
+        scored — for tasks with a right / wrong outcome per image (classification: compare's
+        fixed / broken); None for the others."""
+        return None
+
     # --- export -----------------------------------------------------------------------------
     export_formats: ClassVar[tuple[str, ...]] = ()  # formats (reviewer.formats) export writes
 

@@ -158,6 +158,24 @@ class ClassificationTask(base.Task):
         return {"metric": payload["overall"].get("accuracy"), "overall": payload["overall"],
                 "per_class": per_class, "confusion": payload["confusion"]}
 
+    # --- comparing models -----------------------------------------------------------------------
+    class_metric = "f1"
+
+    def headline(self, payload: dict):
+        return "accuracy", payload["overall"].get("accuracy")
+
+    def resampler(self, session, original: bool = False):
+        import numpy as np
+
+        from reviewer.core.bootstrap import RatioResampler
+        doc = session.document
+        correct = self.correct(doc.table_before if original else doc.table)
+        return RatioResampler(np.nan_to_num(correct), ~np.isnan(correct))
+
+    def correct(self, table: dict):
+        import numpy as np
+        return np.asarray(table["correct"], np.float64)
+
     # --- export -----------------------------------------------------------------------------
     export_formats = ("csv", "imagefolder")
 

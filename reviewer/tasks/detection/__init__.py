@@ -209,6 +209,23 @@ class DetectionTask(base.Task):
                 "overall": {k: _num(v) for k, v in overall.items()}, "per_class": per_class,
                 "errors": payload["errors"], "confusion": payload["confusion"]}
 
+    # --- comparing models -----------------------------------------------------------------------
+    class_metric = "AP"
+
+    def headline(self, payload: dict):
+        return payload["metric_name"], payload["overall"]["AP"]
+
+    def resampler(self, session, original: bool = False):
+        from reviewer.core.ap_weighted import APResampler
+        from reviewer.core.cocoeval import AREA_RANGES, match_dataset
+        doc = session.document
+        corrected = not original and doc.corrected_images
+        ds = doc.dataset() if corrected else doc.base
+        rles = (doc.rles() if corrected else session.data.rles) \
+            if doc.params.iou_type == "segm" else None
+        res = match_dataset(ds, doc.params.iou_type, area_ranges=AREA_RANGES[:1], rles=rles)
+        return APResampler(ds, res)
+
     # --- export -----------------------------------------------------------------------------
     def export_dataset(self, folder: Path, session, rows, progress, formats=None):
         """The corrected GT in ``formats`` (default COCO: the original file with the
