@@ -20,7 +20,10 @@ COCOeval computes on the dataset where image i appears w_i times:
   between successive threshold positions, then a running maximum from the right.
 
 Per resample: O(T · D) for D predictions and T IoU thresholds, no Python loop over classes.
-With all weights 1 the result equals ``accumulate``'s AP (the tests hold it).
+With all weights 1 the result equals ``accumulate``'s AP (the tests hold it), and with any
+weights COCOeval's AP on the repeated images, up to one tie order: two predictions of one image
+with equal scores are ranked p1 ×w, p2 ×w here, where COCOeval interleaves the copies
+(p1 p2 p1 p2 …); tests/io/test_compare.py holds the equality on distinct scores.
 """
 
 from __future__ import annotations
