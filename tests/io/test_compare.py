@@ -245,3 +245,45 @@ def test_the_interval_covers_the_true_difference_at_about_the_expected_rate():
         lo, hi = paired_bootstrap(metrics, 300, resamples=400, seed=trial).difference()["ci95"]
         covered += lo <= 0.05 <= hi
     assert 180 <= covered <= 198
+
+
+def test_a_correction_counts_for_every_model_and_each_is_reported_before_and_after(
+        tmp_path, capsys):
+    """Relabel one GT object: compare's ``corrections``, ``eval --model`` and the export's
+    metrics.json agree per model, and ``after`` equals COCOeval on the corrected GT file."""
+    from reviewer.core.commands import Relabel
+    from reviewer.io.session import open_session
+    sample = tmp_path / "sample"
+    shutil.copytree(SAMPLE, sample, ignore=shutil.ignore_patterns("review.sqlite*", "lemons"))
+    gt = json.loads((SAMPLE / "annotations/instances_gt.json").read_text())
+    ann = next(a for a in gt["annotations"] if a["category_id"] == 1 and not a["iscrowd"])
+    new_cat = next(c["id"] for c in gt["categories"] if c["id"] != 1)
+    with open_session(sample) as session:
+        session.history.execute(Relabel(ann["image_id"], ann["id"], {"category_id": 1},
+                                        {"category_id": new_cat}))
+    ann["category_id"] = new_cat
+    corrected = tmp_path / "corrected_gt.json"
+    corrected.write_text(json.dumps(gt))
+    payload = _run(["compare", str(sample), "--json", "-q"], capsys)
+    assert payload["corrected_images"] == 1
+    assert main(["export", str(sample), "--task", "detection", "--out", str(tmp_path / "out"),
+                 "-q"]) == 0
+    exported = json.loads(next((tmp_path / "out").rglob("metrics.json")).read_text())
+    for model, file in MODELS.items():
+        before = _run(["eval", str(sample), "--model", model, "--original", "--json", "-q"],
+                      capsys)["overall"]["AP"]
+        after = _run(["eval", str(sample), "--model", model, "--json", "-q"], capsys)
+        assert payload["corrections"][model] == {"before": before, "after": after["overall"]["AP"]}
+        assert payload["overall"][model] == after["overall"]
+        with contextlib.redirect_stdout(io.StringIO()):
+            coco = COCO(str(corrected))
+            ev = COCOeval(coco, coco.loadRes(str(SAMPLE / "annotations" / file)), "segm")
+            ev.evaluate()
+            ev.accumulate()
+            ev.summarize()
+        assert after["overall"]["AP"] == pytest.approx(ev.stats[0], abs=1e-12)
+        assert exported["models"][model]["metric_before"] == pytest.approx(before, abs=1e-12)
+        assert exported["models"][model]["metric_after"] == pytest.approx(
+            after["overall"]["AP"], abs=1e-12)
+    assert payload["corrections"]["baseline"]["before"] != payload["corrections"]["baseline"][
+        "after"]
