@@ -8,7 +8,11 @@ sorted most regressed first and filtered by outcome. Clicking an image row asks 
 (``image_requested(row)``: the row of the session's table); "Show B" asks the window to show
 model B (``model_requested(name)``).
 
-Signals: ``compare_requested(a, b)``, ``image_requested(row)``, ``model_requested(name)``.
+"A | B on the canvas" (checkable) asks for the two models' predictions side by side on the
+canvas (``panes_toggled(on)``).
+
+Signals: ``compare_requested(a, b)``, ``image_requested(row)``, ``model_requested(name)``,
+``panes_toggled(bool)``.
 """
 
 from __future__ import annotations
@@ -55,6 +59,7 @@ class ComparePanel(QWidget):
     compare_requested = Signal(str, str)
     image_requested = Signal(int)
     model_requested = Signal(str)
+    panes_toggled = Signal(bool)
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -68,6 +73,10 @@ class ComparePanel(QWidget):
         self.show_b = QPushButton("Show B", self, enabled=False,
                                   toolTip="Show model B's predictions in the window")
         self.show_b.clicked.connect(lambda: self.model_requested.emit(self.b_box.currentText()))
+        self.panes_button = QPushButton("A | B on the canvas", self, enabled=False,
+                                        checkable=True, toolTip="The image with A's predictions "
+                                        "beside B's, zoom and pan in sync")
+        self.panes_button.toggled.connect(self.panes_toggled)
         self.progress = QProgressBar(self, maximumWidth=160, visible=False, textVisible=True)
         self.headline = QLabel("Choose two models and press Compare.", self, wordWrap=True)
         self.headline.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -82,7 +91,7 @@ class ComparePanel(QWidget):
     def _layout(self) -> None:
         top = QHBoxLayout()
         for w in (QLabel("A", self), self.a_box, QLabel("B", self), self.b_box, self.run_button,
-                  self.show_b, self.progress):
+                  self.panes_button, self.show_b, self.progress):
             top.addWidget(w)
         top.addStretch(1)
         right = QWidget(self)
@@ -154,6 +163,9 @@ class ComparePanel(QWidget):
         self.set_busy(False)
         self.payload, self.outcomes = payload, outcomes or {}
         self.show_b.setEnabled(payload is not None)
+        self.panes_button.setEnabled(payload is not None)
+        if payload is None:
+            self.panes_button.setChecked(False)
         if payload is None:
             if self._can_run:
                 self.headline.setText("Choose two models and press Compare.")

@@ -10,7 +10,10 @@ The Compare Models dock (Analysis ▸ Compare Models) runs ``compare_payload`` �
 read-only sibling of the window's session (``model_session``: the same store, every correction
 replayed), so the numbers are those of ``reviewer compare`` on the corrected ground truth.
 Another model's loaded ``TaskData`` is kept until the session closes, so comparing again after a
-correction only rescores. An edit marks the shown comparison as out of date.
+correction only rescores. An edit marks the shown comparison as out of date. "A | B on the
+canvas" puts ``ModelPanes`` in the canvas's place: the image shown, with A's predictions beside
+B's (frames built from the comparison's sessions), following the image as the user moves; a view
+mode (overlay, side by side, …) gives the canvas back.
 """
 
 from __future__ import annotations
@@ -21,7 +24,8 @@ from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import QComboBox, QDockWidget, QLabel
 
 from reviewer import tasks
-from reviewer.ui import view_memory
+from reviewer.ui import frames, view_memory
+from reviewer.ui.canvas.model_panes import ModelPanes
 from reviewer.ui.compare_panel import ComparePanel
 from reviewer.ui.workers import Job
 
@@ -38,6 +42,8 @@ class ModelLinks(QObject):
         self.pool = ThreadPoolExecutor(1, thread_name_prefix="compare")
         self.job: Job | None = None
         self.cache: dict[str, object] = {}  # model -> TaskData loaded by a comparison
+        self.sessions: list = []  # the shown comparison's sessions (A, B)
+        self._rows: dict[str, int] = {}  # image id -> row of those sessions' tables
         w = controller.window
         self.label = QLabel(" Model: ", w)
         self.picker = QComboBox(w, toolTip="Whose predictions the window shows: the ranking, "
@@ -51,6 +57,11 @@ class ModelLinks(QObject):
         self.panel.compare_requested.connect(self.compare)
         self.panel.image_requested.connect(self._on_panel_image_requested)
         self.panel.model_requested.connect(self.switch_model)
+        self.panel.panes_toggled.connect(self._on_panel_panes_toggled)
+        self.panes = ModelPanes(w)
+        w.canvas_stack.addWidget(self.panes)
+        w.canvas_stack.currentChanged.connect(self._on_canvas_stack_current_changed)
+        controller.image_shown.connect(self._on_controller_image_shown)
         self.dock = QDockWidget("Compare Models", w, objectName="dock_compare")
         self.dock.setWidget(self.panel)
         w.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.dock)
@@ -80,6 +91,7 @@ class ModelLinks(QObject):
         self.session.history.applied.disconnect(self._on_history_applied)
         self.session = None
         self.cache.clear()
+        self.sessions, self._rows = [], {}
         self.panel.set_result(None)
         self._show_picker(False)
 
@@ -143,9 +155,14 @@ class ModelLinks(QObject):
     def _on_job_finished(self, result) -> None:
         if not self._mine():
             return
-        payload, outcomes, loaded = result
+        payload, outcomes, loaded, sessions = result
         self.cache.update(loaded)
+        self.sessions = sessions
+        ids = sessions[0].document.table["image_id"].tolist()
+        self._rows = {str(i): r for r, i in enumerate(ids)}
         self.panel.set_result(payload, outcomes)
+        if self.showing_panes:
+            self._update_panes()
         self.compared.emit(payload)
 
     def _on_job_failed(self, exc) -> None:
@@ -170,8 +187,46 @@ class ModelLinks(QObject):
             self.c.select_image(row)
 
 
+    # --- A | B on the canvas ----------------------------------------------------------------
+    @property
+    def showing_panes(self) -> bool:
+        return self.c.window.canvas_stack.currentWidget() is self.panes
+
+    def _on_panel_panes_toggled(self, on: bool) -> None:
+        c = self.c
+        if on and self.sessions:
+            c.window.canvas_stack.setCurrentWidget(self.panes)
+            self._update_panes()
+            self.panes.fit()
+        elif not on and self.showing_panes:
+            c.set_view_mode(c.layers.view_mode)  # the view mode's page again
+
+    def _on_canvas_stack_current_changed(self, _index: int) -> None:
+        if not self.showing_panes and self.panel.panes_button.isChecked():
+            self.panel.panes_button.blockSignals(True)
+            self.panel.panes_button.setChecked(False)
+            self.panel.panes_button.blockSignals(False)
+
+    def _on_controller_image_shown(self, _row: int) -> None:
+        if self.showing_panes:
+            self._update_panes()
+
+    def _update_panes(self) -> None:
+        c = self.c
+        if c.session is None or c.current is None or len(self.sessions) < 2:
+            return
+        row = self._rows.get(str(c.image_id(c.current)))
+        if row is None:
+            return
+        image = c.frame.image if c.frame is not None else None
+        built = [frames.build_frame(s, row, image) for s in self.sessions]
+        titles = [f"{letter}: {s.model}" for letter, s in zip("AB", self.sessions, strict=True)]
+        self.panes.set_frames(built, titles, c.layers)
+
+
 def _compare(session, cache: dict, names: list[str], progress):
-    """(payload, outcomes, loaded TaskData by model) of ``names`` on ``session`` (worker)."""
+    """(payload, outcomes, loaded TaskData by model, sessions) of ``names`` on ``session``
+    (worker)."""
     from reviewer.io.compare import compare_payload, image_outcomes
     from reviewer.io.models import model_session
     sessions, loaded = [], {}
@@ -183,4 +238,4 @@ def _compare(session, cache: dict, names: list[str], progress):
     payload = compare_payload(sessions, progress=progress)
     task = tasks.get(session.data.task)
     outcomes = image_outcomes(task, sessions[0].document.table, sessions[1].document.table)
-    return payload, outcomes, loaded
+    return payload, outcomes, loaded, sessions

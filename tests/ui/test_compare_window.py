@@ -97,3 +97,33 @@ def test_a_task_with_one_model_hides_the_picker_and_says_how_to_add_one(qtbot, s
     assert "model" not in window.windowTitle()
     assert not c.models.panel.run_button.isEnabled()
     assert "reviewer models" in c.models.panel.headline.text()
+
+
+def test_a_and_b_side_by_side_on_the_canvas_follow_the_image_and_give_the_canvas_back(
+        qtbot, settings, sample):
+    window, c = open_window(qtbot, settings, sample)
+    c.models.show_compare()
+    panel = c.models.panel
+    assert not panel.panes_button.isEnabled()
+    with qtbot.waitSignal(c.models.compared, timeout=LOAD_TIMEOUT):
+        qtbot.mouseClick(panel.run_button, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(panel.panes_button, Qt.MouseButton.LeftButton)
+    assert window.canvas_stack.currentWidget() is c.models.panes
+    a, b = c.models.panes.views
+    assert [t.text() for t in c.models.panes.titles] == ["A: baseline", "B: retrained"]
+
+    def preds(view, session):
+        return sorted(o.ann_id for o in view.frame().objects if o.source == "pred"), sorted(
+            int(i) for i in session.document.image_scores(c.current)[0].pred.ids)
+    for view, name in ((a, "baseline"), (b, "retrained")):
+        shown, expected = preds(view, c.models.sessions[["baseline", "retrained"].index(name)])
+        assert shown == expected
+    first = a.frame()
+    with qtbot.waitSignal(c.image_shown):
+        c.next_image()
+    assert a.frame() is not first and a.frame().objects != first.objects
+    b.zoom_in()
+    assert a.transform().m11() == pytest.approx(b.transform().m11())
+    c.set_view_mode("overlay")
+    assert window.canvas_stack.currentWidget() is window.canvas
+    assert not panel.panes_button.isChecked()
