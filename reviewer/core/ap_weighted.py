@@ -20,6 +20,10 @@ COCOeval computes on the dataset where image i appears w_i times:
   between successive threshold positions, then a running maximum from the right.
 
 Per resample: O(T · D) for D predictions and T IoU thresholds, no Python loop over classes.
+The same steps as one compiled loop (``_weighted_ap``, numba through ``core.jit``) run when the
+work is large (``jit.use``: predictions × thresholds × resamples): a class's weighted
+cumulative sums, precision made monotone from the right, the first row reaching each recall
+threshold — ~10x faster than the numpy steps and tested against them.
 With all weights 1 the result equals ``accumulate``'s AP (the tests hold it), and with any
 weights COCOeval's AP on the repeated images, up to one tie order: two predictions of one image
 with equal scores are ranked p1 ×w, p2 ×w here, where COCOeval interleaves the copies
@@ -30,6 +34,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import jit
 from .ap import _class_order  # the ranking accumulate uses
 from .cocoeval import MAX_DETS, RECALL_THRESHOLDS, MatchResult
 from .tables import DetectionDataset
@@ -43,7 +48,9 @@ class APResampler:
     of image-weighted versions of ``ds``. ``metric(weights (c, N)) -> (c,)``, nan where no
     class has a GT object of weight > 0."""
 
-    def __init__(self, ds: DetectionDataset, res: MatchResult, max_det: int = MAX_DETS[-1]):
+    def __init__(self, ds: DetectionDataset, res: MatchResult, max_det: int = MAX_DETS[-1],
+                 kernel: bool | None = None):
+        self.kernel = kernel  # None: the compiled loop when jit.use says so
         a = [name for name, _, _ in res.area_ranges].index("all")
         rows = _class_order(ds, res)
         rows = rows[res.dt_rank[rows] < max_det]
@@ -65,6 +72,11 @@ class APResampler:
 
     def metric(self, weights: np.ndarray) -> np.ndarray:
         w = np.atleast_2d(np.asarray(weights, np.float64))
+        kernel = self.kernel if self.kernel is not None else jit.use(self.tp.size * len(w))
+        if kernel:
+            return _weighted_ap(self.tp, self.fp, self.image, self.start, self.end,
+                                self.gt_image, self.gt_class.astype(np.int64), self.k,
+                                np.ascontiguousarray(w), RECALL_THRESHOLDS.astype(np.float64))
         return np.array([self._one(row) for row in w])
 
     def _one(self, w: np.ndarray) -> float:
@@ -106,3 +118,60 @@ def _precision_sum(pr: np.ndarray, idx: np.ndarray, ends: np.ndarray) -> float:
     pieces = np.where(bounds[:, 1:] > bounds[:, :-1], pieces, -np.inf)  # empty pieces
     best = np.maximum.accumulate(pieces[:, ::-1], axis=1)[:, ::-1]
     return float(np.where(idx < ends[:, None], best, 0.0).sum())
+
+
+@jit.njit
+def _weighted_ap(tp, fp, image, start, end, gt_image, gt_class, k, weights, thresholds):
+    """``APResampler._one`` of each row of ``weights`` as one loop (the compiled kernel)."""
+    n_t, d = tp.shape
+    out = np.empty(weights.shape[0])
+    npig = np.empty(k)
+    pr = np.empty(d)
+    rc = np.empty(d)
+    for row in range(weights.shape[0]):
+        w = weights[row]
+        npig[:] = 0.0
+        for g in range(gt_image.shape[0]):
+            npig[gt_class[g]] += w[gt_image[g]]
+        valid = np.flatnonzero(npig > 0)
+        if len(valid) == 0:
+            out[row] = np.nan
+            continue
+        total = 0.0
+        for t in range(n_t):
+            for c in valid:
+                total += _class_precision_sum(tp[t], fp[t], image, start[c], end[c], w,
+                                              npig[c], thresholds, pr, rc)
+        out[row] = total / (n_t * thresholds.shape[0] * len(valid))
+    return out
+
+
+@jit.njit
+def _class_precision_sum(tp, fp, image, s, e, w, npig, thresholds, pr, rc) -> float:
+    """Sum over the recall thresholds of one class's interpolated precision (rows s..e).
+
+    A row of weight 0 (its image not drawn) or ignored (neither TP nor FP) would add a point
+    equal to the one before it (or recall 0 and precision 0 first), which changes neither the
+    monotone precision nor the first point reaching a recall: it is left out."""
+    eps = np.spacing(1.0)
+    tps, fps, n = 0.0, 0.0, 0
+    for i in range(s, e):
+        wi = w[image[i]]
+        if wi == 0.0 or (tp[i] == 0.0 and fp[i] == 0.0):
+            continue
+        tps += tp[i] * wi
+        fps += fp[i] * wi
+        rc[n] = tps / npig
+        pr[n] = tps / (fps + tps + eps)
+        n += 1
+    for i in range(n - 1, 0, -1):  # precision made monotone from the right
+        if pr[i] > pr[i - 1]:
+            pr[i - 1] = pr[i]
+    total, i = 0.0, 0
+    for j in range(thresholds.shape[0]):  # the first point reaching each recall threshold
+        while i < n and rc[i] < thresholds[j]:
+            i += 1
+        if i == n:
+            break
+        total += pr[i]
+    return total

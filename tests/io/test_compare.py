@@ -188,7 +188,8 @@ def test_resample_weights_are_the_counts_of_plain_index_draws():
     assert (rows.sum(axis=1) == 9).all()
 
 
-def test_detection_ap_of_a_resample_equals_cocoeval_on_the_repeated_images(tmp_path):
+@pytest.mark.parametrize("kernel", [False, True], ids=["numpy", "compiled"])
+def test_detection_ap_of_a_resample_equals_cocoeval_on_the_repeated_images(tmp_path, kernel):
     """APResampler's AP with weights w equals COCOeval's on a dataset where image i appears
     w_i times (copies with new image and annotation ids, next to each other in id order). Scores
     are made distinct first: with two equal scores in one image, COCOeval interleaves the copies'
@@ -203,7 +204,8 @@ def test_detection_ap_of_a_resample_equals_cocoeval_on_the_repeated_images(tmp_p
     assert len({p["score"] for p in preds}) == len(preds)
     pred_file.write_text(json.dumps(preds))
     ds = load_detection(gt_file, pred_file)
-    resampler = APResampler(ds, match_dataset(ds, "bbox", area_ranges=AREA_RANGES[:1]))
+    resampler = APResampler(ds, match_dataset(ds, "bbox", area_ranges=AREA_RANGES[:1]),
+                            kernel=kernel)
     weights = next(resample_weights(len(ds.images.ids), resamples=3, seed=11))
     ids = [int(i) for i in ds.images.ids.tolist()]
     for w, value in zip(weights, resampler.metric(weights), strict=True):
@@ -287,3 +289,22 @@ def test_a_correction_counts_for_every_model_and_each_is_reported_before_and_aft
             after["overall"]["AP"], abs=1e-12)
     assert payload["corrections"]["baseline"]["before"] != payload["corrections"]["baseline"][
         "after"]
+
+
+def test_the_compiled_weighted_ap_equals_the_numpy_steps_on_many_resamples():
+    from reviewer.core import jit
+    from reviewer.core.ap_weighted import APResampler
+    from reviewer.core.cocoeval import AREA_RANGES, match_dataset
+    from reviewer.io.coco import load_detection
+    if not jit.enabled():
+        pytest.skip("numba is not installed: only the numpy steps run")
+    for pred in ("predictions.json", "retrained.json"):
+        ds = load_detection(SAMPLE / "annotations/instances_gt.json", SAMPLE / "annotations" / pred)
+        res = match_dataset(ds, "bbox", area_ranges=AREA_RANGES[:1])
+        weights = np.concatenate(list(resample_weights(len(ds.images.ids), 200, seed=5)))
+        weights[:3] = 0.0  # no image at all: undefined
+        weights[3] = np.eye(len(ds.images.ids))[0] * len(ds.images.ids)  # one image only
+        ref = APResampler(ds, res, kernel=False).metric(weights)
+        got = APResampler(ds, res, kernel=True).metric(weights)
+        np.testing.assert_allclose(got, ref, rtol=0, atol=1e-12)
+        assert np.isnan(got[:3]).all() and not np.isnan(got[3:]).any()
