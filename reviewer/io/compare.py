@@ -8,7 +8,8 @@ the ``reviewer compare --json`` object:
 "overall": {A: {…}, B: {…}}, "per_class": {class: {A: {…}, B: {…}}},
 "per_class_delta": {class: {key: B − A}}, "images": {"improved", "regressed", "unchanged",
 "not_compared", ("fixed", "broken", "both_wrong", "both_right"), "per_image": [{"image_id",
-"file_name", "error": {A: e, B: e}, "delta"}]}, "difference": {"metric", "a", "b", "value",
+"file_name", "error": {A: e, B: e}, "delta"}]}, "confusion": {"labels", "rows", "columns",
+"matrices": {A: m, B: m}, "delta": B − A}, "difference": {"metric", "a", "b", "value",
 "ci95": [lo, hi], "p_b_better", "resamples", "seed"}, "corrections"?, "pairs"?}``
 
 - ``overall`` / ``per_class``: each model's ``evaluate`` payload (``session_eval``): exactly the
@@ -18,6 +19,8 @@ the ``reviewer compare --json`` object:
   lower than A's, regressed it when higher. Classification also counts fixed (A wrong, B
   right), broken (A right, B wrong), both wrong, both right. Images where an error is undefined
   are ``not_compared``.
+- ``confusion``: each model's confusion matrix (``eval --json``'s, rows the ground truth) and
+  their difference B − A (which confusions B added or removed).
 - ``difference``: B − A of the headline metric (AP, mIoU, accuracy) with the paired bootstrap's
   95 % interval and the share of resamples where B is better (``reviewer.core.bootstrap``).
 - ``corrections`` (when the review corrected images): each model's headline on the original
@@ -64,6 +67,7 @@ def compare_payload(sessions: list, original: bool = False, resamples: int = RES
            "per_class_delta": _class_delta(names[0], names[1], payloads[0], payloads[1]),
            "images": pairs[0]["images"], "difference": pairs[0]["difference"]}
     out["images"]["per_image"] = _per_image(names, tables)
+    out["confusion"] = _confusion(names, payloads)
     if not original and payloads[0]["corrected_images"]:
         out["corrections"] = _corrections(task, sessions, names, payloads)
     if len(sessions) > 2:
@@ -139,6 +143,21 @@ def _per_image(names: list[str], tables: list[dict]) -> list[dict]:
     return [{"image_id": _plain(ids[i]), "file_name": str(files[i]),
              "error": {m: _float(e[i]) for m, e in zip(names, errors, strict=True)},
              "delta": _float(delta[i])} for i in range(len(ids))]
+
+
+def _confusion(names: list[str], payloads: list[dict]) -> dict | None:
+    """Each model's confusion matrix and B − A (None when the task's payload has none)."""
+    found = [p.get("confusion") for p in payloads]
+    if any(c is None or "matrix" not in c for c in found):
+        return None
+    first = found[0]
+    mats = {m: c["matrix"] for m, c in zip(names, found, strict=True)}
+    a, b = (np.asarray(mats[m], np.float64) for m in names[:2])
+    delta = (b - a).tolist() if a.shape == b.shape else None
+    if delta is not None and all(float(v).is_integer() for row in delta for v in row):
+        delta = [[int(v) for v in row] for row in delta]
+    return {"labels": first.get("labels"), "rows": first.get("rows"),
+            "columns": first.get("columns"), "matrices": mats, "delta": delta}
 
 
 def _corrections(task, sessions, names, after: list[dict]) -> dict:

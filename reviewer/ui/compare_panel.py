@@ -3,7 +3,8 @@
 It shows what ``reviewer compare`` prints, from the same payload: the headline metric of A and B
 with B − A, its paired-bootstrap 95 % interval and the share of resamples where B is better; the
 image counts (improved / regressed / unchanged, classification fixed / broken); a per-class table
-(A, B, B − A of the task's class metric) and a per-image table (A's error, B's error, B − A),
+(A, B, B − A of the task's class metric), the difference of the confusion matrices (B − A: on
+the diagonal more is better, off it fewer) and a per-image table (A's error, B's error, B − A),
 sorted most regressed first and filtered by outcome. Clicking an image row asks for that image
 (``image_requested(row)``: the row of the session's table); "Show B" asks the window to show
 model B (``model_requested(name)``).
@@ -33,6 +34,7 @@ from PySide6.QtWidgets import (
     QSplitter,
     QTableWidget,
     QTableWidgetItem,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -45,7 +47,7 @@ class _Number(QTableWidgetItem):
     """A cell sorted by its number (None last)."""
 
     def __init__(self, value, digits: int = 3, signed: bool = False):
-        text = "n/a" if value is None else (f"{value:+.{digits}f}" if signed
+        text = "n/a" if value is None else (f"{value:+.{digits}f}" if signed and value != 0
                                              else f"{value:.{digits}f}")
         super().__init__(text)
         self.value = -math.inf if value is None else float(value)
@@ -84,6 +86,13 @@ class ComparePanel(QWidget):
         self.outcome_box = QComboBox(self, toolTip="Which images the list shows")
         self.outcome_box.currentIndexChanged.connect(self._fill_images)
         self.classes = _table(self, ["class", "A", "B", "B − A"])
+        self.confusion = _table(self, [])
+        self.confusion.setSortingEnabled(False)
+        self.confusion.horizontalHeader().setSectionResizeMode(
+            QHeaderView.ResizeMode.ResizeToContents)
+        self.tabs = QTabWidget(self)
+        self.tabs.addTab(self.classes, "Per class")
+        self.tabs.addTab(self.confusion, "Confusion B − A")
         self.images = _table(self, ["image", "A error", "B error", "B − A"])
         self.images.cellClicked.connect(self._on_images_cell_clicked)
         self._layout()
@@ -103,7 +112,7 @@ class ComparePanel(QWidget):
         column.addLayout(row)
         column.addWidget(self.images, 1)
         split = QSplitter(Qt.Orientation.Horizontal, self)
-        split.addWidget(self.classes)
+        split.addWidget(self.tabs)
         split.addWidget(right)
         split.setStretchFactor(0, 2)
         split.setStretchFactor(1, 3)
@@ -171,11 +180,14 @@ class ComparePanel(QWidget):
                 self.headline.setText("Choose two models and press Compare.")
             self.counts.setText("")
             self.classes.setRowCount(0)
+            self.confusion.setRowCount(0)
+            self.confusion.setColumnCount(0)
             self.images.setRowCount(0)
             return
         self.headline.setText(headline_text(payload))
         self.counts.setText(counts_text(payload))
         self._fill_classes()
+        self._fill_confusion()
         self.outcome_box.blockSignals(True)
         self.outcome_box.clear()
         for key in (k for k in OUTCOMES if k == "all" or k in self.outcomes):
@@ -201,6 +213,28 @@ class ComparePanel(QWidget):
             self.classes.setItem(r, 3, _delta_item(delta, True))  # class metrics: higher is better
         self.classes.setSortingEnabled(True)
         self.classes.sortItems(3, Qt.SortOrder.AscendingOrder)  # the class B hurt most first
+
+    def _fill_confusion(self) -> None:
+        conf = self.payload.get("confusion")
+        t = self.confusion
+        if not conf or conf.get("delta") is None:
+            t.setRowCount(0)
+            t.setColumnCount(0)
+            return
+        delta, labels = conf["delta"], [str(x) for x in conf["labels"] or []]
+        a, b = (conf["matrices"][m] for m in self.payload["models"][:2])
+        t.setRowCount(len(delta))
+        t.setColumnCount(len(delta[0]) if delta else 0)
+        t.setHorizontalHeaderLabels(labels[:t.columnCount()])
+        t.setVerticalHeaderLabels(labels[:t.rowCount()])
+        t.verticalHeader().show()
+        for r, row in enumerate(delta):
+            for col, value in enumerate(row):
+                item = _delta_item(value, r == col, digits=0)
+                item.setToolTip(f"{conf.get('rows', 'rows')} {labels[r]} → "
+                                f"{conf.get('columns', 'columns')} {labels[col]}: "
+                                f"A {a[r][col]}, B {b[r][col]}")
+                t.setItem(r, col, item)
 
     def _fill_images(self) -> None:
         p = self.payload
@@ -256,8 +290,8 @@ def counts_text(p: dict) -> str:
     return "Images (B vs A, the table's error): " + ", ".join(parts)
 
 
-def _delta_item(delta, good_when_high: bool) -> _Number:
-    item = _Number(delta, signed=True)
+def _delta_item(delta, good_when_high: bool, digits: int = 3) -> _Number:
+    item = _Number(delta, digits=digits, signed=True)
     if delta is not None and delta != 0:
         better = (delta > 0) == good_when_high
         item.setForeground(BETTER if better else WORSE)

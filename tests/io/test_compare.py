@@ -94,6 +94,16 @@ def _counts_from_tables(ea: pd.Series, eb: pd.Series) -> dict:
             "unchanged": int((ok & (eb == ea)).sum()), "not_compared": int((~ok).sum())}
 
 
+def test_the_confusion_difference_is_b_minus_a_of_each_models_eval(sample, det_payload, capsys):
+    mats = {m: _run(["eval", str(sample), "--model", m, "--json", "-q"], capsys)["confusion"]
+            for m in MODELS}
+    conf = det_payload["confusion"]
+    assert conf["labels"] == mats["baseline"]["labels"]
+    assert conf["matrices"] == {m: c["matrix"] for m, c in mats.items()}
+    expected = np.array(mats["retrained"]["matrix"]) - np.array(mats["baseline"]["matrix"])
+    assert conf["delta"] == expected.tolist() and expected.any()
+
+
 def test_detection_image_counts_equal_the_two_models_tables(sample, det_payload, capsys):
     ea, eb = (_errors(sample, m, capsys) for m in MODELS)
     counts = _counts_from_tables(ea, eb)

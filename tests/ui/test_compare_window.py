@@ -70,6 +70,10 @@ def test_compare_panel_shows_the_cli_numbers_and_leads_to_the_most_regressed_ima
     assert f"[{d['ci95'][0]:+.3f}, {d['ci95'][1]:+.3f}]" in panel.headline.text()
     assert f"{cli['images']['regressed']} regressed" in panel.counts.text()
     assert panel.classes.rowCount() == len(cli["per_class"])
+    delta = cli["confusion"]["delta"]
+    assert panel.confusion.rowCount() == len(delta)
+    assert [[panel.confusion.item(r, k).value for k in range(len(row))]
+            for r, row in enumerate(delta)] == delta
     rows = cli["images"]["per_image"]
     worst = max(rows, key=lambda r: -np.inf if r["delta"] is None else r["delta"])
     assert panel.images.rowCount() == len(rows)
