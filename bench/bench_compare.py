@@ -7,7 +7,8 @@ models 2..M are derived from it with their own seeds (scores rescaled by a rando
 prediction, 10 % of the predictions dropped, boxes jittered by up to 5 % of their size), so all
 models score the same images. Each timed run is a fresh process (wall clock from the parent,
 runs interleaved round-robin): ``reviewer compare DIR --json -q`` (every model loaded, scored and
-evaluated, per class, per image, 1,000 paired bootstrap resamples) and, as the peer, one
+evaluated, per class, per image, 1,000 paired bootstrap resamples), the same with
+``--resamples 1`` (what the bootstrap costs) and, as the peer, one
 ``pycocotools`` process per model (COCO, loadRes, evaluate, accumulate, summarize), summed. The
 12 COCO numbers of every model in compare's JSON are checked against pycocotools' (1e-6) and a
 mismatch prints ``!!! METRIC MISMATCH !!!``.
@@ -100,11 +101,13 @@ def main(argv: list[str] | None = None) -> int:
     names = make_data(folder, args.images, args.models)
     gt = folder / "annotations" / "instances_gt.json"
     py = sys.executable
-    ours, peers, payload, stats = [], [], None, {}
+    ours, bare, peers, payload, stats = [], [], [], None, {}
+    compare = [py, "-m", "reviewer.cli", "compare", str(folder), "--json", "-q"]
     for _ in range(args.repeat):
-        wall, out = timed([py, "-m", "reviewer.cli", "compare", str(folder), "--json", "-q"])
+        wall, out = timed(compare)
         ours.append(wall)
         payload = json.loads(out)
+        bare.append(timed([*compare, "--resamples", "1"])[0])
         total = 0.0
         for name, pred in names:
             wall, out = timed([py, "-c", PYCOCO, str(gt), str(pred)])
@@ -118,6 +121,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"  reviewer compare (load, score, per image, bootstrap x"
           f"{payload['difference']['resamples']}): {statistics.median(ours):7.2f} / "
           f"{min(ours):7.2f}")
+    print(f"  reviewer compare --resamples 1 (no bootstrap to speak of): "
+          f"{statistics.median(bare):7.2f} / {min(bare):7.2f}")
     print(f"  pycocotools, one process per model, summed:        {statistics.median(peers):7.2f}"
           f" / {min(peers):7.2f}")
     print(f"  ratio compare / pycocotools: {statistics.median(ours) / statistics.median(peers):.2f}")
