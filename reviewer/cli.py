@@ -279,7 +279,7 @@ def _check_outputs(args, project) -> bool:
 def _score_eval(args, session) -> None:
     """``score --eval`` / ``--metrics-json``: the metrics of ``reviewer eval`` from the session
     already loaded and scored (one load for both)."""
-    from reviewer.io.evaluation import ground_truth_line, session_eval
+    from reviewer.io.evaluation import session_eval
     payload = session_eval(session, original=args.original)
     if args.metrics_json:
         from reviewer.io.tables import write_text
@@ -290,8 +290,7 @@ def _score_eval(args, session) -> None:
         if not args.original and session.document.corrected_images:
             before = session_eval(session, original=True)
         print()
-        print(f"{payload['task']}, {payload['images']} images, "
-              f"{ground_truth_line(payload['corrected_images'], args.original)}")
+        print(eval_header(payload, args.original))
         _print_eval(payload, before)
 
 
@@ -312,7 +311,7 @@ def _print_table(table: dict, order) -> None:
 
 
 def _cmd_eval(args) -> int:
-    from reviewer.io.evaluation import ground_truth_line, session_eval
+    from reviewer.io.evaluation import session_eval
     with _load(args) as session:
         payload = session_eval(session, original=args.original)
         if args.json:
@@ -321,10 +320,16 @@ def _cmd_eval(args) -> int:
         before = None
         if not args.original and session.document.corrected_images:
             before = session_eval(session, original=True)
-        print(f"{payload['task']}, {model_words(payload)}{payload['images']} images, "
-              f"{ground_truth_line(payload['corrected_images'], args.original)}")
+        print(eval_header(payload, args.original))
         _print_eval(payload, before)
     return EXIT_OK
+
+
+def eval_header(payload: dict, original: bool) -> str:
+    """The first line of ``eval`` (and of ``score --eval``'s metrics)."""
+    from reviewer.io.evaluation import ground_truth_line
+    return (f"{payload['task']}, {model_words(payload)}{payload['images']} images, "
+            f"{ground_truth_line(payload['corrected_images'], original)}")
 
 
 def model_words(payload: dict) -> str:
