@@ -131,3 +131,29 @@ def test_a_and_b_side_by_side_on_the_canvas_follow_the_image_and_give_the_canvas
     c.set_view_mode("overlay")
     assert window.canvas_stack.currentWidget() is window.canvas
     assert not panel.panes_button.isChecked()
+
+
+@pytest.mark.parametrize("which", ["segmentation", "lemons"])
+def test_compare_and_the_two_panes_for_segmentation_and_classification(qtbot, settings,
+                                                                        tmp_path, which, capsys):
+    sample = copy_sample(tmp_path / "s", "segmentation" if which == "segmentation" else None)
+    project = sample / "lemons" if which == "lemons" else sample
+    window, c = open_window(qtbot, settings, project)
+    c.models.show_compare()
+    panel = c.models.panel
+    with qtbot.waitSignal(c.models.compared, timeout=LOAD_TIMEOUT) as blocker:
+        qtbot.mouseClick(panel.run_button, Qt.MouseButton.LeftButton)
+    argv = ["compare", str(project), "--json", "-q"]
+    if which == "segmentation":
+        argv += ["--task", "segmentation"]
+    cli = _cli_json(argv, capsys)
+    assert json.loads(json.dumps(blocker.args[0])) == cli
+    outcomes = [panel.outcome_box.itemData(i) for i in range(panel.outcome_box.count())]
+    assert ("fixed" in outcomes) == (which == "lemons")
+    if which == "lemons":
+        panel.outcome_box.setCurrentIndex(panel.outcome_box.findData("fixed"))
+        assert panel.images.rowCount() == cli["images"]["fixed"] > 0
+    qtbot.mouseClick(panel.panes_button, Qt.MouseButton.LeftButton)
+    assert window.canvas_stack.currentWidget() is c.models.panes
+    frames = [v.frame() for v in c.models.panes.views]
+    assert all(f is not None for f in frames) and frames[0] is not frames[1]
