@@ -2,14 +2,15 @@
 
 Each pane is a ``CanvasView`` showing the image, the ground truth and one model's predictions
 with the window's layer state (its colours, classes, threshold, fill or outline); a title chip
-names the model. Zooming or panning one pane moves the other, as in ``SideBySideView``. The
+names the model, in the pane's bottom-left corner (the top-left holds the classification label
+card). Zooming or panning one pane moves the other, as in ``SideBySideView``. The
 panes are side by side or one above the other, whichever shows the image larger (a 2:1 street
 scene gets twice the pixels stacked in a landscape window).
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, Qt
 from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QBoxLayout, QLabel, QWidget
 
@@ -38,8 +39,8 @@ class ModelPanes(QWidget):
             label = QLabel("", view)
             label.setStyleSheet(_TITLE_STYLE)
             label.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents, True)
-            label.move(_TITLE_MARGIN, _TITLE_MARGIN)
             self.titles.append(label)
+            view.installEventFilter(self)
             layout.addWidget(view, 1)
 
     def set_frames(self, frames: list[CanvasFrame], titles: list[str],
@@ -57,6 +58,16 @@ class ModelPanes(QWidget):
             view.set_layers(pane_state)
             label.setText(title)
             label.adjustSize()
+            self._place(view, label)
+
+    def eventFilter(self, obj, event) -> bool:
+        if event.type() == QEvent.Type.Resize and obj in self.views:
+            self._place(obj, self.titles[self.views.index(obj)])
+        return False
+
+    @staticmethod
+    def _place(view, label) -> None:
+        label.move(_TITLE_MARGIN, max(view.height() - label.height() - _TITLE_MARGIN, 0))
 
     def _arrange(self, size) -> None:
         if not size or not size[0] or not size[1]:
