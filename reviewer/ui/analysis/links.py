@@ -21,6 +21,7 @@ from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import QDockWidget
 
 from reviewer import tasks
+from reviewer.core.review import own_object_tags
 from reviewer.core.tag_stats import tag_membership
 from reviewer.core.view_state import default_class_colors
 from reviewer.ui.task_view import view_of
@@ -236,7 +237,7 @@ class AnalysisLinks(QObject):
             snap_names = self.c.class_names()
             return np.flatnonzero(compute.snapshot(s).present[:, snap_names.index(value)])
         member = tag_membership(review.keys, [value], s.store.all_image_tags(),
-                                s.store.all_object_tags())
+                                own_object_tags(s.store.all_object_tags(), s.model))
         return np.flatnonzero(member[0])
 
     def _refresh_pr(self) -> None:
