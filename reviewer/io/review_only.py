@@ -27,8 +27,8 @@ from reviewer.core.history import History
 from reviewer.io import task_cache
 from reviewer.io.fingerprints import compare, project_fingerprints
 from reviewer.io.paths import outside_notice
-from reviewer.io.session import find_image, find_row, notices_of, open_store
-from reviewer.io.store_keys import KeyedStore
+from reviewer.io.session import find_image, find_row, legacy_model, notices_of, open_store
+from reviewer.io.store_keys import KeyedStore, adopt_model_keys
 
 
 @dataclass
@@ -38,6 +38,7 @@ class _TableOnly:
     task: str
     table: dict
     problems: list = field(default_factory=list)
+    model: str | None = None
 
 
 class _NoDocument:
@@ -72,6 +73,10 @@ class ReviewOnlySession:
     def __exit__(self, *exc) -> None:
         self.close()
 
+    @property
+    def model(self) -> str | None:
+        return self.data.model
+
     def image_id(self, text: str):
         return find_image(self.data.table, text)
 
@@ -84,7 +89,7 @@ def open_review_only(project, task: str | None = None, read_only: bool = False,
     user's reference, as ``find_image`` takes it): the store speaks of that image alone, which
     spares mapping every image's id to its review key (~0.3 s at 100,000 images)."""
     name = project.task(task)
-    cached = task_cache.table(project, name, project.inputs[name])
+    cached = task_cache.table(project, name, project.inputs[name])  # the current model's
     if cached is None:
         return None
     table, keys = cached
@@ -97,7 +102,9 @@ def open_review_only(project, task: str | None = None, read_only: bool = False,
                 or not store.meta_value(f"review_keys:{name}")):
             store.close()
             return None
-        keyed = KeyedStore(store, _id_keys(table, keys, image))
+        legacy = legacy_model(project, name)
+        adopt_model_keys(store, legacy)  # as a full opening does (a no-op once done)
+        keyed = KeyedStore(store, _id_keys(table, keys, image), legacy)
         keyed.horizon = store.last_event_id()
         history = History(_NoDocument(keyed), keyed, owns=_owns_nothing)
         history.conflicts = history.recorded_conflicts(tasks.get(name).owns)
@@ -108,7 +115,8 @@ def open_review_only(project, task: str | None = None, read_only: bool = False,
     except BaseException:
         store.close()
         raise
-    return ReviewOnlySession(project, _TableOnly(name, table), keyed, history, notices)
+    data = _TableOnly(name, table, model=project.model_set(name).current)
+    return ReviewOnlySession(project, data, keyed, history, notices)
 
 
 def _id_keys(table: dict, keys: list[str], image: str | None) -> dict[str, str]:

@@ -41,13 +41,14 @@ import msgspec
 import numpy as np
 
 import reviewer
+from reviewer import tasks
 from reviewer.core.review import review_keys
 from reviewer.io.cache_pack import CacheCorrupt, Packed, Unpackable, find, pack
-from reviewer.io.fingerprints import project_fingerprints
+from reviewer.io.fingerprints import fingerprint
 
 CACHE_DIR = ".reviewer-cache"
 FORMAT = 1
-_KEEP = 4  # cache files kept per task (other thresholds / formats); the oldest go first
+_KEEP = 8  # cache files kept per task (models, thresholds); the oldest go first
 
 
 def enabled() -> bool:
@@ -101,8 +102,15 @@ def cache_file(project, task: str, inputs) -> Path:
 def _key(project, task: str, inputs, known: dict | None) -> dict:
     return {"format": FORMAT, "code": code_fingerprint(),
             "settings": json.loads(json.dumps(settings(project, task, inputs), default=str)),
-            "fingerprints": project_fingerprints(project, task, known),
+            "fingerprints": _fingerprints(task, inputs, known),
             "images_folder": _images_stat(project)}
+
+
+def _fingerprints(task: str, inputs, known: dict | None) -> dict:
+    """Fingerprints of the path inputs of ``inputs`` (the model's own predictions included)."""
+    known = known or {}
+    return {key: fingerprint(path, known.get(key))
+            for key, path in tasks.get(task).input_paths(inputs).items()}
 
 
 def _open_valid(project, task: str, inputs) -> tuple[Packed | None, str | None]:

@@ -3,15 +3,14 @@
 ``open_task`` asks the task plug-in (``reviewer.tasks``) to load the dataset of one task and score
 every image, reporting progress through a ``progress(stage, done, total)`` callback (raise from it
 to cancel). It returns a ``TaskData`` with the dataset, the per-image scores, the per-image table
-and the loaders' problems. The result is cached beside the project (io/task_cache.py) and read
-back from there while the inputs, the settings and the code stay the same.
+and the loaders' problems.
 """
 
 from __future__ import annotations
 
 from reviewer import tasks
 from reviewer.io import task_cache
-from reviewer.io.project import Project
+from reviewer.io.project import Project, ProjectError
 from reviewer.tasks.base import Progress, TaskData
 
 __all__ = ["Progress", "TaskData", "make_document", "open_task"]
@@ -22,25 +21,40 @@ def _noop(stage: str, done: int, total: int) -> None:
 
 
 def open_task(project: Project, task: str | None = None, progress: Progress | None = None,
-              overrides: dict | None = None, cache: bool = True) -> TaskData:
-    """Load and score one task of ``project`` (default: the project's default task).
+              overrides: dict | None = None, model: str | None = None,
+              cache: bool = True) -> TaskData:
+    """Load and score one task of ``project`` (default: the project's default task) with the
+    predictions of ``model`` (default: the task's current model; ProjectError naming the models
+    when it has no such model, or when that model's files are missing).
 
     overrides: input values replacing the project's for this opening (``{"score_threshold":
     0.3}``; keys the task does not have and None values are ignored); cache: read and write the
-    project cache."""
+    project cache (io/task_cache.py)."""
     name = project.task(task)
     plugin = tasks.get(name)
-    inputs = plugin.with_overrides(project.inputs[name], overrides or {})
+    models = project.model_set(name)
+    inputs = project.inputs_for(name, model)
+    chosen = models.current if model is None else model
+    if chosen != models.current:  # load_project checked the current model's files only
+        where = f"{name}.models[{models.index(chosen)}]"
+        try:
+            plugin.check_files(inputs, where)
+        except tasks.TaskInputError as exc:
+            raise ProjectError(f"{project.file}: {exc}") from None
+    inputs = plugin.with_overrides(inputs, overrides or {})
     progress = progress or _noop
-    if not cache:
-        return plugin.open(project, inputs, progress)
-    progress("reading the project cache", 0, 1)
-    data, notes = task_cache.load(project, name, inputs)
-    if data is not None:
-        progress("reading the project cache", 1, 1)
-        return data
+    notes: list[str] = []
+    if cache:
+        progress("reading the project cache", 0, 1)
+        data, notes = task_cache.load(project, name, inputs)
+        if data is not None:
+            progress("reading the project cache", 1, 1)
+            data.model = chosen
+            return data
     data = plugin.open(project, inputs, progress)
-    notes += task_cache.save(project, name, inputs, data)
+    data.model = chosen
+    if cache:
+        notes += task_cache.save(project, name, inputs, data)
     data.notices.extend(notes)
     return data
 

@@ -159,7 +159,7 @@ def test_each_setting_change_is_a_miss(coco, monkeypatch):
     def code():
         monkeypatch.setattr(task_cache, "code_fingerprint", lambda: "another build")
     assert _misses(proj, monkeypatch, code) == 1
-    assert len(_cache_files(proj)) == task_cache._KEEP  # older settings' files pruned
+    assert 1 < len(_cache_files(proj)) <= task_cache._KEEP  # one per setting, pruned
 
 
 def test_the_cached_data_under_different_thresholds_are_those_thresholds(coco):
@@ -252,3 +252,20 @@ def test_the_cli_says_a_damaged_cache_was_rebuilt(coco, capsys):
     assert "Traceback" not in err
     assert main(["score", str(proj), "--top", "2"]) == 0
     assert "project cache" not in capsys.readouterr().err  # rebuilt: whole again
+
+
+def test_each_model_has_its_own_cache(tmp_path, monkeypatch):
+    sample = tmp_path / "sample"
+    shutil.copytree(SAMPLE, sample, ignore=shutil.ignore_patterns("*.sqlite*", ".reviewer-*",
+                                                                  "lemons"))
+    project = load_project(sample)
+    for model in ("retrained", "baseline"):
+        cold = open_task(project, "detection", model=model, cache=False)
+        open_task(project, "detection", model=model)
+        opens = Opens(monkeypatch)
+        hit = open_task(project, "detection", model=model)
+        assert opens.n == 0 and hit.model == model
+        same(cold, hit)
+    a = open_task(project, "detection", model="retrained")
+    b = open_task(project, "detection", model="baseline")
+    assert not np.array_equal(a.dataset.pred.scores, b.dataset.pred.scores)
