@@ -91,12 +91,20 @@ def detection_thumb(document, images_dir: Path, i: int, width: int = WIDTH,
     small = _resized(loaded.pixels, size)
     full_w, full_h = loaded.size or (loaded.pixels.shape[1], loaded.pixels.shape[0])
     sx, sy = size[0] / full_w, size[1] / full_h
-    gt = document.gt
-    _draw_boxes(small, gt.boxes[gt.image_index == i], sx, sy, GT_BGR)
-    rows = document.pred_rows(i)
-    keep = rows[base.pred.scores[rows] >= document.params.score_threshold]
-    _draw_boxes(small, base.pred.boxes[keep], sx, sy, PRED_BGR)
+    gt_boxes, pred_boxes = thumb_boxes(document, i)
+    _draw_boxes(small, gt_boxes, sx, sy, GT_BGR)
+    _draw_boxes(small, pred_boxes, sx, sy, PRED_BGR)
     return _encode(small)
+
+
+def thumb_boxes(document, i: int) -> tuple[np.ndarray, np.ndarray]:
+    """(GT boxes (G, 4), prediction boxes (P, 4)) COCO xywh that a thumbnail of image row i
+    draws: the current GT and the predictions kept by the score threshold (the report's and
+    the window's grid thumbnails)."""
+    gt = document.gt
+    rows = document.pred_rows(i)
+    keep = rows[document.base.pred.scores[rows] >= document.params.score_threshold]
+    return gt.boxes[gt.image_index == i], document.base.pred.boxes[keep]
 
 
 def labelled_thumb(loaded: LoadedImage, width: int, caption: str) -> bytes:

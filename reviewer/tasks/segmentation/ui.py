@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from reviewer.ui.task_view import TaskView, pair
+from reviewer.ui.task_view import TaskView, ThumbBadge, fmt, pair
 
 COLUMNS = (("file_name", "Image"), ("error", "Error"), ("miou", "mIoU"))
 CLASS_HEADERS = ("Class", "IoU before", "IoU after", "Δ IoU", "GT pixels", "Predicted pixels")
@@ -24,6 +24,19 @@ class SegmentationView(TaskView):
 
     def frame(self, builder, session, i: int, fallback_size):
         return builder.semantic_frame(session, i)
+
+    def thumb_badge(self, session, row: int) -> ThumbBadge:
+        """The image's mIoU and its worst class (the lowest IoU among the classes present)."""
+        table = session.document.table
+        lines = [(f"mIoU {fmt(table['miou'][row])}", "")]
+        ious = {k[4:]: float(v[row]) for k, v in table.items() if k.startswith("iou_")}
+        present = {k: v for k, v in ious.items() if not np.isnan(v)}
+        if present:
+            worst = min(present, key=present.get)
+            if present[worst] < 1.0:
+                lines.append((f"{worst} {present[worst]:.2f}", "bad" if present[worst] < 0.5
+                              else ""))
+        return ThumbBadge(tuple(lines))
 
     def score_text(self, before: dict, after: dict, row: int) -> str:
         return pair("mIoU", before["miou"][row], after["miou"][row])

@@ -1,0 +1,284 @@
+"""The grid of thumbnails in real windows (pytest-qt, offscreen): G toggles it keeping the current
+image, it shows the table's rows in the table's order and selection (sort and filter live),
+several thumbnails selected get a tag, a status or a new label as one history entry, a
+double-click opens the canvas, and a 200,000-image project scrolls decoding only what is in view.
+The review store and the document are the oracles; no sleeps."""
+
+from __future__ import annotations
+
+import shutil
+import threading
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication
+
+from reviewer.core.commands import Macro
+from reviewer.tasks.classification.commands import SetLabel
+from reviewer.ui.models.image_filter import ImageFilter
+from reviewer.ui.task_view import view_of
+
+from .conftest import copy_sample, open_window
+
+LEMONS = Path(__file__).resolve().parents[2] / "sample_project" / "lemons"
+CTRL, SHIFT = Qt.KeyboardModifier.ControlModifier, Qt.KeyboardModifier.ShiftModifier
+NO_MOD = Qt.KeyboardModifier.NoModifier
+DECODE_TIMEOUT = 20_000
+
+
+@pytest.fixture
+def lemons(tmp_path) -> Path:
+    return Path(shutil.copytree(LEMONS, tmp_path / "lemons",
+                                ignore=shutil.ignore_patterns("review.sqlite*")))
+
+
+def _grid_on(qtbot, settings, project):
+    window, c = open_window(qtbot, settings, project)
+    window.canvas.setFocus()
+    QTest.keyClick(window.canvas, Qt.Key.Key_G)
+    assert c.grid.shown
+    qtbot.waitUntil(c.grid.grid.hasFocus)
+    return window, c, c.grid.grid
+
+
+def _click(grid, v: int, mods=NO_MOD, double: bool = False) -> None:
+    grid.ensure_visible(v)
+    centre = grid.cell_rect(v).center()
+    if double:
+        QTest.mouseDClick(grid.viewport(), Qt.MouseButton.LeftButton, mods, centre)
+    else:
+        QTest.mouseClick(grid.viewport(), Qt.MouseButton.LeftButton, mods, centre)
+
+
+def _selected_rows(c) -> list[int]:
+    return c.selection.rows()
+
+
+def _label(c, row) -> str | None:
+    return c.session.document.label_of(c.image_id(row))
+
+
+# --- switching --------------------------------------------------------------------------------
+def test_g_toggles_the_grid_and_the_current_image_stays(qtbot, settings, lemons):
+    window, c = open_window(qtbot, settings, lemons)
+    c.select_image(c.model.image_row(20))
+    shown = c.current
+    window.canvas.setFocus()
+    QTest.keyClick(window.canvas, Qt.Key.Key_G)
+    grid = c.grid.grid
+    assert window.canvas_stack.currentWidget() is grid and c.actions["view_grid"].isChecked()
+    assert grid.current_row() == c.model.view_row(shown) and grid.is_selected(20)
+    assert grid.cell_rect(20).intersects(grid.viewport().rect())  # in view
+    QTest.keyClick(grid, Qt.Key.Key_Right)  # move in the grid: the canvas is not rebuilt
+    moved = c.model.image_row(21)
+    assert c.current == moved and c.frame is None
+    QTest.keyClick(grid, Qt.Key.Key_G)
+    assert window.canvas_stack.currentWidget() is window.canvas
+    assert not c.actions["view_grid"].isChecked()
+    assert c.current == moved and c.frame is not None
+    assert window.canvas.label_card.label.label == _label(c, moved)
+    c.actions["view_grid"].trigger()  # the View menu's action does the same
+    assert c.grid.shown and grid.current_row() == 21
+
+
+def test_enter_and_double_click_open_the_thumbnail_on_the_canvas(qtbot, settings, lemons):
+    window, c, grid = _grid_on(qtbot, settings, lemons)
+    _click(grid, 9, double=True)
+    assert window.canvas_stack.currentWidget() is window.canvas
+    assert c.current == c.model.image_row(9)
+    assert c.frame is not None and c.frame.image is not None
+    QTest.keyClick(window.canvas, Qt.Key.Key_G)
+    QTest.keyClick(grid, Qt.Key.Key_End)
+    QTest.keyClick(grid, Qt.Key.Key_Return)
+    assert window.canvas_stack.currentWidget() is window.canvas
+    assert c.current == c.model.image_row(c.model.rowCount() - 1)
+
+
+def test_a_view_mode_key_leaves_the_grid_for_that_mode(qtbot, settings, lemons):
+    window, c, grid = _grid_on(qtbot, settings, lemons)
+    QTest.keyClick(grid, Qt.Key.Key_B)
+    assert not c.grid.shown and c.layers.view_mode == "side_by_side"
+    assert c.frame is not None
+
+
+# --- order and filter -------------------------------------------------------------------------
+def _badges(c, grid, n=6) -> list:
+    return [grid.cell_source.cell(v).badge for v in range(n)]
+
+
+def test_the_grid_follows_the_tables_sort_and_filter(qtbot, settings, lemons):
+    window, c, grid = _grid_on(qtbot, settings, lemons)
+    view, model = view_of(c.session), c.model
+    assert grid.model is model and grid.selection is window.table.selectionModel()
+    column = model.column_of("confidence")
+    window.table.sortByColumn(column, Qt.SortOrder.AscendingOrder)  # the header click
+    confidence = c.session.document.table["confidence"]
+    first = [model.image_row(v) for v in range(6)]
+    assert list(confidence[first]) == sorted(confidence)[:6]  # the table's new order
+    assert _badges(c, grid) == [view.thumb_badge(c.session, r) for r in first]
+    source = c.grid.source
+    in_view = grid.visible_rows()
+    assert model.view_row(c.current) in in_view  # the current image kept in view
+    qtbot.waitUntil(lambda: set(source._shown) == {source.key(model.image_row(v))
+                                                   for v in in_view})  # pictures asked for
+    window.filter_bar.set_value(ImageFilter(text="_07_"))
+    assert grid.count() == model.rowCount() == 4
+    names = c.session.document.table["file_name"]
+    assert all("_07_" in names[model.image_row(v)] for v in range(4))
+    assert grid.layout_.band(0, 10_000) == range(4)
+
+
+# --- several at once ----------------------------------------------------------------------------
+def test_a_tag_key_tags_every_selected_thumbnail_and_one_undo_removes_it(qtbot, settings,
+                                                                       lemons):
+    window, c, grid = _grid_on(qtbot, settings, lemons)
+    store = c.session.store
+    _click(grid, 2)
+    _click(grid, 5, SHIFT)  # 2..5
+    _click(grid, 8, CTRL)   # and 8
+    rows = [c.model.image_row(v) for v in (2, 3, 4, 5, 8)]
+    assert _selected_rows(c) == rows  # the table shows the same selection
+    tag = next(t.name for t in store.tags() if t.hotkey == "1")
+    QTest.keyClick(grid, Qt.Key.Key_1)
+    assert all(tag in store.image_tags(str(c.image_id(r))) for r in rows)
+    assert c.session.history.index == 1
+    assert isinstance(c.session.history.commands()[0], Macro)
+    colour = store.vocabulary().colour(tag)
+    assert grid.cell_source.cell(8).tag_colours == (colour,)  # the thumbnail shows the dot
+    QTest.keyClick(grid, Qt.Key.Key_R)  # a status on all five, one more entry
+    assert {store.status(str(c.image_id(r))).value for r in rows} == {"reviewed"}
+    assert grid.cell_source.cell(3).status == "reviewed"
+    c.undo()
+    c.undo()
+    assert not any(store.image_tags(str(c.image_id(r))) for r in rows)
+    assert c.session.history.index == 0
+
+
+def test_rubber_band_and_ctrl_a_select_thumbnails(qtbot, settings, lemons):
+    window, c, grid = _grid_on(qtbot, settings, lemons)
+    grid.verticalScrollBar().setValue(0)
+    start = grid.cell_rect(0).topLeft() - QPoint(2, 2)  # the margin, outside every cell
+    end = grid.cell_rect(grid.layout_.columns + 1).center()  # two columns, two rows
+    viewport = grid.viewport()
+    QTest.mousePress(viewport, Qt.MouseButton.LeftButton, NO_MOD, start)
+    QTest.mouseMove(viewport, end)
+    QTest.mouseRelease(viewport, Qt.MouseButton.LeftButton, NO_MOD, end)
+    cols = grid.layout_.columns
+    assert _selected_rows(c) == [c.model.image_row(v) for v in (0, 1, cols, cols + 1)]
+    QTest.keyClick(grid, Qt.Key.Key_A, CTRL)
+    assert len(_selected_rows(c)) == c.model.rowCount()
+    assert c.grid.count_label.text() == f"{c.model.rowCount()} selected"
+    QTest.keyClick(grid, Qt.Key.Key_Escape)
+    assert _selected_rows(c) == [c.current]
+
+
+def test_several_thumbnails_are_relabelled_as_one_history_entry(qtbot, settings, lemons):
+    window, c, grid = _grid_on(qtbot, settings, lemons)
+    mold = [v for v in range(20) if _label(c, c.model.image_row(v)) == "mold"][:3]
+    for v, mods in zip(mold, (NO_MOD, CTRL, CTRL), strict=True):
+        _click(grid, v, mods)
+    rows = [c.model.image_row(v) for v in mold]
+    QTest.keyClick(grid, Qt.Key.Key_2, Qt.KeyboardModifier.AltModifier)  # class 2: no mold
+    assert [_label(c, r) for r in rows] == ["no mold"] * 3
+    history = c.session.history
+    assert history.index == 1 and isinstance(history.commands()[0], Macro)
+    assert [type(k) for k in history.commands()[0].children] == [SetLabel] * 3
+    assert [grid.cell_source.cell(v).badge.lines[0][0] for v in mold] == ["no mold"] * 3
+    QTest.keyClick(grid, Qt.Key.Key_A)  # accept the prediction on all three
+    predicted = c.session.document.table["predicted"]
+    names = c.session.document.class_names
+    assert [_label(c, r) for r in rows] == [names[predicted[r]] for r in rows]
+    c.undo()
+    c.undo()
+    assert [_label(c, r) for r in rows] == [c.session.document.original_label(r) for r in rows]
+
+
+def test_the_class_picker_relabels_the_selected_thumbnails(qtbot, settings, lemons):
+    window, c, grid = _grid_on(qtbot, settings, lemons)
+    _click(grid, 1)
+    _click(grid, 2, SHIFT)
+    rows = [c.model.image_row(v) for v in (1, 2)]
+    QTest.keyClick(grid, Qt.Key.Key_L)
+    picker = next(h for h in c.tools.key_handlers if getattr(h, "acts_on_images", False)).picker
+    assert picker is not None and picker.isVisible()
+    picker.chosen.emit(0)  # "mold", as a click in the list does
+    assert [_label(c, r) for r in rows] == ["mold", "mold"]
+    assert c.session.history.index == 1
+
+
+# --- many images --------------------------------------------------------------------------------
+def _big_project(root: Path, n: int) -> Path:
+    """A classification project of n images whose files are absent (placeholders)."""
+    root.mkdir()
+    (root / "images").mkdir()
+    rng = np.random.default_rng(3)
+    p = rng.random(n).round(4)
+    names = np.char.add(np.char.add("img_", np.arange(n).astype(str)), ".jpg")
+    labels = np.where(rng.random(n) < 0.5, "cat", "dog")
+    (root / "labels.csv").write_text("image,label\n" + "\n".join(
+        f"{a},{b}" for a, b in zip(names, labels, strict=True)) + "\n")
+    (root / "pred.csv").write_text("image,cat,dog\n" + "\n".join(
+        f"{a},{x},{1 - x:.4f}" for a, x in zip(names, p, strict=True)) + "\n")
+    (root / "reviewer.json").write_text(
+        '{"reviewer_project": 1, "name": "big", "images": "images", "default_task": '
+        '"classification", "classification": {"gt": "labels.csv", "pred": "pred.csv"}}')
+    return root
+
+
+def test_200k_images_scroll_decoding_only_the_thumbnails_in_view(qtbot, settings, tmp_path):
+    project = _big_project(tmp_path / "big", 200_000)
+    window, c, grid = _grid_on(qtbot, settings, project)
+    loader = c.grid.loader
+    qtbot.waitUntil(lambda: loader.pending() == 0, timeout=DECODE_TIMEOUT)
+    gate, decoded = threading.Event(), []
+    real = loader.decode
+
+    def held(*key):
+        decoded.append(key)
+        gate.wait(DECODE_TIMEOUT / 1000)
+        return real(*key)
+    loader.decode = held
+    bar = grid.verticalScrollBar()
+    for k in range(1, 41):  # a fling through the whole ranking, the workers held
+        bar.setValue(bar.maximum() * k // 40)
+        QApplication.processEvents()
+    in_view = grid.visible_rows()
+    assert bar.value() == bar.maximum() and in_view[-1] == 199_999
+    assert loader.pending() <= len(in_view) + 2  # the rows flung past were dropped
+    gate.set()
+    qtbot.waitUntil(lambda: loader.pending() == 0, timeout=DECODE_TIMEOUT)
+    last = {c.grid.source.key(c.model.image_row(v)) for v in in_view}
+    assert last <= set(decoded)  # everything in view is decoded
+    assert len(decoded) <= len(in_view) + 2  # and little else: 2 workers held at the start
+    assert all(grid.cell_source.cell(v).thumb is not None for v in in_view)
+    assert "not found" in grid.cell_source.cell(in_view[0]).thumb.message
+
+
+def test_the_grid_and_its_size_are_remembered(qtbot, settings, lemons):
+    window, c, grid = _grid_on(qtbot, settings, lemons)
+    grid.set_thumb_size(150)
+    assert c.grid.slider.value() == 150
+    window.close()
+    window, c = open_window(qtbot, settings, lemons)
+    assert c.grid.shown and c.grid.grid.thumb_size == 150
+
+
+def test_the_other_tasks_show_their_badges(qtbot, settings, tmp_path):
+    project = copy_sample(tmp_path / "project")
+    window, c, grid = _grid_on(qtbot, settings, project)
+    doc = c.session.document
+    row = c.model.image_row(0)
+    badge = grid.cell_source.cell(0).badge
+    gt_boxes = doc.gt.boxes[doc.gt.image_index == row]
+    assert badge.box_sources.count("gt") == len(gt_boxes) > 0
+    fp, fn = int(doc.table["fp"][row]), int(doc.table["fn"][row])
+    assert badge.lines == ((f"FP {fp} · FN {fn}", "bad"),)
+    with qtbot.waitSignal(c.loaded, timeout=30_000):
+        c.switch_task("segmentation")
+    assert c.grid.shown  # as the project was left
+    assert c.actions["view_grid"].shortcut().toString() == "Ctrl+G"  # G: the flood fill
+    miou = c.session.document.table["miou"][c.model.image_row(0)]
+    assert c.grid.grid.cell_source.cell(0).badge.lines[0] == (f"mIoU {miou:.2f}", "")
