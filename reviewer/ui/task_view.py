@@ -75,6 +75,13 @@ class TaskView:
         grid until the row changes: keep it to table lookups). Default: the ranking's error."""
         return ThumbBadge(((f"error {fmt(session.document.table['error'][row], 3)}", ""),))
 
+    def thumb_overlay(self, session, row: int) -> Callable[[int], np.ndarray | None] | None:
+        """A function, run off the GUI thread, giving what to tint over image row ``row``'s
+        thumbnail: ``side -> (h, w) float32`` in [0, 1] (longest side at most ``side``; the
+        share of each thumbnail pixel to tint) or None. It must capture now (on the GUI
+        thread) whatever it reads that an edit can change. None: no overlay (the default)."""
+        return None
+
     # --- the canvas ----------------------------------------------------------------------------
     def image_path(self, session, i: int) -> Path | None:
         return Path(session.project.images) / str(session.data.dataset.images.file_names[i])

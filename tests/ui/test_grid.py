@@ -282,3 +282,40 @@ def test_the_other_tasks_show_their_badges(qtbot, settings, tmp_path):
     assert c.actions["view_grid"].shortcut().toString() == "Ctrl+G"  # G: the flood fill
     miou = c.session.document.table["miou"][c.model.image_row(0)]
     assert c.grid.grid.cell_source.cell(0).badge.lines[0] == (f"mIoU {miou:.2f}", "")
+
+
+def _alpha(thumb) -> np.ndarray:
+    image = thumb.image
+    bits = np.frombuffer(image.constBits(), np.uint8, image.sizeInBytes())
+    return bits.reshape(image.height(), image.bytesPerLine())[:, :image.width() * 4] \
+        .reshape(image.height(), image.width(), 4)[..., 3]
+
+
+def test_segmentation_thumbnails_tint_the_wrong_pixels_and_follow_an_edit(qtbot, settings,
+                                                                          tmp_path):
+    from reviewer.core.raster import _patch_command
+    from reviewer.io.report_thumbs import TINT_ALPHA
+    project = copy_sample(tmp_path / "project")
+    window, c, grid = _grid_on(qtbot, settings, project)
+    with qtbot.waitSignal(c.loaded, timeout=30_000):
+        c.switch_task("segmentation")
+    grid, source, doc = c.grid.grid, c.grid.source, c.session.document
+    row = c.model.image_row(0)
+    qtbot.waitUntil(lambda: source.loader.get(source.overlay_key(row)) is not None,
+                    timeout=DECODE_TIMEOUT)
+    gt, pred = doc.masks(row)
+    wrong = (gt != pred) & (gt != doc.ignore_index)
+    assert wrong.any()
+    alpha = _alpha(grid.cell_source.cell(0).overlay)
+    assert alpha.shape[1] / alpha.shape[0] == pytest.approx(gt.shape[1] / gt.shape[0], rel=0.05)
+    # area shrinking keeps the share of wrong pixels: the tint's mean is that share
+    assert alpha.mean() / (255 * TINT_ALPHA) == pytest.approx(wrong.mean(), abs=0.01)
+    fixed = np.where(gt == doc.ignore_index, gt, pred).astype(gt.dtype)
+    assert c.execute(_patch_command(c.image_id(row), gt, fixed))  # the GT now agrees
+    qtbot.waitUntil(lambda: source.loader.get(source.overlay_key(row)) is not None,
+                    timeout=DECODE_TIMEOUT)
+    assert not _alpha(grid.cell_source.cell(0).overlay).any()
+    c.undo()
+    qtbot.waitUntil(lambda: source.loader.get(source.overlay_key(row)) is not None,
+                    timeout=DECODE_TIMEOUT)
+    assert _alpha(grid.cell_source.cell(0).overlay).mean() == pytest.approx(alpha.mean())

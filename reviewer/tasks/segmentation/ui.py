@@ -38,6 +38,26 @@ class SegmentationView(TaskView):
                               else ""))
         return ThumbBadge(tuple(lines))
 
+    def thumb_overlay(self, session, row: int):
+        """The pixels where the current GT and the prediction disagree (the report's tint),
+        read from the label files off the GUI thread; an edited GT is copied now."""
+        from reviewer.io.report_thumbs import error_share
+        from reviewer.io.semantic import read_pair
+        ds, doc = session.data.dataset, session.document
+        edited = doc.edited.get(row)
+        edited = None if edited is None else edited.copy()
+        ignore = doc.ignore_index
+
+        def run(side: int):
+            gt, pred = read_pair(ds, row)[:2]
+            gt = edited if edited is not None else gt
+            if gt is None:
+                return None
+            scale = min(1.0, side / max(gt.shape))
+            size = (max(1, round(gt.shape[1] * scale)), max(1, round(gt.shape[0] * scale)))
+            return error_share(gt, pred, ignore, size)
+        return run
+
     def score_text(self, before: dict, after: dict, row: int) -> str:
         return pair("mIoU", before["miou"][row], after["miou"][row])
 

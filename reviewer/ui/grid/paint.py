@@ -34,13 +34,15 @@ MAX_DOTS = 5
 
 @dataclass(frozen=True)
 class Cell:
-    """Everything a cell shows. thumb: None while the picture decodes."""
+    """Everything a cell shows. thumb: None while the picture decodes; overlay: a tint drawn
+    over the picture (the task's ``thumb_overlay``), None when there is none (yet)."""
 
     thumb: Thumb | None
     badge: ThumbBadge
     status: str = "unreviewed"
     tag_colours: tuple[str, ...] = ()
     corrected: bool = False
+    overlay: Thumb | None = None
 
 
 def paint_cell(p: QPainter, rect: QRect, cell: Cell, selected: bool, current: bool,
@@ -50,6 +52,8 @@ def paint_cell(p: QPainter, rect: QRect, cell: Cell, selected: bool, current: bo
     p.setClipRect(rect)
     p.fillRect(rect, EMPTY)
     picture = _picture(p, rect, cell)
+    if picture is not None and cell.overlay is not None and cell.overlay.image is not None:
+        p.drawImage(picture, cell.overlay.image)
     if cell.badge.boxes is not None and len(cell.badge.boxes) and picture is not None:
         _boxes(p, picture, cell)
     _lines(p, rect, cell.badge.lines)
@@ -136,7 +140,7 @@ def _marks(p: QPainter, rect: QRect, cell: Cell) -> None:
         p.setPen(QColor(255, 255, 255))
         p.drawText(chip, Qt.AlignmentFlag.AlignCenter, mark[0])
         x += d + 2
-    _dots(p, rect, cell.tag_colours, max(6.0, d * 0.55))
+    _dots(p, rect, cell.tag_colours, max(9.0, d * 0.75))
 
 
 def _dots(p: QPainter, rect: QRect, colours, size: float) -> None:
@@ -151,7 +155,7 @@ def _dots(p: QPainter, rect: QRect, colours, size: float) -> None:
         p.drawText(QRectF(x + size - width, y - 1, width, size + 2),
                    Qt.AlignmentFlag.AlignCenter, text)
         x -= width + 2
-    p.setPen(QPen(QColor(20, 20, 20), 1))
+    p.setPen(QPen(QColor(255, 255, 255), 1.5))  # a light ring: seen on dark and bright pictures
     for colour in reversed(shown):
         p.setBrush(QColor(colour))
         p.drawEllipse(QPointF(x + size / 2, y + size / 2), size / 2, size / 2)

@@ -23,6 +23,7 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QImage
 
 from reviewer.io.images import load_image
+from reviewer.io.report_thumbs import TINT_ALPHA, TINT_BGR
 
 SIDES = (96, 160, 256, 384)  # decode sizes: the smallest at least the cell's device pixels
 MAX_BYTES = 128 * 2**20      # decoded thumbnail pixels kept (~900 at 256 px)
@@ -64,10 +65,23 @@ def decode_thumbnail(path, expected, side: int) -> Thumb:
     return Thumb(_qimage(pixels), loaded.size or (w, h))
 
 
-def _qimage(rgb: np.ndarray) -> QImage:
-    rgb = np.ascontiguousarray(rgb)
-    h, w = rgb.shape[:2]
-    return QImage(rgb.data, w, h, rgb.strides[0], QImage.Format.Format_RGB888).copy()
+def overlay_thumb(run, side: int) -> Thumb:
+    """The tint a task view's ``thumb_overlay`` function asks for, as a see-through picture
+    (the report's red at up to 55 % opacity)."""
+    share = run(side)
+    if share is None:
+        return Thumb(None, None)
+    h, w = share.shape
+    rgba = np.empty((h, w, 4), np.uint8)
+    rgba[..., :3] = TINT_BGR[::-1]
+    rgba[..., 3] = np.clip(np.rint(share * (TINT_ALPHA * 255)), 0, 255)
+    return Thumb(_qimage(rgba, QImage.Format.Format_RGBA8888), None)
+
+
+def _qimage(pixels: np.ndarray, fmt=QImage.Format.Format_RGB888) -> QImage:
+    pixels = np.ascontiguousarray(pixels)
+    h, w = pixels.shape[:2]
+    return QImage(pixels.data, w, h, pixels.strides[0], fmt).copy()
 
 
 class ThumbnailLoader(QObject):
@@ -89,6 +103,7 @@ class ThumbnailLoader(QObject):
         self._cache: OrderedDict[tuple, Thumb] = OrderedDict()
         self._bytes = 0
         self._queue: deque[tuple] = deque()
+        self._jobs: dict[tuple, object] = {}  # key -> its function (others: decode(*key))
         self._busy: dict[tuple, int] = {}  # key being decoded -> its request's generation
         self._generation = 0
         self._stop = False
@@ -114,12 +129,14 @@ class ThumbnailLoader(QObject):
         return next((self._cache[(key[0], key[1], s)] for s in reversed(SIDES)
                      if (key[0], key[1], s) in self._cache), None)
 
-    def request(self, keys) -> None:
+    def request(self, keys, jobs: dict | None = None) -> None:
         """Decode ``keys`` (those not cached nor being decoded), first key first; the keys of
-        any earlier request still waiting are dropped."""
+        any earlier request still waiting are dropped. ``jobs`` maps keys to functions making
+        their ``Thumb`` (an overlay); the other keys are decoded with ``decode(*key)``."""
         wanted = [k for k in dict.fromkeys(keys) if k not in self._cache]
         with self._cv:
             self._queue = deque(k for k in wanted if k not in self._busy)
+            self._jobs = {k: jobs[k] for k in self._queue if jobs and k in jobs}
             self.asked += len(self._queue)
             if self._queue:
                 self._start()
@@ -138,6 +155,7 @@ class ThumbnailLoader(QObject):
         dropped when they finish."""
         with self._cv:
             self._queue.clear()
+            self._jobs.clear()
             self._busy.clear()
             self._generation += 1
         self._cache.clear()
@@ -185,9 +203,10 @@ class ThumbnailLoader(QObject):
                 if self._stop:
                     return
                 key = self._queue.popleft()
+                job = self._jobs.pop(key, None)
                 generation = self._busy[key] = self._generation
             try:
-                thumb = self.decode(*key)
+                thumb = job() if job is not None else self.decode(*key)
             except Exception as exc:  # a broken file must not kill the worker
                 thumb = Thumb(None, None, f"unreadable image: decoding failed ({exc})")
             with self._cv:

@@ -213,6 +213,7 @@ class ThumbnailGrid(QAbstractScrollArea):
 
     def _on_model_data_changed(self, top_left, bottom_right, *_roles) -> None:
         self.update_rows(range(top_left.row(), bottom_right.row() + 1))
+        self._visible_timer.start()  # a changed row may need a new overlay
 
     def _on_selection_changed(self, *_args) -> None:
         self.viewport().update()
