@@ -35,7 +35,7 @@ from PySide6.QtGui import QKeySequence, QPainter, QPalette
 from PySide6.QtWidgets import QAbstractScrollArea, QRubberBand, QToolTip
 
 from .layout import MAX_SIZE, MIN_SIZE, GridLayout
-from .paint import paint_cell
+from .paint import Style, paint_cell
 
 _SEL = QItemSelectionModel.SelectionFlag
 _CTRL, _SHIFT = Qt.KeyboardModifier.ControlModifier, Qt.KeyboardModifier.ShiftModifier
@@ -189,12 +189,14 @@ class ThumbnailGrid(QAbstractScrollArea):
             return
         exposed = event.rect()
         current = self.current_row()
-        highlight = self.palette().color(QPalette.ColorRole.Highlight)
+        palette = self.palette()
+        style = Style(self.font(), palette.color(QPalette.ColorRole.Base),
+                      palette.color(QPalette.ColorRole.Highlight))
         for v in self.visible_rows():
             rect = self.cell_rect(v)
             if rect.intersects(exposed) and self.cell_source is not None:
                 paint_cell(p, rect, self.cell_source.cell(v), self.is_selected(v), v == current,
-                           highlight)
+                           style)
         p.end()
 
     def scrollContentsBy(self, dx: int, dy: int) -> None:
