@@ -280,8 +280,22 @@ def test_the_other_tasks_show_their_badges(qtbot, settings, tmp_path):
         c.switch_task("segmentation")
     assert c.grid.shown  # as the project was left
     assert c.actions["view_grid"].shortcut().toString() == "Ctrl+G"  # G: the flood fill
-    miou = c.session.document.table["miou"][c.model.image_row(0)]
+    table, names = c.session.document.table, c.session.document.class_names
+    miou = table["miou"][c.model.image_row(0)]
     assert c.grid.grid.cell_source.cell(0).badge.lines[0] == (f"mIoU {miou:.2f}", "")
+    worst_lines = set()
+    for v in range(c.model.rowCount()):  # the worst class named, never "unlabeled"
+        row = c.model.image_row(v)
+        ious = {n: table[f"iou_{n}"][row] for n in names if n != "unlabeled"}
+        present = {n: x for n, x in ious.items() if not np.isnan(x) and x < 1.0}
+        lines = c.grid.grid.cell_source.cell(v).badge.lines
+        if present:
+            worst = min(present, key=present.get)
+            assert lines[1][0] == f"{worst} {present[worst]:.2f}"
+            worst_lines.add(worst)
+        else:
+            assert len(lines) == 1
+    assert "unlabeled" in names and "unlabeled" not in worst_lines
 
 
 def _alpha(thumb) -> np.ndarray:

@@ -26,10 +26,15 @@ class SegmentationView(TaskView):
         return builder.semantic_frame(session, i)
 
     def thumb_badge(self, session, row: int) -> ThumbBadge:
-        """The image's mIoU and its worst class (the lowest IoU among the classes present)."""
-        table = session.document.table
+        """The image's mIoU and its worst class (the lowest IoU among the classes present, the
+        classes that mean "not labelled" left out: their IoU says nothing about the model)."""
+        from reviewer.core.view_state import unlabeled_classes
+        table, doc = session.document.table, session.document
+        names = [str(n) for n in doc.class_names]
+        void = {names[i] for i in unlabeled_classes(names, session.data.dataset.void_classes)}
         lines = [(f"mIoU {fmt(table['miou'][row])}", "")]
-        ious = {k[4:]: float(v[row]) for k, v in table.items() if k.startswith("iou_")}
+        ious = {k[4:]: float(v[row]) for k, v in table.items()
+                if k.startswith("iou_") and k[4:] not in void}
         present = {k: v for k, v in ious.items() if not np.isnan(v)}
         if present:
             worst = min(present, key=present.get)
