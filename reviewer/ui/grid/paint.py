@@ -138,18 +138,22 @@ def _fill_around(p: QPainter, rect: QRect, inner: QRectF, colour: QColor) -> Non
 
 
 def _lines(p: QPainter, rect: QRect, lines, style: Style) -> None:
+    """The badge lines at the cell's foot on a dark strip only as wide as the longest line
+    (the rest of the picture stays visible: a segmentation tint, a box near the bottom)."""
     if not lines:
         return
     font, metrics, height = style.font, style.metrics, style.line_height
-    strip = QRect(rect.x(), rect.bottom() + 1 - height * len(lines) - 4, rect.width(),
+    room = rect.width() - 8
+    texts = [metrics.elidedText(text, Qt.TextElideMode.ElideRight, room) for text, _ in lines]
+    width = min(rect.width(), max(metrics.horizontalAdvance(t) for t in texts) + 8)
+    strip = QRect(rect.x(), rect.bottom() + 1 - height * len(lines) - 4, width,
                   height * len(lines) + 4)
     p.fillRect(strip, STRIP)
     p.setFont(font)
-    for n, (text, tone) in enumerate(lines):
+    for n, ((_, tone), text) in enumerate(zip(lines, texts, strict=True)):
         p.setPen(TONE_COLOURS.get(tone, TONE_COLOURS[""]))
-        line = QRect(strip.x() + 4, strip.y() + 2 + n * height, strip.width() - 8, height)
-        p.drawText(line, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
-                   metrics.elidedText(text, Qt.TextElideMode.ElideRight, line.width()))
+        line = QRect(strip.x() + 4, strip.y() + 2 + n * height, room, height)
+        p.drawText(line, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, text)
 
 
 def _marks(p: QPainter, rect: QRect, cell: Cell, style: Style) -> None:
