@@ -333,3 +333,19 @@ def test_segmentation_thumbnails_tint_the_wrong_pixels_and_follow_an_edit(qtbot,
     qtbot.waitUntil(lambda: source.loader.get(source.overlay_key(row)) is not None,
                     timeout=DECODE_TIMEOUT)
     assert _alpha(grid.cell_source.cell(0).overlay).mean() == pytest.approx(alpha.mean())
+
+
+def test_reviewer_open_grid_starts_in_the_grid(qtbot, settings, lemons):
+    from reviewer.app import build
+    from reviewer.cli import _parser
+    from reviewer.ui.dialogs.factory import HeadlessDialogs
+    args = _parser().parse_args(["open", str(lemons), "--grid"])
+    assert args.grid and not _parser().parse_args(["open", str(lemons)]).grid
+    window, c = build(str(lemons), settings, HeadlessDialogs(), grid=args.grid)
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitUntil(lambda: c.session is not None and c.grid.shown, timeout=30_000)
+    assert window.canvas_stack.currentWidget() is c.grid.grid and c.actions["view_grid"].isChecked()
+    assert c.grid.grid.current_row() == c.model.view_row(c.current) == 0
+    c.grid.toggle()
+    assert not c.grid.shown and c.frame is not None

@@ -55,6 +55,7 @@ class GridLinks:
         c.image_shown.connect(self._on_controller_image_shown)
         c.loaded.connect(self._on_controller_loaded)
         w.closed.connect(self.loader.shutdown)
+        self.enter_on_load = False  # `reviewer open P --grid`: the next project opens in the grid
         size = c.settings.thumb_size()
         self._sized = size is not None  # a size was chosen (slider, Ctrl+wheel), now or before
         if size is not None:
@@ -123,7 +124,8 @@ class GridLinks:
         c.model.ranking_changed.connect(self._on_model_ranking_changed)
         self._count_selected()
         self._sync_keys()
-        if c.settings.grid_shown(c.session.project.root):
+        if self.enter_on_load or c.settings.grid_shown(c.session.project.root):
+            self.enter_on_load = False
             self.enter()
 
     def session_closed(self) -> None:
