@@ -71,8 +71,9 @@ def paint_cell(p: QPainter, rect: QRect, cell: Cell, selected: bool, current: bo
         p.drawImage(picture, cell.overlay.image)
     if cell.badge.boxes is not None and len(cell.badge.boxes) and picture is not None:
         _boxes(p, picture, cell)
-    _lines(p, rect, cell.badge.lines, style)
-    _marks(p, rect, cell, style)
+    inner = rect.adjusted(*(frame_width(selected, current) * k for k in (1, 1, -1, -1)))
+    _lines(p, inner, cell.badge.lines, style)  # inside the frame, never under it
+    _marks(p, inner, cell, style)
     if selected:
         tint = QColor(highlight)
         tint.setAlpha(60)
@@ -195,10 +196,15 @@ def _dots(p: QPainter, rect: QRect, colours, size: float, metrics: QFontMetrics)
         x -= size + 3
 
 
+def frame_width(selected: bool, current: bool) -> int:
+    """The frame's width in pixels: 4 around the current image, 2 around a selected one."""
+    return 4 if current else 2 if selected else 0
+
+
 def _frame(p: QPainter, rect: QRect, highlight: QColor, selected: bool, current: bool) -> None:
     p.save()
     p.setRenderHint(QPainter.RenderHint.Antialiasing, False)
-    width = 4 if current else 2
+    width = frame_width(selected, current)
     colour = QColor(highlight) if selected else QColor(highlight.lighter(130))
     pen = QPen(colour, width)
     pen.setJoinStyle(Qt.PenJoinStyle.MiterJoin)
