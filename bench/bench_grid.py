@@ -10,6 +10,7 @@ random places):
   it has, the requests for the others) — what decides whether scrolling is smooth;
 - page filled: until every thumbnail in view is decoded and painted (2 worker threads);
 - decoded / in view: thumbnails decoded per page over the cells in view (only what is seen);
+- select a thumbnail: a click's selection (grid, table and status bar repaint), 20 cells;
 - peer: a page of the image table (``QTableView``) over the same model in the same window.
 
 Prints medians and p95 per size, and the 100k / 1k ratio of the page paint (flat: the grid's
@@ -83,7 +84,7 @@ def _targets(pages: int, layout, viewport_h: int, rng) -> list[int]:
 
 
 def measure(app, root: Path, pages: int, tmp: Path) -> dict:
-    from PySide6.QtCore import QSettings
+    from PySide6.QtCore import QItemSelectionModel, QSettings
 
     from reviewer.app import build
     from reviewer.ui.dialogs.factory import HeadlessDialogs
@@ -116,6 +117,13 @@ def measure(app, root: Path, pages: int, tmp: Path) -> dict:
         app.processEvents()
         fill.append((time.perf_counter() - t0) * 1000)
         ratio.append((loader.decoded - before) / max(1, shown))
+    clicks = []
+    shown = grid.visible_rows()
+    for v in rng.integers(shown.start, shown.stop, 20):
+        t0 = time.perf_counter()
+        grid.set_current(int(v), QItemSelectionModel.SelectionFlag.ClearAndSelect)
+        app.processEvents()  # the grid, the table and the status bar repaint
+        clicks.append((time.perf_counter() - t0) * 1000)
     table = window.table.verticalScrollBar()
     peer = []
     for y in _targets(pages, grid.layout_, grid.viewport().height(), rng):
@@ -125,7 +133,7 @@ def measure(app, root: Path, pages: int, tmp: Path) -> dict:
         peer.append((time.perf_counter() - t0) * 1000)
     out = {"rows": c.model.rowCount(), "loaded_s": loaded, "in_view": len(grid.visible_rows()),
            "size": grid.thumb_size, "paint": paint, "fill": fill, "decoded_per_view": ratio,
-           "table": peer}
+           "table": peer, "click": clicks}
     window.close()
     return out
 
@@ -150,6 +158,7 @@ def main(argv=None) -> int:
             print(f"  grid page paint:        {_stats(r['paint'])}")
             print(f"  grid page filled:       {_stats(r['fill'])}")
             print(f"  table page (peer):      {_stats(r['table'])}")
+            print(f"  select a thumbnail:     {_stats(r['click'])}")
             print(f"  decoded per page / in view: median "
                   f"{np.median(r['decoded_per_view']):.2f}  max "
                   f"{np.max(r['decoded_per_view']):.2f}")
