@@ -298,6 +298,28 @@ def test_the_other_tasks_show_their_badges(qtbot, settings, tmp_path):
     assert "unlabeled" in names and "unlabeled" not in worst_lines
 
 
+def _painted(grid, v: int, overlay: bool = True) -> np.ndarray:
+    """(h, w, 3) RGB of view row ``v``'s cell as the grid paints it (with or without the
+    cell's overlay), on a white background."""
+    from dataclasses import replace
+
+    from PySide6.QtCore import QRect
+    from PySide6.QtGui import QColor, QImage, QPainter
+
+    from reviewer.ui.grid.paint import Style, paint_cell
+    size = grid.thumb_size
+    image = QImage(size, size, QImage.Format.Format_RGB888)
+    image.fill(QColor(255, 255, 255))
+    cell = grid.cell_source.cell(v)
+    cell = cell if overlay else replace(cell, overlay=None)
+    p = QPainter(image)
+    paint_cell(p, QRect(0, 0, size, size), cell, False, False,
+               Style(grid.font(), QColor(255, 255, 255), QColor(0, 0, 255)))
+    p.end()
+    bits = np.frombuffer(image.constBits(), np.uint8, image.sizeInBytes())
+    return bits.reshape(size, image.bytesPerLine())[:, :size * 3].reshape(size, size, 3).copy()
+
+
 def _alpha(thumb) -> np.ndarray:
     image = thumb.image
     bits = np.frombuffer(image.constBits(), np.uint8, image.sizeInBytes())
@@ -308,7 +330,7 @@ def _alpha(thumb) -> np.ndarray:
 def test_segmentation_thumbnails_tint_the_wrong_pixels_and_follow_an_edit(qtbot, settings,
                                                                           tmp_path):
     from reviewer.core.raster import _patch_command
-    from reviewer.io.report_thumbs import TINT_ALPHA
+    from reviewer.io.report_thumbs import TINT_ALPHA, TINT_BGR
     project = copy_sample(tmp_path / "project")
     window, c, grid = _grid_on(qtbot, settings, project)
     with qtbot.waitSignal(c.loaded, timeout=30_000):
@@ -324,6 +346,10 @@ def test_segmentation_thumbnails_tint_the_wrong_pixels_and_follow_an_edit(qtbot,
     assert alpha.shape[1] / alpha.shape[0] == pytest.approx(gt.shape[1] / gt.shape[0], rel=0.05)
     # area shrinking keeps the share of wrong pixels: the tint's mean is that share
     assert alpha.mean() / (255 * TINT_ALPHA) == pytest.approx(wrong.mean(), abs=0.01)
+    on, off = _painted(grid, 0).astype(int), _painted(grid, 0, overlay=False).astype(int)
+    tint = np.asarray(TINT_BGR[::-1])  # blending moves every pixel towards the tint, some far
+    closer = np.abs(off - tint) - np.abs(on - tint)  # (a few levels: premultiplied rounding)
+    assert closer.min() >= -6 and (closer.sum(-1) > 30).sum() > 0.25 * wrong.mean() * on[..., 0].size
     fixed = np.where(gt == doc.ignore_index, gt, pred).astype(gt.dtype)
     assert c.execute(_patch_command(c.image_id(row), gt, fixed))  # the GT now agrees
     qtbot.waitUntil(lambda: source.loader.get(source.overlay_key(row)) is not None,
