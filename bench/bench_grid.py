@@ -83,8 +83,9 @@ def _targets(pages: int, layout, viewport_h: int, rng) -> list[int]:
     return down + [int(rng.integers(0, top)) for _ in range(pages - len(down))]
 
 
-def measure(app, root: Path, pages: int, tmp: Path) -> dict:
-    from PySide6.QtCore import QItemSelectionModel, QSettings
+def _open(app, root: Path, tmp: Path):
+    """The window on ``root`` at 1600x1000, loaded: (window, controller, seconds to load)."""
+    from PySide6.QtCore import QSettings
 
     from reviewer.app import build
     from reviewer.ui.dialogs.factory import HeadlessDialogs
@@ -95,45 +96,64 @@ def measure(app, root: Path, pages: int, tmp: Path) -> dict:
     window.show()
     t0 = time.perf_counter()
     _until(app, lambda: c.session is not None)
-    loaded = time.perf_counter() - t0
-    c.grid.enter()
+    return window, c, time.perf_counter() - t0
+
+
+def _scroll(app, c, pages: int, rng) -> tuple[list, list, list]:
+    """Per scroll page: ms to paint, ms until every thumbnail in view is there, and the
+    thumbnails decoded over those in view."""
     grid, loader, source = c.grid.grid, c.grid.loader, c.grid.source
-    bar = grid.verticalScrollBar()
 
     def filled() -> bool:
         return loader.pending() == 0 and all(
             loader.get(source.key(c.model.image_row(v))) is not None
             for v in grid.visible_rows())
     _until(app, filled)
-    rng = np.random.default_rng(1)
     paint, fill, ratio = [], [], []
     for y in _targets(pages, grid.layout_, grid.viewport().height(), rng):
         before, shown = loader.decoded, len(grid.visible_rows())
         t0 = time.perf_counter()
-        bar.setValue(y)
+        grid.verticalScrollBar().setValue(y)
         app.processEvents()
         paint.append((time.perf_counter() - t0) * 1000)
         _until(app, filled)
         app.processEvents()
         fill.append((time.perf_counter() - t0) * 1000)
         ratio.append((loader.decoded - before) / max(1, shown))
-    clicks = []
-    shown = grid.visible_rows()
-    for v in rng.integers(shown.start, shown.stop, 20):
+    return paint, fill, ratio
+
+
+def _clicks(app, grid, rng, n: int = 20) -> list[float]:
+    """ms to select a thumbnail in view (the grid, the table and the status bar repaint)."""
+    from PySide6.QtCore import QItemSelectionModel
+    out, shown = [], grid.visible_rows()
+    for v in rng.integers(shown.start, shown.stop, n):
         t0 = time.perf_counter()
         grid.set_current(int(v), QItemSelectionModel.SelectionFlag.ClearAndSelect)
-        app.processEvents()  # the grid, the table and the status bar repaint
-        clicks.append((time.perf_counter() - t0) * 1000)
-    table = window.table.verticalScrollBar()
-    peer = []
+        app.processEvents()
+        out.append((time.perf_counter() - t0) * 1000)
+    return out
+
+
+def _table_pages(app, window, grid, pages: int, rng) -> list[float]:
+    """The peer: ms per page of the image table over the same model."""
+    table, bar, out = window.table.verticalScrollBar(), grid.verticalScrollBar(), []
     for y in _targets(pages, grid.layout_, grid.viewport().height(), rng):
         t0 = time.perf_counter()
         table.setValue(int(table.maximum() * y / max(1, bar.maximum())))
         app.processEvents()
-        peer.append((time.perf_counter() - t0) * 1000)
+        out.append((time.perf_counter() - t0) * 1000)
+    return out
+
+
+def measure(app, root: Path, pages: int, tmp: Path) -> dict:
+    window, c, loaded = _open(app, root, tmp)
+    c.grid.enter()
+    grid, rng = c.grid.grid, np.random.default_rng(1)
+    paint, fill, ratio = _scroll(app, c, pages, rng)
     out = {"rows": c.model.rowCount(), "loaded_s": loaded, "in_view": len(grid.visible_rows()),
            "size": grid.thumb_size, "paint": paint, "fill": fill, "decoded_per_view": ratio,
-           "table": peer, "click": clicks}
+           "click": _clicks(app, grid, rng), "table": _table_pages(app, window, grid, pages, rng)}
     window.close()
     return out
 
