@@ -375,3 +375,26 @@ def test_reviewer_open_grid_starts_in_the_grid(qtbot, settings, lemons):
     assert c.grid.grid.current_row() == c.model.view_row(c.current) == 0
     c.grid.toggle()
     assert not c.grid.shown and c.frame is not None
+
+
+def test_hovering_a_thumbnail_tells_its_image_label_prediction_status_and_tags(qtbot, settings,
+                                                                               lemons):
+    from PySide6.QtCore import QEvent
+    from PySide6.QtGui import QHelpEvent
+    from PySide6.QtWidgets import QToolTip
+    window, c, grid = _grid_on(qtbot, settings, lemons)
+    _click(grid, 3)
+    QTest.keyClick(grid, Qt.Key.Key_1)
+    tag = next(t.name for t in c.session.store.tags() if t.hotkey == "1")
+    row, doc = c.model.image_row(3), c.session.document
+    at = grid.viewport().mapTo(grid, grid.cell_rect(3).center())
+    QApplication.sendEvent(grid, QHelpEvent(QEvent.Type.ToolTip, at, grid.mapToGlobal(at)))
+    qtbot.waitUntil(QToolTip.isVisible)
+    text = QToolTip.text()
+    names = doc.class_names
+    predicted = names[doc.table["predicted"][row]]
+    assert text.startswith(f"<b>{doc.table['file_name'][row]}</b> — 4 of {c.model.rowCount()}")
+    assert f"label: {names[doc.table['target'][row]]}" in text
+    assert f"predicted: {predicted} ({doc.table['confidence'][row]:.3f})" in text
+    assert "status: not reviewed" in text and f"tags: {tag}" in text
+    QToolTip.hideText()
