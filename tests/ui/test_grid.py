@@ -6,7 +6,9 @@ The review store and the document are the oracles; no sleeps."""
 
 from __future__ import annotations
 
+import os
 import shutil
+import sys
 import threading
 from pathlib import Path
 
@@ -255,6 +257,11 @@ def test_200k_images_scroll_decoding_only_the_thumbnails_in_view(qtbot, settings
     assert len(decoded) <= len(in_view) + 2  # and little else: 2 workers held at the start
     assert all(grid.cell_source.cell(v).thumb is not None for v in in_view)
     assert "not found" in grid.cell_source.cell(in_view[0]).thumb.message
+    if sys.platform.startswith("linux"):  # the workers yield the cores to the GUI thread
+        main = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+        assert len(loader.worker_ids) == 2
+        assert {os.getpriority(os.PRIO_PROCESS, t) for t in loader.worker_ids} == \
+            {min(19, main + loader.nice)}
 
 
 def test_the_grid_and_its_size_are_remembered(qtbot, settings, lemons):
