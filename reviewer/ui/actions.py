@@ -106,6 +106,9 @@ ACTIONS: tuple[ActionSpec, ...] = (
       ("slices",)),
     A("analysis_pr", "P&R Curves", None, None, "show_analysis",
       "Precision-recall curve per class with the score threshold's operating point", ("pr",)),
+    A("analysis_compare", "Compare &Models", None, None, "models.show_compare",
+      "Two models side by side: per class, image by image (most regressed first) and a "
+      "paired bootstrap of the metric's difference"),
     A("canvas_next", "Next Image", "Right", None, "next_image", "Next image", context="canvas",
       extra_shortcuts=("Down",)),
     A("canvas_previous", "Previous Image", "Left", None, "previous_image", "Previous image",
@@ -128,7 +131,7 @@ MENUS: tuple[tuple[str, tuple[str | None, ...]], ...] = (
                "view_grid", None, "swap_styles", "only_class", "all_classes", None, *TASK_ACTIONS, None, "fit", "zoom_in", "zoom_out", "actual_size", None,
                "canvas_only", "@docks")),
     ("&Analysis", ("analysis_tag_stats", "analysis_confusion", "analysis_class_metrics",
-                   "analysis_slices", "analysis_pr")),
+                   "analysis_slices", "analysis_pr", None, "analysis_compare")),
     ("&Help", ("shortcuts", None, "about")),
 )
 TOOLBAR: tuple[str | None, ...] = (
