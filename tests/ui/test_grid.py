@@ -405,3 +405,18 @@ def test_hovering_a_thumbnail_tells_its_image_label_prediction_status_and_tags(q
     assert f"predicted: {predicted} ({doc.table['confidence'][row]:.3f})" in text
     assert "status: not reviewed" in text and f"tags: {tag}" in text
     QToolTip.hideText()
+
+
+def test_choosing_another_model_keeps_the_grid_and_shows_its_errors(qtbot, settings, tmp_path):
+    project = copy_sample(tmp_path / "project")
+    window, c, grid = _grid_on(qtbot, settings, project)
+    assert c.session.model == "baseline"
+    with qtbot.waitSignal(c.loaded, timeout=30_000):
+        c.models.switch_model("retrained")
+    assert c.session.model == "retrained" and c.grid.shown
+    grid, table = c.grid.grid, c.session.document.table
+    for v in range(grid.count()):
+        row = c.model.image_row(v)
+        fp, fn = int(table["fp"][row]), int(table["fn"][row])
+        expected = ("no errors", "good") if fp + fn == 0 else (f"FP {fp} · FN {fn}", "bad")
+        assert grid.cell_source.cell(v).badge.lines == (expected,)
