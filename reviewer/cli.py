@@ -239,7 +239,7 @@ def _load(args):
 
 
 def _cmd_score(args) -> int:
-    from reviewer.core.reports import rank
+    from reviewer.core.ranking import rank
     from reviewer.io.evaluation import ground_truth_line
     with _load(args) as session:
         doc = session.document
