@@ -156,7 +156,8 @@ HEAVY = ("pandas", "matplotlib", "numba", "PySide6", "pycocotools", "scipy", "sk
          "cv2", "pyarrow", "orjson")
 LOADING = ("reviewer.io.coco", "reviewer.io.coco_fast", "reviewer.core.document",
            "reviewer.core.cocoeval", "reviewer.core.matching", "reviewer.core.tide",
-           "reviewer.core.reports", "reviewer.io.stats")
+           "reviewer.core.reports", "reviewer.io.stats", "reviewer.cli_compare",
+           "reviewer.cli_export", "reviewer.core.bootstrap")
 
 
 def test_review_state_commands_import_neither_loaders_nor_heavy_libraries(twins):
