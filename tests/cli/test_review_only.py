@@ -153,7 +153,7 @@ def test_conflicts_are_reported_as_a_full_opening_reports_them(twins, monkeypatc
 
 
 HEAVY = ("pandas", "matplotlib", "numba", "PySide6", "pycocotools", "scipy", "sklearn", "PIL",
-         "cv2", "pyarrow", "orjson")
+         "cv2", "pyarrow", "orjson", "psygnal")
 LOADING = ("reviewer.io.coco", "reviewer.io.coco_fast", "reviewer.core.document",
            "reviewer.core.cocoeval", "reviewer.core.matching", "reviewer.core.tide",
            "reviewer.core.reports", "reviewer.io.stats", "reviewer.cli_compare",
