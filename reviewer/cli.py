@@ -110,6 +110,8 @@ def _common(q: argparse.ArgumentParser, original: bool = True,
                        + " — overrides the project's value for this run")
     q.add_argument("--all-problems", action="store_true", help="list every input problem")
     q.add_argument("--quiet", "-q", action="store_true", help="no progress, no problem list")
+    from reviewer.cli_where import add_where
+    add_where(q)
     if original:
         q.add_argument("--original", action="store_true",
                        help="use the ground-truth files as they are (default: the corrected "
@@ -132,6 +134,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command in (None, "open"):
         return _open_gui(getattr(args, "project", None))
     from reviewer.core.problems import InputError
+    from reviewer.core.where import WhereError
     from reviewer.io.project import ProjectError
     from reviewer.io.store_base import StoreError
     handlers = {"score": _cmd_score, "eval": _cmd_eval}
@@ -141,7 +144,7 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:  # `reviewer score … | head`
         sys.stderr.close()
         return EXIT_OK
-    except (InputError, ProjectError) as exc:
+    except (InputError, ProjectError, WhereError) as exc:
         print(f"reviewer: error: {exc}", file=sys.stderr)
         print_problems(getattr(exc, "problems", []), args)
         return EXIT_INPUT
@@ -230,6 +233,11 @@ def _cmd_score(args) -> int:
                   file=sys.stderr)
             return EXIT_INPUT
         order = rank(table, args.sort, args.ascending)
+        from reviewer.cli_where import where_rows
+        rows = where_rows(session, args, args.original)
+        if rows is not None:
+            import numpy as np
+            order = order[np.isin(order, rows)]
         shown = tasks.get(session.data.task).display_table(session.data, table)
         if args.csv:
             from reviewer.io.paths import UnsafeOutputError, check_output_file, protected_paths
@@ -264,15 +272,17 @@ def _print_table(table: dict, order) -> None:
 
 
 def _cmd_eval(args) -> int:
+    from reviewer.cli_where import where_rows
     from reviewer.io.evaluation import ground_truth_line, session_eval
     with _load(args) as session:
-        payload = session_eval(session, original=args.original)
+        rows = where_rows(session, args, args.original)
+        payload = session_eval(session, rows, original=args.original)
         if args.json:
             print(json.dumps(payload, allow_nan=False, default=json_default))
             return EXIT_OK
         before = None
         if not args.original and session.document.corrected_images:
-            before = session_eval(session, original=True)
+            before = session_eval(session, rows, original=True)
         print(f"{payload['task']}, {payload['images']} images, "
               f"{ground_truth_line(payload['corrected_images'], args.original)}")
         _print_eval(payload, before)
