@@ -94,9 +94,9 @@ def _extensions():
     adds parsers with ``set_defaults(handler=function(args) -> exit code)``."""
     import importlib
 
-    from reviewer import cli_export, cli_init, cli_review, cli_store, cli_team
+    from reviewer import cli_export, cli_init, cli_metadata, cli_review, cli_store, cli_team
     own = tuple(importlib.import_module(t.cli_module) for t in tasks.all_tasks() if t.cli_module)
-    return (cli_init, cli_review, cli_export, cli_store, cli_team, *own)
+    return (cli_init, cli_review, cli_export, cli_store, cli_team, cli_metadata, *own)
 
 
 def _common(q: argparse.ArgumentParser, original: bool = True,

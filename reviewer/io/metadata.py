@@ -250,3 +250,16 @@ def json_value(kind: str, text: str | None):
     if value is None:
         raise ValueError(f"{text!r} is not a {kind} value")
     return to_json(kind, value)
+
+
+def set_command(session, column: str, values: dict, text: str = ""):
+    """A ``SetMetadata`` of ``column`` setting ``values`` ({review key: JSON value}), with the
+    values set in the review until now as its ``before``."""
+    from reviewer.core.metadata_commands import SetMetadata
+    old = session.store.metadata_edits(column).get(column, {})
+    return SetMetadata.make(column, values, old, text)
+
+
+def guess_kind(text: str) -> str:
+    """The kind a new column gets from a value typed by a user."""
+    return infer_column([text]).kind
