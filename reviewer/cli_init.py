@@ -43,6 +43,10 @@ def register(sub, common) -> None:
                    help="add this task to an existing project (same images folder) instead of "
                         "creating one")
     q.add_argument("--force", action="store_true", help="replace an existing project file")
+    q.add_argument("--metadata", metavar="FILE",
+                   help="per-image metadata (CSV, Parquet or JSON lines with an 'image' column: "
+                        "file name or image id; every other column becomes a metadata column; "
+                        "later: reviewer metadata PROJECT import FILE)")
     q.add_argument("--store", metavar="URL",
                    help="keep the review on a PostgreSQL server (postgresql://user@host:port/"
                         "database; the password from PGPASSWORD or ~/.pgpass, never recorded)")
@@ -133,6 +137,11 @@ def cmd_init(args) -> int:
     data = open_task(project, task.name,
                      progress=ProgressBar(enabled=False if args.quiet else None))
     print_problems(data.problems, args)
+    meta = None
+    if args.metadata:
+        meta = _check_metadata(project, data, args)
+        if isinstance(meta, int):
+            return meta
     if args.store:
         project = _init_store(project, args.store)
         if isinstance(project, int):
@@ -141,6 +150,9 @@ def cmd_init(args) -> int:
         save_project(project)
     except OSError as exc:
         return _fail(f"cannot write {file}: {exc.strerror or exc}")
+    if meta is not None:
+        from reviewer.io.metadata import merge, read_imported, write_imported
+        write_imported(project, merge(read_imported(project), meta.frame))
     n = len(data.table["image_id"])
     verb = f"added {task.name} to" if args.add else f"created ({task.name})"
     print(f"{verb} {file}: {n} images, {len(data.problems)} problems; tasks: "
@@ -150,6 +162,20 @@ def cmd_init(args) -> int:
     if outside and not args.quiet:
         print(f"note: {outside} (paths are stored relative to the project file)", file=sys.stderr)
     return EXIT_OK
+
+
+def _check_metadata(project, data, args):
+    """The --metadata file matched to the images (written after the project file), or exit 2
+    when no row names an image."""
+    from reviewer.cli import print_problems
+    from reviewer.core.problems import InputError
+    from reviewer.io.metadata import import_file, project_index
+    try:
+        result = import_file(project, args.metadata, project_index([data]), write=False)
+    except (InputError, OSError, ValueError) as exc:
+        return _fail(f"--metadata {exc}")
+    print_problems(result.problems, args)
+    return result
 
 
 def _fail(message: str) -> int:
