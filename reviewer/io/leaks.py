@@ -23,6 +23,7 @@ The payload::
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -62,10 +63,24 @@ def _text_column(columns: SessionColumns, name: str, what: str) -> np.ndarray:
     return out
 
 
-def find_leaks(session, split_column: str = "split", group_by: str | None = None,
-               max_distance: int = NEAR_DISTANCE, rows=None, progress=None,
-               columns: SessionColumns | None = None) -> dict:
-    """The payload of the module docstring. rows: the images to check (None = all)."""
+@dataclass(frozen=True)
+class LeakInputs:
+    """What the check reads from a session (on the thread that owns it): the partition and
+    group of every image row (None: none), the rows to check, their files, their names."""
+
+    split_column: str
+    group_by: str | None
+    part: np.ndarray
+    group: np.ndarray | None
+    idx: np.ndarray
+    paths: list
+    names: list
+    cache: Path
+
+
+def leak_inputs(session, split_column: str = "split", group_by: str | None = None, rows=None,
+                columns: SessionColumns | None = None) -> LeakInputs:
+    """LeakCheckError when a column is missing. rows: the images to check (None = all)."""
     columns = columns or SessionColumns(session)
     part = _text_column(columns, split_column, "split column")
     group = _text_column(columns, group_by, "--group-by") if group_by else None
@@ -74,15 +89,31 @@ def find_leaks(session, split_column: str = "split", group_by: str | None = None
     chosen[np.arange(n) if rows is None else np.asarray(rows)] = True
     chosen &= np.asarray([p is not None for p in part], bool)
     idx = np.flatnonzero(chosen)
-    cache = Path(session.project.root) / CACHE_NAME
-    sha, phash, ok = image_hashes([image_file(session, int(i)) for i in idx], cache, progress)
-    names = session.document.table["file_name"]
+    names = [str(v) for v in session.document.table["file_name"]]
+    return LeakInputs(split_column, group_by, part, group, idx,
+                      [image_file(session, int(i)) for i in idx], names,
+                      Path(session.project.root) / CACHE_NAME)
+
+
+def find_leaks(session, split_column: str = "split", group_by: str | None = None,
+               max_distance: int = NEAR_DISTANCE, rows=None, progress=None,
+               columns: SessionColumns | None = None) -> dict:
+    """The payload of the module docstring. rows: the images to check (None = all)."""
+    return check_leaks(leak_inputs(session, split_column, group_by, rows, columns),
+                       max_distance, progress)
+
+
+def check_leaks(inp: LeakInputs, max_distance: int = NEAR_DISTANCE, progress=None) -> dict:
+    """The payload from ``leak_inputs`` (no session needed: runs on a worker thread)."""
+    idx, part = inp.idx, inp.part
+    sha, phash, ok = image_hashes(inp.paths, inp.cache, progress)
+    names = inp.names
     leaks: list[dict] = []
 
     def add(i: int, j: int, reason: str, distance, extra=None) -> None:
         if part[i] == part[j]:
             return
-        entry = {"images": [str(names[i]), str(names[j])], "rows": [int(i), int(j)],
+        entry = {"images": [names[i], names[j]], "rows": [int(i), int(j)],
                  "splits": [part[i], part[j]], "reason": reason, "distance": distance}
         leaks.append({**entry, **(extra or {})})
 
@@ -100,12 +131,12 @@ def find_leaks(session, split_column: str = "split", group_by: str | None = None
         i, j = int(idx[good[pairs[p, 0]]]), int(idx[good[pairs[p, 1]]])
         if (i, j) not in exact:
             add(i, j, "near-duplicate", int(dist[p]))
-    if group is not None:
-        _group_leaks(idx, part, group, add)
+    if inp.group is not None:
+        _group_leaks(idx, part, inp.group, add)
     per_pair = Counter("/".join(sorted(e["splits"])) for e in leaks)
-    return {"split_column": split_column, "group_by": group_by, "max_distance": int(max_distance),
-            "images_checked": int(len(idx)), "unreadable": int((~ok).sum()),
-            "leaks": leaks, "per_pair": dict(sorted(per_pair.items()))}
+    return {"split_column": inp.split_column, "group_by": inp.group_by,
+            "max_distance": int(max_distance), "images_checked": int(len(idx)),
+            "unreadable": int((~ok).sum()), "leaks": leaks, "per_pair": dict(sorted(per_pair.items()))}
 
 
 def _group_leaks(idx: np.ndarray, part: np.ndarray, group: np.ndarray, add) -> None:

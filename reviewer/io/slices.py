@@ -64,9 +64,9 @@ def compute_slices(session, by: str, bins: int = sl.DEFAULT_BINS, rows=None,
 
 def slices_payload(session, by: str, bins: int = sl.DEFAULT_BINS, rows=None,
                    original: bool = False, resamples: int = sl.DEFAULT_RESAMPLES,
-                   seed: int = 0) -> dict:
+                   seed: int = 0, columns: SessionColumns | None = None) -> dict:
     """The ``reviewer slices --json`` object (see the module docstring)."""
-    stats, ctx = compute_slices(session, by, bins, rows, original, resamples, seed)
+    stats, ctx = compute_slices(session, by, bins, rows, original, resamples, seed, columns)
     task = ctx["task"]
     key = task.slice_metric_key
     detection50 = "AP50_overall" in task.stats_extra(stats, None)  # the task reports AP50

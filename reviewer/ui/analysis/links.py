@@ -24,7 +24,10 @@ from reviewer.ui.task_view import view_of
 
 from . import compute
 from .class_metrics_panel import ClassMetricsPanel
+from .column_slices_panel import ColumnSlicesPanel
 from .confusion_panel import ConfusionPanel
+from .leaks_panel import LeaksPanel
+from .metadata_links import MetadataLinks
 from .pr_panel import PRPanel
 from .runner import AnalysisRunner
 from .slices_panel import SlicesPanel
@@ -34,7 +37,9 @@ PANELS = (("tag_stats", "Tag Statistics", TagStatsPanel),
           ("confusion", "Confusion Matrix", ConfusionPanel),
           ("class_metrics", "Per-Class Metrics", ClassMetricsPanel),
           ("slices", "Slices", SlicesPanel),
-          ("pr", "PR Curves", PRPanel))
+          ("pr", "PR Curves", PRPanel),
+          ("column_slices", "Slices by Column", ColumnSlicesPanel),
+          ("leaks", "Leaks", LeaksPanel))
 DEBOUNCE_MS = 400
 
 
@@ -80,6 +85,7 @@ class AnalysisLinks(QObject):
         p["slices"].slice_requested.connect(lambda *_: self.refresh("slices"))
         self.c.window.filter_bar.subset_cleared.connect(self._on_filter_bar_subset_cleared)
         self.c.image_shown.connect(self._on_controller_image_shown)
+        self.meta = MetadataLinks(self)  # metadata columns, where field, column slices, leaks
 
     # --- panels on screen -------------------------------------------------------------------
     def show(self, name: str) -> None:
@@ -118,6 +124,7 @@ class AnalysisLinks(QObject):
         self.session = session
         session.history.applied.connect(self._on_history_applied)
         self._fill_slice_choices()
+        self.meta.session_opened(session)
         self.invalidate()
 
     def session_closed(self) -> None:
@@ -127,6 +134,7 @@ class AnalysisLinks(QObject):
         self.runner.cancel()
         self.runner.wait()
         self.session.history.applied.disconnect(self._on_history_applied)
+        self.meta.session_closed()
         self.session = None
         self.cell = None
         self.c.window.filter_bar.show_subset(None)
@@ -188,6 +196,12 @@ class AnalysisLinks(QObject):
                  "filter": "Image table filter", "class": f"Class “{value}” present"}[kind]
         self._run("slices", lambda progress: compute.slice_metrics(snap, rows),
                   lambda result: self.panels["slices"].set_result(title, result))
+
+    def _refresh_column_slices(self) -> None:
+        self.meta.refresh_column_slices()
+
+    def _refresh_leaks(self) -> None:
+        self.meta.refresh_leaks()
 
     def slice_rows(self, kind: str, value: str) -> np.ndarray:
         """Image rows of a slice: (S,) int64."""
