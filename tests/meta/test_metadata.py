@@ -156,3 +156,43 @@ def test_where_errors_point_at_the_problem_and_typos_warn():
     assert not got.mask.any() and got.warnings and "A" in got.warnings[0]
     both = select(["camera in A,B", "hour>3"], n, cols.get, list(cols))
     assert np.flatnonzero(both.mask).tolist() == [1, 4, 5]
+
+
+def test_an_old_store_is_upgraded_and_keeps_metadata_set_in_the_review(tmp_path):
+    """A v1 store (as released) gains the image_metadata table; values set there survive a
+    reopen and removing them brings nothing back but the imported value (none here)."""
+    import sqlite3
+
+    from reviewer.io.store import SCHEMA_VERSION, open_review_store
+    from tests.io.test_store_migrations import V1_DATA, V1_DDL
+    path = tmp_path / "review.sqlite"
+    conn = sqlite3.connect(path)
+    conn.executescript(V1_DDL)
+    for sql, rows in V1_DATA:
+        conn.executemany(sql, rows)
+    conn.commit()
+    conn.close()
+    with open_review_store(tmp_path, user="bob") as store:
+        assert store.metadata_edits() == {}
+        store.set_metadata("split", {"10": "test", "11": None})
+        assert store.statuses()["10"].value == "reviewed"  # the old data is still there
+    with open_review_store(tmp_path, user="bob") as store:
+        assert store.metadata_edits("split") == {"split": {"10": "test", "11": None}}
+        store.set_metadata("split", {}, remove=["10"])
+        assert store.metadata_edits() == {"split": {"11": None}}
+    conn = sqlite3.connect(path)
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+    conn.close()
+
+
+def test_metadata_set_in_the_review_on_a_postgresql_store(pg_location):
+    """The same table and calls on the shared store (skips without a test server)."""
+    from reviewer.io.store import open_review_store
+    from reviewer.io.store_postgres_schema import SCHEMA_VERSION
+    assert SCHEMA_VERSION >= 2  # version 2 added image_metadata
+    with open_review_store(pg_location, user="ann") as store:
+        store.set_metadata("split", {"a.jpg": "train", "b.jpg": "test"})
+    with open_review_store(pg_location, user="bob") as store:
+        assert store.metadata_edits() == {"split": {"a.jpg": "train", "b.jpg": "test"}}
+        store.set_metadata("split", {"b.jpg": "valid"}, remove=["a.jpg"])
+        assert store.metadata_edits("split") == {"split": {"b.jpg": "valid"}}
