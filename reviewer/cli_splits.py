@@ -117,7 +117,7 @@ def _make(session, args) -> int:
         return _fail(f"--make: {exc}")
     columns = SessionColumns(session)
     selected = _selected(session, args, columns)
-    groups = times = labels = classes = None
+    groups = times = None
     if args.group_by:
         col = columns(args.group_by)
         if col is None:
@@ -132,10 +132,8 @@ def _make(session, args) -> int:
             print(f"note: {int((selected & np.isnan(times)).sum())} images without a "
                   f"{args.time_column} value are left out of the split", file=sys.stderr)
             selected &= ~np.isnan(times)
-    if args.stratify or not args.json:
-        from reviewer import tasks
-        _, classes, labels, _ = tasks.get(session.data.task).stats_parts(session, selected,
-                                                                         False)
+    from reviewer import tasks
+    _, classes, labels, _ = tasks.get(session.data.task).stats_parts(session, selected, False)
     names = list(fractions)
     part = sp.make_split(list(fractions.values()), selected, groups,
                          labels if args.stratify else None, times, args.seed)
