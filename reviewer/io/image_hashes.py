@@ -17,6 +17,7 @@ pool of as many workers as there are cores (at most 4).
 from __future__ import annotations
 
 import hashlib
+import io
 import os
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
@@ -43,7 +44,7 @@ def _hash_one(path: str) -> tuple[str | None, str, bool]:
         from PIL import Image
         data = Path(path).read_bytes()
         sha = hashlib.sha1(data, usedforsecurity=False).hexdigest()
-        with Image.open(path) as im:
+        with Image.open(io.BytesIO(data)) as im:  # the bytes read once
             im.draft("RGB", (128, 128))
             words = phash_words(im)
         return sha, words.astype(">u8").tobytes().hex(), True
