@@ -3,8 +3,10 @@
 Names resolve in this order: metadata columns (``reviewer.io.metadata``), the built-in review
 columns — ``tag`` (tags of the image or of one of its objects), ``status`` (review status),
 ``image`` (the file name) — then the task's per-image table (``error``, ``fp``, ``miou``,
-``confidence``, …; the corrected GT's unless ``original``). Columns are built when first asked
-for, so an expression on ``split`` never reads the tags.
+``confidence``, …; the corrected GT's unless ``original``), and ``COLUMN.PART`` of a date/time
+column (``date_captured.hour``: the time of day; ``date``, ``year``, ``month``, ``day``,
+``weekday``). Columns are built when first asked for, so an expression on ``split`` never reads
+the tags.
 
 ``where_rows(session, texts)`` -> (rows (S,) int64, warnings): the image rows passing every
 expression of ``texts`` (``core.where``); WhereError for an invalid one.
@@ -15,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 
 from reviewer.core.metadata import Column
-from reviewer.core.where import select
+from reviewer.core.where import PARTS, date_part, select
 from reviewer.io.metadata import MetadataTable, session_metadata
 
 BUILT_IN = ("tag", "status", "image")
@@ -56,6 +58,11 @@ class SessionColumns:
         col = self.metadata.column(name)
         if col is not None:
             return col
+        base, _, part = name.rpartition(".")
+        if base and part.lower() in PARTS:  # date_captured.hour: time of day, a column too
+            whole = self(base)
+            return date_part(whole, part.lower()) if whole is not None and \
+                whole.kind == "datetime" else None
         if name == "tag":
             return Column("tag", "tags", self.tags())
         if name == "status":

@@ -194,3 +194,24 @@ def test_unknown_column_exits_2_and_lists_the_columns(tmp_path, capsys):
     assert "'camera'" in err and "fruit_id" in err and "angle" in err
     assert main(["slices", str(proj), "--by", "tag", "-q"]) == 0
     assert "(no tag)" in capsys.readouterr().out
+
+
+def test_slices_by_the_hour_of_a_date_column(tmp_path, capsys):
+    """Time of day: --by COLUMN.hour slices a date/time column by its hour (quantile bins)."""
+    from sklearn.metrics import accuracy_score
+    proj = tmp_path / "lemons"
+    shutil.copytree(LEMONS, proj)
+    labels = pd.read_csv(LEMONS / "labels.csv")
+    hours = np.arange(len(labels)) % 24
+    pd.DataFrame({"image": labels["image"],
+                  "taken": [f"2024-05-{1 + i % 28:02d}T{h:02d}:30:00" for i, h in
+                            enumerate(hours)]}).to_csv(tmp_path / "t.csv", index=False)
+    assert main(["metadata", str(proj), "import", str(tmp_path / "t.csv"), "-q"]) == 0
+    got = _slices(capsys, proj, "--by", "taken.hour", "--bins", "2", "--bootstrap", "0")
+    assert got["kind"] == "number" and list(got["slices"]) == ["[0, 11.5)", "[11.5, 23]"]
+    pred = pd.read_csv(LEMONS / "predictions.csv").set_index("image").loc[labels["image"]]
+    predicted = np.where(pred["mold"].to_numpy() >= 0.5, "mold", "no mold")
+    night = hours < 11.5
+    assert got["slices"]["[0, 11.5)"]["images"] == int(night.sum())
+    assert got["slices"]["[0, 11.5)"]["accuracy"] == pytest.approx(
+        accuracy_score(labels["label"][night], predicted[night]))
