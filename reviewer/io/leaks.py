@@ -82,6 +82,10 @@ def leak_inputs(session, split_column: str = "split", group_by: str | None = Non
                 columns: SessionColumns | None = None) -> LeakInputs:
     """LeakCheckError when a column is missing. rows: the images to check (None = all)."""
     columns = columns or SessionColumns(session)
+    if columns(split_column) is None:
+        raise LeakCheckError(f"no column {split_column!r} holds partitions yet: make a split "
+                             f"with `reviewer splits PROJECT --make train=0.8,test=0.2` or "
+                             f"import one (columns: {', '.join(columns.names())})")
     part = _text_column(columns, split_column, "split column")
     group = _text_column(columns, group_by, "--group-by") if group_by else None
     n = columns.n
