@@ -17,6 +17,7 @@ from __future__ import annotations
 import numpy as np
 
 from reviewer.core.metadata import Column
+from reviewer.core.review import own_object_tags
 from reviewer.core.where import PARTS, date_part, select
 from reviewer.io.metadata import MetadataTable, session_metadata
 
@@ -89,7 +90,8 @@ class SessionColumns:
         row = {k: i for i, k in enumerate(self.keys())}
         sets: list[set] = [set() for _ in range(self.n)]
         pairs = list(store.all_image_tags().items())
-        pairs += [(key[0], names) for key, names in store.all_object_tags().items()]
+        own = own_object_tags(store.all_object_tags(), getattr(self.session, "model", None))
+        pairs += [(key[0], names) for key, names in own.items()]  # this model's objects only
         for key, names in pairs:
             i = row.get(str(key))
             if i is not None:

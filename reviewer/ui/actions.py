@@ -108,6 +108,9 @@ ACTIONS: tuple[ActionSpec, ...] = (
     A("analysis_leaks", "&Leaks", None, None, "show_analysis",
       "Duplicates, near-duplicates and shared groups across the partitions of a split, side "
       "by side", ("leaks",)),
+    A("analysis_compare", "Compare &Models", None, None, "models.show_compare",
+      "Two models side by side: per class, image by image (most regressed first) and a "
+      "paired bootstrap of the metric's difference"),
     A("canvas_next", "Next Image", "Right", None, "next_image", "Next image", context="canvas",
       extra_shortcuts=("Down",)),
     A("canvas_previous", "Previous Image", "Left", None, "previous_image", "Previous image",
@@ -131,7 +134,7 @@ MENUS: tuple[tuple[str, tuple[str | None, ...]], ...] = (
                "canvas_only", "@docks")),
     ("&Analysis", ("analysis_tag_stats", "analysis_confusion", "analysis_class_metrics",
                    "analysis_slices", "analysis_pr", "analysis_column_slices",
-                   "analysis_leaks")),
+                   "analysis_leaks", None, "analysis_compare")),
     ("&Help", ("shortcuts", None, "about")),
 )
 TOOLBAR: tuple[str | None, ...] = (

@@ -3,7 +3,10 @@
 ``AnalysisLinks(controller)`` docks the panels (bottom area, tabbed, hidden at first: View ▸
 Panels lists them), recomputes a panel when it is shown and its figures are stale, and marks
 every panel stale after each command (history ``applied``; the visible ones recompute 400 ms
-after the last edit, in the background). It turns panel clicks into table filters: a tag → the
+after the last edit, in the background). A panel's widget is built the first time its dock is
+shown (``panels`` builds on first access), so opening a project draws nothing it is not asked
+for; every panel's figures, the confusion matrix's too, are computed on the runner's thread while
+the panel's header shows a busy bar. It turns panel clicks into table filters: a tag → the
 filter bar's tag filter; a confusion cell → an image subset of the table (a removable chip in the
 filter bar) and a highlight of the cell's objects on the canvas. Signal ``refreshed(name)`` after
 a panel received new figures.
@@ -18,6 +21,7 @@ from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import QDockWidget
 
 from reviewer import tasks
+from reviewer.core.review import own_object_tags
 from reviewer.core.tag_stats import tag_membership
 from reviewer.core.view_state import default_class_colors
 from reviewer.ui.task_view import view_of
@@ -41,6 +45,22 @@ PANELS = (("tag_stats", "Tag Statistics", TagStatsPanel),
           ("column_slices", "Slices by Column", ColumnSlicesPanel),
           ("leaks", "Leaks", LeaksPanel))
 DEBOUNCE_MS = 400
+_CLEAR = {"tag_stats": lambda p: p.set_payload(None), "confusion": lambda p: p.clear(),
+          "class_metrics": lambda p: p.set_metrics(None),
+          "slices": lambda p: p.set_result("", None), "pr": lambda p: p.clear(),
+          "column_slices": lambda p: p.set_payload(None), "leaks": lambda p: p.set_payload(None)}
+
+
+class _Panels(dict):
+    """name -> panel widget, built on first access (``build(name)``)."""
+
+    def __init__(self, build):
+        super().__init__()
+        self._build = build
+
+    def __missing__(self, name: str):
+        panel = self[name] = self._build(name)
+        return panel
 
 
 class AnalysisLinks(QObject):
@@ -53,20 +73,22 @@ class AnalysisLinks(QObject):
         self.runner = AnalysisRunner(self)
         self.runner.busy_changed.connect(self._on_runner_busy_changed)
         self.runner.failed.connect(self._on_runner_failed)
-        self.panels, self.docks = {}, {}
-        for name, title, cls in PANELS:
-            self.panels[name] = cls(controller.window)
-            self.docks[name] = self._dock(name, title, self.panels[name])
-        self.dirty: set[str] = set(self.panels)
+        self.classes: dict[str, type] = {name: cls for name, _, cls in PANELS}
+        self.panels, self.docks = _Panels(self._build), {}
+        for name, title, _ in PANELS:
+            self.docks[name] = self._dock(name, title)
+        self.dirty: set[str] = set(self.docks)
         self.cell: tuple[int, int] | None = None
         self._timer = QTimer(self, singleShot=True, interval=DEBOUNCE_MS)
         self._timer.timeout.connect(self.refresh_visible)
-        self._connect()
+        self.c.window.filter_bar.subset_cleared.connect(self._on_filter_bar_subset_cleared)
+        self.c.image_shown.connect(self._on_controller_image_shown)
+        self.meta = MetadataLinks(self)  # metadata columns, where field, column slices, leaks
 
-    def _dock(self, name: str, title: str, panel) -> QDockWidget:
+    def _dock(self, name: str, title: str) -> QDockWidget:
+        """An empty dock (its panel is built when it is first shown)."""
         w = self.c.window
         dock = QDockWidget(title, w, objectName=f"dock_{name}")
-        dock.setWidget(panel)
         area = Qt.DockWidgetArea.BottomDockWidgetArea
         w.addDockWidget(area, dock)
         first = next(iter(self.docks.values()), None)
@@ -74,18 +96,30 @@ class AnalysisLinks(QObject):
             w.tabifyDockWidget(first, dock)
         dock.hide()
         w.docks[name] = dock
-        dock.visibilityChanged.connect(self._on_dock_visibility_changed)
+        dock.visibilityChanged.connect(lambda visible, n=name: self._on_dock_visible(n, visible))
         return dock
 
-    def _connect(self) -> None:
-        p = self.panels
-        p["tag_stats"].tag_clicked.connect(self._on_tag_stats_tag_clicked)
-        p["tag_stats"].reviewed_only_changed.connect(lambda _: self.refresh("tag_stats"))
-        p["confusion"].cell_clicked.connect(self._on_confusion_cell_clicked)
-        p["slices"].slice_requested.connect(lambda *_: self.refresh("slices"))
-        self.c.window.filter_bar.subset_cleared.connect(self._on_filter_bar_subset_cleared)
-        self.c.image_shown.connect(self._on_controller_image_shown)
-        self.meta = MetadataLinks(self)  # metadata columns, where field, column slices, leaks
+    def _build(self, name: str):
+        """Panel ``name``'s widget, made, docked and wired (the first time it is needed)."""
+        if name not in self.classes:
+            raise KeyError(name)
+        panel = self.classes[name](self.c.window)
+        self.docks[name].setWidget(panel)
+        p = panel
+        if name == "tag_stats":
+            p.tag_clicked.connect(self._on_tag_stats_tag_clicked)
+            p.reviewed_only_changed.connect(lambda _: self.refresh("tag_stats"))
+        elif name == "confusion":
+            p.cell_clicked.connect(self._on_confusion_cell_clicked)
+        elif name == "slices":
+            p.slice_requested.connect(lambda *_: self.refresh("slices"))
+            if self.session is not None:
+                self._fill_slice_choices(p)
+        elif name in ("column_slices", "leaks"):
+            self.meta.wire(name, p)
+        if self.runner.busy(name):
+            p.header.set_busy(True)
+        return panel
 
     # --- panels on screen -------------------------------------------------------------------
     def show(self, name: str) -> None:
@@ -93,6 +127,7 @@ class AnalysisLinks(QObject):
         height (the canvas keeps the rest: at 768 px, ~250 px for the panels)."""
         dock, w = self.docks[name], self.c.window
         first = not any(d.isVisible() for d in self.docks.values())
+        self.panels[name]  # built before the dock appears
         dock.show()
         dock.raise_()
         if first and not dock.isFloating():
@@ -100,10 +135,15 @@ class AnalysisLinks(QObject):
         self.refresh_visible()
 
     def on_screen(self, name: str) -> bool:
-        return self.panels[name].isVisible()
+        return name in self.panels and self.panels[name].isVisible()
 
-    def _on_dock_visibility_changed(self, visible: bool) -> None:
+    def built(self) -> set[str]:
+        """The panels whose widgets exist (shown at least once)."""
+        return set(self.panels)
+
+    def _on_dock_visible(self, name: str, visible: bool) -> None:
         if visible:
+            self.panels[name]  # shown for the first time (a tab, View ▸ Panels): build it
             QTimer.singleShot(0, self.refresh_visible)  # the tab's widget is shown after this
 
     def refresh_visible(self) -> None:
@@ -113,7 +153,7 @@ class AnalysisLinks(QObject):
 
     def invalidate(self, debounce: bool = False) -> None:
         """Every panel's figures are stale: recompute the visible ones (now or debounced)."""
-        self.dirty = set(self.panels)
+        self.dirty = set(self.docks)
         if debounce:
             self._timer.start()
         else:
@@ -123,7 +163,8 @@ class AnalysisLinks(QObject):
     def session_opened(self, session) -> None:
         self.session = session
         session.history.applied.connect(self._on_history_applied)
-        self._fill_slice_choices()
+        if "slices" in self.panels:
+            self._fill_slice_choices(self.panels["slices"])
         self.meta.session_opened(session)
         self.invalidate()
 
@@ -138,22 +179,26 @@ class AnalysisLinks(QObject):
         self.session = None
         self.cell = None
         self.c.window.filter_bar.show_subset(None)
-        p = self.panels
-        p["tag_stats"].set_payload(None)
-        p["confusion"].clear()
-        p["class_metrics"].set_metrics(None)
-        p["slices"].set_result("", None)
-        p["pr"].clear()
-        self.dirty = set(self.panels)
+        for name, panel in self.panels.items():
+            clear = _CLEAR.get(name)
+            if clear is not None:
+                clear(panel)
+        self.dirty = set(self.docks)
 
     def _on_history_applied(self, command, undone: bool) -> None:
         self.invalidate(debounce=True)
 
-    def _fill_slice_choices(self) -> None:
+    def _fill_slice_choices(self, panel) -> None:
         tags = [r.name for r in self.session.store.tags()]
-        self.panels["slices"].set_choices(tags, self.c.class_names())
+        panel.set_choices(tags, self.c.class_names())
 
     # --- computing --------------------------------------------------------------------------
+    def _refresh_column_slices(self) -> None:
+        self.meta.refresh_column_slices()
+
+    def _refresh_leaks(self) -> None:
+        self.meta.refresh_leaks()
+
     def refresh(self, name: str) -> None:
         """Recompute panel ``name`` (in the background where it takes time)."""
         if self.session is None:
@@ -178,12 +223,13 @@ class AnalysisLinks(QObject):
                   self.panels["class_metrics"].set_metrics)
 
     def _refresh_confusion(self) -> None:
-        view = view_of(self.session)
-        matrix, rows, cols, special_rows, special_cols = view.confusion(self.session,
-                                                                        self.c.class_names())
-        self.panels["confusion"].set_matrix(matrix, rows, cols, view.confusion_unit,
-                                            special_rows, special_cols)
-        self.refreshed.emit("confusion")
+        session, view, names = self.session, view_of(self.session), self.c.class_names()
+        panel = self.panels["confusion"]
+
+        def apply(result) -> None:
+            matrix, rows, cols, special_rows, special_cols = result
+            panel.set_matrix(matrix, rows, cols, view.confusion_unit, special_rows, special_cols)
+        self._run("confusion", lambda progress: compute.confusion(session, names), apply)
 
     def _refresh_slices(self) -> None:
         kind, value = self.panels["slices"].current()
@@ -197,12 +243,6 @@ class AnalysisLinks(QObject):
         self._run("slices", lambda progress: compute.slice_metrics(snap, rows),
                   lambda result: self.panels["slices"].set_result(title, result))
 
-    def _refresh_column_slices(self) -> None:
-        self.meta.refresh_column_slices()
-
-    def _refresh_leaks(self) -> None:
-        self.meta.refresh_leaks()
-
     def slice_rows(self, kind: str, value: str) -> np.ndarray:
         """Image rows of a slice: (S,) int64."""
         review, s = self.c.model.review, self.session
@@ -214,7 +254,7 @@ class AnalysisLinks(QObject):
             snap_names = self.c.class_names()
             return np.flatnonzero(compute.snapshot(s).present[:, snap_names.index(value)])
         member = tag_membership(review.keys, [value], s.store.all_image_tags(),
-                                s.store.all_object_tags())
+                                own_object_tags(s.store.all_object_tags(), s.model))
         return np.flatnonzero(member[0])
 
     def _refresh_pr(self) -> None:
@@ -232,10 +272,12 @@ class AnalysisLinks(QObject):
                   lambda curves: panel.set_curves(curves, names, colors, snap.data.get("params")))
 
     def _on_runner_busy_changed(self, name: str, busy: bool) -> None:
-        self.panels[name].header.set_busy(busy)
+        if name in self.panels:
+            self.panels[name].header.set_busy(busy)
 
     def _on_runner_failed(self, name: str, message: str) -> None:
-        self.panels[name].header.set_text(f"Could not compute: {message}", error=True)
+        if name in self.panels:
+            self.panels[name].header.set_text(f"Could not compute: {message}", error=True)
 
     # --- panels -> table --------------------------------------------------------------------
     def _on_tag_stats_tag_clicked(self, name: str) -> None:

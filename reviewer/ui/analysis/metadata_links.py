@@ -33,16 +33,29 @@ class MetadataLinks(QObject):
         self.links, self.c = links, links.c
         self.session = None
         self.leaks_wanted = False
-        p = links.panels
-        p["column_slices"].column_changed.connect(lambda: links.refresh("column_slices"))
-        p["column_slices"].slice_clicked.connect(self._on_slice_clicked)
-        p["leaks"].check_requested.connect(self._on_check_requested)
-        p["leaks"].pair_selected.connect(self._on_pair_selected)
-        p["leaks"].tag_requested.connect(self._on_tag_requested)
-        p["leaks"].move_requested.connect(self._on_move_requested)
         bar = self.c.window.filter_bar
         bar.where_entered.connect(self.apply_where)
         bar.subset_cleared.connect(self._on_subset_cleared)
+
+    def wire(self, name: str, panel) -> None:
+        """Connect a panel built just now (``AnalysisLinks`` builds panels when first shown)."""
+        links = self.links
+        if name == "column_slices":
+            panel.column_changed.connect(lambda: links.refresh("column_slices"))
+            panel.slice_clicked.connect(self._on_slice_clicked)
+        else:
+            panel.check_requested.connect(self._on_check_requested)
+            panel.pair_selected.connect(self._on_pair_selected)
+            panel.tag_requested.connect(self._on_tag_requested)
+            panel.move_requested.connect(self._on_move_requested)
+        if self.session is not None:
+            self._fill_choices(name, panel, self.columns())
+
+    def _fill_choices(self, name: str, panel, cols) -> None:
+        if name == "column_slices":
+            panel.set_choices(cols.names())
+        else:
+            panel.set_choices(cols.metadata.names() or ["split"])
 
     # --- session ----------------------------------------------------------------------------
     def session_opened(self, session) -> None:
@@ -55,8 +68,6 @@ class MetadataLinks(QObject):
             self.session.history.applied.disconnect(self._on_history_applied)
         self.session = None
         self.leaks_wanted = False
-        self.links.panels["column_slices"].set_payload(None)
-        self.links.panels["leaks"].set_payload(None)
         self.c.window.filter_bar.where.clear()
 
     def _on_history_applied(self, command, undone: bool) -> None:
@@ -75,9 +86,9 @@ class MetadataLinks(QObject):
         meta = cols.metadata
         if self.c.model is not None:
             self.c.model.set_metadata(list(meta.columns.values()))
-        names = cols.names()
-        self.links.panels["column_slices"].set_choices(names)
-        self.links.panels["leaks"].set_choices(meta.names() or ["split"])
+        for name in ("column_slices", "leaks"):
+            if name in self.links.panels:  # built (shown once) only
+                self._fill_choices(name, self.links.panels[name], cols)
 
     # --- where field ------------------------------------------------------------------------
     def apply_where(self, text: str) -> bool:
