@@ -118,13 +118,15 @@ def _extensions(command: str | None = None):
         cli_compare,
         cli_export,
         cli_init,
+        cli_metadata,
         cli_models,
         cli_review,
         cli_store,
         cli_team,
     )
     own = tuple(importlib.import_module(t.cli_module) for t in tasks.all_tasks() if t.cli_module)
-    return (cli_init, cli_review, cli_export, cli_store, cli_team, cli_models, cli_compare, *own)
+    return (cli_init, cli_review, cli_export, cli_store, cli_team, cli_models, cli_compare,
+            cli_metadata, *own)
 
 
 def _common(q: argparse.ArgumentParser, original: bool = True,
@@ -141,6 +143,8 @@ def _common(q: argparse.ArgumentParser, original: bool = True,
                        + " — overrides the project's value for this run")
     q.add_argument("--all-problems", action="store_true", help="list every input problem")
     q.add_argument("--quiet", "-q", action="store_true", help="no progress, no problem list")
+    from reviewer.cli_where import add_where
+    add_where(q)
     if original:
         q.add_argument("--original", action="store_true",
                        help="use the ground-truth files as they are (default: the corrected "
@@ -164,6 +168,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command in (None, "open"):
         return _open_gui(getattr(args, "project", None), getattr(args, "grid", False))
     from reviewer.core.problems import InputError
+    from reviewer.core.where import WhereError
     from reviewer.io.project import ProjectError
     from reviewer.io.store_base import StoreError
     handlers = {"score": _cmd_score, "eval": _cmd_eval}
@@ -173,7 +178,7 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:  # `reviewer score … | head`
         sys.stderr.close()
         return EXIT_OK
-    except (InputError, ProjectError) as exc:
+    except (InputError, ProjectError, WhereError) as exc:
         print(f"reviewer: error: {exc}", file=sys.stderr)
         print_problems(getattr(exc, "problems", []), args)
         return EXIT_INPUT
@@ -262,6 +267,11 @@ def _cmd_score(args) -> int:
                   file=sys.stderr)
             return EXIT_INPUT
         order = rank(table, args.sort, args.ascending)
+        from reviewer.cli_where import where_rows
+        rows = where_rows(session, args, args.original)
+        if rows is not None:
+            import numpy as np
+            order = order[np.isin(order, rows)]
         if not _check_outputs(args, session.project):
             return EXIT_INPUT
         shown = tasks.get(session.data.task).display_table(session.data, table)
@@ -273,7 +283,7 @@ def _cmd_score(args) -> int:
             print(f"scores {ground_truth_line(n, args.original)}", file=sys.stderr)
         _print_table(shown, order[: max(args.top, 0)])
         if args.eval or args.metrics_json:
-            _score_eval(args, session)
+            _score_eval(args, session, rows)
     return EXIT_OK
 
 
@@ -291,11 +301,11 @@ def _check_outputs(args, project) -> bool:
     return True
 
 
-def _score_eval(args, session) -> None:
+def _score_eval(args, session, rows=None) -> None:
     """``score --eval`` / ``--metrics-json``: the metrics of ``reviewer eval`` from the session
-    already loaded and scored (one load for both)."""
+    already loaded and scored (one load for both); ``rows``: the images ``--where`` chose."""
     from reviewer.io.evaluation import session_eval
-    payload = session_eval(session, original=args.original)
+    payload = session_eval(session, rows, original=args.original)
     if args.metrics_json:
         from reviewer.io.tables import write_text
         write_text(args.metrics_json,
@@ -303,7 +313,7 @@ def _score_eval(args, session) -> None:
     if args.eval:
         before = None
         if not args.original and session.document.corrected_images:
-            before = session_eval(session, original=True)
+            before = session_eval(session, rows, original=True)
         print()
         print(eval_header(payload, args.original))
         _print_eval(payload, before)
@@ -326,15 +336,17 @@ def _print_table(table: dict, order) -> None:
 
 
 def _cmd_eval(args) -> int:
+    from reviewer.cli_where import where_rows
     from reviewer.io.evaluation import session_eval
     with _load(args) as session:
-        payload = session_eval(session, original=args.original)
+        rows = where_rows(session, args, args.original)
+        payload = session_eval(session, rows, original=args.original)
         if args.json:
             print(json.dumps(payload, allow_nan=False, default=json_default))
             return EXIT_OK
         before = None
         if not args.original and session.document.corrected_images:
-            before = session_eval(session, original=True)
+            before = session_eval(session, rows, original=True)
         print(eval_header(payload, args.original))
         _print_eval(payload, before)
     return EXIT_OK

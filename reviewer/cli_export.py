@@ -30,7 +30,8 @@ def register(sub, common) -> None:
                     ["reviewer export proj --out proj-export",
                      "reviewer export proj --out proj-export --format yolo,voc",
                      "reviewer export proj --out fixes --only-reviewed --tags \"label wrong\"",
-                     "reviewer export proj --out proj-export --force --no-report"])
+                     "reviewer export proj --out proj-export --force --no-report",
+                     "reviewer export proj --out valid-set --where split=valid"])
     common(q, original=False, task_help="export this task only (default: every task of the "
                                         "project, each in its own subfolder when there are two)")
     q.add_argument("--out", required=True, metavar="DIR", help="folder to write (created)")
@@ -85,6 +86,7 @@ def _cmd_export(args) -> int:
 
     from reviewer.cli import ProgressBar, print_problems
     from reviewer.cli_review import open_cli_session
+    from reviewer.cli_where import where_rows
     from reviewer.io.export import ExportError, export
     from reviewer.io.export_files import check_target
     from reviewer.io.paths import protected_paths
@@ -104,11 +106,13 @@ def _cmd_export(args) -> int:
                                                            "model": model}),
                                      read_only=True))
                 print_problems(session.data.problems, args, brief=True)
+                where_rows(session, args)  # an invalid or empty --where stops here (exit 2)
                 sessions.append(session)
             result = export(sessions, args.out, only_reviewed=args.only_reviewed,
                             tags=_tags(args.tags), force=args.force,
                             progress=ProgressBar(enabled=False if args.quiet else None),
-                            report=not args.no_report, formats=_formats(args.format))
+                            report=not args.no_report, formats=_formats(args.format),
+                            where=args.where)
     except (ExportError, StoreError) as exc:
         print(f"reviewer: error: {exc}", file=sys.stderr)
         return EXIT_INPUT

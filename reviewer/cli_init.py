@@ -46,6 +46,10 @@ def register(sub, common) -> None:
                    help="add this task to an existing project (same images folder) instead of "
                         "creating one")
     q.add_argument("--force", action="store_true", help="replace an existing project file")
+    q.add_argument("--metadata", metavar="FILE",
+                   help="per-image metadata (CSV, Parquet or JSON lines with an 'image' column: "
+                        "file name or image id; every other column becomes a metadata column; "
+                        "later: reviewer metadata PROJECT import FILE)")
     q.add_argument("--store", metavar="URL",
                    help="keep the review on a PostgreSQL server (postgresql://user@host:port/"
                         "database; the password from PGPASSWORD or ~/.pgpass, never recorded)")
@@ -149,9 +153,7 @@ def _models(task, args) -> list:
 
 
 def cmd_init(args) -> int:
-    from reviewer.cli import ProgressBar, print_problems
     from reviewer.io.project import project_file, save_project
-    from reviewer.io.workspace import open_task
     file = project_file(args.project)
     if file.exists() and not args.force and not args.add:
         return _fail(f"{file} exists (use --force to overwrite, or --add to give it another "
@@ -171,12 +173,10 @@ def cmd_init(args) -> int:
         return _fail(str(exc))
     if isinstance(project, str):
         return _fail(project)
-    data = None
-    for model in project.model_set(task.name).names or [None]:  # every model loads
-        loaded = open_task(project, task.name, ProgressBar(enabled=False if args.quiet else None),
-                           model=model, cache=False)
-        print_problems(loaded.problems, args)
-        data = data or loaded
+    data = _open_models(project, task, args)
+    meta = _check_metadata(project, data, args)
+    if isinstance(meta, int):
+        return meta
     if args.store:
         project = _init_store(project, args.store)
         if isinstance(project, int):
@@ -185,6 +185,7 @@ def cmd_init(args) -> int:
         save_project(project)
     except OSError as exc:
         return _fail(f"cannot write {file}: {exc.strerror or exc}")
+    _write_metadata(project, meta)
     from reviewer.io import task_cache  # once the project exists: the next opening reads it
     inputs = project.inputs_for(task.name, data.model)
     for note in task_cache.save(project, task.name, inputs, data):
@@ -199,6 +200,41 @@ def cmd_init(args) -> int:
     if outside and not args.quiet:
         print(f"note: {outside} (paths are stored relative to the project file)", file=sys.stderr)
     return EXIT_OK
+
+
+def _open_models(project, task, args):
+    """Load the task with every model (their problems printed); -> the first one's data."""
+    from reviewer.cli import ProgressBar, print_problems
+    from reviewer.io.workspace import open_task
+    data = None
+    for model in project.model_set(task.name).names or [None]:  # every model loads
+        loaded = open_task(project, task.name, ProgressBar(enabled=False if args.quiet else None),
+                           model=model, cache=False)
+        print_problems(loaded.problems, args)
+        data = data or loaded
+    return data
+
+
+def _write_metadata(project, meta) -> None:
+    if meta is not None:
+        from reviewer.io.metadata import merge, read_imported, write_imported
+        write_imported(project, merge(read_imported(project), meta.frame))
+
+
+def _check_metadata(project, data, args):
+    """The --metadata file matched to the images (written after the project file; None without
+    --metadata), or exit 2 when no row names an image."""
+    if not args.metadata:
+        return None
+    from reviewer.cli import print_problems
+    from reviewer.core.problems import InputError
+    from reviewer.io.metadata import import_file, project_index
+    try:
+        result = import_file(project, args.metadata, project_index([data]), write=False)
+    except (InputError, OSError, ValueError) as exc:
+        return _fail(f"--metadata {exc}")
+    print_problems(result.problems, args)
+    return result
 
 
 def _fail(message: str) -> int:

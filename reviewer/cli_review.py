@@ -247,9 +247,12 @@ def _cmd_stats(args) -> int:
 
 def _stats(session, args) -> int:
     from reviewer.cli import json_default, print_problems
+    from reviewer.cli_where import where_rows
     from reviewer.io.stats import stats_payload
     print_problems(session.data.problems, args, brief=True)
-    payload = stats_payload(session, args.reviewed_only, args.error_threshold, args.original)
+    rows = where_rows(session, args, args.original)
+    payload = stats_payload(session, args.reviewed_only, args.error_threshold, args.original,
+                            rows)
     if args.json:
         print(json.dumps(payload, allow_nan=False, default=json_default))
     else:

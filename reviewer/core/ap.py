@@ -55,8 +55,13 @@ def _id_order(ids: np.ndarray) -> np.ndarray:
         return np.argsort(ids.astype(str), kind="stable")
 
 
-def _curve(tp: np.ndarray, fp: np.ndarray, npig: float, precision_out, recall_out) -> None:
-    """One (T, n) block of tp/fp flags -> precision (T, R) and recall (T,) written in place."""
+def _curve(tp: np.ndarray, fp: np.ndarray, npig: float, precision_out, recall_out,
+           weights: np.ndarray | None = None) -> None:
+    """One (T, n) block of tp/fp flags -> precision (T, R) and recall (T,) written in place.
+    weights: (n,) how many times each prediction counts (its image's multiplicity in a
+    bootstrap resample; None: once)."""
+    if weights is not None:
+        tp, fp = tp * weights, fp * weights
     tp_sum = np.cumsum(tp, axis=1, dtype=np.float64)
     fp_sum = np.cumsum(fp, axis=1, dtype=np.float64)
     n = tp.shape[1]
@@ -155,3 +160,33 @@ def _summarize(precision, recall, res: MatchResult, max_dets) -> DetectionEval:
         class_ap50=_per_class(p_all[t50]) if len(t50) else np.full(p_all.shape[-1], np.nan),
         class_ap75=_per_class(p_all[t75]) if len(t75) else np.full(p_all.shape[-1], np.nan),
         class_ar100=_per_class(recall[:, :, all_a, m_last]))
+
+
+def weighted_ap(ds: DetectionDataset, res: MatchResult,
+                image_weights: np.ndarray) -> tuple[float, float]:
+    """(AP@[.5:.95], AP50) over all areas with 100 detections per image, image i counted
+    ``image_weights[i]`` times (N,) — the AP of a bootstrap resample of the images. With every
+    weight 1 it equals ``accumulate``'s AP and AP50 (the same ``_curve``); -1 when undefined."""
+    w = np.asarray(image_weights, np.float64)
+    n_t, n_k = len(res.iou_thresholds), len(ds.categories)
+    precision = -np.ones((n_t, len(RECALL_THRESHOLDS), n_k))
+    recall = -np.ones((n_t, n_k))
+    a = [name for name, _, _ in res.area_ranges].index("all")
+    rows = _class_order(ds, res)
+    rows = rows[w[ds.pred.image_index[rows]] > 0]
+    cls = ds.pred.category_index[rows]
+    bounds = np.searchsorted(cls, np.arange(n_k + 1))
+    gt_w = w[ds.gt.image_index]
+    for k in range(n_k):
+        block = rows[bounds[k]:bounds[k + 1]]
+        gt_k = res.gt_kept & (ds.gt.category_index == k) & ~res.gt_ignore[a]
+        npig = float(gt_w[gt_k].sum())
+        if npig == 0:
+            continue
+        sel = block[res.dt_rank[block] < MAX_DETS[-1]]
+        matched = res.dt_match[a][:, sel] >= 0
+        ignored = res.dt_ignore[a][:, sel]
+        _curve(matched & ~ignored, ~matched & ~ignored, npig, precision[:, :, k], recall[:, k],
+               w[ds.pred.image_index[sel]])
+    t50 = np.flatnonzero(np.isclose(res.iou_thresholds, 0.5))
+    return _mean_valid(precision), _mean_valid(precision[t50]) if len(t50) else -1.0

@@ -476,3 +476,6 @@ class Macro(Command):
     def from_fields(cls, data):
         return cls(image_id=data.get("image_id"), text=data.get("text", ""),
                    children=tuple(from_payload(c) for c in data.get("children", [])))
+
+
+from . import metadata_commands  # noqa: E402,F401  (registers set_metadata: review state, per image)

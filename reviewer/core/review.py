@@ -35,6 +35,7 @@ class NullReview:
         self._object_tags: dict[tuple[str, str, str], set[str]] = {}
         self._status: dict[str, str] = {}
         self._notes: dict[str, str] = {}
+        self._metadata: dict[str, dict[str, object]] = {}
 
     def set_image_tags(self, image_key, names) -> None:
         self._tags[str(image_key)] = set(names)
@@ -68,6 +69,15 @@ class NullReview:
 
     def note(self, image_key) -> str:
         return self._notes.get(str(image_key), "")
+
+    def metadata_edits(self, name=None) -> dict[str, dict[str, object]]:
+        return {k: dict(v) for k, v in self._metadata.items() if name in (None, k)}
+
+    def set_metadata(self, name, values, remove=()) -> None:
+        column = self._metadata.setdefault(str(name), {})
+        column.update({str(k): v for k, v in values.items()})
+        for k in remove:
+            column.pop(str(k), None)
 
 
 def review_keys(image_ids, file_names) -> list[str]:

@@ -251,10 +251,13 @@ class ConfusionStack:
         out[self.cells[lo:hi]] = self.counts[lo:hi]
         return out.reshape(k, k + 1)
 
-    def total(self, rows=None) -> np.ndarray:
-        """Sum over images ``rows`` (int indices or (N,) bool; None = all) -> (K, K+1) int64."""
+    def total(self, rows=None, weights=None) -> np.ndarray:
+        """Sum over images ``rows`` (int indices or (N,) bool; None = all) -> (K, K+1) int64;
+        weights: (N,) int, how many times each image counts (a bootstrap resample)."""
         k = self.num_classes
         cells, counts = self.cells, self.counts
+        if weights is not None:
+            counts = counts * np.asarray(weights, np.int64)[self.image_rows()]
         if rows is not None:
             sel = row_mask(rows, len(self))[self.image_rows()]
             cells, counts = cells[sel], counts[sel]
@@ -315,9 +318,11 @@ class SemanticEval:
     num_images: int
 
 
-def evaluate(stack: ConfusionStack, rows=None, ignore_index: int | None = 255) -> SemanticEval:
-    """Evaluate images ``rows`` (None = all) of the stack: the slice is the same computation."""
-    matrix = stack.total(rows)
+def evaluate(stack: ConfusionStack, rows=None, ignore_index: int | None = 255,
+             weights=None) -> SemanticEval:
+    """Evaluate images ``rows`` (None = all) of the stack: the slice is the same computation;
+    ``weights`` (N,) int: image multiplicities of a bootstrap resample."""
+    matrix = stack.total(rows, weights)
     return evaluate_matrix(matrix, ignore_index,
                            len(stack) if rows is None else _count(rows, len(stack)))
 

@@ -30,7 +30,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from . import semantic
-from .ap import accumulate
+from .ap import accumulate, weighted_ap
 from .cocoeval import MatchResult, match_dataset
 from .tables import DetectionDataset, row_mask
 from .tags import name_key
@@ -81,6 +81,10 @@ class DetectionSlicer:
         return SliceEval(_nan_if_negative(ev.stats["AP"]), _nan_if_negative(ev.stats["AP50"]),
                          ev.class_ap)
 
+    def resampled(self, rows, weights) -> float:
+        """AP of ``rows`` with image i counted ``weights[i]`` times (a bootstrap resample)."""
+        return _nan_if_negative(weighted_ap(self.ds, self.restricted(rows), weights)[0])
+
 
 class SemanticSlicer:
     """``slicer(rows) -> SliceEval``: mIoU of a subset of images of a ``ConfusionStack``."""
@@ -95,6 +99,10 @@ class SemanticSlicer:
         ev = semantic.evaluate(self.stack, rows, self.ignore_index)
         per_class = np.where(ev.evaluated, ev.iou, np.nan)
         return SliceEval(ev.miou, float("nan"), per_class)
+
+    def resampled(self, rows, weights) -> float:
+        """mIoU of ``rows`` with image i counted ``weights[i]`` times (a bootstrap resample)."""
+        return semantic.evaluate(self.stack, rows, self.ignore_index, weights).miou
 
 
 def detection_class_images(ds: DetectionDataset) -> np.ndarray:
@@ -241,7 +249,8 @@ def tag_counts(carries: np.ndarray, population: np.ndarray, error: np.ndarray,
 
 def tag_metrics(carries: np.ndarray, population: np.ndarray,
                 slicer: Callable[[np.ndarray], SliceEval]) -> dict:
-    """Metric part: per tag the slice metric, AP50, per-class metric and room for improvement.
+    """Metric part: per tag the slice metric, AP50, per-class metric and room for improvement
+    (and ``metric_rest`` / ``metric50_rest``: the metric of the population without the slice).
 
     carries (T, N) bool, population (N,) bool. The population is evaluated once, then each tag's
     slice and the rest of the population (for the room for improvement).
@@ -251,7 +260,8 @@ def tag_metrics(carries: np.ndarray, population: np.ndarray,
     t = len(carries)
     out = {"overall": overall, "metric": np.full(t, np.nan), "metric50": np.full(t, np.nan),
            "room_for_improvement": np.full(t, np.nan), "class_metric": np.full((t, k), np.nan),
-           "class_room": np.full((t, k), np.nan)}
+           "class_room": np.full((t, k), np.nan), "metric_rest": np.full(t, np.nan),
+           "metric50_rest": np.full(t, np.nan)}
     for i in range(t):
         inside = carries[i] & population
         if not inside.any():
@@ -259,6 +269,7 @@ def tag_metrics(carries: np.ndarray, population: np.ndarray,
         part = slicer(inside)
         rest = slicer(population & ~inside)
         out["metric"][i], out["metric50"][i] = part.value, part.value50
+        out["metric_rest"][i], out["metric50_rest"][i] = rest.value, rest.value50
         out["class_metric"][i] = part.per_class
         out["room_for_improvement"][i], out["class_room"][i] = room_for_improvement(overall, rest)
     return out

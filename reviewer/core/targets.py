@@ -25,7 +25,7 @@ from . import commands as C
 _KINDS = {"gt": "object {2} of image {1}", "mask": "the label mask of image {1}",
           "status": "the review status of image {1}", "note": "the note of image {1}",
           "tags": "the tags of image {1}", "otags": "the tags of {2} object {3} of image {1}",
-          "label": "the label of image {1}"}
+          "label": "the label of image {1}", "meta": "the metadata column {2}"}
 
 
 def target_key(*parts) -> str:

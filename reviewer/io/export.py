@@ -71,11 +71,16 @@ def image_keys(session) -> list[str]:
     return [str(k) for k in session.document.table["image_id"].tolist()]
 
 
-def select_images(session, only_reviewed: bool = False, tags=None) -> np.ndarray:
+def select_images(session, only_reviewed: bool = False, tags=None, where=None) -> np.ndarray:
     """Image rows to export: all, the reviewed ones, and/or those carrying one of ``tags``
-    (on the image or on one of its objects). Unknown tag names raise ExportError."""
+    (on the image or on one of its objects), and/or those the where-expressions ``where``
+    select (``core.where``; WhereError when invalid). Unknown tag names raise ExportError."""
     keys = image_keys(session)
     keep = np.ones(len(keys), bool)
+    if where:
+        from reviewer.io.image_columns import where_rows
+        keep[:] = False
+        keep[where_rows(session, where)[0]] = True
     store = session.store
     if only_reviewed:
         statuses = store.statuses()
@@ -98,8 +103,9 @@ def select_images(session, only_reviewed: bool = False, tags=None) -> np.ndarray
     return np.flatnonzero(keep)
 
 
-def _write_tag_stats(tmp: Path, session, only_reviewed: bool) -> tuple[dict | None, list[str]]:
-    payload = stats_payload(session, reviewed_only=only_reviewed)
+def _write_tag_stats(tmp: Path, session, only_reviewed: bool,
+                     rows=None) -> tuple[dict | None, list[str]]:
+    payload = stats_payload(session, reviewed_only=only_reviewed, rows=rows)
     write_json(tmp, "tag_stats.json", payload)
     tags = payload.get("tags", {})
     present = [c for c in STAT_COLUMNS if any(c in e for e in tags.values())]
@@ -113,7 +119,8 @@ def _cell(v):
 
 
 def export(sessions, out, only_reviewed: bool = False, tags=None, force: bool = False,
-           progress: Progress | None = None, report: bool = True, formats=None) -> ExportResult:
+           progress: Progress | None = None, report: bool = True, formats=None,
+           where=None) -> ExportResult:
     """Export one session, or the sessions of several tasks of one project, into the folder
     ``out`` (see the module docstring). Several tasks go into one subfolder each
     (``OUT/detection/``, ``OUT/segmentation/``), every one a complete export of its task."""
@@ -131,7 +138,7 @@ def export(sessions, out, only_reviewed: bool = False, tags=None, force: bool = 
             folder = tmp if len(sessions) == 1 else tmp / s.data.task
             folder.mkdir(exist_ok=True)
             parts.append(_export_task(folder, s, only_reviewed, tags, progress, report,
-                                      formats))
+                                      formats, where))
         progress("finishing", 1, 1)
     return _combined(Path(out).expanduser().absolute(), sessions, parts, notes)
 
@@ -151,12 +158,14 @@ def _check_formats(sessions, formats) -> list[str] | None:
 
 
 def _export_task(folder: Path, session, only_reviewed: bool, tags, progress: Progress,
-                 report: bool, formats=None) -> dict:
+                 report: bool, formats=None, where=None) -> dict:
     progress("selecting", 0, 1)
-    rows = select_images(session, only_reviewed, tags)
+    rows = select_images(session, only_reviewed, tags, where)
     keys = image_keys(session)
     task = tasks.get(session.data.task)
     files, problems, loss = task.export_dataset(folder, session, rows, progress, formats)
+    from reviewer.io.export_metadata import write_metadata_csv
+    files += write_metadata_csv(folder, session, rows)
     from reviewer.formats.loss import report_payload
     write_json(folder, "loss_report.json", report_payload(loss))
     files.append("loss_report.json")
@@ -166,7 +175,7 @@ def _export_task(folder: Path, session, only_reviewed: bool, tags, progress: Pro
     write_csv(folder, "changes.csv", export_changes.HEADER, changes)
     files.append("changes.csv")
     progress("tag statistics", 0, 1)
-    stats, names = _write_tag_stats(folder, session, only_reviewed)
+    stats, names = _write_tag_stats(folder, session, only_reviewed, rows if where else None)
     files += names
     progress("metrics", 0, 1)
     metrics = export_metrics.session_metrics(session, rows)
@@ -181,7 +190,7 @@ def _export_task(folder: Path, session, only_reviewed: bool, tags, progress: Pro
         from reviewer.io import report_html
         context = report_html.ReportContext(
             session=session, rows=rows, metrics=metrics, tag_stats=stats,
-            changes=len(changes), options=_options(only_reviewed, tags),
+            changes=len(changes), options=_options(only_reviewed, tags, where),
             created=datetime.datetime.now().astimezone(), problems=problems, loss=loss)
         report_html.write_report(folder / "report.html", context, progress)
         files.append("report.html")
@@ -205,8 +214,8 @@ def _combined(out: Path, sessions, parts: list[dict], notes: list[str]) -> Expor
                         [x for p in parts for x in p["loss"]])
 
 
-def _options(only_reviewed: bool, tags) -> str:
-    parts = []
+def _options(only_reviewed: bool, tags, where=None) -> str:
+    parts = [f"where {w}" for w in where or ()]
     if only_reviewed:
         parts.append("reviewed images only")
     if tags:

@@ -18,6 +18,7 @@ from reviewer import tasks
 from reviewer.core import tag_stats as ts
 from reviewer.core.commands import from_payload
 from reviewer.core.review import own_object_tags
+from reviewer.core.tables import row_mask
 from reviewer.core.tags import name_key
 from reviewer.io.store_base import ReviewStatus
 
@@ -42,13 +43,16 @@ def _tag_names(store) -> list[str]:  # every model's tags: the vocabulary is the
 
 
 def compute_stats(session, reviewed_only: bool = False, error_threshold: float | None = None,
-                  original: bool = False) -> tuple[ts.TagStats, dict]:
-    """-> (TagStats, context dict with keys, reviewed mask, class names, metric name...)."""
+                  original: bool = False, rows=None) -> tuple[ts.TagStats, dict]:
+    """-> (TagStats, context dict with keys, reviewed mask, class names, metric name...);
+    ``rows``: only these image rows make the population (``--where``; None = all)."""
     doc, store = session.document, session.store
     keys = [str(k) for k in doc.table["image_id"].tolist()]
     statuses = store.statuses()
     reviewed = np.array([statuses.get(k) == ReviewStatus.REVIEWED for k in keys], bool)
     population = reviewed if reviewed_only else np.ones(len(keys), bool)
+    if rows is not None:
+        population = population & row_mask(rows, len(keys))
     names = _tag_names(store)
     carries = ts.tag_membership(keys, names, store.all_image_tags(),
                                 own_object_tags(store.all_object_tags(), session.model))
@@ -106,10 +110,10 @@ def _tag_entry(stats: ts.TagStats, ctx: dict, t: int) -> dict:
 
 
 def stats_payload(session, reviewed_only: bool = False, error_threshold: float | None = None,
-                  original: bool = False) -> dict:
+                  original: bool = False, rows=None) -> dict:
     """The ``reviewer stats --json`` object for an open session (on the corrected ground truth
-    unless ``original``)."""
-    stats, ctx = compute_stats(session, reviewed_only, error_threshold, original)
+    unless ``original``; population: ``rows`` when given, see ``compute_stats``)."""
+    stats, ctx = compute_stats(session, reviewed_only, error_threshold, original, rows)
     names = stats.names
     payload = {
         "task": ctx["task"], "model": session.model, "metric_name": ctx["metric_name"],

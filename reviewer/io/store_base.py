@@ -247,6 +247,18 @@ class ReviewStore(abc.ABC):
         image column) of each ``old`` image key to ``new``, merging with what ``new`` holds:
         the later status / note wins, tags are united. Returns the images moved."""
 
+    # --- metadata set in the review (reviewer.io.metadata) --------------------------------------
+    @abc.abstractmethod
+    def metadata_edits(self, name: str | None = None) -> dict[str, dict[str, object]]:
+        """column -> {image_key: value} of the metadata values set in the review (JSON values;
+        None = set to missing), for one column or all. Keys are review keys, untranslated."""
+
+    @abc.abstractmethod
+    def set_metadata(self, name: str, values: Mapping[str, object],
+                     remove: Iterable[str] = ()) -> None:
+        """Set column ``name`` of the images ``values`` names (JSON values) and drop the values
+        set for the images of ``remove`` (their imported value shows again); one commit."""
+
     @abc.abstractmethod
     def rename_prediction_keys(self, old: str | None, new: str) -> int:
         """Object tags of predictions are kept under ``<model>:<ann id>``: move those of model

@@ -33,6 +33,7 @@ TABLES: tuple[tuple[str, tuple[str, ...], str], ...] = (
     ("journal_targets", ("target", "seq"), "target, seq"),
     ("events", ("id", "at", "who", "kind", "image_key", "subject", "value", "session"), "id"),
     ("work", ("image_key", "assignee"), "image_key"),
+    ("image_metadata", ("image_key", "name", "value", "who", "at"), "image_key, name"),
 )
 _NOT_COPIED_META = ("application", "schema_version")  # each store keeps its own
 
@@ -65,7 +66,7 @@ def is_empty(store: ReviewStore) -> bool:
     """No review in ``store`` yet (its vocabulary may be seeded, nothing else)."""
     rows = dump(store)
     return not any(rows[t] for t in ("images", "image_tags", "object_tags", "journal", "events",
-                                     "work"))
+                                     "work", "image_metadata"))
 
 
 def copy_store(source: ReviewStore, open_target) -> CopyReport:

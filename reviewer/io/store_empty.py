@@ -88,6 +88,9 @@ class EmptyReviewStore(ReviewStore):
     def meta_value(self, key: str) -> str | None:
         return None
 
+    def metadata_edits(self, name: str | None = None) -> dict:
+        return {}
+
     def events(self, since: int = 0) -> list[StoreEvent]:
         return []
 
@@ -114,4 +117,5 @@ class EmptyReviewStore(ReviewStore):
     add_tag = update_tag = rename_tag = merge_tags = remove_tag = _refuse
     transaction = append_command = set_history_cursor = set_aside = resolve_conflict = _refuse
     set_input_fingerprints = set_meta_value = rekey_images = rename_prediction_keys = _refuse
+    set_metadata = _refuse
     undo_command = redo_command = allocate_id = assign = take_lease = release_lease = _refuse

@@ -103,8 +103,15 @@ def _v0_to_v1(conn) -> None:
         conn.execute(statement)
 
 
+def _v1_to_v2(conn) -> None:
+    """Metadata values set in the review (SQLite schema 5)."""
+    from reviewer.io.store_schema import METADATA_DDL
+    for statement in METADATA_DDL.split(";"):
+        conn.execute(statement)
+
+
 Migration = Callable[[object], None]
-MIGRATIONS: list[Migration] = [_v0_to_v1]
+MIGRATIONS: list[Migration] = [_v0_to_v1, _v1_to_v2]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -226,8 +226,27 @@ def _v3_to_v4(conn: sqlite3.Connection) -> None:
                  (str(max_object_id(payloads) + 1),))
 
 
+METADATA_DDL = """
+CREATE TABLE image_metadata(
+    image_key TEXT NOT NULL,
+    name TEXT NOT NULL,
+    value TEXT,
+    who TEXT NOT NULL,
+    at TEXT NOT NULL,
+    PRIMARY KEY(image_key, name));
+CREATE INDEX image_metadata_name ON image_metadata(name)
+"""
+
+
+def _v4_to_v5(conn: sqlite3.Connection) -> None:
+    """Metadata values set in the review (a split made by ``reviewer splits``, an image moved
+    to another partition): one row per image and column, the value as JSON."""
+    for statement in METADATA_DDL.split(";"):
+        conn.execute(statement)
+
+
 Migration = Callable[[sqlite3.Connection], None]
-MIGRATIONS: list[Migration] = [_v0_to_v1, _v1_to_v2, _v2_to_v3, _v3_to_v4]
+MIGRATIONS: list[Migration] = [_v0_to_v1, _v1_to_v2, _v2_to_v3, _v3_to_v4, _v4_to_v5]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

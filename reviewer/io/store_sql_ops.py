@@ -11,6 +11,7 @@ from collections.abc import Iterable, Mapping
 from reviewer.core.tags import name_key
 from reviewer.core.targets import target_key
 from reviewer.io.store_base import SOURCES, ImageReview, ReviewStatus
+from reviewer.io.store_sql_metadata import SqlMetadata
 from reviewer.io.store_sql_vocab import LIVE, SqlVocabulary
 
 _LIVE_T = LIVE.replace("merged_into", "t.merged_into").replace("removed_at", "t.removed_at")
@@ -32,7 +33,7 @@ def _merge_image_rows(a: tuple, b: tuple) -> tuple:
     return status_row[0], note, late[2], late[3], status_row[4], status_row[5]
 
 
-class SqlOperations(SqlVocabulary):
+class SqlOperations(SqlMetadata, SqlVocabulary):
     """Image, tag and project-setting methods of the SQL stores."""
 
     # --- images -------------------------------------------------------------------------------
@@ -216,7 +217,8 @@ class SqlOperations(SqlVocabulary):
         with self.transaction() as db:
             self._serialize(db, "review keys")
             held = set()  # only images that hold some state are moved (one query per table)
-            for table in ("images", "image_tags", "object_tags", "journal", "events", "work"):
+            for table in ("images", "image_tags", "object_tags", "journal", "events", "work",
+                          "image_metadata"):
                 held |= {r[0] for r in db.execute(f"SELECT DISTINCT image_key FROM {table}")}
             for old, new in moves.items():
                 if str(old) in held:
@@ -260,7 +262,10 @@ class SqlOperations(SqlVocabulary):
                    " WHERE image_key = ? ON CONFLICT DO NOTHING", (new, old))
         db.execute("INSERT INTO work(image_key, assignee) SELECT ?, assignee FROM work"
                    " WHERE image_key = ? ON CONFLICT DO NOTHING", (new, old))
-        for table in ("image_tags", "object_tags", "work"):
+        db.execute("INSERT INTO image_metadata(image_key, name, value, who, at) SELECT ?, name,"
+                   " value, who, at FROM image_metadata WHERE image_key = ? ON CONFLICT DO NOTHING",
+                   (new, old))
+        for table in ("image_tags", "object_tags", "work", "image_metadata"):
             db.execute(f"DELETE FROM {table} WHERE image_key = ?", (old,))
         for table in ("journal", "events"):
             db.execute(f"UPDATE {table} SET image_key = ? WHERE image_key = ?", (new, old))

@@ -199,6 +199,14 @@ class Task:
 
     allocates_ids: ClassVar[bool] = False  # the document makes new object ids (id_source)
 
+    def image_metadata(self, data: TaskData) -> dict:
+        """Per-image metadata the inputs carry: column -> (N,) raw cells aligned to the image
+        rows (None where an image has none); ``reviewer.io.metadata`` types them."""
+        return {}
+
+    # --- slices (``reviewer slices``): the key of the slice metric in its JSON ----------------
+    slice_metric_key: ClassVar[str] = "metric"
+
     # --- numbers --------------------------------------------------------------------------------
     def evaluate(self, session, image_rows=None, original: bool = False) -> dict:
         """The ``eval --json`` payload on the corrected (or ``original``) ground truth."""

@@ -106,6 +106,12 @@ ACTIONS: tuple[ActionSpec, ...] = (
       ("slices",)),
     A("analysis_pr", "P&R Curves", None, None, "show_analysis",
       "Precision-recall curve per class with the score threshold's operating point", ("pr",)),
+    A("analysis_column_slices", "Slices by &Column", None, None, "show_analysis",
+      "The metric on each value of a column (metadata such as split or camera, tag, status): "
+      "click a slice to list its images", ("column_slices",)),
+    A("analysis_leaks", "&Leaks", None, None, "show_analysis",
+      "Duplicates, near-duplicates and shared groups across the partitions of a split, side "
+      "by side", ("leaks",)),
     A("analysis_compare", "Compare &Models", None, None, "models.show_compare",
       "Two models side by side: per class, image by image (most regressed first) and a "
       "paired bootstrap of the metric's difference"),
@@ -131,7 +137,8 @@ MENUS: tuple[tuple[str, tuple[str | None, ...]], ...] = (
                "view_grid", None, "swap_styles", "only_class", "all_classes", None, *TASK_ACTIONS, None, "fit", "zoom_in", "zoom_out", "actual_size", None,
                "canvas_only", "@docks")),
     ("&Analysis", ("analysis_tag_stats", "analysis_confusion", "analysis_class_metrics",
-                   "analysis_slices", "analysis_pr", None, "analysis_compare")),
+                   "analysis_slices", "analysis_pr", "analysis_column_slices",
+                   "analysis_leaks", None, "analysis_compare")),
     ("&Help", ("shortcuts", None, "about")),
 )
 TOOLBAR: tuple[str | None, ...] = (

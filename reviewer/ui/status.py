@@ -22,7 +22,7 @@ def describe(command) -> str:
     text = command.label
     if isinstance(after, str):
         text += f": {after}"
-    elif isinstance(after, tuple):
+    elif isinstance(after, tuple) and all(isinstance(a, str) for a in after):
         text += f": {', '.join(after) or '(none)'}"
     if command.image_id is not None:
         text += f" — image {command.image_id}"

@@ -101,6 +101,12 @@ class ClassificationTask(base.Task):
     def class_names(self, data: TaskData) -> list[str]:
         return [str(n) for n in data.dataset.class_names]
 
+    slice_metric_key = "accuracy"
+
+    def image_metadata(self, data: TaskData) -> dict:
+        """The GT table's other columns (``fruit_id``, ``angle``)."""
+        return {k: list(v) for k, v in data.dataset.gt_extra.items()}
+
     def display_table(self, data: TaskData, table: dict) -> dict:
         """Class indices as class names (an empty cell for none)."""
         import numpy as np

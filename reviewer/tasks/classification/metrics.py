@@ -49,14 +49,18 @@ def evaluated_rows(ds: ClassificationDataset, image_rows=None) -> np.ndarray:
     return np.flatnonzero(keep)
 
 
-def confusion(ds: ClassificationDataset, image_rows=None, threshold: float = 0.5) -> np.ndarray:
-    """(K, K) int64 counts, rows = label, columns = predicted class."""
+def confusion(ds: ClassificationDataset, image_rows=None, threshold: float = 0.5,
+              weights=None) -> np.ndarray:
+    """(K, K) int64 counts, rows = label, columns = predicted class; ``weights`` (N,) int:
+    how many times each image counts (a bootstrap resample; None: once)."""
     rows = evaluated_rows(ds, image_rows)
-    return _confusion(ds.targets[rows], predicted_classes(ds, rows, threshold), ds.num_classes)
+    w = None if weights is None else np.asarray(weights, np.int64)[rows]
+    return _confusion(ds.targets[rows], predicted_classes(ds, rows, threshold), ds.num_classes,
+                      w)
 
 
-def _confusion(t: np.ndarray, p: np.ndarray, k: int) -> np.ndarray:
-    return np.bincount(t * k + p, minlength=k * k).reshape(k, k)
+def _confusion(t: np.ndarray, p: np.ndarray, k: int, w=None) -> np.ndarray:
+    return np.bincount(t * k + p, weights=w, minlength=k * k).astype(np.int64).reshape(k, k)
 
 
 def evaluate(ds: ClassificationDataset, image_rows=None, threshold: float = 0.5) -> dict:

@@ -34,6 +34,12 @@ class ClassificationSlicer:
         value = float(np.trace(conf) / n) if n else math.nan
         return SliceEval(value, math.nan, recall)
 
+    def resampled(self, rows, weights) -> float:
+        """The accuracy of ``rows`` with image i counted ``weights[i]`` times (bootstrap)."""
+        conf = confusion(self.ds, rows, self.threshold, weights)
+        n = conf.sum()
+        return float(np.trace(conf) / n) if n else math.nan
+
 
 def class_images(ds: ClassificationDataset, targets=None) -> np.ndarray:
     """(N, K) bool: the image is labelled with the class."""

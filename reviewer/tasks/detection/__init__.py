@@ -145,6 +145,16 @@ class DetectionTask(base.Task):
     def class_names(self, data: TaskData) -> list[str]:
         return [str(n) for n in data.dataset.categories.names]
 
+    slice_metric_key = "AP"
+
+    def image_metadata(self, data: TaskData) -> dict:
+        """The extra keys of the GT's ``images[]`` entries holding one value (``date_captured``,
+        ``license``, custom fields)."""
+        extra = data.dataset.images.extra or []
+        names = dict.fromkeys(k for e in extra for k, v in (e or {}).items()
+                              if not isinstance(v, dict | list))
+        return {k: [(e or {}).get(k) for e in extra] for k in names}
+
     def change_names(self, session) -> dict:
         cats = session.document.base.categories
         return {int(c): str(n) for c, n in zip(cats.ids.tolist(), cats.names.tolist(),

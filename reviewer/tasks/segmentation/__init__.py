@@ -80,6 +80,8 @@ class SegmentationTask(base.Task):
     def class_names(self, data: TaskData) -> list[str]:
         return [str(n) for n in data.dataset.class_names]
 
+    slice_metric_key = "miou"
+
     def class_colors(self, data: TaskData) -> list | None:
         return data.dataset.class_colors
 

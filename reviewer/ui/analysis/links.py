@@ -28,7 +28,10 @@ from reviewer.ui.task_view import view_of
 
 from . import compute
 from .class_metrics_panel import ClassMetricsPanel
+from .column_slices_panel import ColumnSlicesPanel
 from .confusion_panel import ConfusionPanel
+from .leaks_panel import LeaksPanel
+from .metadata_links import MetadataLinks
 from .pr_panel import PRPanel
 from .runner import AnalysisRunner
 from .slices_panel import SlicesPanel
@@ -38,11 +41,14 @@ PANELS = (("tag_stats", "Tag Statistics", TagStatsPanel),
           ("confusion", "Confusion Matrix", ConfusionPanel),
           ("class_metrics", "Per-Class Metrics", ClassMetricsPanel),
           ("slices", "Slices", SlicesPanel),
-          ("pr", "PR Curves", PRPanel))
+          ("pr", "PR Curves", PRPanel),
+          ("column_slices", "Slices by Column", ColumnSlicesPanel),
+          ("leaks", "Leaks", LeaksPanel))
 DEBOUNCE_MS = 400
 _CLEAR = {"tag_stats": lambda p: p.set_payload(None), "confusion": lambda p: p.clear(),
           "class_metrics": lambda p: p.set_metrics(None),
-          "slices": lambda p: p.set_result("", None), "pr": lambda p: p.clear()}
+          "slices": lambda p: p.set_result("", None), "pr": lambda p: p.clear(),
+          "column_slices": lambda p: p.set_payload(None), "leaks": lambda p: p.set_payload(None)}
 
 
 class _Panels(dict):
@@ -77,6 +83,7 @@ class AnalysisLinks(QObject):
         self._timer.timeout.connect(self.refresh_visible)
         self.c.window.filter_bar.subset_cleared.connect(self._on_filter_bar_subset_cleared)
         self.c.image_shown.connect(self._on_controller_image_shown)
+        self.meta = MetadataLinks(self)  # metadata columns, where field, column slices, leaks
 
     def _dock(self, name: str, title: str) -> QDockWidget:
         """An empty dock (its panel is built when it is first shown)."""
@@ -108,6 +115,8 @@ class AnalysisLinks(QObject):
             p.slice_requested.connect(lambda *_: self.refresh("slices"))
             if self.session is not None:
                 self._fill_slice_choices(p)
+        elif name in ("column_slices", "leaks"):
+            self.meta.wire(name, p)
         if self.runner.busy(name):
             p.header.set_busy(True)
         return panel
@@ -156,6 +165,7 @@ class AnalysisLinks(QObject):
         session.history.applied.connect(self._on_history_applied)
         if "slices" in self.panels:
             self._fill_slice_choices(self.panels["slices"])
+        self.meta.session_opened(session)
         self.invalidate()
 
     def session_closed(self) -> None:
@@ -165,6 +175,7 @@ class AnalysisLinks(QObject):
         self.runner.cancel()
         self.runner.wait()
         self.session.history.applied.disconnect(self._on_history_applied)
+        self.meta.session_closed()
         self.session = None
         self.cell = None
         self.c.window.filter_bar.show_subset(None)
@@ -182,6 +193,12 @@ class AnalysisLinks(QObject):
         panel.set_choices(tags, self.c.class_names())
 
     # --- computing --------------------------------------------------------------------------
+    def _refresh_column_slices(self) -> None:
+        self.meta.refresh_column_slices()
+
+    def _refresh_leaks(self) -> None:
+        self.meta.refresh_leaks()
+
     def refresh(self, name: str) -> None:
         """Recompute panel ``name`` (in the background where it takes time)."""
         if self.session is None:

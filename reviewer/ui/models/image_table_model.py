@@ -16,12 +16,14 @@ import math
 import numpy as np
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 
+from reviewer.core.metadata import format_value
 from reviewer.core.reports import rank
 from reviewer.ui.task_view import view_of
 
 from .image_filter import ImageFilter, ReviewColumns, filter_mask
 
 REVIEW_COLUMNS = (("status", "Status"), ("tags", "Tags"), ("corrected", "Corrected"))
+META = "meta:"  # key prefix of a metadata column (its header is the column's name)
 CORRECTED_TEXT = "✓"  # the image's GT was corrected (painted, drawn, accepted, …)
 STATUS_TEXT = {"unreviewed": "", "reviewed": "reviewed", "needs-second-look": "second look",
                "skipped": "skipped"}
@@ -76,8 +78,24 @@ class ImageTableModel(QAbstractTableModel):
         self._mask = np.ones(len(review), dtype=bool)
         self.order = np.zeros(0, dtype=np.int64)
         self.view_rows = np.full(len(review), -1, dtype=np.int64)
+        self.metadata: dict = {}  # "meta:NAME" -> core.metadata.Column (set_metadata)
         self._rankings: dict[tuple[str, bool], np.ndarray] = {}  # every row, per sort
         self._rerank()
+
+    # --- metadata columns -------------------------------------------------------------------
+    def set_metadata(self, columns) -> None:
+        """Show ``columns`` (``core.metadata.Column`` each, aligned to the image rows) after
+        the task's columns, before the review columns; text as the CLI prints it, sortable."""
+        self.beginResetModel()
+        self.metadata = {META + c.name: c for c in columns}
+        self._rankings.clear()  # a metadata column's values changed
+        keep = [c for c in self.columns if not c[0].startswith(META)]
+        at = next((i for i, (k, _) in enumerate(keep) if k in _REVIEW_KEYS), len(keep))
+        self.columns = keep[:at] + [(k, c.name) for k, c in self.metadata.items()] + keep[at:]
+        if self.sort_key.startswith(META) and self.sort_key not in self.metadata:
+            self.sort_key, self.ascending = "error", False
+        self._rerank()
+        self.endResetModel()
 
     # --- Qt model interface -----------------------------------------------------------------
     def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
@@ -108,6 +126,8 @@ class ImageTableModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.DisplayRole:
             return self._text(row, key)
         if role == Qt.ItemDataRole.TextAlignmentRole:
+            if key in self.metadata:
+                return _RIGHT if self.metadata[key].kind == "number" else None
             return None if key in _TEXT_KEYS else _RIGHT
         if role == IMAGE_ROW_ROLE:
             return row
@@ -123,7 +143,7 @@ class ImageTableModel(QAbstractTableModel):
 
     def set_sort(self, key: str, ascending: bool) -> None:
         """Rank by column ``key`` (a table column, "status", "tags" or "corrected")."""
-        if key not in self.table and key not in _REVIEW_KEYS:
+        if key not in self.table and key not in _REVIEW_KEYS and key not in self.metadata:
             return
         self.layoutAboutToBeChanged.emit()
         old = self.persistentIndexList()
@@ -176,6 +196,8 @@ class ImageTableModel(QAbstractTableModel):
             return {"tags": np.array([", ".join(t) for t in self.review.tags], dtype=object)}
         if self.sort_key == "corrected":
             return {"corrected": self.review.corrected.astype(np.int64)}
+        if self.sort_key in self.metadata:
+            return {self.sort_key: _sortable(self.metadata[self.sort_key])}
         return self.table
 
     def _index_of(self, image_row: int, column: int) -> QModelIndex:
@@ -221,6 +243,9 @@ class ImageTableModel(QAbstractTableModel):
 
     # --- cell text --------------------------------------------------------------------------
     def _text(self, row: int, key: str) -> str:
+        if key in self.metadata:
+            col = self.metadata[key]
+            return format_value(col.kind, col.values[row])
         if key == "status":
             return STATUS_TEXT.get(self.review.status[row], self.review.status[row])
         if key == "tags":
@@ -235,3 +260,18 @@ class ImageTableModel(QAbstractTableModel):
                 return ""
             return f"{value:.0f}" if key in self.integer_keys else f"{value:.3f}"
         return str(value)
+
+
+def _sortable(col) -> np.ndarray:
+    """A metadata column as ``rank`` sorts it: numbers and dates as float64 (missing: NaN),
+    text as text (missing: empty)."""
+    if col.kind == "number":
+        return col.values.astype(np.float64)
+    if col.kind == "datetime":
+        v = col.values.astype("datetime64[s]")
+        out = v.astype(np.int64).astype(np.float64)
+        out[np.isnat(v)] = np.nan
+        return out
+    out = np.empty(len(col.values), object)
+    out[:] = ["" if v is None else str(v) for v in col.values.tolist()]
+    return out

@@ -33,6 +33,7 @@ class FilterBar(QWidget):
 
     filter_changed = Signal(object)
     subset_cleared = Signal()  # the image-subset chip (e.g. a confusion cell) was removed
+    where_entered = Signal(str)  # Enter in the where field (an expression, or "" to clear)
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -57,6 +58,13 @@ class FilterBar(QWidget):
                                        "border-radius: 9px; padding: 1px 8px; "
                                        "background: palette(alternate-base); }")
         self.subset_chip.clicked.connect(self._on_subset_chip_clicked)
+        self.where = QLineEdit(self, objectName="filter_where", clearButtonEnabled=True,
+                               placeholderText="Where… e.g. split=valid, camera in A,B, "
+                                               "hour>=20 (Enter)")
+        self.where.setToolTip("Only the images this expression selects (the language of "
+                              "--where: metadata columns, tag, status and the table's "
+                              "columns; and / or / not; README: Metadata). Enter applies it.")
+        self.where.returnPressed.connect(lambda: self.where_entered.emit(self.where.text()))
         self.subset_chip.hide()
         self._layout()
         self._debounce = QTimer(self, singleShot=True, interval=200)
@@ -100,7 +108,8 @@ class FilterBar(QWidget):
         grid.addWidget(self.lo, 2, 1)
         grid.addWidget(QLabel("to", self, alignment=Qt.AlignmentFlag.AlignCenter), 2, 2)
         grid.addWidget(self.hi, 2, 3)
-        grid.addWidget(self.subset_chip, 3, 0, 1, 4, Qt.AlignmentFlag.AlignLeft)
+        grid.addWidget(self.where, 3, 0, 1, 4)
+        grid.addWidget(self.subset_chip, 4, 0, 1, 4, Qt.AlignmentFlag.AlignLeft)
         grid.setColumnStretch(0, 3)
         grid.setColumnStretch(1, 2)
         grid.setColumnStretch(2, 2)
@@ -150,6 +159,7 @@ class FilterBar(QWidget):
         self.subset_cleared.emit()
 
     def clear(self) -> None:
+        self.where.clear()
         if not self.subset_chip.isHidden():
             self._on_subset_chip_clicked()
         self.set_value(ImageFilter())
