@@ -46,7 +46,8 @@ class _Describer:
         method = getattr(self, f"_{cmd.kind}", None)
         if method is None:
             own = cmd.change_row()  # a task's own command describes itself
-            return [] if own is None else [[str(cmd.image_id), *own]]
+            image = "" if cmd.image_id is None else str(cmd.image_id)
+            return [] if own is None else [[image, *own]]
         return [[str(cmd.image_id), *method(cmd)]]
 
     def _relabel(self, c):
