@@ -3,10 +3,13 @@
 ``AnalysisLinks(controller)`` docks the panels (bottom area, tabbed, hidden at first: View ▸
 Panels lists them), recomputes a panel when it is shown and its figures are stale, and marks
 every panel stale after each command (history ``applied``; the visible ones recompute 400 ms
-after the last edit, in the background). It turns panel clicks into table filters: a tag → the
-filter bar's tag filter; a confusion cell → an image subset of the table (a removable chip in the
-filter bar) and a highlight of the cell's objects on the canvas. Signal ``refreshed(name)`` after
-a panel received new figures.
+after the last edit, in the background). A panel's widget is built the first time its dock is
+shown (``panels`` builds on first access), so opening a project draws nothing it is not asked
+for; the task view says which panels its Analysis menu offers (``TaskView.offers_panel``). It
+turns panel clicks into table filters: a tag → the filter bar's tag filter; a confusion cell → an
+image subset of the table (a removable chip in the filter bar) and a highlight of the cell's
+objects on the canvas. The class-probability panels are wired in ``prob_links``. Signal
+``refreshed(name)`` after a panel received new figures.
 """
 
 from __future__ import annotations
@@ -17,15 +20,14 @@ import numpy as np
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import QDockWidget
 
-from reviewer import tasks
 from reviewer.core.tag_stats import tag_membership
-from reviewer.core.view_state import default_class_colors
 from reviewer.ui.task_view import view_of
 
 from . import compute
 from .class_metrics_panel import ClassMetricsPanel
 from .confusion_panel import ConfusionPanel
 from .pr_panel import PRPanel
+from .prob_links import PROBABILITY_PANELS, ProbabilityLinks
 from .runner import AnalysisRunner
 from .slices_panel import SlicesPanel
 from .tag_stats_panel import TagStatsPanel
@@ -34,8 +36,23 @@ PANELS = (("tag_stats", "Tag Statistics", TagStatsPanel),
           ("confusion", "Confusion Matrix", ConfusionPanel),
           ("class_metrics", "Per-Class Metrics", ClassMetricsPanel),
           ("slices", "Slices", SlicesPanel),
-          ("pr", "PR Curves", PRPanel))
+          ("pr", "PR Curves", PRPanel)) + PROBABILITY_PANELS
 DEBOUNCE_MS = 400
+_CLEAR = {"tag_stats": lambda p: p.set_payload(None), "confusion": lambda p: p.clear(),
+          "class_metrics": lambda p: p.set_metrics(None),
+          "slices": lambda p: p.set_result("", None), "pr": lambda p: p.clear()}
+
+
+class _Panels(dict):
+    """name -> panel widget, built on first access (``build(name)``)."""
+
+    def __init__(self, build):
+        super().__init__()
+        self._build = build
+
+    def __missing__(self, name: str):
+        panel = self[name] = self._build(name)
+        return panel
 
 
 class AnalysisLinks(QObject):
@@ -48,20 +65,22 @@ class AnalysisLinks(QObject):
         self.runner = AnalysisRunner(self)
         self.runner.busy_changed.connect(self._on_runner_busy_changed)
         self.runner.failed.connect(self._on_runner_failed)
-        self.panels, self.docks = {}, {}
-        for name, title, cls in PANELS:
-            self.panels[name] = cls(controller.window)
-            self.docks[name] = self._dock(name, title, self.panels[name])
-        self.dirty: set[str] = set(self.panels)
+        self.classes: dict[str, type] = {name: cls for name, _, cls in PANELS}
+        self.panels, self.docks = _Panels(self._build), {}
+        for name, title, _ in PANELS:
+            self.docks[name] = self._dock(name, title)
+        self.probabilities = ProbabilityLinks(self)
+        self.dirty: set[str] = set(self.docks)
         self.cell: tuple[int, int] | None = None
         self._timer = QTimer(self, singleShot=True, interval=DEBOUNCE_MS)
         self._timer.timeout.connect(self.refresh_visible)
-        self._connect()
+        self.c.window.filter_bar.subset_cleared.connect(self._on_filter_bar_subset_cleared)
+        self.c.image_shown.connect(self._on_controller_image_shown)
 
-    def _dock(self, name: str, title: str, panel) -> QDockWidget:
+    def _dock(self, name: str, title: str) -> QDockWidget:
+        """An empty dock (its panel is built when it is first shown)."""
         w = self.c.window
         dock = QDockWidget(title, w, objectName=f"dock_{name}")
-        dock.setWidget(panel)
         area = Qt.DockWidgetArea.BottomDockWidgetArea
         w.addDockWidget(area, dock)
         first = next(iter(self.docks.values()), None)
@@ -69,17 +88,28 @@ class AnalysisLinks(QObject):
             w.tabifyDockWidget(first, dock)
         dock.hide()
         w.docks[name] = dock
-        dock.visibilityChanged.connect(self._on_dock_visibility_changed)
+        dock.visibilityChanged.connect(lambda visible, n=name: self._on_dock_visible(n, visible))
         return dock
 
-    def _connect(self) -> None:
-        p = self.panels
-        p["tag_stats"].tag_clicked.connect(self._on_tag_stats_tag_clicked)
-        p["tag_stats"].reviewed_only_changed.connect(lambda _: self.refresh("tag_stats"))
-        p["confusion"].cell_clicked.connect(self._on_confusion_cell_clicked)
-        p["slices"].slice_requested.connect(lambda *_: self.refresh("slices"))
-        self.c.window.filter_bar.subset_cleared.connect(self._on_filter_bar_subset_cleared)
-        self.c.image_shown.connect(self._on_controller_image_shown)
+    def _build(self, name: str):
+        """Panel ``name``'s widget, made, docked and wired (the first time it is needed)."""
+        if name not in self.classes:
+            raise KeyError(name)
+        panel = self.classes[name](self.c.window)
+        self.docks[name].setWidget(panel)
+        p = panel
+        if name == "tag_stats":
+            p.tag_clicked.connect(self._on_tag_stats_tag_clicked)
+            p.reviewed_only_changed.connect(lambda _: self.refresh("tag_stats"))
+        elif name == "confusion":
+            p.cell_clicked.connect(self._on_confusion_cell_clicked)
+        elif name == "slices":
+            p.slice_requested.connect(lambda *_: self.refresh("slices"))
+            if self.session is not None:
+                self._fill_slice_choices(p)
+        else:
+            self.probabilities.wire(name, p)
+        return panel
 
     # --- panels on screen -------------------------------------------------------------------
     def show(self, name: str) -> None:
@@ -87,6 +117,7 @@ class AnalysisLinks(QObject):
         height (the canvas keeps the rest: at 768 px, ~250 px for the panels)."""
         dock, w = self.docks[name], self.c.window
         first = not any(d.isVisible() for d in self.docks.values())
+        self.panels[name]  # built before the dock appears
         dock.show()
         dock.raise_()
         if first and not dock.isFloating():
@@ -94,10 +125,15 @@ class AnalysisLinks(QObject):
         self.refresh_visible()
 
     def on_screen(self, name: str) -> bool:
-        return self.panels[name].isVisible()
+        return name in self.panels and self.panels[name].isVisible()
 
-    def _on_dock_visibility_changed(self, visible: bool) -> None:
+    def offered(self, name: str) -> bool:
+        """Whether the open session's task offers panel ``name`` (every panel without one)."""
+        return self.session is None or view_of(self.session).offers_panel(name)
+
+    def _on_dock_visible(self, name: str, visible: bool) -> None:
         if visible:
+            self.panels[name]  # shown for the first time (a tab, View ▸ Panels): build it
             QTimer.singleShot(0, self.refresh_visible)  # the tab's widget is shown after this
 
     def refresh_visible(self) -> None:
@@ -107,7 +143,7 @@ class AnalysisLinks(QObject):
 
     def invalidate(self, debounce: bool = False) -> None:
         """Every panel's figures are stale: recompute the visible ones (now or debounced)."""
-        self.dirty = set(self.panels)
+        self.dirty = set(self.docks)
         if debounce:
             self._timer.start()
         else:
@@ -117,8 +153,23 @@ class AnalysisLinks(QObject):
     def session_opened(self, session) -> None:
         self.session = session
         session.history.applied.connect(self._on_history_applied)
-        self._fill_slice_choices()
+        if "slices" in self.panels:
+            self._fill_slice_choices(self.panels["slices"])
+        self._offer_panels()
+        self.probabilities.session_opened()
         self.invalidate()
+
+    def _offer_panels(self) -> None:
+        """Show in the Analysis menu (and View ▸ Panels) only the task's panels; close the
+        docks of the others."""
+        for name, dock in self.docks.items():
+            on = self.offered(name)
+            dock.toggleViewAction().setVisible(on)
+            action = self.c.actions.get(f"analysis_{name}")
+            if action is not None:
+                action.setVisible(on)
+            if not on:
+                dock.hide()
 
     def session_closed(self) -> None:
         if self.session is None:
@@ -130,20 +181,19 @@ class AnalysisLinks(QObject):
         self.session = None
         self.cell = None
         self.c.window.filter_bar.show_subset(None)
-        p = self.panels
-        p["tag_stats"].set_payload(None)
-        p["confusion"].clear()
-        p["class_metrics"].set_metrics(None)
-        p["slices"].set_result("", None)
-        p["pr"].clear()
-        self.dirty = set(self.panels)
+        for name, panel in self.panels.items():
+            clear = _CLEAR.get(name)
+            if clear is not None:
+                clear(panel)
+        self.probabilities.session_closed()
+        self.dirty = set(self.docks)
 
     def _on_history_applied(self, command, undone: bool) -> None:
         self.invalidate(debounce=True)
 
-    def _fill_slice_choices(self) -> None:
+    def _fill_slice_choices(self, panel) -> None:
         tags = [r.name for r in self.session.store.tags()]
-        self.panels["slices"].set_choices(tags, self.c.class_names())
+        panel.set_choices(tags, self.c.class_names())
 
     # --- computing --------------------------------------------------------------------------
     def refresh(self, name: str) -> None:
@@ -151,7 +201,13 @@ class AnalysisLinks(QObject):
         if self.session is None:
             return
         self.dirty.discard(name)
-        getattr(self, f"_refresh_{name}")()
+        if not self.offered(name):
+            return
+        own = getattr(self, f"_refresh_{name}", None)
+        if own is not None:
+            own()
+        else:
+            self.probabilities.refresh(name)
 
     def _run(self, name: str, fn, apply) -> None:
         def done(result):
@@ -212,8 +268,7 @@ class AnalysisLinks(QObject):
             return
         snap = compute.snapshot(self.session)
         names = list(snap.class_names)
-        colors = [_hex(c) for c in default_class_colors(len(names))]
-        colors = _project_colors(self.session, colors)
+        colors = compute.class_colors(self.session, names)
         self._run("pr", lambda progress: compute.curves(snap),
                   lambda curves: panel.set_curves(curves, names, colors, snap.data.get("params")))
 
@@ -272,15 +327,3 @@ class AnalysisLinks(QObject):
         if self.c.current is None:
             return []
         return self.c.active_view().highlight(self.cell_objects(self.c.current))
-
-
-def _project_colors(session, colors: list[str]) -> list[str]:
-    own = tasks.get(session.data.task).class_colors(session.data)
-    for k, c in enumerate(own or []):
-        if k < len(colors) and c is not None:
-            colors[k] = _hex(c)
-    return colors
-
-
-def _hex(rgb) -> str:
-    return "#" + "".join(f"{int(v):02x}" for v in list(rgb)[:3])
