@@ -130,14 +130,14 @@ def draw_score_hist(fig, d: dict) -> None:
 
 def draw_scatter(fig, d: dict, groups: list[tuple[str, str, np.ndarray]]):
     """p(a) against p(b), one colour per label group ``(name, color, mask)``; returns the
-    artists (for picking) in group order."""
+    artists in group order."""
     ax = fig.subplots()
     artists = []
     size = 14 if len(d["x"]) < 2000 else 4
     for name, color, mask in groups:
         n = int(mask.sum())
         artists.append(ax.scatter(d["x"][mask], d["y"][mask], s=size, color=color, alpha=0.75,
-                                  lw=0, label=f"{name} ({n:,})", picker=True, pickradius=4))
+                                  lw=0, label=f"{name} ({n:,})"))
     ax.plot([0, 1], [0, 1], ls=":", color=OTHER_COLOR, lw=1)
     shown = len(d["x"])
     sample = "" if shown == d["images"] else f" (a random {shown:,} of {d['images']:,})"

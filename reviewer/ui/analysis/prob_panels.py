@@ -27,6 +27,7 @@ from .common import PanelHeader
 from .plots import PlotWidget
 
 MAX_SCATTER_COLOURS = 10  # above this many labels: A, B and "other label"
+PICK_RADIUS = 6  # pixels around a point that a click opens it within
 
 
 class _ChartPanel(QWidget):
@@ -212,14 +213,26 @@ class ScatterPanel(_ChartPanel):
         self.artists = draw_scatter(fig, self.data, self.groups)
         canvas = self.chart.canvas
         if self._pick_id is None:
-            self._pick_id = canvas.mpl_connect("pick_event", self._on_pick)
+            self._pick_id = canvas.mpl_connect("button_press_event", self._on_press)
 
-    def _on_pick(self, event) -> None:
-        if event.artist not in self.artists or not len(event.ind):
+    def _on_press(self, event) -> None:
+        """A click opens the image of the nearest point within ``PICK_RADIUS`` pixels (one
+        image per click, wherever points of several labels overlap)."""
+        if self.data is None or not self.artists or event.inaxes is not self.artists[0].axes:
             return
-        group = self.artists.index(event.artist)
-        rows = np.asarray(self.data["rows"])[self.groups[group][2]]
-        self.image_requested.emit(int(rows[int(event.ind[0])]))
+        row = self.row_near(event.x, event.y)
+        if row is not None:
+            self.image_requested.emit(row)
+
+    def row_near(self, x: float, y: float) -> int | None:
+        """The image row of the point nearest display position (x, y), if close enough."""
+        d = self.data
+        ax = self.artists[0].axes
+        xy = ax.transData.transform(np.column_stack([d["x"], d["y"]]))
+        dist = np.hypot(xy[:, 0] - x, xy[:, 1] - y)
+        i = int(np.argmin(dist)) if len(dist) else -1
+        radius = PICK_RADIUS * self.chart.canvas.device_pixel_ratio
+        return int(np.asarray(d["rows"])[i]) if i >= 0 and dist[i] <= radius else None
 
     def row_at(self, group: int, index: int) -> int:
         """The image row of point ``index`` of label group ``group`` (as a click picks it)."""
