@@ -2,6 +2,10 @@
 
     python bench/make_coco_like.py --images 5000 --out bench/data/coco5k [--masks [--no-pred-boxes]]
         [--seed 0]
+    python bench/make_coco_like.py --set 100k      # = --images 100000 --out bench/data/coco100k
+
+``--set 5k`` / ``20k`` / ``100k`` name the sets the benchmarks use (100k: 100,000 images,
+~733,000 GT boxes, ~1,970,000 predictions, 89 + 172 MB of JSON, ~75 s to write).
 
 Writes OUT/reviewer.json (images folder "images", created empty: no pixels are needed to score,
 so every image is missing, which must be a warning only), OUT/annotations/instances_gt.json (COCO instances) and OUT/annotations/predictions.json
@@ -34,6 +38,7 @@ from coco_like_masks import (  # noqa: E402
 )
 from coco_spec import CATEGORIES, IMAGE_SIZES, class_weights  # noqa: E402
 
+SETS = {"5k": 5000, "20k": 20000, "100k": 100000}
 MAX_OBJECTS = 63
 MAX_DETS = 100
 LOG_SIZE_MEAN, LOG_SIZE_STD = 3.734, 1.176  # sqrt(area): P(<32^2)=0.41, P(<96^2)=0.76 as in COCO
@@ -255,12 +260,19 @@ def generate(n_images: int, seed: int, masks: bool, pred_boxes: bool = True):
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--images", type=int, default=5000)
-    parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument("--out", type=Path)
+    parser.add_argument("--set", choices=sorted(SETS), help="a named set: its --images, and "
+                        "--out bench/data/coco<SET> unless --out is given")
     parser.add_argument("--masks", action="store_true", help="add instance masks")
     parser.add_argument("--no-pred-boxes", action="store_true",
                         help="with --masks: predictions carry only the mask, no bbox")
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
+    if args.set:
+        args.images = SETS[args.set]
+        args.out = args.out or Path(__file__).resolve().parent / "data" / f"coco{args.set}"
+    if args.out is None:
+        parser.error("--out is required (or --set)")
     t0 = time.perf_counter()
     if args.no_pred_boxes and not args.masks:
         parser.error("--no-pred-boxes needs --masks")

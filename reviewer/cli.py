@@ -60,10 +60,16 @@ def _parser() -> argparse.ArgumentParser:
                     "segmentation iou_<class>.",
                     ["reviewer score proj", "reviewer score proj --sort fn --top 50",
                      "reviewer score proj --csv scores.csv --original",
+                     "reviewer score proj --eval --metrics-json metrics.json",
                      "reviewer score proj --task segmentation --sort iou_road --ascending"])
     _common(q)
     q.add_argument("--csv", metavar="OUT.csv", help="write the full table as CSV (never onto an "
                                                     "input)")
+    q.add_argument("--eval", action="store_true",
+                   help="also print the dataset metrics, as `reviewer eval` does (the project "
+                        "is loaded once for both)")
+    q.add_argument("--metrics-json", metavar="OUT.json",
+                   help="also write the dataset metrics as `reviewer eval --json` prints them")
     q.add_argument("--top", type=int, default=20, metavar="N", help="rows to print (default 20)")
     q.add_argument("--sort", default="error", metavar="COLUMN",
                    help="column to sort by (default error: the worst image first; the columns "
@@ -230,21 +236,52 @@ def _cmd_score(args) -> int:
                   file=sys.stderr)
             return EXIT_INPUT
         order = rank(table, args.sort, args.ascending)
+        if not _check_outputs(args, session.project):
+            return EXIT_INPUT
         shown = tasks.get(session.data.task).display_table(session.data, table)
         if args.csv:
-            from reviewer.io.paths import UnsafeOutputError, check_output_file, protected_paths
             from reviewer.io.tables import write_csv
-            try:
-                check_output_file(args.csv, protected_paths(session.project))
-            except UnsafeOutputError as exc:
-                print(f"reviewer: error: --csv {exc}", file=sys.stderr)
-                return EXIT_INPUT
             write_csv(args.csv, shown, order)
         if not args.quiet:
             n = len(doc.corrected_images)
             print(f"scores {ground_truth_line(n, args.original)}", file=sys.stderr)
         _print_table(shown, order[: max(args.top, 0)])
+        if args.eval or args.metrics_json:
+            _score_eval(args, session)
     return EXIT_OK
+
+
+def _check_outputs(args, project) -> bool:
+    """--csv and --metrics-json must not name an input (message on stderr when one does)."""
+    from reviewer.io.paths import UnsafeOutputError, check_output_file, protected_paths
+    for flag, path in (("--csv", args.csv), ("--metrics-json", args.metrics_json)):
+        if not path:
+            continue
+        try:
+            check_output_file(path, protected_paths(project))
+        except UnsafeOutputError as exc:
+            print(f"reviewer: error: {flag} {exc}", file=sys.stderr)
+            return False
+    return True
+
+
+def _score_eval(args, session) -> None:
+    """``score --eval`` / ``--metrics-json``: the metrics of ``reviewer eval`` from the session
+    already loaded and scored (one load for both)."""
+    from reviewer.io.evaluation import ground_truth_line, session_eval
+    payload = session_eval(session, original=args.original)
+    if args.metrics_json:
+        from reviewer.io.tables import write_text
+        write_text(args.metrics_json,
+                   json.dumps(payload, allow_nan=False, default=json_default) + "\n")
+    if args.eval:
+        before = None
+        if not args.original and session.document.corrected_images:
+            before = session_eval(session, original=True)
+        print()
+        print(f"{payload['task']}, {payload['images']} images, "
+              f"{ground_truth_line(payload['corrected_images'], args.original)}")
+        _print_eval(payload, before)
 
 
 def _fmt(v) -> str:

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from . import jit
 from .cocoeval import MAX_DETS, RECALL_THRESHOLDS, STAT_NAMES, MatchResult
 from .tables import DetectionDataset
 
@@ -81,6 +82,9 @@ def accumulate(ds: DetectionDataset, res: MatchResult, max_dets=MAX_DETS) -> Det
     cls = ds.pred.category_index[rows]
     bounds = np.searchsorted(cls, np.arange(n_k + 1))
     gt_cls = ds.gt.category_index
+    if jit.use(len(rows)):
+        _accumulate_compiled(res, rows, bounds, gt_cls, n_k, max_dets, precision, recall)
+        return _summarize(precision, recall, res, max_dets)
     for k in range(n_k):
         block = rows[bounds[k]:bounds[k + 1]]
         gt_k = res.gt_kept & (gt_cls == k)
@@ -95,6 +99,20 @@ def accumulate(ds: DetectionDataset, res: MatchResult, max_dets=MAX_DETS) -> Det
                 _curve(matched & ~ignored, ~matched & ~ignored, npig,
                        precision[:, :, k, a, m], recall[:, k, a, m])
     return _summarize(precision, recall, res, max_dets)
+
+
+def _accumulate_compiled(res: MatchResult, rows, bounds, gt_cls, n_k, max_dets, precision,
+                         recall) -> None:
+    """The loops of ``accumulate`` by the compiled kernel (``match_kernel.curves``): one pass
+    per area range and max-detections setting over all classes."""
+    from .match_kernel import curves, flags
+    rank = res.dt_rank[rows]
+    for a in range(len(res.area_ranges)):
+        npig = np.bincount(gt_cls[res.gt_kept & ~res.gt_ignore[a]], minlength=n_k)
+        matched, ignored = flags(res.dt_match[a], res.dt_ignore[a], rows)
+        for m, max_det in enumerate(max_dets):
+            curves(matched, ignored, rank < max_det, bounds, npig, RECALL_THRESHOLDS,
+                   precision[:, :, :, a, m], recall[:, :, a, m])
 
 
 def _mean_valid(s: np.ndarray) -> float:

@@ -17,9 +17,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from . import jit
 from . import masks as mask_ops
-from .geometry import box_iou
+from .iou_sources import BoxIou, MaskIou
 from .matching import Bucket, make_buckets, match, rank_within
+from .sparse_iou import make_groups
 from .tables import DetectionDataset, row_mask
 
 IOU_THRESHOLDS = np.linspace(0.5, 0.95, int(np.round((0.95 - 0.5) / 0.05)) + 1, endpoint=True)
@@ -36,7 +38,8 @@ class MatchResult:
 
     dt_kept: (N,) bool — the prediction took part (score filter, image subset, top max_det).
     dt_rank: (N,) int — score rank inside its (image, class) group.
-    dt_match: (A, T, N) int — matched GT row, -1 for none.
+    dt_match: (A, T, N) int (int64, or int32 from the compiled kernel) — matched GT row, -1
+        for none.
     dt_ignore: (A, T, N) bool — matched an ignored GT, or unmatched and outside the area range.
     dt_iou: (N,) float — best IoU with a same-class GT of the image (0 if none).
     gt_kept: (M,) bool — GT in the image subset.
@@ -72,29 +75,12 @@ def pred_rles(ds: DetectionDataset) -> list:
             for s, i in zip(segs, ds.pred.image_index.tolist(), strict=True)]
 
 
-def _bbox_iou_fn(ds: DetectionDataset):
-    def iou_fn(b: Bucket) -> np.ndarray:
-        dt = ds.pred.boxes[np.maximum(b.dt_rows, 0)]
-        gt = ds.gt.boxes[np.maximum(b.gt_rows, 0)]
-        crowd = ds.gt.iscrowd[np.maximum(b.gt_rows, 0)]
-        iou = box_iou(dt, gt, crowd)
-        return np.where((b.dt_rows[:, :, None] >= 0) & (b.gt_rows[:, None, :] >= 0), iou, -1.0)
-    return iou_fn
+def _bbox_iou_fn(ds: DetectionDataset) -> BoxIou:
+    return BoxIou(ds.pred.boxes, ds.gt.boxes, ds.gt.iscrowd)
 
 
-def _segm_iou_fn(ds: DetectionDataset, dt_rle: list, gt_rle: list):
-    """Mask IoU for buckets: one pycocotools call per group (cheaper than whole images: most
-    prediction / GT pairs of an image are of different classes and never compared)."""
-    def iou_fn(b: Bucket) -> np.ndarray:
-        out = np.full((len(b.groups), b.dt_rows.shape[1], b.gt_rows.shape[1]), -1.0)
-        for i in range(len(b.groups)):
-            d = b.dt_rows[i][b.dt_rows[i] >= 0]
-            g = b.gt_rows[i][b.gt_rows[i] >= 0]
-            if len(g) and len(d):
-                out[i, :len(d), :len(g)] = mask_ops.mask_iou(
-                    [dt_rle[r] for r in d], [gt_rle[r] for r in g], ds.gt.iscrowd[g])
-        return out
-    return iou_fn
+def _segm_iou_fn(ds: DetectionDataset, dt_rle: list, gt_rle: list) -> MaskIou:
+    return MaskIou(dt_rle, gt_rle, ds.gt.iscrowd)
 
 
 def match_dataset(ds: DetectionDataset, iou_type: str = "bbox", *,
@@ -128,33 +114,42 @@ def match_dataset(ds: DetectionDataset, iou_type: str = "bbox", *,
     areas = np.array([(lo, hi) for _, lo, hi in area_ranges], dtype=np.float64)
     gt_ignore = gt.iscrowd[None, :] | (gt.areas[None, :] < areas[:, :1]) | (gt.areas[None, :] > areas[:, 1:])
     gt_group = gt.image_index * n_cls + gt.category_index
-    kept_dt = np.flatnonzero(dt_kept)
-    kept_gt = np.flatnonzero(gt_kept)
-    buckets = make_buckets(dt_group[kept_dt], dt_rank[kept_dt], gt_group[kept_gt], n_img * n_cls)
-    buckets = [Bucket(b.groups, np.where(b.dt_rows >= 0, kept_dt[np.maximum(b.dt_rows, 0)], -1),
-                      np.where(b.gt_rows >= 0, kept_gt[np.maximum(b.gt_rows, 0)], -1))
-               for b in buckets]
-    if iou_fn is not None:
-        pass
-    elif iou_type == "segm":
+    if iou_fn is None and iou_type == "segm":
         dt_rle, gt_rle = rles if rles is not None else (pred_rles(ds), gt_rles(ds))
         iou_fn = _segm_iou_fn(ds, dt_rle, gt_rle)
-    else:
+    elif iou_fn is None:
         iou_fn = _bbox_iou_fn(ds)
-    dt_area = pred.areas
     thresholds = np.asarray(iou_thresholds, dtype=np.float64)
+    kept_gt = np.flatnonzero(gt_kept)
+    outside = (pred.areas[None, :] < areas[:, :1]) | (pred.areas[None, :] > areas[:, 1:])
+    kept_dt = order[dt_kept[order]]  # by group, then rank
+    groups = make_groups(kept_dt, dt_group[kept_dt], kept_gt, gt_group[kept_gt])
+    if hasattr(iou_fn, "pairs") and jit.use(len(kept_dt), groups.largest()):
+        from .match_kernel import greedy
+        pairs = iou_fn.pairs(groups, keep_all=bool(thresholds.size and thresholds.min() <= 0))
+        dt_match, dt_ignore, gt_matched, dt_iou = greedy(groups, pairs, gt_ignore, gt.iscrowd,
+                                                         thresholds, outside)
+        return MatchResult(thresholds, tuple(area_ranges), dt_kept, dt_rank, dt_match,
+                           dt_ignore, dt_iou, gt_kept, gt_ignore, gt_matched)
+    kept_dt = np.flatnonzero(dt_kept)
+    buckets = make_buckets(dt_group[kept_dt], dt_rank[kept_dt], gt_group[kept_gt],
+                           n_img * n_cls)
+    buckets = [Bucket(b.groups, np.where(b.dt_rows >= 0, kept_dt[np.maximum(b.dt_rows, 0)],
+                                         -1),
+                      np.where(b.gt_rows >= 0, kept_gt[np.maximum(b.gt_rows, 0)], -1))
+               for b in buckets]
     dt_match, dt_iou = match(buckets, iou_fn, gt_ignore, gt.iscrowd, thresholds, len(pred))
-    return _finish(thresholds, tuple(area_ranges), areas, dt_kept, dt_rank, dt_match, dt_iou,
-                   dt_area, gt_kept, gt_ignore)
+    return _finish(thresholds, tuple(area_ranges), dt_kept, dt_rank, dt_match, dt_iou, outside,
+                   gt_kept, gt_ignore)
 
 
-def _finish(thresholds, area_ranges, areas, dt_kept, dt_rank, dt_match, dt_iou, dt_area,
+def _finish(thresholds, area_ranges, dt_kept, dt_rank, dt_match, dt_iou, outside,
             gt_kept, gt_ignore) -> MatchResult:
+    """The reference path's MatchResult (the kernel fills dt_ignore / gt_matched itself)."""
     matched = dt_match >= 0
     a_idx = np.arange(len(area_ranges))[:, None, None]
     padded = np.concatenate([gt_ignore, np.zeros((len(area_ranges), 1), dtype=bool)], axis=1)
     dt_ignore = padded[a_idx, np.where(matched, dt_match, gt_ignore.shape[1])]
-    outside = (dt_area[None, :] < areas[:, :1]) | (dt_area[None, :] > areas[:, 1:])
     dt_ignore |= ~matched & outside[:, None, :]
     gt_matched = np.zeros((len(area_ranges), len(thresholds), len(gt_kept)), dtype=bool)
     a, t, n = np.nonzero(matched)

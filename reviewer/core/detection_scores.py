@@ -21,6 +21,7 @@ from . import masks as mask_ops
 from . import tide
 from .cocoeval import _bbox_iou_fn, _segm_iou_fn, gt_rles, match_dataset, pred_rles
 from .geometry import box_iou
+from .iou_sources import MatrixIou
 from .tables import DetectionDataset
 
 # object status codes
@@ -97,7 +98,7 @@ def score_detection(ds: DetectionDataset, params: DetectionParams = DetectionPar
                         area_ranges=(("all", 0.0, 1e5**2),), max_det=params.max_det,
                         score_threshold=params.score_threshold, image_rows=image_rows, rles=rles,
                         iou_fn=iou_fn)
-    match = res.dt_match[0, 0]
+    match = res.dt_match[0, 0].astype(np.int64, copy=False)
     ignored = res.dt_ignore[0, 0]
     kept = res.dt_kept
     pred_status = np.select([~kept, match < 0, ignored], [SKIPPED, FP, IGNORED], TP).astype(np.int8)
@@ -140,29 +141,18 @@ def pair_iou(ds: DetectionDataset, iou_type: str, rles: tuple | None = None, gt_
     return out
 
 
-def matrix_iou_fn(iou: np.ndarray, cols=None):
-    """A matcher ``iou_fn`` reading the pairs of a Bucket from a (P, M) IoU matrix, or from a
-    (P, C) one with GT row g in column ``cols[g]``."""
-    cols = None if cols is None else np.asarray(cols, np.int64)
-
-    def iou_fn(b) -> np.ndarray:
-        valid = (b.dt_rows[:, :, None] >= 0) & (b.gt_rows[:, None, :] >= 0)
-        if not valid.any():
-            return np.full(valid.shape, -1.0)
-        dt, gt = np.maximum(b.dt_rows, 0), np.maximum(b.gt_rows, 0)
-        out = iou[dt[:, :, None], (gt if cols is None else cols[gt])[:, None, :]]
-        return np.where(valid, out, -1.0)
-    return iou_fn
+def matrix_iou_fn(iou: np.ndarray, cols=None) -> MatrixIou:
+    """A matcher IoU source reading the pairs from a (P, M) IoU matrix, or from a (P, C) one
+    with GT row g in column ``cols[g]``."""
+    return MatrixIou(iou, cols)
 
 
 def _matched_iou(ds, match, pred_status, iou_fn, fallback):
     """IoU of each TP with its matched GT (best same-class IoU for the others)."""
-    from .matching import Bucket
     out = fallback.copy()
     tp = np.flatnonzero(pred_status == TP)
     if len(tp):
-        b = Bucket(np.arange(len(tp)), tp[:, None], match[tp][:, None])
-        out[tp] = iou_fn(b)[:, 0, 0]
+        out[tp] = iou_fn.rows(tp, match[tp])
     return out
 
 

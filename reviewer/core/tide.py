@@ -20,7 +20,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import jit
 from .matching import Bucket, make_buckets, rank_within
+from .sparse_iou import make_groups
 
 ERROR_TYPES = ("cls", "loc", "both", "dupe", "bkg", "miss")
 NONE, CLS, LOC, BOTH, DUPE, BKG, MISS = 0, 1, 2, 3, 4, 5, 6
@@ -60,6 +62,9 @@ def classify(fp_rows, fp_group, gt_rows, gt_group, n_groups, iou_fn, dt_cls, gt_
     target = np.full(len(fp_rows), -1, dtype=np.int64)
     if len(fp_rows) == 0:
         return codes, target
+    if hasattr(iou_fn, "pairs") and jit.use(len(fp_rows), _largest_image(fp_group, gt_group)):
+        return _classify_sparse(fp_rows, fp_group, gt_rows, gt_group, iou_fn, dt_cls, gt_cls,
+                                gt_used, t_f, t_b)
     rank = rank_within(fp_group, np.argsort(fp_group, kind="stable"))
     for b in make_buckets(fp_group, rank, gt_group, n_groups):
         if b.gt_rows.shape[1] == 0:
@@ -79,6 +84,33 @@ def classify(fp_rows, fp_group, gt_rows, gt_group, n_groups, iou_fn, dt_cls, gt_
         codes[pos] = c[bi, di]
         tcol = t[bi, di]
         target[pos] = np.where(tcol >= 0, real.gt_rows[bi, np.maximum(tcol, 0)], -1)
+    return codes, target
+
+
+def _largest_image(fp_group, gt_group) -> int:
+    """The most false-positive x GT pairs of one image."""
+    if not len(fp_group) or not len(gt_group):
+        return 0
+    n = int(max(fp_group.max(), gt_group.max())) + 1
+    return int((np.bincount(fp_group, minlength=n) * np.bincount(gt_group, minlength=n)).max())
+
+
+def _classify_sparse(fp_rows, fp_group, gt_rows, gt_group, iou_fn, dt_cls, gt_cls, gt_used,
+                     t_f, t_b):
+    """``classify`` by the compiled kernel over the pairs whose boxes meet (``core.jit``)."""
+    from .match_kernel import tide_types
+    order = np.argsort(fp_group, kind="stable")
+    groups = make_groups(np.asarray(fp_rows, np.int64)[order], np.asarray(fp_group)[order],
+                         gt_rows, gt_group)
+    pairs = iou_fn.pairs(groups)
+    owner = np.repeat(np.arange(len(groups.dt)), np.diff(pairs.ptr))
+    group_of = np.repeat(np.arange(len(groups)), np.diff(groups.dt_start))
+    gt_of_pair = groups.gt[groups.gt_lo[group_of[owner]] + pairs.col]
+    same = dt_cls[groups.dt[owner]] == gt_cls[gt_of_pair]
+    c, t = tide_types(groups, pairs, same, np.asarray(gt_used, bool), t_f, t_b)
+    codes = np.empty(len(fp_rows), np.int8)
+    target = np.empty(len(fp_rows), np.int64)
+    codes[order], target[order] = c, t
     return codes, target
 
 

@@ -23,7 +23,7 @@ import numpy as np
 from reviewer.core.problems import InputError, Problem
 from reviewer.core.tables import AnnotationTable, CategoryTable, ImageTable
 from reviewer.formats import Loaded
-from reviewer.io.coco_annotations import Join, parse_annotations
+from reviewer.io.coco_annotations import Entries, Join, parse_annotations
 from reviewer.io.coco_foreign import check_same_dataset
 from reviewer.io.coco_validate import ProblemLog
 from reviewer.io.images import ImageError, check_image, read_info
@@ -108,7 +108,7 @@ def _parse(raw: RawSet, images: ImageTable, join: Join, path, is_pred: bool
         a.setdefault("id", k + 1)
     log = ProblemLog(str(path))
     namer = _Located(raw.where)
-    table = parse_annotations(raw.anns, join, images, log, is_pred=is_pred, style=namer)
+    table = parse_annotations(Entries(raw.anns), join, images, log, is_pred=is_pred, style=namer)
     return table, namer.relocate(log.problems())
 
 
@@ -253,7 +253,7 @@ def join_predictions(raw: RawSet, gt: Loaded, path, names: list[str] | None) -> 
             a["image_id"], a["category_id"] = img_ids[row], cat_ids[c]
             kept.append(a)
             where.append((file, entry))
-    check_same_dataset(probe, Join({r: r for r in range(len(img_ids))},
+    check_same_dataset(Entries(probe), Join({r: r for r in range(len(img_ids))},
                                    {r: r for r in range(len(cat_ids))}), str(path),
                        "the ground truth")
     if note and raw.anns:

@@ -25,7 +25,8 @@ import numpy as np
 
 from reviewer.core.problems import InputError, Problem
 from reviewer.core.tables import AnnotationTable, CategoryTable, DetectionDataset, ImageTable
-from reviewer.io.coco_annotations import Join, parse_annotations
+from reviewer.io import coco_fast
+from reviewer.io.coco_annotations import Entries, Join, parse_annotations
 from reviewer.io.coco_foreign import check_same_dataset
 from reviewer.io.coco_join import join_dataset
 from reviewer.io.coco_validate import ProblemLog, entry_name
@@ -61,24 +62,26 @@ def load_coco_gt(path, images_dir=None
     Ground-truth scores are 1.0; annotation rows refer to image / category rows.
     """
     name = str(path)
-    data = read_json(path)
-    if type(data) is not dict or type(data.get("images")) is not list:
+    raw = read_bytes(path)
+    data = coco_fast.decode_gt(raw) or decode_json(raw, name)
+    if not isinstance(data, (dict, coco_fast.GtFile)) or type(data.get("images")) is not list:
         raise _input_error(name, "expected a COCO instances object with an 'images' list, "
                            f"found {_describe(data)}")
     log = ProblemLog(name)
-    images, src_rows = _parse_images(data["images"], log)
+    images, src_rows = _parse_images(data.get("images"), log)
     if len(images) == 0:
         raise InputError(f"{name}: no usable entry in 'images'", log.problems())
     anns = data.get("annotations", [])
     if type(anns) is not list:
         log.add("", f"'annotations' is {_describe(anns)}, not a list; no annotations loaded")
         anns = []
-    categories = _categories_of(data, anns, log)
+    entries = Entries(anns, typed=isinstance(data, coco_fast.GtFile))
+    categories = _categories_of(data, entries, log)
     if len(categories) == 0:
         raise InputError(f"{name}: no usable category (the file lists none, or every entry of "
                          "'categories' was dropped)", log.problems())
     join = Join(images.index_of(), categories.index_of(), "in this file")
-    gt = parse_annotations(anns, join, images, log, is_pred=False, style="annotations[{i}]")
+    gt = parse_annotations(entries, join, images, log, is_pred=False, style="annotations[{i}]")
     if images_dir is not None:
         _check_image_files(images, src_rows, images_dir, log)
     return images, categories, gt, log.problems()
@@ -96,14 +99,16 @@ def load_predictions(path, images: ImageTable, categories: CategoryTable,
     """
     name = str(path)
     gt_name = str(gt_path_for_messages) if gt_path_for_messages else "the ground truth"
-    data = read_json(path)
+    raw = read_bytes(path)
+    typed = coco_fast.decode_results(raw)
+    data = typed if typed is not None else decode_json(raw, name)
     log = ProblemLog(name)
     if type(data) is list:
         join = Join(images.index_of(), categories.index_of(), f"in the ground truth ({gt_name})")
-        anns, style = data, "prediction {i}"
+        anns, style = Entries(data, typed=typed is not None), "prediction {i}"
     elif type(data) is dict and type(data.get("annotations")) is list:
         join = join_dataset(data, images, categories, log, gt_name)
-        anns, style = data["annotations"], "annotations[{i}]"
+        anns, style = Entries(data["annotations"]), "annotations[{i}]"
     else:
         raise _input_error(name, "expected a COCO results list or a COCO dataset object with "
                            f"an 'annotations' list, found {_describe(data)}")
@@ -125,13 +130,23 @@ def load_detection(gt_path, pred_path, images_dir=None) -> DetectionDataset:
 
 def read_json(path) -> object:
     """Parse a JSON file; unreadable or invalid JSON -> InputError naming the file."""
-    name = str(path)
+    return decode_json(read_bytes(path), str(path))
+
+
+def read_bytes(path) -> bytes:
+    """A file's bytes without a UTF-8 byte order mark; unreadable -> InputError naming it."""
     try:
         raw = Path(path).read_bytes()
     except OSError as e:
-        raise _input_error(name, f"cannot read the file ({e.strerror or e})") from None
+        raise _input_error(str(path), f"cannot read the file ({e.strerror or e})") from None
     if raw.startswith(codecs.BOM_UTF8):
         raw = raw[len(codecs.BOM_UTF8):]
+    return raw
+
+
+def decode_json(raw: bytes, name: str) -> object:
+    """JSON bytes -> Python objects (``json.loads``); invalid JSON -> InputError naming the
+    file, the line and the column."""
     try:
         return json.loads(raw)
     except json.JSONDecodeError as e:
@@ -224,15 +239,14 @@ def _objects(values: list) -> np.ndarray:
     return out
 
 
-def _categories_of(data: dict, anns: list, log: ProblemLog) -> CategoryTable:
+def _categories_of(data: dict, anns: Entries, log: ProblemLog) -> CategoryTable:
     """categories list -> CategoryTable; without one, classes are made from the annotations."""
     entries = data.get("categories")
     if type(entries) is list:
         return _parse_categories(entries, log)
     log.add("", f"'categories' is {_describe(entries)}, not a list; classes are made from the "
             "annotations' category_id values, named by their id", severity="warning")
-    ids = sorted({a.get("category_id") for a in anns
-                  if type(a) is dict and type(a.get("category_id")) is int})
+    ids = sorted({c for c in anns.column("category_id") if type(c) is int})
     return CategoryTable(np.array(ids, np.int64), _objects([str(k) for k in ids]),
                          [{} for _ in ids])
 

@@ -8,6 +8,8 @@ error are dropped, rows with a warning are kept.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from itertools import chain
+from operator import attrgetter
 
 import numpy as np
 
@@ -55,9 +57,72 @@ class Join:
     category_reasons: dict = field(default_factory=dict)
 
 
+class Entries:
+    """N entries of an ``annotations`` / results list, read column by column.
+
+    items: the entries as ``json.loads`` gives them (dicts, or anything else for a broken
+    entry), or typed records from ``coco_fast`` (``typed=True``: every entry is a record whose
+    absent fields read None, exactly what ``dict.get`` gives on the generic path)."""
+
+    def __init__(self, items: list, typed: bool = False):
+        self.items = items
+        self.typed = typed
+        self._columns: dict = {}
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def is_object(self) -> np.ndarray:
+        """(N,) bool: the entry is a JSON object."""
+        if self.typed:
+            return np.ones(len(self.items), bool)
+        return np.fromiter((type(a) is dict for a in self.items), bool, len(self.items))
+
+    def column(self, key: str) -> list:
+        """The N values of ``key``: None where absent (or the entry is not an object)."""
+        if key not in self._columns:
+            items = self.items
+            if self.typed:
+                fields = type(items[0]).__struct_fields__ if items else ()
+                self._columns[key] = (list(map(attrgetter(key), items)) if key in fields
+                                      else [None] * len(items))
+            elif all(type(a) is dict for a in items):
+                self._columns[key] = [a.get(key) for a in items]
+            else:
+                self._columns[key] = [a.get(key) if type(a) is dict else None for a in items]
+        return self._columns[key]
+
+    def boxes(self) -> tuple[np.ndarray, np.ndarray]:
+        """((N, 4) float64 xywh, (N,) int8 BOX_* code), as ``box_column`` on the bbox column.
+        Typed entries hold four numbers or None, so they skip its checks of shape."""
+        values = self.column("bbox")
+        if not self.typed:
+            return box_column(values)
+        n = len(values)
+        code = np.zeros(n, np.int8)
+        if values.count(None):
+            code[[i for i, v in enumerate(values) if v is None]] = BOX_MISSING
+        boxes = np.full((n, 4), np.nan)
+        rows = np.flatnonzero(code == BOX_OK)
+        present = values if len(rows) == n else [values[i] for i in rows.tolist()]
+        boxes[rows] = np.fromiter(chain.from_iterable(present), np.float64,
+                                  4 * len(rows)).reshape(-1, 4)
+        return boxes, code
+
+    def extra(self, rows: np.ndarray, core: frozenset) -> list:
+        """Per kept row, the entry's other fields (verbatim); [] when no entry has any."""
+        if self.typed:
+            return []  # the strict reading refuses any field it does not know
+        anns = self.items
+        keys = set().union(*(a.keys() for a in anns if type(a) is dict)) - core if anns else set()
+        if not keys:
+            return []
+        return [{k: v for k, v in anns[i].items() if k in keys} for i in rows.tolist()]
+
+
 @dataclass
 class _Ctx:
-    anns: list
+    anns: Entries
     images: ImageTable
     log: ProblemLog
     entry: EntryNamer
@@ -77,23 +142,21 @@ class _Ctx:
             self.keep[rows] = False
 
 
-def parse_annotations(anns: list, join: Join, images: ImageTable, log: ProblemLog, *,
+def parse_annotations(anns: Entries, join: Join, images: ImageTable, log: ProblemLog, *,
                       is_pred: bool, style: str) -> AnnotationTable:
     """anns: N entries of a COCO ``annotations`` list or results list -> table of the valid rows.
 
     style: entry name format, ``"annotations[{i}]"`` or ``"prediction {i}"``.
     """
     n = len(anns)
-    is_dict = np.fromiter((type(a) is dict for a in anns), bool, n)
-    if not is_dict.all():
-        anns = [a if type(a) is dict else {} for a in anns]
-    raw_ids = [a.get("id") for a in anns]
+    is_dict = anns.is_object()
+    raw_ids = anns.column("id")
     ctx = _Ctx(anns, images, log, EntryNamer(style, raw_ids), np.ones(n, bool), np.full(n, -1))
     ctx.drop(np.flatnonzero(~is_dict), "entry is not a JSON object {...}")
     ctx.img = _join_column(ctx, "image_id", join.image_rows, join.image_reasons, join.where)
     cat = _join_column(ctx, "category_id", join.category_rows, join.category_reasons, join.where)
     heights, widths = _image_sizes(images, ctx.img)
-    seg_values = [a.get("segmentation") for a in anns]
+    seg_values = anns.column("segmentation")
     seg_kind, seg_reasons = segm.check_segmentations(seg_values, heights, widths)
     _report_bad_segmentations(ctx, seg_kind, seg_reasons, is_pred)
     if is_pred:  # a kept prediction whose mask is unusable is scored with an empty mask
@@ -109,11 +172,11 @@ def parse_annotations(anns: list, join: Join, images: ImageTable, log: ProblemLo
         ids=ids[rows], image_index=ctx.img[rows], category_index=cat[rows],
         boxes=boxes[rows], areas=areas[rows], iscrowd=crowd[rows], scores=scores[rows],
         segmentations=[seg_values[i] if seg_kind[i] else None for i in rows] if has_seg else None,
-        extra=_extra(anns, rows, PRED_KEYS if is_pred else GT_KEYS))
+        extra=anns.extra(rows, PRED_KEYS if is_pred else GT_KEYS))
 
 
 def _join_column(ctx: _Ctx, key: str, index: dict, reasons: dict, where: str) -> np.ndarray:
-    values = [a.get(key) for a in ctx.anns]
+    values = ctx.anns.column(key)
     rows = lookup(values, index)
     _join_by_text(ctx, key, values, rows, index)
     bad = np.flatnonzero((rows < 0) & ctx.keep)
@@ -151,7 +214,7 @@ def _image_sizes(images: ImageTable, img: np.ndarray) -> tuple[np.ndarray, np.nd
 
 def _boxes(ctx: _Ctx, seg_values, seg_kind, heights, widths, is_pred) -> np.ndarray:
     """(N, 4) float64 xywh; a missing bbox is computed from a valid segmentation."""
-    boxes, code = box_column([a.get("bbox") for a in ctx.anns])
+    boxes, code = ctx.anns.boxes()
     from_mask = np.flatnonzero((code == BOX_MISSING) & (seg_kind != segm.SEG_NONE) & ctx.keep)
     if len(from_mask):
         boxes[from_mask] = segm.mask_boxes([seg_values[i] for i in from_mask],
@@ -182,7 +245,8 @@ def _report_bad_segmentations(ctx: _Ctx, seg_kind, reasons: dict, is_pred: bool)
         ctx.drop(rows, lambda i: f"{reasons[i]}; segmentation dropped, box kept",
                  kind="segmentation is malformed", severity="warning")
         return
-    boxed = np.fromiter((ctx.anns[i].get("bbox") is not None for i in rows), bool, len(rows))
+    bbox = ctx.anns.column("bbox")
+    boxed = np.fromiter((bbox[i] is not None for i in rows), bool, len(rows))
     ctx.drop(rows[~boxed], lambda i: reasons[i], kind="segmentation is malformed")
     ctx.drop(rows[boxed], lambda i: f"{reasons[i]}; the mask is not used (an empty mask in "
              "mask scoring), the box is kept", kind="segmentation is malformed (box kept)",
@@ -203,7 +267,7 @@ def _empty_masks(ctx: _Ctx, seg_values: list, seg_kind, reasons: dict, heights, 
 
 
 def _scores(ctx: _Ctx) -> np.ndarray:
-    values = [a.get("score") for a in ctx.anns]
+    values = ctx.anns.column("score")
     scores, ok = float_column(values)
     if ctx.keep.any() and all(v is None for v in values):
         ctx.log.add("", "no entry has a 'score': this looks like ground truth, not predictions")
@@ -226,9 +290,9 @@ def _areas(ctx, boxes, seg_values, seg_kind, heights, widths, is_pred) -> np.nda
         areas = boxes[:, 2] * boxes[:, 3]
     need = np.ones(len(areas), bool)
     if is_pred:
-        need = np.fromiter((not a.get("bbox") for a in ctx.anns), bool, len(areas))
+        need = np.fromiter(map(_empty, ctx.anns.column("bbox")), bool, len(areas))
     else:
-        raw = [a.get("area") for a in ctx.anns]
+        raw = ctx.anns.column("area")
         read, ok = float_column(raw)
         ok &= np.isfinite(read) & (read >= 0)
         areas = np.where(ok, read, areas)
@@ -253,7 +317,9 @@ def _report_missing_areas(ctx: _Ctx, raw: list, need: np.ndarray) -> None:
 
 
 def _iscrowd(ctx: _Ctx) -> np.ndarray:
-    values = [a.get("iscrowd") for a in ctx.anns]
+    values = ctx.anns.column("iscrowd")
+    if set(map(type, values)) == {int} and set(values) <= {0, 1}:  # the usual file
+        return np.array(values, np.int64) != 0
     crowd = np.fromiter((v is True or (type(v) in (int, float) and v != 0) for v in values),
                         bool, len(values))
     odd = [i for i, v in enumerate(values) if v not in (0, 1, None)]
@@ -301,9 +367,5 @@ def _pred_ids(ctx: _Ctx, raw_ids: list, n: int) -> np.ndarray:
     return np.arange(1, n + 1, dtype=np.int64)
 
 
-def _extra(anns: list, rows: np.ndarray, core: frozenset) -> list:
-    """Per kept row, the entry's other fields (verbatim); [] when no entry has any."""
-    keys = set().union(*map(dict.keys, anns)) - core if anns else set()
-    if not keys:
-        return []
-    return [{k: v for k, v in anns[i].items() if k in keys} for i in rows.tolist()]
+def _empty(value) -> bool:
+    return not value

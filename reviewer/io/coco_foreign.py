@@ -17,20 +17,28 @@ from __future__ import annotations
 import numpy as np
 
 from reviewer.core.problems import InputError
-from reviewer.io.coco_annotations import Join
+from reviewer.io.coco_annotations import Entries, Join
 from reviewer.io.coco_validate import lookup, lookup_text
 
 _KEYS = (int, str)
 
 
-def check_same_dataset(anns: list, join: Join, name: str, gt_name: str) -> None:
+def check_same_dataset(anns: Entries, join: Join, name: str, gt_name: str) -> None:
     """Raise InputError (one line, no per-entry list) when ``anns`` look like another dataset's."""
-    entries = [a for a in anns if type(a) is dict and type(a.get("image_id")) in _KEYS]
-    if not entries:
+    column = anns.column("image_id")
+    if set(map(type, column)) <= set(_KEYS):
+        keep = range(len(column))
+    else:
+        keep = [i for i, v in enumerate(column) if type(v) in _KEYS]
+    if not keep:
         return
-    image_ids = [a["image_id"] for a in entries]
+    all_ids, all_cats = anns.column("image_id"), anns.column("category_id")
+    if len(keep) == len(anns):
+        image_ids, categories = all_ids, all_cats
+    else:
+        image_ids, categories = [all_ids[i] for i in keep], [all_cats[i] for i in keep]
     known = _joined(image_ids, join.image_rows)
-    n, n_known = len(entries), int(known.sum())
+    n, n_known = len(image_ids), int(known.sum())
     if n_known < n:
         seen = {str(v) for v, k in zip(image_ids, known.tolist(), strict=True) if k}
         missing = {str(v) for v, k in zip(image_ids, known.tolist(), strict=True) if not k}
@@ -38,7 +46,6 @@ def check_same_dataset(anns: list, join: Join, name: str, gt_name: str) -> None:
             raise _foreign(name, gt_name, f"{n - n_known} of its {n} predictions name an "
                            "image_id that is not in the ground truth "
                            f"({len(missing)} of the {len(missing) + len(seen)} images they name)")
-    categories = [a.get("category_id") for a in entries]
     typed = np.fromiter((type(c) in _KEYS for c in categories), bool, n)
     if not (known & typed).any() or (known & _joined(categories, join.category_rows)).any():
         return

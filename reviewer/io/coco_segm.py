@@ -34,6 +34,8 @@ def check_segmentations(values: list, heights: np.ndarray, widths: np.ndarray
     """
     n = len(values)
     kinds = np.zeros(n, np.int8)
+    if values.count(None) == n:  # no masks at all (a box file): nothing to check
+        return kinds, {}
     present = [i for i, s in enumerate(values) if s is not None and s != []]
     rle_rows = [i for i in present if type(values[i]) is dict]
     fast = _compressed_rles_ok([values[i] for i in rle_rows], heights[rle_rows], widths[rle_rows])

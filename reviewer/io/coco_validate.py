@@ -92,11 +92,14 @@ def entry_name(base: str, rid) -> str:
 def int_column(values: list) -> tuple[np.ndarray, np.ndarray]:
     """values: N objects -> ((N,) int64, 0 where invalid; (N,) bool valid). bool is not an int."""
     n = len(values)
-    if set(map(type, values)) <= {int}:
+    kinds = set(map(type, values))
+    if kinds <= {int}:
         try:
             return np.array(values, dtype=np.int64), np.ones(n, bool)
         except OverflowError:
             pass
+    if kinds == {type(None)}:
+        return np.zeros(n, np.int64), np.zeros(n, bool)
     ok = np.fromiter((type(v) is int and _I64[0] <= v <= _I64[1] for v in values), bool, n)
     out = np.zeros(n, np.int64)
     rows = np.flatnonzero(ok)
@@ -186,10 +189,29 @@ def lookup(values: list, index: dict) -> np.ndarray:
     Only int, str and float values are looked up (so ``true`` is not id 1).
     """
     get = index.get
-    if set(map(type, values)) <= {int, str}:
+    kinds = set(map(type, values))
+    if kinds == {int} and index and set(map(type, index)) == {int}:
+        try:
+            keys = np.fromiter(values, np.int64, len(values))
+        except OverflowError:  # an id beyond 64 bits: found in no index
+            keys = None
+        return _lookup_ints(keys, values, index)
+    if kinds <= {int, str}:
         return np.array([get(v, -1) for v in values], dtype=np.int64).reshape(len(values))
     return np.fromiter((get(v, -1) if type(v) in _KEY_TYPES else -1 for v in values),
                        np.int64, len(values))
+
+
+def _lookup_ints(keys: np.ndarray | None, values: list, index: dict) -> np.ndarray:
+    """``lookup`` for int ids and an int-keyed index: one sort and a binary search."""
+    if keys is None:
+        return np.array([index.get(v, -1) for v in values], np.int64).reshape(len(values))
+    known = np.fromiter(index, np.int64, len(index))
+    rows = np.fromiter(index.values(), np.int64, len(index))
+    order = np.argsort(known)
+    known, rows = known[order], rows[order]
+    at = np.minimum(np.searchsorted(known, keys), len(known) - 1)
+    return np.where(known[at] == keys, rows[at], -1)
 
 
 def lookup_text(values: list, rows: np.ndarray, index: dict, candidates=None) -> np.ndarray:

@@ -83,6 +83,26 @@ def test_eval_json_equals_cocoeval(voc_project, capsys):
     assert m[:20].sum() == sum(c["gt"] for c in payload["per_class"].values())
 
 
+def test_score_eval_is_score_then_eval_in_one_load(voc_project, tmp_path, capsys):
+    """`score --eval` prints the table of `score` and then exactly the text of `eval`;
+    `--metrics-json` writes exactly what `eval --json` prints."""
+    assert main(["score", str(voc_project), "--top", "5", "-q"]) == 0
+    table = capsys.readouterr().out
+    assert main(["eval", str(voc_project), "-q"]) == 0
+    metrics = capsys.readouterr().out
+    out = tmp_path / "metrics.json"
+    assert main(["score", str(voc_project), "--top", "5", "-q", "--eval", "--metrics-json",
+                 str(out)]) == 0
+    assert capsys.readouterr().out == table + "\n" + metrics
+    assert main(["eval", str(voc_project), "--json", "-q"]) == 0
+    assert json.loads(out.read_text()) == json.loads(capsys.readouterr().out)
+    project_file = voc_project / "reviewer.json"
+    before = project_file.read_bytes()
+    assert main(["score", str(voc_project), "-q", "--metrics-json", str(project_file)]) == 2
+    assert project_file.read_bytes() == before
+    assert "--metrics-json" in capsys.readouterr().err
+
+
 def test_segmentation_project_eval_and_score(tmp_path, capsys):
     project = tmp_path / "ade"
     assert main(["init", str(project), "--images", str(ADE / "images"), "--gt",
