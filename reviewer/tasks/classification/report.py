@@ -34,7 +34,8 @@ def report_section(session, rows, metrics: dict) -> str:
                      f"src='data:image/png;base64,{data}'><p class='note'>Accuracy against the "
                      "top-1 confidence in 15 equal-width bins (the ECE's); shaded: the gap to "
                      "a perfectly calibrated model. Exported images, corrected labels.</p></div>")
-    parts.append(_ranking_table(metrics["after"]["per_class"]))
+    parts.append(_overall_table(metrics["before"]["overall"], metrics["after"]["overall"]))
+    parts.append(_ranking_table(metrics["before"]["per_class"], metrics["after"]["per_class"]))
     return "".join(parts)
 
 
@@ -50,10 +51,26 @@ def _rule(doc) -> str:
     return f"{ds.num_classes} classes: the predicted class is the most probable one."
 
 
-def _ranking_table(per_class: dict) -> str:
-    rows = "".join(f"<tr><td>{html.escape(n)}</td><td>{_f(c.get('ap'))}</td>"
-                   f"<td>{_f(c.get('roc_auc'))}</td><td>{c.get('support', '')}</td></tr>"
-                   for n, c in per_class.items())
-    return ("<table><tr><th>class</th><th>AP</th><th>ROC AUC</th><th>labelled</th></tr>"
-            f"{rows}</table><p class='note'>AP and ROC AUC rank the images by the class's "
-            "probability, one class against the rest (independent of the threshold).</p>")
+OVERALL = (("accuracy", "accuracy"), ("balanced_accuracy", "balanced accuracy"),
+           ("macro_f1", "macro F1"), ("log_loss", "log loss"), ("brier", "Brier score"),
+           ("ece", "ECE"), ("top5_accuracy", "top-5 accuracy"))
+
+
+def _overall_table(before: dict, after: dict) -> str:
+    rows = "".join(f"<tr><td>{title}</td><td>{_f(before.get(k))}</td><td>{_f(after.get(k))}</td>"
+                   "</tr>" for k, title in OVERALL if k in before or k in after)
+    return ("<table><tr><th>dataset metric</th><th>original labels</th><th>corrected labels"
+            f"</th></tr>{rows}</table><p class='note'>The same model, judged against the labels "
+            "as delivered and as corrected (<code>metrics.json</code> before / after).</p>")
+
+
+def _ranking_table(before: dict, after: dict) -> str:
+    rows = "".join(
+        f"<tr><td>{html.escape(n)}</td><td>{_f(before.get(n, {}).get('ap'))}</td>"
+        f"<td>{_f(c.get('ap'))}</td><td>{_f(before.get(n, {}).get('roc_auc'))}</td>"
+        f"<td>{_f(c.get('roc_auc'))}</td><td>{c.get('support', '')}</td></tr>"
+        for n, c in after.items())
+    return ("<table><tr><th>class</th><th>AP before</th><th>AP after</th><th>ROC AUC before</th>"
+            f"<th>ROC AUC after</th><th>labelled</th></tr>{rows}</table><p class='note'>AP and "
+            "ROC AUC rank the images by the class's probability, one class against the rest "
+            "(independent of the threshold); before / after the corrections.</p>")

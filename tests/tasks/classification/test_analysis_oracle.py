@@ -185,3 +185,40 @@ def test_the_operating_threshold_has_one_writer(lemons):
     assert out.returncode == 0, out.stderr
     best = json.loads(out.stdout.splitlines()[0])["best"]["threshold"]
     assert saved_threshold(lemons) == best != 0.37
+
+
+def test_a_saved_threshold_and_a_relabel_reach_the_export_and_its_report(lemons, tmp_path,
+                                                                          capsys):
+    from reviewer.cli import main
+    from reviewer.io.session import open_session
+    from reviewer.tasks.classification.commands import SetLabel, SetThreshold
+    wrong = "lemon_05_b.jpg"  # labelled mold, photographed clean (the sample's README)
+    with open_session(lemons) as s:
+        s.history.execute(SetLabel(wrong, "mold", "no mold"))
+        s.history.execute(SetThreshold(None, 0.5, 0.3))
+        assert s.document.threshold == 0.3 and saved_threshold(lemons) == 0.3
+        s.history.undo()
+        assert saved_threshold(lemons) == 0.5  # undo writes the file back
+        s.history.redo()
+    with open_session(lemons, read_only=True) as s:  # the file holds it after a restart
+        assert s.document.threshold == 0.3 and s.document.label_of(wrong) == "no mold"
+
+    def cli(*argv):
+        capsys.readouterr()
+        assert main([str(a) for a in argv]) == 0
+        return json.loads(capsys.readouterr().out)
+    after = cli("eval", lemons, "--json", "-q")
+    before = cli("eval", lemons, "--json", "--original", "-q")
+    ds = _lemon_ds(lemons)
+    y, s = ds.targets == ds.positive, ds.probs[:, ds.positive]
+    assert before["overall"]["accuracy"] == pytest.approx(M.accuracy_score(y, s >= np.float32(0.3)))
+    out = tmp_path / "out"
+    assert main(["export", str(lemons), "--out", str(out), "-q"]) == 0
+    changes = (out / "changes.csv").read_text()
+    assert "operating threshold" in changes and "relabel mold -> no mold" in changes
+    report = (out / "report.html").read_text()
+    assert "Calibration and the decision rule" in report and "p(mold) ≥ 0.3" in report
+    for metrics in (before, after):  # ECE and AP of both label sets, as eval computes them
+        assert f"<td>{metrics['overall']['ece']:.3f}</td>" in report
+        assert f"<td>{metrics['per_class']['mold']['ap']:.3f}</td>" in report
+    assert before["overall"]["ece"] != after["overall"]["ece"]
