@@ -200,3 +200,62 @@ def test_the_cost_panel_says_why_a_multi_class_project_has_no_curve(qtbot, setti
     assert cost.view is None and "no positive one" in cost.header.summary.text()
     assert not cost.use_button.isEnabled()
     _stop(c)
+
+
+@pytest.fixture
+def many_classes(tmp_path, capsys) -> Path:
+    """A generated 12-class project: 96 small PNGs, labels and softmax probabilities."""
+    import cv2
+    rng = np.random.default_rng(3)
+    names = [f"species {k:02d}" for k in range(11)] + ["wildcat"]
+    root = tmp_path / "many"
+    (root / "images").mkdir(parents=True)
+    n, k = 96, len(names)
+    labels = np.concatenate([np.arange(k), rng.integers(0, k, n - k)])
+    logits = rng.normal(size=(n, k))
+    logits[np.arange(n), labels] += 2.0
+    p = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)
+    rows_gt, rows_pred = ["image,label"], ["image," + ",".join(names)]
+    for i in range(n):
+        name = f"img_{i:03d}.png"
+        cv2.imwrite(str(root / "images" / name), np.full((24, 24, 3), i % 250, np.uint8))
+        rows_gt.append(f"{name},{names[labels[i]]}")
+        rows_pred.append(name + "," + ",".join(f"{v:.6f}" for v in p[i]))
+    (root / "labels.csv").write_text("\n".join(rows_gt) + "\n")
+    (root / "predictions.csv").write_text("\n".join(rows_pred) + "\n")
+    assert main(["init", str(root), "--task", "classification", "--images", str(root / "images"),
+                 "--gt", str(root / "labels.csv"), "--pred", str(root / "predictions.csv"),
+                 "-q"]) == 0
+    capsys.readouterr()
+    return root
+
+
+def test_many_classes_draw_the_ticked_ones_and_a_contrasting_pair(qtbot, settings, many_classes,
+                                                                   capsys):
+    window, c = open_window(qtbot, settings, many_classes, active=False)
+    truth = _cli_json(capsys, "eval", str(many_classes), "--json", "-q")
+    curves = _show(qtbot, c, "class_curves")
+    counts = [truth["per_class"][n]["support"] for n in c.class_names()]
+    most = sorted(sorted(range(12), key=lambda j: (-counts[j], j))[:5])
+    assert [cv["class"] for cv in curves.curves] == most  # the five most labelled at first
+    wildcat = c.class_names().index("wildcat")
+    curves.picker.search.setText("cat")  # type to search: only the wildcat row stays
+    shown = [i for i in range(curves.picker.list.count())
+             if not curves.picker.list.item(i).isHidden()]
+    assert shown == [wildcat]
+    with qtbot.waitSignal(c.analysis.refreshed, timeout=JOB_TIMEOUT,
+                          check_params_cb=lambda n: n == "class_curves"):
+        curves.picker.list.item(wildcat).setCheckState(Qt.CheckState.Checked)
+    drawn = {cv["name"]: cv for cv in curves.curves}
+    assert "wildcat" in drawn and len(drawn) == 6
+    for name, cv in drawn.items():
+        assert cv["ap"] == pytest.approx(truth["per_class"][name]["ap"], abs=1e-12)
+        assert cv["point"]["recall"] == pytest.approx(truth["per_class"][name]["recall"])
+
+    scatter = _show(qtbot, c, "scatter")
+    names = [g[0] for g in scatter.groups]
+    colors = [g[1] for g in scatter.groups]
+    assert names[-1] == "other label" and len(names) == 3 and len(set(colors)) == 3
+    cost = _show(qtbot, c, "cost")
+    assert cost.view is None and "12 classes" in cost.header.summary.text()
+    _stop(c)

@@ -27,6 +27,7 @@ from .common import PanelHeader
 from .plots import PlotWidget
 
 MAX_SCATTER_COLOURS = 10  # above this many labels: A, B and "other label"
+PAIR_COLORS = ("#d6604d", "#2166ac")  # labels A and B when the others are "other label"
 PICK_RADIUS = 6  # pixels around a point that a click opens it within
 
 
@@ -204,8 +205,8 @@ class ScatterPanel(_ChartPanel):
         if len(self.names) <= MAX_SCATTER_COLOURS:
             return [(n, self.colors[k], labels == k) for k, n in enumerate(self.names)
                     if (labels == k).any()]
-        keep = [k for k in dict.fromkeys((a, b))]
-        groups = [(self.names[k], self.colors[k], labels == k) for k in keep]
+        keep = [k for k in dict.fromkeys((a, b))]  # two contrasting colours, not the palette's
+        groups = [(self.names[k], PAIR_COLORS[j], labels == k) for j, k in enumerate(keep)]
         other = ~np.isin(labels, keep)
         return groups + ([("other label", OTHER_COLOR, other)] if other.any() else [])
 
