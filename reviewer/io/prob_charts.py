@@ -84,8 +84,10 @@ def draw_reliability(fig, r: dict) -> None:
                 edgecolor="white", lw=0.6, label="accuracy")
     low, high = np.minimum(acc, conf), np.maximum(acc, conf)
     diagram.bar(left[filled], (high - low)[filled], width[filled], bottom=low[filled],
-                align="edge", color=GAP_COLOR, alpha=0.35, hatch="//", edgecolor=GAP_COLOR,
-                lw=0, label="gap to the mean confidence")
+                align="edge", facecolor="none", hatch="///", edgecolor=GAP_COLOR, lw=0,
+                label="gap to the mean confidence")
+    diagram.hlines(conf[filled], left[filled], (left + width)[filled], color=GAP_COLOR, lw=1.5,
+                   label="mean confidence")
     diagram.plot([0, 1], [0, 1], ls=":", color=OTHER_COLOR, lw=1, label="perfectly calibrated")
     _square(diagram, "Confidence (top-1 probability)", "Accuracy",
             f"Reliability: ECE {r['ece']:.3f} over {r['images']:,} images "

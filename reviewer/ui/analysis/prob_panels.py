@@ -126,7 +126,8 @@ class ReliabilityPanel(_ChartPanel):
         self.header.set_text(
             f"ECE {bins['ece']:.4f} (the images' share-weighted gap between accuracy and "
             f"confidence); accuracy {bins['accuracy_all']:.3f}; largest gap "
-            f"{gap.max(initial=0):.3f} in ({e[worst]:.2f}, {e[worst + 1]:.2f}]")
+            f"{gap.max(initial=0):.3f} in ({e[worst]:.2f}, {e[worst + 1]:.2f}] "
+            f"({int(bins['count'][worst]):,} images)")
 
 
 class ScoreHistogramPanel(_ChartPanel):
