@@ -143,10 +143,10 @@ def draw_scatter(fig, d: dict, groups: list[tuple[str, str, np.ndarray]]):
     ax.plot([0, 1], [0, 1], ls=":", color=OTHER_COLOR, lw=1)
     shown = len(d["x"])
     sample = "" if shown == d["images"] else f" (a random {shown:,} of {d['images']:,})"
-    _square(ax, f"p({d['a']})", f"p({d['b']})",
-            f"Images by label{sample}: click a point to open its image")
+    _square(ax, d.get("xlabel") or f"p({d['a']})", d.get("ylabel") or f"p({d['b']})",
+            f"{d.get('title') or 'Images by label'}{sample}: click a point to open its image")
     ax.legend(fontsize=7, loc="center left", bbox_to_anchor=(1.01, 0.5), framealpha=0.6,
-              title="label", title_fontsize=7)
+              title=d.get("legend_title", "label"), title_fontsize=7)
     return artists
 
 

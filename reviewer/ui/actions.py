@@ -114,6 +114,10 @@ ACTIONS: tuple[ActionSpec, ...] = (
     A("analysis_scatter", "Class-vs-Class Sc&atter", None, None, "show_analysis",
       "p(class A) against p(class B) per image, coloured by label; click a point to open it",
       ("scatter",)),
+    A("analysis_label_errors", "Confidence vs &Label", None, None, "show_analysis",
+      "Confidence against the probability of the label per image: the confidently wrong and "
+      "the likely label errors (confident learning); click a point to open it",
+      ("label_errors",)),
     A("analysis_cost", "Threshold vs C&ost", None, None, "show_analysis",
       "Cost per image at every threshold from the costs of a false positive and a false "
       "negative; drag the threshold to choose the project's operating threshold",
@@ -142,7 +146,7 @@ MENUS: tuple[tuple[str, tuple[str | None, ...]], ...] = (
     ("&Analysis", ("analysis_tag_stats", "analysis_confusion", "analysis_class_metrics",
                    "analysis_slices", "analysis_pr", "analysis_class_curves",
                    "analysis_calibration", "analysis_score_hist", "analysis_scatter",
-                   "analysis_cost")),
+                   "analysis_label_errors", "analysis_cost")),
     ("&Help", ("shortcuts", None, "about")),
 )
 TOOLBAR: tuple[str | None, ...] = (

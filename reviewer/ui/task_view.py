@@ -17,7 +17,8 @@ from reviewer import tasks
 
 ARROW = " → "
 # analysis panels drawn from class probabilities (``TaskView.probability_panels``)
-PROBABILITY_PANELS = frozenset(("class_curves", "calibration", "score_hist", "scatter", "cost"))
+PROBABILITY_PANELS = frozenset(("class_curves", "calibration", "score_hist", "scatter",
+                                "label_errors", "cost"))
 
 
 class TaskView:
@@ -140,6 +141,14 @@ class TaskView:
 
     def cost_curve(self, snap, fp_cost: float, fn_cost: float) -> dict:
         """The threshold-vs-cost curve of the positive class (``reviewer cost``)."""
+        raise NotImplementedError
+
+    def error_columns(self, session) -> dict:
+        """Copies of the per-image table's columns the label-error scatter needs (main thread)."""
+        raise NotImplementedError
+
+    def label_error_scatter(self, columns: dict) -> dict:
+        """Confidence against p(label) per image, grouped (likely label error, wrong, right)."""
         raise NotImplementedError
 
     def threshold_command(self, session, threshold: float):

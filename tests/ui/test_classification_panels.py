@@ -259,3 +259,31 @@ def test_many_classes_draw_the_ticked_ones_and_a_contrasting_pair(qtbot, setting
     cost = _show(qtbot, c, "cost")
     assert cost.view is None and "12 classes" in cost.header.summary.text()
     _stop(c)
+
+
+def test_the_label_error_scatter_shows_the_tables_flags_and_opens_a_likely_error(
+        qtbot, settings, lemons, capsys):
+    window, c = open_window(qtbot, settings, lemons, active=False)
+    capsys.readouterr()
+    out = lemons.parent / "scores.csv"
+    assert main(["score", str(lemons), "--csv", str(out), "-q"]) == 0
+    import pandas as pd
+    cli = pd.read_csv(out).set_index("file_name")
+    panel = _show(qtbot, c, "label_errors")
+    d = panel.data
+    assert d["counts"][0] == int(cli["label_issue"].sum())  # likely label errors, as `score`
+    assert d["counts"][2] == int(((cli["correct"] == 1) & (cli["label_issue"] == 0)).sum())
+    files = c.session.document.base.images.file_names
+    for i, row in enumerate(d["rows"][:20]):
+        assert d["y"][i] == pytest.approx(cli.loc[files[row], "p_target"], abs=1e-6)
+    qtbot.waitUntil(lambda: bool(panel.artists))
+    flagged = panel.groups[0][2]
+    index = int(np.argmax(np.asarray(d["x"])[flagged] - np.asarray(d["y"])[flagged]))
+    row = panel.row_at(0, index)  # the most confidently wrong likely label error
+    x, y = panel.artists[0].get_offsets()[index]
+    with qtbot.waitSignal(panel.image_requested, timeout=5000) as got:
+        QTest.mouseClick(panel.chart.canvas, Qt.MouseButton.LeftButton,
+                         pos=_pixel(panel.chart, panel.artists[0].axes, float(x), float(y)))
+    assert got.args[0] == row
+    qtbot.waitUntil(lambda: c.current == row)
+    _stop(c)

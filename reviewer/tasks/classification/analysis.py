@@ -14,6 +14,8 @@ Images count as in ``eval``: those with a label and a prediction (``metrics.eval
     score_distribution(ds, k, threshold, bins=20) -> {"edges", "labelled", "others" (counts),
         "n_labelled", "n_others", "line"}
     class_scatter(ds, a, b, limit) -> {"rows", "x", "y", "label" (n,), "images"}
+    label_error_scatter(columns, limit) -> {"rows", "x" (confidence), "y" (p_target),
+        "group" (n,) 0 likely label error / 1 wrong / 2 right, "counts", "images"}
     cost_view(ds, threshold, saved, fp_cost, fn_cost) -> {"curve": CostCurve, "best",
         "current", "saved", "at_0_5", …} (``reviewer cost``'s numbers)
 """
@@ -107,6 +109,31 @@ def class_scatter(ds: ClassificationDataset, a: int, b: int, limit: int = SCATTE
     return {"rows": rows, "x": ds.probs[rows, a].astype(np.float64),
             "y": ds.probs[rows, b].astype(np.float64), "label": ds.targets[rows].copy(),
             "images": total, "a": str(ds.class_names[a]), "b": str(ds.class_names[b])}
+
+
+ERROR_GROUPS = ("likely label error", "wrong prediction", "right prediction")
+ERROR_COLUMNS = ("confidence", "p_target", "correct", "label_issue")
+
+
+def label_error_scatter(columns: dict, limit: int = SCATTER_LIMIT, seed: int = 0) -> dict:
+    """Confidence (x) against the probability of the label (y: confident learning's
+    self-confidence) of every image of the per-image table ``columns`` (``ERROR_COLUMNS``,
+    copied from ``score_table``'s — what ``reviewer score`` prints) that has both; grouped as
+    likely label error (``label_issue``), else wrong or right prediction. Right predictions lie
+    on the diagonal (p_target is the highest probability); the confidently wrong are at the
+    bottom right. A random sample of ``limit`` (the same each time) when there are more."""
+    x = np.asarray(columns["confidence"], np.float64)
+    y = np.asarray(columns["p_target"], np.float64)
+    rows = np.flatnonzero(np.isfinite(x) & np.isfinite(y))
+    issue = np.asarray(columns["label_issue"], np.float64) == 1
+    right = np.asarray(columns["correct"], np.float64) == 1
+    group = np.where(issue, 0, np.where(right, 2, 1))
+    counts = np.bincount(group[rows], minlength=3).tolist()
+    total = len(rows)
+    if total > limit:
+        rows = np.sort(np.random.default_rng(seed).choice(rows, limit, replace=False))
+    return {"rows": rows, "x": x[rows], "y": y[rows], "group": group[rows], "counts": counts,
+            "images": total, "names": ERROR_GROUPS}
 
 
 def cost_view(ds: ClassificationDataset, threshold: float, saved: float, fp_cost: float,

@@ -131,6 +131,15 @@ class ClassificationView(TaskView):
         from .analysis import class_scatter
         return class_scatter(_with_distribution(snap), a, b)
 
+    def error_columns(self, session) -> dict:
+        from .analysis import ERROR_COLUMNS
+        table = session.document.table
+        return {c: np.array(table[c], copy=True) for c in ERROR_COLUMNS}
+
+    def label_error_scatter(self, columns: dict) -> dict:
+        from .analysis import label_error_scatter
+        return label_error_scatter(columns)
+
     def cost_curve(self, snap, fp_cost: float, fn_cost: float) -> dict:
         from .analysis import cost_view
         d = snap.data

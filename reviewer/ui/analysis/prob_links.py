@@ -3,9 +3,10 @@
 Each refresh freezes the document (``TaskView.snapshot_data``) on the main thread and asks the
 task view for the panel's numbers on the analysis runner's thread: ``class_curves`` for the
 ticked classes, ``reliability``, ``score_distribution`` of the chosen class, ``class_scatter`` of
-the chosen pair, ``cost_curve`` at the panel's costs. A point clicked in the scatter shows its
-image; a threshold chosen in the cost panel becomes the project's operating threshold through
-the task's command (``TaskView.threshold_command``: undoable, journalled, saved in the project
+the chosen pair, ``cost_curve`` at the panel's costs; ``label_error_scatter`` of a copy of the
+per-image table's columns (``error_columns``). A point clicked in a scatter shows its image; a
+threshold chosen in the cost panel becomes the project's operating threshold through the task's
+command (``TaskView.threshold_command``: undoable, journalled, saved in the project
 file), after which the table, the canvas, the status bar and every panel follow.
 """
 
@@ -17,12 +18,19 @@ from reviewer.ui.task_view import view_of
 
 from . import compute
 from .cost_panel import CostPanel
-from .prob_panels import ClassCurvesPanel, ReliabilityPanel, ScatterPanel, ScoreHistogramPanel
+from .prob_panels import (
+    ClassCurvesPanel,
+    LabelErrorPanel,
+    ReliabilityPanel,
+    ScatterPanel,
+    ScoreHistogramPanel,
+)
 
 PROBABILITY_PANELS = (("class_curves", "PR and ROC Curves", ClassCurvesPanel),
                       ("calibration", "Reliability Diagram", ReliabilityPanel),
                       ("score_hist", "Score Histograms", ScoreHistogramPanel),
                       ("scatter", "Class-vs-Class Scatter", ScatterPanel),
+                      ("label_errors", "Confidence vs Label", LabelErrorPanel),
                       ("cost", "Threshold vs Cost", CostPanel))
 _WITH_CLASSES = ("class_curves", "score_hist", "scatter")
 
@@ -46,6 +54,8 @@ class ProbabilityLinks:
             panel.class_changed.connect(refresh)
         elif name == "scatter":
             panel.classes_changed.connect(refresh)
+            panel.image_requested.connect(self._on_scatter_image_requested)
+        elif name == "label_errors":
             panel.image_requested.connect(self._on_scatter_image_requested)
         elif name == "cost":
             panel.costs_changed.connect(refresh)
@@ -89,6 +99,11 @@ class ProbabilityLinks:
                 panel.show_message(reason)
                 self.links.refreshed.emit(name)
                 return
+        if name == "label_errors":  # the per-image table's columns, copied here
+            columns = view.error_columns(session)
+            self.links._run(name, lambda progress: view.label_error_scatter(columns),
+                            panel.set_points)
+            return
         snap = compute.data_snapshot(session)
         work, apply = self._job(name, view, panel, snap)
         self.links._run(name, lambda progress: work(), apply)

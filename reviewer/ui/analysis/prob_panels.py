@@ -15,6 +15,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QLabel, QSplitter, QToolButton, QVBoxLayout, QWidget
 
 from reviewer.io.prob_charts import (
+    GAP_COLOR,
     OTHER_COLOR,
     draw_class_curves,
     draw_reliability,
@@ -157,12 +158,53 @@ class ScoreHistogramPanel(_ChartPanel):
                              f"{d['name']} and {d['n_others']:,} others")
 
 
-class ScatterPanel(_ChartPanel):
-    """p(A) against p(B) coloured by label; a click on a point emits ``image_requested(row)``.
-    ``classes_changed()`` when A or B changes."""
+class _PointsPanel(_ChartPanel):
+    """A scatter of images in label groups; a click on a point emits ``image_requested(row)``
+    (``data``: {"rows", "x", "y", …}; ``groups``: (name, colour, mask over the points))."""
+
+    image_requested = Signal(int)
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.data: dict | None = None
+        self.groups: list[tuple[str, str, np.ndarray]] = []
+        self.artists: list = []
+        self._pick_id = None
+
+    def _draw(self, fig) -> None:
+        self.artists = draw_scatter(fig, self.data, self.groups)
+        canvas = self.chart.canvas
+        if self._pick_id is None:
+            self._pick_id = canvas.mpl_connect("button_press_event", self._on_press)
+
+    def _on_press(self, event) -> None:
+        """A click opens the image of the nearest point within ``PICK_RADIUS`` pixels (one
+        image per click, wherever points of several labels overlap)."""
+        if self.data is None or not self.artists or event.inaxes is not self.artists[0].axes:
+            return
+        row = self.row_near(event.x, event.y)
+        if row is not None:
+            self.image_requested.emit(row)
+
+    def row_near(self, x: float, y: float) -> int | None:
+        """The image row of the point nearest display position (x, y), if close enough."""
+        d = self.data
+        ax = self.artists[0].axes
+        xy = ax.transData.transform(np.column_stack([d["x"], d["y"]]))
+        dist = np.hypot(xy[:, 0] - x, xy[:, 1] - y)
+        i = int(np.argmin(dist)) if len(dist) else -1
+        radius = PICK_RADIUS * self.chart.canvas.device_pixel_ratio
+        return int(np.asarray(d["rows"])[i]) if i >= 0 and dist[i] <= radius else None
+
+    def row_at(self, group: int, index: int) -> int:
+        """The image row of point ``index`` of label group ``group`` (as a click picks it)."""
+        return int(np.asarray(self.data["rows"])[self.groups[group][2]][index])
+
+
+class ScatterPanel(_PointsPanel):
+    """p(A) against p(B) coloured by label. ``classes_changed()`` when A or B changes."""
 
     classes_changed = Signal()
-    image_requested = Signal(int)
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -173,10 +215,6 @@ class ScatterPanel(_ChartPanel):
         swap.clicked.connect(self.swap)
         self.a.chosen.connect(lambda _: self.classes_changed.emit())
         self.b.chosen.connect(lambda _: self.classes_changed.emit())
-        self.data: dict | None = None
-        self.groups: list[tuple[str, str, np.ndarray]] = []
-        self.artists: list = []
-        self._pick_id = None
 
     def set_classes(self, names, colors, counts, a: int = 0, b: int = 1) -> None:
         super().set_classes(names, colors, counts)
@@ -211,31 +249,28 @@ class ScatterPanel(_ChartPanel):
         other = ~np.isin(labels, keep)
         return groups + ([("other label", OTHER_COLOR, other)] if other.any() else [])
 
-    def _draw(self, fig) -> None:
-        self.artists = draw_scatter(fig, self.data, self.groups)
-        canvas = self.chart.canvas
-        if self._pick_id is None:
-            self._pick_id = canvas.mpl_connect("button_press_event", self._on_press)
 
-    def _on_press(self, event) -> None:
-        """A click opens the image of the nearest point within ``PICK_RADIUS`` pixels (one
-        image per click, wherever points of several labels overlap)."""
-        if self.data is None or not self.artists or event.inaxes is not self.artists[0].axes:
-            return
-        row = self.row_near(event.x, event.y)
-        if row is not None:
-            self.image_requested.emit(row)
+class LabelErrorPanel(_PointsPanel):
+    """Confidence against the probability of the label, per image: right predictions on the
+    diagonal, the confidently wrong at the bottom right, likely label errors (confident
+    learning's flag, the table's ``label_issue``) in their own colour."""
 
-    def row_near(self, x: float, y: float) -> int | None:
-        """The image row of the point nearest display position (x, y), if close enough."""
-        d = self.data
-        ax = self.artists[0].axes
-        xy = ax.transData.transform(np.column_stack([d["x"], d["y"]]))
-        dist = np.hypot(xy[:, 0] - x, xy[:, 1] - y)
-        i = int(np.argmin(dist)) if len(dist) else -1
-        radius = PICK_RADIUS * self.chart.canvas.device_pixel_ratio
-        return int(np.asarray(d["rows"])[i]) if i >= 0 and dist[i] <= radius else None
+    COLORS = (GAP_COLOR, "#f4a582", "#4393c3")
 
-    def row_at(self, group: int, index: int) -> int:
-        """The image row of point ``index`` of label group ``group`` (as a click picks it)."""
-        return int(np.asarray(self.data["rows"])[self.groups[group][2]][index])
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self._lay_out()
+
+    def set_points(self, d: dict) -> None:
+        group = np.asarray(d["group"])
+        self.data = {**d, "xlabel": "Confidence (the highest probability)",
+                     "ylabel": "p(label) (self-confidence)",
+                     "title": "Confidence vs p(label)", "legend_title": "image"}
+        self.groups = [(f"{name}", self.COLORS[g], group == g)
+                       for g, name in enumerate(d["names"])]
+        self.chart.set_drawer(self._draw)
+        flagged, wrong, right = d["counts"]
+        self.header.set_text(
+            f"{d['images']:,} images: {flagged:,} likely label errors (p(label) below its "
+            f"class's mean), {wrong:,} other wrong predictions, {right:,} right (the "
+            "diagonal); bottom right: confidently wrong — click a point to open it")

@@ -222,3 +222,29 @@ def test_a_saved_threshold_and_a_relabel_reach_the_export_and_its_report(lemons,
         assert f"<td>{metrics['overall']['ece']:.3f}</td>" in report
         assert f"<td>{metrics['per_class']['mold']['ap']:.3f}</td>" in report
     assert before["overall"]["ece"] != after["overall"]["ece"]
+
+
+def test_the_label_error_scatter_groups_images_as_the_table_flags_them():
+    from reviewer.tasks.classification.scores import score_table
+    rng = np.random.default_rng(8)
+    probs = random_probs(rng, 500, 5, 2.0)
+    targets = rng.integers(0, 5, 500)
+    targets[:4] = -1  # no label: not drawn
+    ds = make_ds(probs, targets)
+    table = score_table(ds)
+    d = analysis.label_error_scatter({c: table[c] for c in analysis.ERROR_COLUMNS})
+    rows = d["rows"]
+    assert rows.tolist() == list(range(4, 500))
+    np.testing.assert_array_equal(d["x"], probs[rows].max(axis=1))
+    t = targets[rows]
+    np.testing.assert_array_equal(d["y"], probs[rows, t])  # self-confidence = p(label)
+    # the flag written out: p(label) below the mean p(label) of the images with that label
+    means = np.array([probs[targets == j, j].astype(np.float64).mean() for j in range(5)])
+    flagged = probs[rows, t] < means[t]
+    right = np.argmax(probs[rows], axis=1) == t
+    expected = np.where(flagged, 0, np.where(right, 2, 1))
+    np.testing.assert_array_equal(d["group"], expected)
+    assert d["counts"] == np.bincount(expected, minlength=3).tolist()
+    assert (d["y"][expected == 2] == d["x"][expected == 2]).all()  # right: on the diagonal
+    small = analysis.label_error_scatter({c: table[c] for c in analysis.ERROR_COLUMNS}, limit=50)
+    assert len(small["rows"]) == 50 and small["images"] == 496 and small["counts"] == d["counts"]
