@@ -185,13 +185,20 @@ def cost_at_thresholds(curve, thresholds) -> np.ndarray:
     """The curve's cost per image at any thresholds: at t the images with p ≥ t are positive,
     as at the smallest distinct probability ≥ t (thresholds above every one: the first point)."""
     t = np.asarray(curve.thresholds)  # descending
-    idx = np.searchsorted(-t, -np.asarray(thresholds, np.float64), side="right") - 1
+    idx = np.searchsorted(-t, -_as_compared(thresholds), side="right") - 1
     return np.asarray(curve.cost)[np.clip(idx, 0, len(t) - 1)]
 
 
 def counts_at(curve, threshold: float) -> dict:
     """tp, fp, fn, tn and the cost per image at ``threshold`` (from the curve's arrays)."""
     t = np.asarray(curve.thresholds)
-    i = int(np.clip(np.searchsorted(-t, -float(threshold), side="right") - 1, 0, len(t) - 1))
+    i = int(np.clip(np.searchsorted(-t, -_as_compared(threshold), side="right") - 1, 0,
+                    len(t) - 1))
     return {"threshold": float(threshold), "cost": float(curve.cost[i]), "tp": int(curve.tp[i]),
             "fp": int(curve.fp[i]), "fn": int(curve.fn[i]), "tn": int(curve.tn[i])}
+
+
+def _as_compared(threshold):
+    """The threshold as the table compares it with float32 probabilities (``p >= t`` with a
+    Python float t compares in float32), as float64."""
+    return np.asarray(threshold, np.float64).astype(np.float32).astype(np.float64)

@@ -248,3 +248,27 @@ def test_the_label_error_scatter_groups_images_as_the_table_flags_them():
     assert (d["y"][expected == 2] == d["x"][expected == 2]).all()  # right: on the diagonal
     small = analysis.label_error_scatter({c: table[c] for c in analysis.ERROR_COLUMNS}, limit=50)
     assert len(small["rows"]) == 50 and small["images"] == 496 and small["counts"] == d["counts"]
+
+
+def test_the_cost_panels_readout_decides_as_the_table_does():
+    from reviewer.io.prob_charts import cost_at_thresholds, counts_at
+    from reviewer.tasks.classification.cost import cost_at, cost_curve
+    from reviewer.tasks.classification.scores import predicted_classes
+    rng = np.random.default_rng(4)
+    probs = np.round(random_probs(rng, 400, 2, 2.0), 3).astype(np.float32)
+    probs[:, 0] = 1 - probs[:, 1]
+    targets = rng.integers(0, 2, 400)
+    ds = make_ds(probs, targets, positive=1)
+    s, y = probs[:, 1], targets == 1
+    curve = cost_curve(s, y, 1.0, 4.0)
+    # thresholds a hair off a score in float64 but equal to it in float32, and plain ones
+    near = [float(np.float64(v) + 1e-9) for v in np.unique(s)[::40]]
+    for t in near + [0.3, 0.5, 0.1234, 0.0, 1.0]:
+        got = counts_at(curve, t)
+        want = cost_at(s, y, t, 1.0, 4.0)
+        assert (got["tp"], got["fp"], got["fn"], got["tn"]) == \
+            (want["tp"], want["fp"], want["fn"], want["tn"])
+        assert got["cost"] == pytest.approx(want["cost"])
+        assert cost_at_thresholds(curve, [t])[0] == pytest.approx(want["cost"])
+        predicted = predicted_classes(ds, np.arange(400), t)
+        assert got["tp"] + got["fp"] == int((predicted == 1).sum())  # the table's decision
