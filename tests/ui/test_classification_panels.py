@@ -287,3 +287,28 @@ def test_the_label_error_scatter_shows_the_tables_flags_and_opens_a_likely_error
     assert got.args[0] == row
     qtbot.waitUntil(lambda: c.current == row)
     _stop(c)
+
+
+def test_top1_only_predictions_say_which_charts_need_the_distribution(qtbot, settings,
+                                                                        many_classes):
+    import pandas as pd
+    pred = pd.read_csv(many_classes / "predictions.csv")
+    probs = pred.drop(columns="image").to_numpy()
+    top1 = pd.DataFrame({"image": pred["image"], "label": pred.columns[1:][probs.argmax(1)],
+                         "score": probs.max(1)})
+    top1.to_csv(many_classes / "predictions.csv", index=False)
+    window, c = open_window(qtbot, settings, many_classes, active=False)
+    assert c.session.document.base.probs is None
+    for name in ("class_curves", "score_hist", "scatter"):
+        c.show_analysis(name)
+        header = c.analysis.panels[name].header.summary
+        qtbot.waitUntil(lambda h=header: "only the top-1 class" in h.text(), timeout=JOB_TIMEOUT)
+    calib = _show(qtbot, c, "calibration")  # needs the top-1 confidence only
+    assert calib.bins["images"] == len(top1)
+    errors = _show(qtbot, c, "label_errors")  # p(label) is known where the prediction is right
+    right = (top1["label"].to_numpy() == pd.read_csv(many_classes / "labels.csv")["label"]
+             .to_numpy())
+    assert errors.data["images"] == int(right.sum())
+    cost = _show(qtbot, c, "cost")
+    assert "only the top-1 class" in cost.header.summary.text()
+    _stop(c)
