@@ -167,9 +167,11 @@ def draw_cost(fig, view: dict, line: float):
         ax.axvline(best["threshold"], color="#1b7837", lw=1, ls=":")
         ax.plot([best["threshold"]], [best["cost"]], "o", color="#1b7837", ms=7,
                 label=f"best {best['threshold']:.4f}: {best['cost']:.4g}")
-    saved = view["saved"]["threshold"]
-    ax.axvline(saved, color=OTHER_COLOR, lw=1, ls="--", label=f"saved {saved:.4f}")
-    current = ax.axvline(line, color=ERROR_COLOR, lw=2.2, label="operating threshold (drag)")
+    if view["saved"] is not None:
+        saved = view["saved"]["threshold"]
+        ax.axvline(saved, color=OTHER_COLOR, lw=1, ls="--", label=f"saved {saved:.4f}")
+    current = ax.axvline(line, color=ERROR_COLOR, lw=2.2, label=(
+        "operating threshold (drag)" if view["saved"] is not None else "threshold (drag)"))
     ax.set_xlim(0, 1)
     ax.set_ylim(0, max(float(np.max(cost, initial=0)) * 1.08, 1e-9))
     ax.set_xlabel(f"Threshold on p({view['positive']})", fontsize=8)

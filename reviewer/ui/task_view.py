@@ -139,8 +139,9 @@ class TaskView:
         """p(class a), p(class b) and the label of (a sample of) the images."""
         raise NotImplementedError
 
-    def cost_curve(self, snap, fp_cost: float, fn_cost: float) -> dict:
-        """The threshold-vs-cost curve of the positive class (``reviewer cost``)."""
+    def cost_curve(self, snap, fp_cost: float, fn_cost: float, positive=None) -> dict:
+        """The threshold-vs-cost curve of the positive class, or of class ``positive`` against
+        the rest (``reviewer cost``)."""
         raise NotImplementedError
 
     def error_columns(self, session) -> dict:
@@ -162,6 +163,10 @@ class TaskView:
     def positive_class(self, doc) -> int | None:
         """The positive class of a two-class project, or None."""
         return None
+
+    def threshold_decides(self, doc) -> bool:
+        """Whether the project's operating threshold decides the predictions."""
+        return False
 
 
 def view_of(session_or_name) -> TaskView:

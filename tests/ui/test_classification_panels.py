@@ -188,17 +188,35 @@ def test_dragging_the_cost_threshold_saves_it_as_reviewer_cost_set_does(qtbot, s
     _stop(c)
 
 
-def test_the_cost_panel_says_why_a_multi_class_project_has_no_curve(qtbot, settings, lemons):
+def test_without_a_positive_class_the_cost_panel_reads_any_class_against_the_rest(
+        qtbot, settings, lemons, capsys):
     cfg = json.loads((lemons / "reviewer.json").read_text())
     cfg["classification"].pop("positive")
     (lemons / "reviewer.json").write_text(json.dumps(cfg))
     window, c = open_window(qtbot, settings, lemons, active=False)
+    cost = _show(qtbot, c, "cost")
+    assert cost.positive.isVisibleTo(cost) and cost.view["saved"] is None
+    name = cost.view["positive"]
+    cli = _cli_json(capsys, "cost", str(lemons), "--positive", name, "--fp-cost", "1",
+                    "--fn-cost", "1", "--json")
+    assert cost.view["best"] == cli["best"] and cost.view["at_0_5"] == cli["at_0_5"]
+    assert "not a project setting" in cost.header.summary.text()
+    assert not cost.use_button.isEnabled()
+    other = 1 - c.class_names().index(name)
     with qtbot.waitSignal(c.analysis.refreshed, timeout=JOB_TIMEOUT,
                           check_params_cb=lambda n: n == "cost"):
-        c.show_analysis("cost")
-    cost = c.analysis.panels["cost"]
-    assert cost.view is None and "no positive one" in cost.header.summary.text()
-    assert not cost.use_button.isEnabled()
+        cost.positive.choose(other)
+    cli = _cli_json(capsys, "cost", str(lemons), "--positive", c.class_names()[other],
+                    "--fp-cost", "1", "--fn-cost", "1", "--json")
+    assert cost.view["positive"] == c.class_names()[other] and cost.view["best"] == cli["best"]
+    canvas = cost.chart.canvas  # a drag reads the curve and saves nothing
+    start, end = _pixel(cost.chart, cost.ax, 0.5, 0.1), _pixel(cost.chart, cost.ax, 0.3, 0.1)
+    with qtbot.assertNotEmitted(cost.threshold_chosen):
+        QTest.mousePress(canvas, Qt.MouseButton.LeftButton, pos=start)
+        QTest.mouseMove(canvas, end)
+        QTest.mouseRelease(canvas, Qt.MouseButton.LeftButton, pos=end)
+    assert abs(cost.line - 0.3) < 0.02 and "against the rest" in cost.readout.text()
+    assert c.session.history.index == 0 and saved_threshold(lemons) == 0.5
     _stop(c)
 
 
@@ -256,8 +274,10 @@ def test_many_classes_draw_the_ticked_ones_and_a_contrasting_pair(qtbot, setting
     names = [g[0] for g in scatter.groups]
     colors = [g[1] for g in scatter.groups]
     assert names[-1] == "other label" and len(names) == 3 and len(set(colors)) == 3
-    cost = _show(qtbot, c, "cost")
-    assert cost.view is None and "12 classes" in cost.header.summary.text()
+    cost = _show(qtbot, c, "cost")  # one class against the rest, as cost --positive
+    cli = _cli_json(capsys, "cost", str(many_classes), "--positive", cost.view["positive"],
+                    "--fp-cost", "1", "--fn-cost", "1", "--json", "-q")
+    assert cost.view["best"] == cli["best"] and cost.view["saved"] is None
     _stop(c)
 
 

@@ -137,19 +137,24 @@ def label_error_scatter(columns: dict, limit: int = SCATTER_LIMIT, seed: int = 0
 
 
 def cost_view(ds: ClassificationDataset, threshold: float, saved: float, fp_cost: float,
-              fn_cost: float) -> dict:
-    """The cost curve of the project's positive class as ``reviewer cost`` computes it
-    (``cost.cost_curve`` and its ``best_point``; arrays instead of ``--json``'s list of points),
-    with the points of the current (``threshold``) and the saved operating thresholds and at
-    0.5: {"positive", "fp_cost", "fn_cost", "images", "curve": CostCurve, "best", "current",
-    "saved", "at_0_5"}."""
-    if not ds.is_binary:
-        raise ValueError("a cost curve with an operating threshold needs two classes and a "
-                         "positive one")
-    scores, labelled = cost.positive_scores(ds, ds.positive)
+              fn_cost: float, positive: int | None = None) -> dict:
+    """The cost curve of a positive class as ``reviewer cost`` computes it (``cost.cost_curve``
+    and its ``best_point``; arrays instead of ``--json``'s list of points), with the points at
+    0.5 and — in a two-class project, whose operating threshold decides the predictions — of
+    the current (``threshold``) and the saved operating thresholds: {"positive", "fp_cost",
+    "fn_cost", "images", "curve": CostCurve, "best", "current", "saved", "at_0_5"}. Another
+    ``positive`` (any class of a multi-class project: ``reviewer cost --positive``) gives its
+    curve against the rest, with "current" and "saved" None: no threshold decides there."""
+    decides = ds.is_binary and positive in (None, ds.positive)
+    if positive is None:
+        if not ds.is_binary:
+            raise ValueError("say which class is positive: a cost curve needs one")
+        positive = ds.positive
+    scores, labelled = cost.positive_scores(ds, positive)
     curve = cost.cost_curve(scores, labelled, fp_cost, fn_cost)
-    at = {name: cost.cost_at(scores, labelled, t, fp_cost, fn_cost)
-          for name, t in (("current", threshold), ("saved", saved), ("at_0_5", 0.5))}
-    return {"positive": str(ds.class_names[ds.positive]), "fp_cost": float(fp_cost),
+    at = {"current": threshold, "saved": saved} if decides else {}
+    points = {name: cost.cost_at(scores, labelled, t, fp_cost, fn_cost)
+              for name, t in (*at.items(), ("at_0_5", 0.5))}
+    return {"positive": str(ds.class_names[positive]), "fp_cost": float(fp_cost),
             "fn_cost": float(fn_cost), "images": int(len(scores)), "curve": curve,
-            "best": cost.best_point(curve), **at}
+            "best": cost.best_point(curve), "current": None, "saved": None, **points}

@@ -140,11 +140,11 @@ class ClassificationView(TaskView):
         from .analysis import label_error_scatter
         return label_error_scatter(columns)
 
-    def cost_curve(self, snap, fp_cost: float, fn_cost: float) -> dict:
+    def cost_curve(self, snap, fp_cost: float, fn_cost: float, positive=None) -> dict:
         from .analysis import cost_view
         d = snap.data
         return cost_view(_with_distribution(snap), d["threshold"], d["saved_threshold"],
-                         fp_cost, fn_cost)
+                         fp_cost, fn_cost, positive)
 
     def threshold_command(self, session, threshold: float):
         """``SetThreshold`` from the saved threshold to ``threshold`` (two-class projects)."""
@@ -156,21 +156,14 @@ class ClassificationView(TaskView):
         return SetThreshold(None, doc.saved_threshold, check_threshold(threshold))
 
     def cost_unavailable(self, session) -> str | None:
-        ds = session.document.base
-        if ds.probs is None:
+        if session.document.base.probs is None:
             return ("The predictions give only the top-1 class: the probability of a positive "
                     "class is unknown, so no threshold can be chosen.")
-        if ds.is_binary:
-            return None
-        if ds.num_classes == 2:
-            return ("Two classes but no positive one: name it in reviewer.json "
-                    "(\"classification\": {\"positive\": …}) or with `reviewer init "
-                    "--positive`, and its probability against the operating threshold "
-                    "decides the prediction.")
-        return (f"{ds.num_classes} classes: the prediction is the most probable class, so there "
-                "is no operating threshold to choose (it needs two classes and a positive "
-                "one). `reviewer cost PROJECT --positive CLASS --fp-cost A --fn-cost B` gives "
-                "one class's cost curve against the rest.")
+        return None
+
+    def threshold_decides(self, doc) -> bool:
+        """Whether a threshold decides the predictions (a two-class project)."""
+        return bool(doc.base.is_binary)
 
     def positive_class(self, doc) -> int | None:
         return doc.base.positive if doc.base.is_binary else None

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import QDoubleSpinBox, QLabel, QPushButton, QVBoxLayout, 
 
 from reviewer.io.prob_charts import counts_at, draw_cost
 
+from .class_picker import ClassCombo
 from .common import PanelHeader
 from .plots import PlotWidget
 
@@ -42,12 +43,15 @@ class CostPanel(QWidget):
         self.line_box = _spin(self, 0.5, "The operating threshold (type, or drag the red line)",
                               1.0, DECIMALS)
         self.line_box.setSingleStep(0.01)
+        self.positive = ClassCombo(self, tip="The class counted as positive, against all the "
+                                             "others (type to search)")
+        self.positive_label = QLabel("positive", self)
         self.best_button = QPushButton("Best", self, toolTip="Move the line to the cheapest "
                                                              "threshold")
         self.use_button = QPushButton("Use this threshold", self, toolTip=(
             "Make the line's threshold the project's operating threshold (saved in "
             "reviewer.json; Ctrl+Z undoes it)"))
-        controls = (QLabel("FP costs", self), self.fp_cost, QLabel("FN costs", self),
+        controls = (self.positive_label, self.positive, QLabel("FP costs", self), self.fp_cost, QLabel("FN costs", self),
                     self.fn_cost, QLabel("threshold", self), self.line_box, self.best_button,
                     self.use_button)
         self.header = PanelHeader(self, *controls)
@@ -65,6 +69,7 @@ class CostPanel(QWidget):
         self.ax = self.line_artist = None
         self.dragging = False
         self._ids: list[int] = []
+        self.positive.chosen.connect(lambda _: self.costs_changed.emit())
         self.fp_cost.valueChanged.connect(lambda _: self.costs_changed.emit())
         self.fn_cost.valueChanged.connect(lambda _: self.costs_changed.emit())
         self.line_box.valueChanged.connect(self._on_line_box_value_changed)
@@ -74,6 +79,18 @@ class CostPanel(QWidget):
 
     def costs(self) -> tuple[float, float]:
         return self.fp_cost.value(), self.fn_cost.value()
+
+    def set_classes(self, names, start: int, decides: bool) -> None:
+        """The classes; ``decides``: the project's operating threshold decides the predictions
+        (its positive class only, the line saved), else any class against the rest (the line
+        only reads the curve: the prediction is the most probable class)."""
+        self.positive.set_classes(names, start)
+        self.positive.setVisible(not decides)
+        self.positive_label.setVisible(not decides)
+
+    def positive_class(self) -> int | None:
+        """The class chosen as positive (None: the project's own, the box is hidden)."""
+        return None if self.positive.isHidden() else max(self.positive.current_class(), 0)
 
     def set_enabled(self, on: bool) -> None:
         for w in (self.fp_cost, self.fn_cost, self.line_box, self.best_button, self.use_button):
@@ -88,7 +105,8 @@ class CostPanel(QWidget):
         self.chart.set_drawer(None)
 
     def set_view(self, view: dict) -> None:
-        """A ``cost_curve`` result: the curve, its best point, the current and saved points."""
+        """A ``cost_curve`` result: the curve, its best point, the current and saved points
+        (None when no threshold decides the predictions: the line is not saved then)."""
         self.view = view
         self.set_enabled(True)
         best, saved = view["best"], view["saved"]
@@ -96,9 +114,12 @@ class CostPanel(QWidget):
         if best is not None:
             text += (f": the best threshold {best['threshold']:.4f} costs {best['cost']:.4g} "
                      f"per image; at 0.5 {view['at_0_5']['cost']:.4g}")
-        text += f"; saved in the project {saved['threshold']:.4f} ({saved['cost']:.4g})"
+        if saved is not None:
+            text += f"; saved in the project {saved['threshold']:.4f} ({saved['cost']:.4g})"
+        else:
+            text += " against the rest (not a project setting: the top class is predicted)"
         self.header.set_text(text)
-        self.set_line(view["current"]["threshold"])
+        self.set_line(view["current"]["threshold"] if view["current"] else self.line)
         self.chart.set_drawer(self._draw)
 
     # --- the line ---------------------------------------------------------------------------
@@ -116,8 +137,9 @@ class CostPanel(QWidget):
         if self.view is None:
             return
         p = counts_at(self.view["curve"], self.line)
-        saved = self.view["saved"]["threshold"]
-        state = "saved" if self.line == saved else "not saved"
+        saved = self.view["saved"]
+        state = ("one class against the rest" if saved is None else
+                 "saved" if self.line == saved["threshold"] else "not saved")
         self.readout.setText(
             f"At {self.line:.4f} ({state}): cost {p['cost']:.4g} per image — tp {p['tp']}, "
             f"fp {p['fp']}, fn {p['fn']}, tn {p['tn']}")
@@ -161,4 +183,5 @@ class CostPanel(QWidget):
         if event.inaxes is self.ax and event.xdata is not None:
             self.set_line(event.xdata)
         self.set_line(round(self.line, DECIMALS))
-        self.use_threshold()
+        if self.view["saved"] is not None:
+            self.use_threshold()

@@ -60,11 +60,13 @@ class ProbabilityLinks:
         elif name == "cost":
             panel.costs_changed.connect(refresh)
             panel.threshold_chosen.connect(self.save_threshold)
+            if self.session is not None:
+                self._give_classes(name, panel)
         if self.session is not None and name in _WITH_CLASSES:
             self._give_classes(name, panel)
 
     def session_opened(self) -> None:
-        for name in _WITH_CLASSES:
+        for name in (*_WITH_CLASSES, "cost"):
             if name in self.links.panels:
                 self._give_classes(name, self.links.panels[name])
 
@@ -81,7 +83,9 @@ class ProbabilityLinks:
         labels = np.asarray(view_of(s).snapshot_data(s)["ds"].targets)
         counts = np.bincount(labels[labels >= 0], minlength=len(names)).tolist()
         a, b = _default_pair(s, len(names))
-        if name == "score_hist":
+        if name == "cost":
+            panel.set_classes(names, a, view_of(s).threshold_decides(s.document))
+        elif name == "score_hist":
             panel.set_classes(names, colors, counts, a)
         elif name == "scatter":
             panel.set_classes(names, colors, counts, a, b)
@@ -122,7 +126,8 @@ class ProbabilityLinks:
             a, b = panel.pair()
             return (lambda: view.class_scatter(snap, a, b)), panel.set_points
         fp, fn = panel.costs()
-        return (lambda: view.cost_curve(snap, fp, fn)), panel.set_view
+        positive = panel.positive_class()
+        return (lambda: view.cost_curve(snap, fp, fn, positive)), panel.set_view
 
     # --- panels -> the review -----------------------------------------------------------------
     def _on_scatter_image_requested(self, row: int) -> None:
