@@ -100,15 +100,26 @@ def _extensions():
     adds parsers with ``set_defaults(handler=function(args) -> exit code)``."""
     import importlib
 
-    from reviewer import cli_export, cli_init, cli_review, cli_store, cli_team
+    from reviewer import (
+        cli_compare,
+        cli_export,
+        cli_init,
+        cli_models,
+        cli_review,
+        cli_store,
+        cli_team,
+    )
     own = tuple(importlib.import_module(t.cli_module) for t in tasks.all_tasks() if t.cli_module)
-    return (cli_init, cli_review, cli_export, cli_store, cli_team, *own)
+    return (cli_init, cli_review, cli_export, cli_store, cli_team, cli_models, cli_compare, *own)
 
 
 def _common(q: argparse.ArgumentParser, original: bool = True,
             task_help: str = "which inputs of the project (default: its default task)") -> None:
     q.add_argument("project", help="project folder or its reviewer.json")
     q.add_argument("--task", choices=tasks.names(), help=task_help)
+    q.add_argument("--model", metavar="NAME",
+                   help="whose predictions (default: the project's current model; `reviewer "
+                        "models P` lists them)")
     for flag, f in override_flags().items():
         kind = {"int": int, "fraction": float}.get(f.kind, str)
         q.add_argument(flag, dest=f.key, type=kind,
@@ -268,7 +279,7 @@ def _check_outputs(args, project) -> bool:
 def _score_eval(args, session) -> None:
     """``score --eval`` / ``--metrics-json``: the metrics of ``reviewer eval`` from the session
     already loaded and scored (one load for both)."""
-    from reviewer.io.evaluation import ground_truth_line, session_eval
+    from reviewer.io.evaluation import session_eval
     payload = session_eval(session, original=args.original)
     if args.metrics_json:
         from reviewer.io.tables import write_text
@@ -279,8 +290,7 @@ def _score_eval(args, session) -> None:
         if not args.original and session.document.corrected_images:
             before = session_eval(session, original=True)
         print()
-        print(f"{payload['task']}, {payload['images']} images, "
-              f"{ground_truth_line(payload['corrected_images'], args.original)}")
+        print(eval_header(payload, args.original))
         _print_eval(payload, before)
 
 
@@ -301,7 +311,7 @@ def _print_table(table: dict, order) -> None:
 
 
 def _cmd_eval(args) -> int:
-    from reviewer.io.evaluation import ground_truth_line, session_eval
+    from reviewer.io.evaluation import session_eval
     with _load(args) as session:
         payload = session_eval(session, original=args.original)
         if args.json:
@@ -310,10 +320,21 @@ def _cmd_eval(args) -> int:
         before = None
         if not args.original and session.document.corrected_images:
             before = session_eval(session, original=True)
-        print(f"{payload['task']}, {payload['images']} images, "
-              f"{ground_truth_line(payload['corrected_images'], args.original)}")
+        print(eval_header(payload, args.original))
         _print_eval(payload, before)
     return EXIT_OK
+
+
+def eval_header(payload: dict, original: bool) -> str:
+    """The first line of ``eval`` (and of ``score --eval``'s metrics)."""
+    from reviewer.io.evaluation import ground_truth_line
+    return (f"{payload['task']}, {model_words(payload)}{payload['images']} images, "
+            f"{ground_truth_line(payload['corrected_images'], original)}")
+
+
+def model_words(payload: dict) -> str:
+    """``model retrained, `` for the first line of a command's text (nothing without one)."""
+    return f"model {payload['model']}, " if payload.get("model") else ""
 
 
 def json_default(v):

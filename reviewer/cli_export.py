@@ -74,6 +74,17 @@ def _check_formats(values, project, task: str | None) -> None:
                           f"{', '.join(dict.fromkeys(offered))})")
 
 
+def _models(project, tasks: list[str], model: str | None) -> list[str | None]:
+    """``--model`` for each exported task: the tasks holding a model of that name use it, the
+    others their current model; ProjectError (naming the models) when none holds it."""
+    if model is None:
+        return [None] * len(tasks)
+    chosen = [model if model in project.model_set(t) else None for t in tasks]
+    if not any(chosen):
+        project.inputs_for(tasks[0], model)  # raises, naming the models
+    return chosen
+
+
 def _cmd_export(args) -> int:
 
     from reviewer.cli import ProgressBar, print_problems
@@ -88,11 +99,13 @@ def _cmd_export(args) -> int:
         check_target(args.out, args.force, protected_paths(project))  # fail before loading
         _check_formats(args.format, project, args.task)
         tasks = [args.task] if args.task else project.tasks
+        models = _models(project, tasks, args.model)
         with contextlib.ExitStack() as stack:
             sessions = []
-            for task in tasks:
+            for task, model in zip(tasks, models, strict=True):
                 session = stack.enter_context(
-                    open_cli_session(argparse.Namespace(**{**vars(args), "task": task}),
+                    open_cli_session(argparse.Namespace(**{**vars(args), "task": task,
+                                                           "model": model}),
                                      read_only=True))
                 print_problems(session.data.problems, args, brief=True)
                 sessions.append(session)

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from reviewer import tasks
 from reviewer.cli_help import add_command
+from reviewer.tasks import models as task_models
 
 EXIT_OK, EXIT_INPUT = 0, 2
 _FIXED = {"--images", "--task"}
@@ -30,6 +31,8 @@ def register(sub, common) -> None:
          "--pred runs/predictions.json",
          "reviewer init proj --images data/images --gt data/masks --pred runs/masks "
          "--classes data/classes.json",
+         "reviewer init proj --images data/images --gt data/instances.json "
+         "--pred baseline=runs/base.json --pred retrained=runs/new.json",
          "reviewer init proj --add --images data/images --task segmentation "
          "--gt data/masks --pred runs/masks --classes data/classes.json"])
     q.add_argument("project", help="project folder to create (reviewer.json is written there)")
@@ -73,8 +76,23 @@ def _add_field_flag(q, flag: str, fields: list) -> None:
     else:
         text = "; ".join(f"{t.name}: {g.help}" for t, g in helps)
     kind = {"int": int, "fraction": float}.get(f.kind, str)
+    if f.per_model:  # one per model: repeated, NAME=VALUE for --pred
+        text = (text or f.key) + (" — repeat it for several models: NAME=PATH names one, a "
+                                  "bare PATH is named by its file stem" if f.key == "pred" else
+                                  " — once for every model, or once per --pred in order")
+        q.add_argument(flag, dest=f.key, action="append", help=text,
+                       metavar="[NAME=]PATH" if f.key == "pred" else f.key.upper())
+        return
     q.add_argument(flag, dest=f.key, type=kind, required=flag == "--gt", help=text or f.key,
                    metavar=f.key.upper() if kind is str else None)
+
+
+def _paths(args, key: str) -> list:
+    """The path(s) a flag gave: a per-model flag's values without their ``NAME=``."""
+    value = getattr(args, key, None)
+    if isinstance(value, list):
+        return [p for _, p in task_models.parse_named(value)]
+    return [] if value is None else [value]
 
 
 def _missing_path(args) -> str | None:
@@ -83,10 +101,10 @@ def _missing_path(args) -> str | None:
                                          for flag, fields in _task_flags().items()
                                          if fields[0][1].is_path]
     for flag, key in checks:
-        value = getattr(args, key, None)
-        if value is not None and not Path(value).expanduser().exists():
-            what = "folder" if flag == "--images" else "file or folder"
-            return f"{flag}: {what} not found: {value}"
+        for value in _paths(args, key):
+            if not Path(value).expanduser().exists():
+                what = "folder" if flag == "--images" else "file or folder"
+                return f"{flag}: {what} not found: {value}"
     if not Path(args.images).expanduser().is_dir():
         return f"--images: not a folder: {args.images}"
     return None
@@ -95,19 +113,39 @@ def _missing_path(args) -> str | None:
 def _wrong_kind(task, args) -> str | None:
     """A path flag of ``task`` naming the wrong kind of thing (a file for a folder), or None."""
     for f in task.fields:
-        value = getattr(args, f.key, None)
-        if not f.is_path or value is None or f.kind == "path":
+        if not f.is_path or f.kind == "path":
             continue
-        path = Path(value).expanduser()
-        if f.kind == "file" and not path.is_file():
-            return f"{f.flag}: {task.name} expects a file here ({f.help}), not a folder: {value}"
-        if f.kind == "dir" and not path.is_dir():
-            return f"{f.flag}: {task.name} expects a folder here ({f.help}), not a file: {value}"
+        for value in _paths(args, f.key):
+            path = Path(value).expanduser()
+            if f.kind == "file" and not path.is_file():
+                return (f"{f.flag}: {task.name} expects a file here ({f.help}), not a folder: "
+                        f"{value}")
+            if f.kind == "dir" and not path.is_dir():
+                return (f"{f.flag}: {task.name} expects a folder here ({f.help}), not a file: "
+                        f"{value}")
     return None
 
 
 def _options(task, args) -> dict:
-    return {f.key: getattr(args, f.key, None) for f in task.fields}
+    """The task's shared options (the per-model ones come from ``_models``)."""
+    return {f.key: getattr(args, f.key, None) for f in task.fields if not f.per_model}
+
+
+def _models(task, args) -> list:
+    """(name or None, {per-model key: value}) per ``--pred``; ModelError (ValueError) when a
+    per-model flag is given neither once nor once per ``--pred``."""
+    preds = task_models.parse_named(getattr(args, "pred", None))
+    out = [(name, {"pred": path}) for name, path in preds]
+    for f in task.fields:
+        values = getattr(args, f.key, None) if f.per_model and f.key != "pred" else None
+        if not values:
+            continue
+        if len(values) not in (1, len(out)):
+            raise task_models.ModelError(f"{f.flag}: given {len(values)} times for {len(out)} "
+                                         "--pred; give it once, or once per --pred")
+        for k, (_, v) in enumerate(out):
+            v[f.key] = values[0] if len(values) == 1 else values[k]
+    return out
 
 
 def cmd_init(args) -> int:
@@ -127,12 +165,18 @@ def cmd_init(args) -> int:
     problem = problem or _wrong_kind(task, args)
     if problem:
         return _fail(problem)
-    project = _added_task(args, file, task) if args.add else _new_project(args, task)
+    try:
+        project = _added_task(args, file, task) if args.add else _new_project(args, task)
+    except task_models.ModelError as exc:
+        return _fail(str(exc))
     if isinstance(project, str):
         return _fail(project)
-    data = open_task(project, task.name,
-                     progress=ProgressBar(enabled=False if args.quiet else None))
-    print_problems(data.problems, args)
+    data = None
+    for model in project.model_set(task.name).names or [None]:  # every model loads
+        loaded = open_task(project, task.name, ProgressBar(enabled=False if args.quiet else None),
+                           model=model)
+        print_problems(loaded.problems, args)
+        data = data or loaded
     if args.store:
         project = _init_store(project, args.store)
         if isinstance(project, int):
@@ -143,8 +187,9 @@ def cmd_init(args) -> int:
         return _fail(f"cannot write {file}: {exc.strerror or exc}")
     n = len(data.table["image_id"])
     verb = f"added {task.name} to" if args.add else f"created ({task.name})"
+    models = project.model_set(task.name)
     print(f"{verb} {file}: {n} images, {len(data.problems)} problems; tasks: "
-          f"{', '.join(project.tasks)}")
+          f"{', '.join(project.tasks)}; {task.name} models: {models.describe()}")
     from reviewer.io.paths import outside_notice
     outside = outside_notice(project)
     if outside and not args.quiet:
@@ -179,7 +224,8 @@ def _init_store(project, url: str):
 
 def _new_project(args, task):
     from reviewer.io.project import new_project
-    return new_project(args.project, args.images, task.name, _options(task, args))
+    return new_project(args.project, args.images, task.name, _options(task, args),
+                       models=_models(task, args))
 
 
 def _added_task(args, file: Path, task):
@@ -193,4 +239,6 @@ def _added_task(args, file: Path, task):
     if Path(args.images).expanduser().resolve() != project.images:
         return (f"--images: {args.images} is not the project's images folder "
                 f"({project.images}); a project's tasks share one images folder")
-    return project.with_inputs(task.name, task.new_inputs(_options(task, args)))
+    from reviewer.io.project import new_task_inputs
+    inputs, models = new_task_inputs(task, _options(task, args), _models(task, args))
+    return project.with_inputs(task.name, inputs, models)

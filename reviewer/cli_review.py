@@ -99,7 +99,7 @@ def open_cli_session(args, read_only: bool = False):
     project = load_project(args.project)
     progress = ProgressBar(enabled=False if args.quiet else None)
     session = open_session(project, args.task, progress, read_only=read_only,
-                           overrides=overrides(args))
+                           overrides=overrides(args), model=getattr(args, "model", None))
     if not getattr(args, "quiet", False):
         for notice in session.notices:
             print(f"note: {notice}", file=sys.stderr)
@@ -271,7 +271,8 @@ def print_stats(payload: dict) -> None:
     from reviewer.io.evaluation import ground_truth_line
     gt = ground_truth_line(payload.get("corrected_images", 0),
                            payload.get("ground_truth") == "original")
-    print(f"{payload['metric_name']} overall: {_f(payload['metric_overall'])}, {gt}")
+    model = f" (model {payload['model']})" if payload.get("model") else ""
+    print(f"{payload['metric_name']}{model} overall: {_f(payload['metric_overall'])}, {gt}")
     shown = [(name, t) for name, t in payload["tags"].items() if t["images"] > 0]
     shown.sort(key=lambda nt: (-(nt[1]["room_for_improvement"] or 0.0), -nt[1]["images"]))
     rows = [[name[:24], str(t["images"]), _pct(t["share_of_images"]), _pct(t["share_of_errors"]),

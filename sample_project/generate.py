@@ -3,7 +3,7 @@
     python sample_project/generate.py [--out DIR]
 
 Rewrites images/, annotations/, semantic/, reviewer.json and README.md in DIR (default: the folder
-of this script). Deterministic: every scene draws from its own numpy Generator seeded with
+of this script): the baseline model's predictions and a second model's (``_retrained.py``). Deterministic: every scene draws from its own numpy Generator seeded with
 (SEED, scene index), so two runs give byte-identical files.
 """
 
@@ -25,6 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _layout import build_scene, camera  # noqa: E402
 from _predict import predict_instances, predict_semantic  # noqa: E402
 from _readme import write_readme  # noqa: E402
+from _retrained import retrained_instances, retrained_semantic  # noqa: E402
 from _scene import SEM, SEM_CLASSES, H, W  # noqa: E402
 
 SEED = 20240611
@@ -144,9 +145,10 @@ def make_scene(i: int) -> dict:
     gts = [t for t, a in pairs if a is not None]
     preds, events, missed = predict_instances(sc, gts, spec, rng)
     sem_pred, sem_events = predict_semantic(sc, gts, missed, spec, rng)
+    sem_gt = semantic_gt(sc, gts, spec)
     return {"spec": spec, "jpg": jpg.tobytes(), "anns": [a for _, a in pairs if a], "preds": preds,
-            "events": events + sem_events, "sem_gt": palette_png(semantic_gt(sc, gts, spec)),
-            "sem_pred": palette_png(sem_pred)}
+            "events": events + sem_events, "sem_gt": palette_png(sem_gt),
+            "sem_pred": palette_png(sem_pred), "sem_gt_lab": sem_gt, "sem_pred_lab": sem_pred}
 
 
 def write_bytes(path: Path, data: bytes) -> None:
@@ -170,21 +172,26 @@ def write_json(path: Path, obj, one_per_line: bool = True) -> None:
 
 
 def project_file() -> dict:
-    return {"reviewer_project": 1, "name": "sample", "images": "images",
+    return {"reviewer_project": 2, "name": "sample", "images": "images",
             "default_task": "detection",
             "detection": {"gt": "annotations/instances_gt.json",
-                          "pred": "annotations/predictions.json",
-                          "iou_threshold": 0.5, "score_threshold": 0.5},
-            "segmentation": {"gt": "semantic/gt", "pred": "semantic/pred",
-                             "classes": "semantic/classes.json", "ignore_index": VOID}}
+                          "iou_threshold": 0.5, "score_threshold": 0.5,
+                          "models": [{"name": "baseline", "pred": "annotations/predictions.json"},
+                                     {"name": "retrained", "pred": "annotations/retrained.json"}],
+                          "current_model": "baseline"},
+            "segmentation": {"gt": "semantic/gt", "classes": "semantic/classes.json",
+                             "ignore_index": VOID,
+                             "models": [{"name": "baseline", "pred": "semantic/pred"},
+                                        {"name": "retrained", "pred": "semantic/pred_retrained"}],
+                             "current_model": "baseline"}}
 
 
 def generate(out: Path) -> None:
     """Write the whole project into ``out`` (stale street_* files are removed first)."""
-    for sub in ("images", "semantic/gt", "semantic/pred"):
+    for sub in ("images", "semantic/gt", "semantic/pred", "semantic/pred_retrained"):
         for old in (out / sub).glob("street_*"):
             old.unlink()
-    images, anns, results, events = [], [], [], {}
+    images, anns, results, events, retrained, changes = [], [], [], {}, [], {}
     for i in range(N_SCENES):
         s = make_scene(i)
         name, image_id = f"street_{i:03d}", i + 1
@@ -194,6 +201,7 @@ def generate(out: Path) -> None:
         images.append({"id": image_id, "file_name": f"{name}.jpg", "width": W, "height": H})
         for a in s["anns"]:
             anns.append({"id": len(anns) + 1, "image_id": image_id, **a})
+        first = len(results)
         for cls, m, score in s["preds"]:
             if m.sum() >= 6:
                 rle = encode(m)
@@ -201,6 +209,12 @@ def generate(out: Path) -> None:
                                 "bbox": [float(v) for v in mask_utils.toBbox(segm_rle(rle))],
                                 "score": round(score, 3), "segmentation": rle})
         events[name] = (s["spec"], s["events"])
+        r_results, r_events = retrained_instances(i, image_id, s["spec"], s["anns"],
+                                                  results[first:], CAT_ID)
+        retrained += r_results
+        sem_b, sem_events = retrained_semantic(i, s["spec"], s["sem_gt_lab"], s["sem_pred_lab"])
+        write_bytes(out / "semantic/pred_retrained" / f"{name}.png", palette_png(sem_b))
+        changes[name] = r_events + sem_events
     write_json(out / "annotations/instances_gt.json",
                {"info": {"description": "Reviewer sample project (synthetic)", "version": "1",
                          "contributor": "sample_project/generate.py"},
@@ -208,10 +222,11 @@ def generate(out: Path) -> None:
                               "url": "https://creativecommons.org/publicdomain/zero/1.0/"}],
                 "images": images, "categories": CATEGORIES, "annotations": anns})
     write_json(out / "annotations/predictions.json", results)
+    write_json(out / "annotations/retrained.json", retrained)
     write_json(out / "semantic/classes.json",
                [{"name": n, "color": list(c)} for n, c in SEM_CLASSES])
     write_json(out / "reviewer.json", project_file(), one_per_line=False)
-    write_readme(out / "README.md", events, len(anns), len(results))
+    write_readme(out / "README.md", events, len(anns), len(results), changes, len(retrained))
 
 
 def main(argv=None) -> int:

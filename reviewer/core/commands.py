@@ -26,6 +26,7 @@ from typing import ClassVar
 import numpy as np
 
 from . import conflicts as X
+from .review import object_key
 
 _REGISTRY: dict[str, type] = {}
 
@@ -355,17 +356,30 @@ class SetImageTags(_ReviewChange):
 @_register
 @dataclass(frozen=True)
 class SetObjectTags(_ReviewChange):
-    """Tags of one object (``source`` "gt" or "pred", ``ann_id``) before/after."""
+    """Tags of one object (``source`` "gt" or "pred", ``ann_id``) before/after; ``model``: the
+    model whose prediction it is (None for GT objects, and in journals of an earlier Reviewer,
+    whose prediction tags the store reads as its first model's)."""
 
     kind: ClassVar[str] = "set_object_tags"
     source: str = "gt"
     ann_id: int = 0
+    model: str | None = None
+
+    @property
+    def object_key(self) -> str:
+        return object_key(self.source, self.ann_id, self.model)
+
+    def to_payload(self) -> dict:
+        out = super().to_payload()
+        if out.get("model") is None:
+            out.pop("model", None)  # GT objects (and the journal an earlier Reviewer reads)
+        return out
 
     def redo(self, doc):
-        doc.review.set_object_tags(self.image_id, self.source, self.ann_id, self.after)
+        doc.review.set_object_tags(self.image_id, self.source, self.object_key, self.after)
 
     def undo(self, doc):
-        doc.review.set_object_tags(self.image_id, self.source, self.ann_id, self.before)
+        doc.review.set_object_tags(self.image_id, self.source, self.object_key, self.before)
 
 
 @_register

@@ -41,5 +41,5 @@ def _review_now(cmd, review):
     if isinstance(cmd, C.SetImageTags):
         return tuple(sorted(review.image_tags(key)))
     if isinstance(cmd, C.SetObjectTags):
-        return tuple(sorted(review.object_tags(key, cmd.source, cmd.ann_id)))
+        return tuple(sorted(review.object_tags(key, cmd.source, cmd.object_key)))
     raise TypeError(f"cannot rebase a {cmd.kind} command")

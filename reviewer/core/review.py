@@ -7,6 +7,24 @@ keeps them in memory for tests and for sessions without a store.
 from __future__ import annotations
 
 STATUSES = ("unreviewed", "reviewed", "needs-second-look", "skipped")
+MODEL_SEPARATOR = ":"
+
+
+def object_key(source: str, ann_id, model: str | None = None) -> str:
+    """The key an object's tags are kept under: a GT object's id; a prediction's id with its
+    model's name in front (``"retrained:12"``: object tags on predictions belong to that
+    model's objects). A prediction without a model (an earlier Reviewer's) keeps its bare id."""
+    if source == "pred" and model:
+        return f"{model}{MODEL_SEPARATOR}{ann_id}"
+    return str(ann_id)
+
+
+def own_object_tags(object_tags: dict, model: str | None) -> dict:
+    """``{(image_key, source, ann_key): names}`` cut to the GT objects' and model ``model``'s
+    predictions' tags (other models' predictions are other objects)."""
+    prefix = f"{model}{MODEL_SEPARATOR}"
+    return {k: v for k, v in object_tags.items()
+            if k[1] != "pred" or model is None or str(k[2]).startswith(prefix)}
 
 
 class NullReview:

@@ -8,7 +8,8 @@ cannot both change without one overwriting the other:
 - ``("gt", image, ann)``: one ground-truth object (move, relabel, reshape, delete, accept);
 - ``("mask", image)``: a semantic label mask (any paint on the image);
 - ``("status", image)``, ``("note", image)``, ``("tags", image)``: review state of an image;
-- ``("otags", image, source, ann)``: the tags of one object;
+- ``("otags", image, source, ann)``: the tags of one object (a prediction's ``ann`` names its
+  model: ``"retrained:12"``, ``core.review.object_key``);
 - ``("label", image)``: an image's class label (classification);
 - ``("setting", name)``: a project setting (a classification project's operating threshold).
 
@@ -66,7 +67,7 @@ def _targets(cmd: C.Command) -> list[str]:
     if isinstance(cmd, C.PaintMask):
         return [target_key("mask", image)]
     if isinstance(cmd, C.SetObjectTags):
-        return [target_key("otags", image, cmd.source, cmd.ann_id)]
+        return [target_key("otags", image, cmd.source, cmd.object_key)]
     simple = {C.SetImageTags: "tags", C.SetStatus: "status", C.EditNote: "note"}
     kind = simple.get(type(cmd))
     if kind is None:

@@ -13,6 +13,7 @@ from operator import attrgetter
 
 import numpy as np
 
+from reviewer.core.rle import too_large
 from reviewer.core.tables import AnnotationTable, ImageTable
 from reviewer.io import coco_segm as segm
 from reviewer.io.coco_validate import (
@@ -254,13 +255,17 @@ def _report_bad_segmentations(ctx: _Ctx, seg_kind, reasons: dict, is_pred: bool)
 
 
 def _empty_masks(ctx: _Ctx, seg_values: list, seg_kind, reasons: dict, heights, widths):
-    """Kept predictions with a rejected mask get an empty mask of their image's size."""
+    """Kept predictions with a rejected mask get an empty mask of their image's size (none at
+    all on an image too large for masks: like the ground truth's, that box has no mask)."""
     rows = [i for i in sorted(reasons) if ctx.keep[i]]
     if not rows:
         return seg_values, seg_kind
     seg_values, seg_kind = list(seg_values), seg_kind.copy()
     for i in rows:
         h, w = int(heights[i]), int(widths[i])
+        if too_large(h, w):
+            seg_values[i], seg_kind[i] = None, segm.SEG_NONE
+            continue
         seg_values[i] = {"size": [h, w], "counts": [h * w]}
         seg_kind[i] = segm.SEG_RLE
     return seg_values, seg_kind

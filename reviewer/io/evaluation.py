@@ -15,6 +15,7 @@ def session_eval(session, image_rows=None, original: bool = False) -> dict:
     """The ``eval --json`` payload of ``session`` (see the module docstring): the task's
     ``evaluate``, tagged with the ground truth it is on."""
     payload = tasks.get(session.data.task).evaluate(session, image_rows, original)
+    payload["model"] = session.data.model
     payload["ground_truth"] = "original" if original else "corrected"
     payload["corrected_images"] = len(session.document.corrected_images)
     return payload

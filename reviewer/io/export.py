@@ -170,6 +170,11 @@ def _export_task(folder: Path, session, only_reviewed: bool, tags, progress: Pro
     files += names
     progress("metrics", 0, 1)
     metrics = export_metrics.session_metrics(session, rows)
+    metrics["model"] = session.model
+    if len(session.project.model_set(session.data.task)) > 1:  # corrections count for each
+        from reviewer.io.models import models_metrics
+        progress("metrics of every model", 0, 1)
+        metrics["models"] = models_metrics(session, rows, sessions={session.model: session})
     write_json(folder, "metrics.json", metrics)
     files.append("metrics.json")
     if report:

@@ -63,7 +63,13 @@ def summary_line(metrics: dict) -> str:
     n = metrics.get("conflicts_not_applied") or 0
     if n:
         tail += f"; {n} correction{'s' if n != 1 else ''} set aside as conflicts, not applied"
-    return f"{name} before {b:.3f} -> after {a:.3f} ({a - b:+.3f}){tail}"
+    line = f"{name} before {b:.3f} -> after {a:.3f} ({a - b:+.3f}){tail}"
+    models = metrics.get("models") or {}
+    if len(models) > 1:
+        line = f"{line} (model {metrics.get('model')})" + "".join(
+            f"\n  model {m}: {_fmt(v['metric_before'])} -> {_fmt(v['metric_after'])}"
+            for m, v in models.items())
+    return line
 
 
 def _fmt(v) -> str:

@@ -63,11 +63,15 @@ def fingerprint(path: Path | None, known: dict | None = None) -> dict | None:
 
 
 def project_fingerprints(project, task: str, known: dict | None = None) -> dict:
-    """``{"<task>.<key>": fingerprint}`` of every path input of one task (gt, pred, classes…)."""
+    """``{"<task>.<key>": fingerprint}`` of every path input of one task (gt, classes…) with the
+    current model's predictions as ``"<task>.models.<model>.<key>"`` (each model has its own)."""
     known = known or {}
     out = {}
-    for key, path in tasks.get(task).input_paths(project.inputs[task]).items():
-        name = f"{task}.{key}"
+    plugin = tasks.get(task)
+    per_model = {f.key for f in plugin.fields if f.per_model}
+    model = project.model_set(task).current
+    for key, path in plugin.input_paths(project.inputs[task]).items():
+        name = f"{task}.models.{model}.{key}" if key in per_model else f"{task}.{key}"
         out[name] = fingerprint(path, known.get(name))
     return out
 

@@ -2,14 +2,17 @@
 
 ```json
 {
-  "reviewer_project": 1,
+  "reviewer_project": 2,
   "name": "sample",
   "images": "images",
   "default_task": "detection",
-  "detection": {"gt": "annotations/instances_gt.json", "pred": "annotations/predictions.json",
-                "iou_threshold": 0.5, "score_threshold": 0.5},
-  "segmentation": {"gt": "semantic/gt", "pred": "semantic/pred",
-                   "classes": "semantic/classes.json", "ignore_index": 255},
+  "detection": {"gt": "annotations/instances_gt.json", "iou_threshold": 0.5,
+                "score_threshold": 0.5,
+                "models": [{"name": "baseline", "pred": "annotations/predictions.json"},
+                           {"name": "retrained", "pred": "annotations/retrained.json"}],
+                "current_model": "baseline"},
+  "segmentation": {"gt": "semantic/gt", "classes": "semantic/classes.json",
+                   "ignore_index": 255, "models": [{"name": "pred", "pred": "semantic/pred"}]},
   "store": {"url": "postgresql://alice@db.example.org:5432/review",
             "schema": "rv_sample_3fa2c1"}
 }
@@ -17,6 +20,11 @@
 
 ``store`` is optional: without it the review store is ``review.sqlite`` beside the file; with it,
 the review lives on that PostgreSQL server in that schema (never a password in the URL).
+
+A task holds any number of *models* (prediction sets: ``reviewer.tasks.models``); schema 1
+files, with one ``pred`` per task, are read as one model named by the file's stem and written
+back as schema 2. ``Project.inputs[task]`` is the inputs of the task's current model;
+``Project.inputs_for(task, model)`` those of any model.
 
 Paths are stored relative to the project folder when they lie inside it (or anywhere a relative
 path reaches), absolute otherwise. Unknown keys, wrong types and missing files are reported as a
@@ -34,10 +42,12 @@ from pathlib import Path
 
 from reviewer import tasks
 from reviewer.io.store_url import StoreLocation, check_schema, check_url, strip_password
+from reviewer.tasks import models as task_models
+from reviewer.tasks.models import ModelSet
 
 PROJECT_FILE = "reviewer.json"
 STORE_FILE = "review.sqlite"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: models (several prediction sets per task)
 
 
 class ProjectError(Exception):
@@ -49,7 +59,8 @@ class Project:
     """A loaded project; every path is absolute.
 
     inputs: task name -> that task's inputs (``reviewer.tasks``: each task reads and writes its
-    own section of the file), in the registry's order.
+    own section of the file), in the registry's order, with the current model's predictions.
+    models: task name -> its ``ModelSet`` (every model of the task, and the current one).
     """
 
     root: Path
@@ -59,6 +70,7 @@ class Project:
     default_task: str = ""
     extra: dict = field(default_factory=dict)
     store: StoreLocation | None = None
+    models: dict = field(default_factory=dict)
 
     @property
     def file(self) -> Path:
@@ -80,11 +92,55 @@ class Project:
                                f"(it has: {', '.join(self.tasks) or 'none'})")
         return task
 
-    def with_inputs(self, task: str, inputs) -> Project:
-        """This project with ``task``'s inputs set (added or replaced), in registry order."""
-        merged = {**self.inputs, task: inputs}
+    def with_inputs(self, task: str, inputs, models: ModelSet | None = None) -> Project:
+        """This project with ``task``'s inputs set (added or replaced), in registry order.
+
+        models: the task's models (None: the task keeps its models, the current one taking the
+        predictions of ``inputs``; a new task gets the one model ``inputs`` name)."""
+        plugin = tasks.get(task)
+        if models is None:
+            old = self.model_set(task) if task in self.inputs else None
+            values = task_models.values_of(plugin, inputs)
+            if old is not None and old.current is not None:
+                models = old.replaced(old.current, values)
+            else:
+                models = task_models.single(plugin, inputs)
+        inputs = task_models.with_model(plugin, inputs, models.get() if len(models) else None)
+        merged, merged_models = {**self.inputs, task: inputs}, {**self.models, task: models}
         ordered = {t: merged[t] for t in tasks.names() if t in merged}
-        return replace(self, inputs=ordered, default_task=self.default_task or task)
+        return replace(self, inputs=ordered, default_task=self.default_task or task,
+                       models={t: merged_models[t] for t in ordered})
+
+    # --- models ---------------------------------------------------------------------------------
+    def model_set(self, task: str | None = None) -> ModelSet:
+        """The models of ``task`` (default: the default task)."""
+        task = self.task(task)
+        found = self.models.get(task)
+        return found if found is not None else task_models.single(tasks.get(task),
+                                                                  self.inputs[task])
+
+    def with_models(self, task: str, models: ModelSet) -> Project:
+        """This project with ``task``'s models replaced (the inputs follow the current one)."""
+        return self.with_inputs(task, self.inputs[task], models)
+
+    def inputs_for(self, task: str, model: str | None = None):
+        """``task``'s inputs with the predictions of ``model`` (None: the current model);
+        ProjectError naming the models when there is no such model."""
+        models = self.model_set(task)
+        if model is None or model == models.current:
+            return self.inputs[task]
+        try:
+            chosen = models.get(model)
+        except task_models.ModelError as exc:
+            raise ProjectError(f"{self.file}: {task}: {exc}") from None
+        return task_models.with_model(tasks.get(task), self.inputs[task], chosen)
+
+    def with_current_model(self, task: str, model: str | None) -> Project:
+        """This project (in memory) with ``model`` the current model of ``task``."""
+        if model is None or model == self.model_set(task).current:
+            return self
+        self.inputs_for(task, model)  # ProjectError naming the models
+        return self.with_models(task, self.model_set(task).with_current(model))
 
 
 def project_file(path) -> Path:
@@ -106,7 +162,7 @@ def load_project(path, check_files: bool = True) -> Project:
         raise ProjectError(f"{file}: unknown key {unknown[0]!r} "
                            f"(known: {', '.join(sorted(top_keys))})")
     root = file.parent.resolve()
-    inputs = {}
+    inputs, models = {}, {}
     for task in tasks.all_tasks():
         section = data.get(task.name)
         if section is None:
@@ -114,7 +170,8 @@ def load_project(path, check_files: bool = True) -> Project:
         if not isinstance(section, dict):
             raise ProjectError(f"{file}: {task.name} must be an object")
         try:
-            inputs[task.name] = task.read_inputs(section, root, task.name)
+            inputs[task.name], models[task.name] = task_models.read_section(task, section, root,
+                                                                            task.name)
         except tasks.TaskInputError as exc:
             raise ProjectError(f"{file}: {exc}") from None
     if not inputs:
@@ -125,7 +182,7 @@ def load_project(path, check_files: bool = True) -> Project:
     project = Project(root=root, name=str(data.get("name") or root.name),
                       images=_abs(root, images), inputs=inputs,
                       default_task=str(data.get("default_task") or next(iter(inputs))),
-                      store=store_section(data.get("store"), file))
+                      store=store_section(data.get("store"), file), models=models)
     project.task()  # validates default_task
     if check_files:
         _check_files(project)
@@ -196,7 +253,8 @@ def to_dict(project: Project) -> dict:
     out: dict = {"reviewer_project": SCHEMA_VERSION, "name": project.name,
                  "images": _rel(r, project.images), "default_task": project.default_task}
     for name, inputs in project.inputs.items():
-        out[name] = tasks.get(name).write_inputs(inputs, lambda p: _rel(r, p))
+        out[name] = task_models.write_section(tasks.get(name), inputs, project.model_set(name),
+                                              lambda p: _rel(r, p))
     if project.store is not None:
         out["store"] = {"url": strip_password(project.store.url)[0], "schema": project.store.schema}
     return out
@@ -219,14 +277,35 @@ def save_project(project: Project) -> Path:
     return project.file
 
 
-def new_project(folder, images, task: str, options: dict, name: str | None = None) -> Project:
+def new_project(folder, images, task: str, options: dict, name: str | None = None,
+                models: list | None = None) -> Project:
     """A Project for ``reviewer init`` (not yet saved): ``task``'s inputs from ``options``
-    (its field keys -> values; paths resolved from the CWD)."""
+    (its field keys -> values; paths resolved from the CWD); ``models``: (name or None,
+    {per-model key: value}) of each model (None: the one ``options["pred"]`` names, if any)."""
     try:
         plugin = tasks.get(task)
     except KeyError as exc:
         raise ProjectError(str(exc).strip("'\"")) from None
     root = Path(folder).expanduser().resolve()
     images = None if images is None else Path(images).expanduser().resolve()
-    return Project(root=root, name=name or root.name, images=images,
-                   inputs={task: plugin.new_inputs(options)}, default_task=task)
+    inputs, model_set = new_task_inputs(plugin, options, models)
+    return Project(root=root, name=name or root.name, images=images, inputs={task: inputs},
+                   default_task=task, models={task: model_set})
+
+
+def new_task_inputs(plugin, options: dict, models=None):
+    """-> (inputs of the first model, ModelSet) of one task from ``reviewer init`` options;
+    ``models``: (name or None, {per-model key: value}) each, a model's values found by the
+    task's ``new_inputs`` (formats from its path); ModelError (a ValueError) for repeated or
+    unusable names."""
+    if not models:
+        inputs = plugin.new_inputs(options)
+        return inputs, task_models.single(plugin, inputs)
+    names = task_models.named_models([(n, v.get("pred")) for n, v in models])
+    entries, first = [], None
+    for name, (_, values) in zip(names, models, strict=True):
+        inputs = plugin.new_inputs({**options, **values})
+        first = first or inputs
+        entries.append(task_models.Model(task_models.check_name(name),
+                                         task_models.values_of(plugin, inputs)))
+    return first, ModelSet(tuple(entries), entries[0].name)

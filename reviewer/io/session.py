@@ -19,7 +19,7 @@ from reviewer.io.paths import outside_notice
 from reviewer.io.project import Project, load_project
 from reviewer.io.store import ReviewStore, open_review_store, store_exists
 from reviewer.io.store_empty import EmptyReviewStore
-from reviewer.io.store_keys import KeyedStore, adopt_review_keys
+from reviewer.io.store_keys import KeyedStore, adopt_model_keys, adopt_review_keys
 from reviewer.io.workspace import Progress, TaskData, make_document, open_task
 
 
@@ -34,6 +34,11 @@ class Session:
     store: ReviewStore
     history: History
     notices: list[str] = field(default_factory=list)
+
+    @property
+    def model(self) -> str | None:
+        """The name of the model whose predictions this session shows (None: none)."""
+        return self.data.model
 
     def close(self) -> None:
         self.store.close()
@@ -63,38 +68,60 @@ class Session:
 
 def open_session(project, task: str | None = None, progress: Progress | None = None,
                  read_only: bool = False, user: str | None = None,
-                 overrides: dict | None = None) -> Session:
+                 overrides: dict | None = None, model: str | None = None) -> Session:
     """Open ``project`` (folder, file or Project) for review as ``user`` (default: the login
-    name or $REVIEWER_USER); ``overrides`` replace input values for this opening
-    (``open_task``)."""
+    name or $REVIEWER_USER) with the predictions of ``model`` (default: the task's current
+    model; the session's project has it as its current model); ``overrides`` replace input
+    values for this opening (``open_task``)."""
     if not isinstance(project, Project):
         project = load_project(project)
+    project = project.with_current_model(project.task(task), model)
     store = _open_store(project, read_only, user)
     try:
         data = open_task(project, task, progress, overrides)
-        table = data.table
-        keys = review_keys(table["image_id"], table["file_name"])
-        to_key = {str(i): k for i, k in zip(table["image_id"].tolist(), keys, strict=True)}
-        adopt_review_keys(store, data.task, to_key)
-        store = KeyedStore(store, to_key)
-        doc = make_document(data)
-        doc.review = store
-        history = History(doc, store, owns=tasks.get(data.task).owns)
-        recorded = store.input_fingerprints()
-        current = project_fingerprints(project, data.task, recorded)
-        _restore(history, store)
-        if tasks.get(data.task).allocates_ids and not store.read_only:
-            doc.id_source = store.allocate_id
-        notices = _notices(compare(recorded, current), history)
-        outside = outside_notice(project)
-        if outside:
-            notices.append(outside)
-        if not read_only and {k: v for k, v in recorded.items() if k in current} != current:
-            store.set_input_fingerprints({**recorded, **current})
+        return attach_session(project, data, make_document(data), store, read_only)
     except BaseException:
         store.close()
         raise
+
+
+def attach_session(project: Project, data: TaskData, doc, store, read_only: bool = False,
+                   ) -> Session:
+    """A session of a loaded task (``data``, its fresh document ``doc``) on an open review
+    store: review keys, the corrections journalled so far replayed, notices. ``store``: the
+    project's store, or the ``KeyedStore`` of another session of the same task (the window
+    switching models, a comparison): that session keeps its horizon (what it caught up on)."""
+    sibling = isinstance(store, KeyedStore)
+    raw = store.store if isinstance(store, KeyedStore) else store
+    table = data.table
+    keys = review_keys(table["image_id"], table["file_name"])
+    to_key = {str(i): k for i, k in zip(table["image_id"].tolist(), keys, strict=True)}
+    adopt_review_keys(raw, data.task, to_key)
+    legacy = _legacy_model(project, data.task)
+    adopt_model_keys(raw, legacy)
+    store = KeyedStore(raw, to_key, legacy)
+    doc.review = store
+    history = History(doc, store, owns=tasks.get(data.task).owns)
+    recorded = store.input_fingerprints()
+    current = project_fingerprints(project, data.task, recorded)
+    _restore(history, store, set_horizon=not sibling)
+    if tasks.get(data.task).allocates_ids and not store.read_only:
+        doc.id_source = store.allocate_id
+    notices = _notices(compare(recorded, current), history)
+    outside = outside_notice(project)
+    if outside:
+        notices.append(outside)
+    if not read_only and not store.read_only \
+            and {k: v for k, v in recorded.items() if k in current} != current:
+        store.set_input_fingerprints({**recorded, **current})
     return Session(project, data, doc, store, history, notices)
+
+
+def _legacy_model(project: Project, task: str) -> str | None:
+    """The model whose prediction object tags an earlier Reviewer kept under bare ids: the
+    task's first model."""
+    models = project.model_set(task)
+    return models.names[0] if len(models) else None
 
 
 class _JournalAsRead:
@@ -123,16 +150,17 @@ class _JournalAsRead:
         return self._conflicts if not include_resolved else self.store.conflicts(True)
 
 
-def _restore(history: History, store) -> None:
+def _restore(history: History, store, set_horizon: bool = True) -> None:
     """``history.restore()`` from one snapshot of the journal; the store's horizon is that
-    snapshot's newest event."""
+    snapshot's newest event (``set_horizon``)."""
     read = _JournalAsRead(store)
     history.journal = read
     try:
         history.restore()
     finally:
         history.journal = store
-    store.horizon = read.horizon
+    if set_horizon:
+        store.horizon = read.horizon
 
 
 def _open_store(project: Project, read_only: bool, user: str | None):

@@ -17,6 +17,7 @@ import numpy as np
 from reviewer import tasks
 from reviewer.core import tag_stats as ts
 from reviewer.core.commands import from_payload
+from reviewer.core.review import own_object_tags
 from reviewer.core.tags import name_key
 from reviewer.io.store_base import ReviewStatus
 
@@ -27,7 +28,7 @@ def _num(v) -> float | None:
     return None if math.isnan(v) else v
 
 
-def _tag_names(store) -> list[str]:
+def _tag_names(store) -> list[str]:  # every model's tags: the vocabulary is the project's
     """Vocabulary order, then any assigned name the vocabulary does not hold."""
     names = [r.name for r in store.tags()]
     known = {name_key(n) for n in names}
@@ -49,7 +50,8 @@ def compute_stats(session, reviewed_only: bool = False, error_threshold: float |
     reviewed = np.array([statuses.get(k) == ReviewStatus.REVIEWED for k in keys], bool)
     population = reviewed if reviewed_only else np.ones(len(keys), bool)
     names = _tag_names(store)
-    carries = ts.tag_membership(keys, names, store.all_image_tags(), store.all_object_tags())
+    carries = ts.tag_membership(keys, names, store.all_image_tags(),
+                                own_object_tags(store.all_object_tags(), session.model))
     task = tasks.get(session.data.task)
     slicer, classes, class_images, metric_name = task.stats_parts(session, population, original)
     threshold = task.error_threshold
@@ -110,7 +112,7 @@ def stats_payload(session, reviewed_only: bool = False, error_threshold: float |
     stats, ctx = compute_stats(session, reviewed_only, error_threshold, original)
     names = stats.names
     payload = {
-        "task": ctx["task"], "metric_name": ctx["metric_name"],
+        "task": ctx["task"], "model": session.model, "metric_name": ctx["metric_name"],
         "ground_truth": "original" if original else "corrected",
         "corrected_images": len(session.document.corrected_images),
         "population": "reviewed" if reviewed_only else "all",

@@ -248,6 +248,13 @@ class ReviewStore(abc.ABC):
         the later status / note wins, tags are united. Returns the images moved."""
 
     @abc.abstractmethod
+    def rename_prediction_keys(self, old: str | None, new: str) -> int:
+        """Object tags of predictions are kept under ``<model>:<ann id>``: move those of model
+        ``old`` to model ``new`` (``old`` None: the keys an earlier Reviewer wrote without a
+        model, which become ``new``'s), merging with what ``new`` holds. Returns the rows
+        moved."""
+
+    @abc.abstractmethod
     def input_fingerprints(self) -> dict:
         """The fingerprints of the inputs recorded at the last opening (``{}`` at first)."""
 

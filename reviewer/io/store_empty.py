@@ -113,5 +113,5 @@ class EmptyReviewStore(ReviewStore):
     set_object_tags = add_object_tag = remove_object_tag = _refuse
     add_tag = update_tag = rename_tag = merge_tags = remove_tag = _refuse
     transaction = append_command = set_history_cursor = set_aside = resolve_conflict = _refuse
-    set_input_fingerprints = set_meta_value = rekey_images = _refuse
+    set_input_fingerprints = set_meta_value = rekey_images = rename_prediction_keys = _refuse
     undo_command = redo_command = allocate_id = assign = take_lease = release_lease = _refuse

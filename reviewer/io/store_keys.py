@@ -11,6 +11,12 @@ out (entries of images this task does not have are left out of the ``all_*`` ans
 ``adopt_review_keys(store, ids_to_keys)`` moves state recorded by an older Reviewer under image
 ids to the review keys, once per task (merging what two tasks recorded for the same photo: the
 later status / note wins, tags are united).
+
+Object tags on predictions belong to one model: their key is ``<model>:<ann id>``
+(``core.review.object_key``). Stores and journals of an earlier Reviewer hold bare ids: they
+are the *legacy model*'s (the task's first model): ``adopt_model_keys`` moves them once the
+store is writable, and ``KeyedStore(…, legacy_model=…)`` reads and writes bare prediction keys
+as that model's (a read-only opening, an old journal entry undone).
 """
 
 from __future__ import annotations
@@ -18,21 +24,28 @@ from __future__ import annotations
 import json
 from dataclasses import replace
 
+from reviewer.core.review import MODEL_SEPARATOR, object_key
 from reviewer.io.store_base import ImageReview, JournalEntry, Lease, StoreEvent
 
 _KEYED_IN = frozenset({
     "status", "set_status", "note", "set_note", "image_review", "image_tags", "set_image_tags",
     "add_image_tag", "remove_image_tag", "object_tags", "set_object_tags", "add_object_tag",
-    "remove_object_tag", "image_object_tags"})
+    "remove_object_tag", "image_object_tags"})  # object tag methods translate the key too
+
+
+_OBJECT_METHODS = frozenset({"object_tags", "set_object_tags", "add_object_tag",
+                             "remove_object_tag"})
 
 
 class KeyedStore:
-    """A ``ReviewStore`` as one task's session sees it (image ids in, image ids out)."""
+    """A ``ReviewStore`` as one task's session sees it (image ids in, image ids out; bare
+    prediction keys as ``legacy_model``'s)."""
 
-    def __init__(self, store, to_key: dict[str, str]):
+    def __init__(self, store, to_key: dict[str, str], legacy_model: str | None = None):
         self.store = store
         self._to_key = dict(to_key)
         self._to_id = {v: k for k, v in self._to_key.items()}
+        self.legacy_model = legacy_model
 
     @property
     def horizon(self) -> int:
@@ -55,11 +68,44 @@ class KeyedStore:
 
     def __getattr__(self, name):
         attr = getattr(self.store, name)
+        if name in _OBJECT_METHODS:
+            def keyed_object(image_key, source, ann_id, *args, **kwargs):
+                return attr(self.key(image_key), source, self._ann(source, ann_id), *args,
+                            **kwargs)
+            return keyed_object
         if name in _KEYED_IN:
             def keyed(image_key, *args, **kwargs):
                 return attr(self.key(image_key), *args, **kwargs)
             return keyed
         return attr
+
+    # --- object tags of predictions: model:ann ---------------------------------------------------
+    def _ann(self, source: str, ann_id) -> str:
+        text = str(ann_id)
+        if source == "pred" and self.legacy_model and MODEL_SEPARATOR not in text:
+            return object_key(source, text, self.legacy_model)
+        return text
+
+    def object_tags(self, image_key, source, ann_id) -> set[str]:
+        key, ann = self.key(image_key), self._ann(source, ann_id)
+        found = set(self.store.object_tags(key, source, ann))
+        bare = self._bare(source, ann)
+        if bare is not None and self.store.read_only:  # not moved yet (adopt_model_keys)
+            found |= set(self.store.object_tags(key, source, bare))
+        return found
+
+    def _bare(self, source: str, ann: str) -> str | None:
+        """The bare key an earlier Reviewer kept the legacy model's prediction ``ann`` under."""
+        prefix = f"{self.legacy_model}{MODEL_SEPARATOR}"
+        if source == "pred" and self.legacy_model and ann.startswith(prefix):
+            return ann[len(prefix):]
+        return None
+
+    def image_object_tags(self, image_key) -> dict:
+        out: dict = {}
+        for (source, ann), names in self.store.image_object_tags(self.key(image_key)).items():
+            out.setdefault((source, self._ann(source, ann)), set()).update(names)
+        return out
 
     def __enter__(self):
         return self
@@ -78,11 +124,11 @@ class KeyedStore:
         return self._back(self.store.all_image_tags())
 
     def all_object_tags(self) -> dict:
-        out = {}
+        out: dict = {}
         for (key, source, ann), names in self.store.all_object_tags().items():
             mine = self._to_id.get(key)
             if mine is not None:
-                out[(mine, source, ann)] = names
+                out.setdefault((mine, source, self._ann(source, ann)), set()).update(names)
         return out
 
     def _back(self, by_key: dict) -> dict:
@@ -124,8 +170,15 @@ class KeyedStore:
         return [replace(x, image_key=self._id(x.image_key)) for x in self.store.leases()]
 
     def progress(self, image_keys=None) -> list:
-        keys = None if image_keys is None else [self.key(k) for k in image_keys]
-        return self.store.progress(keys)
+        if image_keys is None:
+            return self.store.progress(None)
+        if not isinstance(image_keys, list):
+            return self.store.progress(frozenset(self.key(k) for k in image_keys))
+        cached = getattr(self, "_progress_keys", None)  # the window asks after every command
+        if cached is None or cached[0] is not image_keys or cached[1] != len(image_keys):
+            cached = (image_keys, len(image_keys), frozenset(self.key(k) for k in image_keys))
+            self._progress_keys = cached
+        return self.store.progress(cached[2])
 
     def journal(self, include_discarded: bool = False) -> list[JournalEntry]:
         return [self._entry(e) for e in self.store.journal(include_discarded)]
@@ -155,3 +208,15 @@ def adopt_review_keys(store, task: str, ids_to_keys: dict[str, str]) -> int:
         moved = store.rekey_images(moves) if moves else 0
         store.set_meta_value(marker, "file_name")
     return moved
+
+
+def adopt_model_keys(store, legacy_model: str | None) -> int:
+    """Give the prediction object tags an earlier Reviewer kept under bare ids to
+    ``legacy_model`` (the task's first model); a read-only store is left alone (``KeyedStore``
+    reads them as that model's). Returns the rows moved."""
+    if legacy_model is None or store.read_only:
+        return 0
+    if not any(src == "pred" and MODEL_SEPARATOR not in str(ann)
+               for (_, src, ann) in store.all_object_tags()):
+        return 0
+    return store.rename_prediction_keys(None, legacy_model)

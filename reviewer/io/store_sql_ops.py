@@ -223,6 +223,21 @@ class SqlOperations(SqlVocabulary):
                     moved += self._rekey(db, str(old), str(new))
         return moved
 
+    def rename_prediction_keys(self, old: str | None, new: str) -> int:
+        if old is None:  # keys without a model: "12" -> "new:12"
+            where, args, tail = "ann_key NOT LIKE ?", ("%:%",), "ann_key"
+        else:  # "old:12" -> "new:12"
+            prefix = f"{old}:"
+            where, args = "substr(ann_key, 1, ?) = ?", (len(prefix), prefix)
+            tail = f"substr(ann_key, {len(prefix) + 1})"
+        with self.transaction() as db:
+            db.execute("INSERT INTO object_tags(image_key, source, ann_key, tag_id, who, at)"
+                       f" SELECT image_key, source, ? || {tail}, tag_id, who, at FROM object_tags"
+                       f" WHERE source = 'pred' AND {where} ON CONFLICT DO NOTHING",
+                       (f"{new}:", *args))
+            gone = db.execute(f"DELETE FROM object_tags WHERE source = 'pred' AND {where}", args)
+            return max(int(gone.rowcount), 0)
+
     def _rekey(self, db, old: str, new: str) -> int:
         """Move one image's state from ``old`` to ``new``; merge with what ``new`` holds (the
         later status / note wins, tags are united)."""

@@ -103,7 +103,8 @@ class SqlTeam(SqlJournal):
 
     # --- progress ---------------------------------------------------------------------------------
     def progress(self, image_keys: Iterable[object] | None = None) -> list[PersonProgress]:
-        keep = None if image_keys is None else {str(k) for k in image_keys}
+        keep = None if image_keys is None else image_keys if isinstance(image_keys, frozenset) \
+            else {str(k) for k in image_keys}
         statuses: dict[str, Counter] = defaultdict(Counter)
         assigned: Counter = Counter()
         done: Counter = Counter()

@@ -9,7 +9,7 @@ and the loaders' problems.
 from __future__ import annotations
 
 from reviewer import tasks
-from reviewer.io.project import Project
+from reviewer.io.project import Project, ProjectError
 from reviewer.tasks.base import Progress, TaskData
 
 __all__ = ["Progress", "TaskData", "make_document", "open_task"]
@@ -20,15 +20,28 @@ def _noop(stage: str, done: int, total: int) -> None:
 
 
 def open_task(project: Project, task: str | None = None, progress: Progress | None = None,
-              overrides: dict | None = None) -> TaskData:
-    """Load and score one task of ``project`` (default: the project's default task).
+              overrides: dict | None = None, model: str | None = None) -> TaskData:
+    """Load and score one task of ``project`` (default: the project's default task) with the
+    predictions of ``model`` (default: the task's current model; ProjectError naming the models
+    when it has no such model, or when that model's files are missing).
 
     overrides: input values replacing the project's for this opening (``{"score_threshold":
     0.3}``; keys the task does not have and None values are ignored)."""
     name = project.task(task)
     plugin = tasks.get(name)
-    inputs = plugin.with_overrides(project.inputs[name], overrides or {})
-    return plugin.open(project, inputs, progress or _noop)
+    models = project.model_set(name)
+    inputs = project.inputs_for(name, model)
+    chosen = models.current if model is None else model
+    if chosen != models.current:  # load_project checked the current model's files only
+        where = f"{name}.models[{models.index(chosen)}]"
+        try:
+            plugin.check_files(inputs, where)
+        except tasks.TaskInputError as exc:
+            raise ProjectError(f"{project.file}: {exc}") from None
+    inputs = plugin.with_overrides(inputs, overrides or {})
+    data = plugin.open(project, inputs, progress or _noop)
+    data.model = chosen
+    return data
 
 
 def make_document(data: TaskData):

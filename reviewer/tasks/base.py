@@ -37,7 +37,8 @@ class Field:
     ``"fraction"`` (a number in [0, 1]), ``"int"``, ``"text"``.
     flag: the ``reviewer init`` option that fills it (``"--gt"``); help: its help text;
     override: the other commands take the flag too, to override the project's value for one run
-    (thresholds).
+    (thresholds); per_model: the key belongs to one model (its predictions), not to the task
+    (``reviewer.tasks.models``: a project may hold several models).
     """
 
     key: str
@@ -47,6 +48,7 @@ class Field:
     flag: str | None = None
     help: str = ""
     override: bool = False
+    per_model: bool = False
 
     @property
     def is_path(self) -> bool:
@@ -61,6 +63,7 @@ class TaskData:
     ``SemanticDataset``, …); scores: its per-image scores; table: per-image columns (dict of
     (N,) arrays, ``image_id`` and ``file_name`` first); problems: the loaders' problems.
     params / rles: detection's matching parameters and decoded masks (None elsewhere).
+    model: the name of the model whose predictions were loaded (None: the task has none).
     """
 
     task: str
@@ -71,6 +74,7 @@ class TaskData:
     params: object = None
     rles: tuple | None = None
     extra: dict = field(default_factory=dict)
+    model: str | None = None
 
 
 @runtime_checkable
@@ -218,6 +222,30 @@ class Task:
     def metrics_block(self, payload: dict) -> dict:
         """The part of an ``evaluate`` payload that ``metrics.json`` keeps (``metric`` first)."""
         raise NotImplementedError
+
+    # --- comparing models (reviewer compare, the window's compare mode) -------------------------
+    class_metric: ClassVar[str] = ""  # the per-class number compared side by side (per_class key)
+
+    def headline(self, payload: dict) -> tuple[str, float | None]:
+        """(name, value) of the dataset metric an ``evaluate`` payload leads with (AP, mIoU,
+        accuracy): what ``reviewer compare`` bootstraps."""
+        raise NotImplementedError
+
+    def overall(self, payload: dict) -> dict:
+        """The dataset numbers of an ``evaluate`` payload (compare's ``overall``)."""
+        return dict(payload["overall"])
+
+    def resampler(self, session, original: bool = False):
+        """An object whose ``metric(weights (c, N)) -> (c,)`` is the headline metric of the
+        session's images weighted by a bootstrap resample (``reviewer.core.bootstrap``); all
+        weights 1 give ``headline(evaluate(session))``."""
+        raise NotImplementedError
+
+    def correct(self, table: dict):
+        """(N,) float: 1 where the model gets the image right, 0 where wrong, nan where not
+        scored — for tasks with a right / wrong outcome per image (classification: compare's
+        fixed / broken); None for the others."""
+        return None
 
     # --- export -----------------------------------------------------------------------------
     export_formats: ClassVar[tuple[str, ...]] = ()  # formats (reviewer.formats) export writes

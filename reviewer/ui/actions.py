@@ -122,6 +122,9 @@ ACTIONS: tuple[ActionSpec, ...] = (
       "Cost per image at every threshold from the costs of a false positive and a false "
       "negative; drag the threshold to choose the project's operating threshold",
       ("cost",)),
+    A("analysis_compare", "Compare &Models", None, None, "models.show_compare",
+      "Two models side by side: per class, image by image (most regressed first) and a "
+      "paired bootstrap of the metric's difference"),
     A("canvas_next", "Next Image", "Right", None, "next_image", "Next image", context="canvas",
       extra_shortcuts=("Down",)),
     A("canvas_previous", "Previous Image", "Left", None, "previous_image", "Previous image",
@@ -146,7 +149,8 @@ MENUS: tuple[tuple[str, tuple[str | None, ...]], ...] = (
     ("&Analysis", ("analysis_tag_stats", "analysis_confusion", "analysis_class_metrics",
                    "analysis_slices", "analysis_pr", "analysis_class_curves",
                    "analysis_calibration", "analysis_score_hist", "analysis_scatter",
-                   "analysis_label_errors", "analysis_cost")),
+                   "analysis_label_errors", "analysis_cost", None,
+                   "analysis_compare")),
     ("&Help", ("shortcuts", None, "about")),
 )
 TOOLBAR: tuple[str | None, ...] = (

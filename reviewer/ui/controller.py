@@ -34,6 +34,7 @@ from reviewer.ui.feedback import LiveFeedback
 from reviewer.ui.frame_cache import FrameCache
 from reviewer.ui.loader import ProjectLoader, default_opener
 from reviewer.ui.main_window import OVERLAY_PAGE, SIDE_BY_SIDE_PAGE, MainWindow
+from reviewer.ui.model_links import ModelLinks
 from reviewer.ui.models.image_filter import ReviewColumns
 from reviewer.ui.models.image_table_model import ImageTableModel, columns_for
 from reviewer.ui.panels import PanelLinks
@@ -85,6 +86,7 @@ class ReviewController(QObject):
         self.analysis = AnalysisLinks(self)
         self.team = TeamLinks(self)
         self.conflicts = ConflictLinks(self)
+        self.models = ModelLinks(self)
         self.url_opener = None  # opens the exported report; None: QDesktopServices.openUrl
         window.refresh_docks_menu()
         self._connect_window()
@@ -135,9 +137,13 @@ class ReviewController(QObject):
             self._sync_task_actions()
             return
         root = self.session.project.root
-        self._close_session()
-        self.window.setWindowTitle(f"Reviewer — opening {root.name} ({task})")
+        self.close_for_reopen(f"{root.name} ({task})")
         self.loader.start(root, task)
+
+    def close_for_reopen(self, what: str) -> None:
+        """Close the session before the loader opens ``what`` (another task or model)."""
+        self._close_session()
+        self.window.setWindowTitle(f"Reviewer — opening {what}")
 
     def _sync_task_actions(self) -> None:
         present = self.session.project.tasks if self.session else []
@@ -181,9 +187,12 @@ class ReviewController(QObject):
         self.analysis.session_opened(session)
         self.team.session_opened(session)
         self.conflicts.session_opened(session)
+        self.models.session_opened(session)
         view_memory.restore(self)
         self.settings.add_recent_project(session.project.root)
-        self.window.setWindowTitle(f"Reviewer — {session.project.name} ({data.task})")
+        model = f", model {session.model}" if len(session.project.model_set(data.task)) > 1 \
+            else ""
+        self.window.setWindowTitle(f"Reviewer — {session.project.name} ({data.task}{model})")
         self._set_project_actions(True)
         self._sync_task_actions()
         self._on_history_changed()
@@ -228,6 +237,7 @@ class ReviewController(QObject):
         s.document.annotations_changed.disconnect(self._on_document_annotations_changed)
         self.team.session_closed()
         self.analysis.session_closed()
+        self.models.session_closed()
         self.rescorer.attach(None)
         self.preloader.wait()
         self.preloader.clear()

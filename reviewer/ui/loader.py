@@ -18,8 +18,8 @@ STAGE_TEXT = {"loading": "Loading annotations…", "decoding masks": "Decoding m
               "scoring": "Scoring images…"}
 
 
-def default_opener(path, progress, task=None):
-    return open_session(path, task, progress)
+def default_opener(path, progress, task=None, model=None):
+    return open_session(path, task, progress, model=model)
 
 
 class ProjectLoader(QObject):
@@ -40,13 +40,16 @@ class ProjectLoader(QObject):
     def busy(self) -> bool:
         return self.job is not None
 
-    def start(self, path, task: str | None = None) -> None:
-        """Open ``path`` (its default task, or ``task``) in the background."""
+    def start(self, path, task: str | None = None, model: str | None = None) -> None:
+        """Open ``path`` (its default task, or ``task``; the task's current model, or
+        ``model``) in the background."""
         self.cancel()
         self.path = path
         opener = self.opener
 
         def run(progress):
+            if model is not None:
+                return opener(path, progress, task, model=model)
             return opener(path, progress) if task is None else opener(path, progress, task)
 
         job = Job(run, discard=_close, parent=self)

@@ -2,8 +2,8 @@
 
     python sample_project/lemons/generate.py [--out DIR]
 
-Rewrites images/, labels.csv, predictions.csv and reviewer.json in DIR (default: the folder of
-this script). 36 lemons, 4 photos of each from different angles (a ``fruit_id`` per photo);
+Rewrites images/, labels.csv, predictions.csv, predictions_retrained.csv and reviewer.json in DIR
+(default: the folder of this script). 36 lemons, 4 photos of each from different angles (a ``fruit_id`` per photo);
 labels "mold" / "no mold" with planted wrong labels; a model's probabilities with confident
 mistakes (bruised lemons taken for mould) and dark photos where it fails. Deterministic: every
 photo draws from its own numpy Generator seeded with (SEED, fruit, angle), so two runs give
@@ -33,6 +33,7 @@ WRONG_LABEL = {"lemon_05_b.jpg", "lemon_07_c.jpg", "lemon_12_a.jpg", "lemon_18_d
 DARK = {"lemon_02_d.jpg", "lemon_08_b.jpg", "lemon_15_c.jpg", "lemon_21_a.jpg",
         "lemon_31_d.jpg", "lemon_33_b.jpg"}
 BRUISED = {"lemon_10_a.jpg", "lemon_10_b.jpg", "lemon_25_c.jpg"}
+RETRAINED_BROKEN = {"lemon_14_c.jpg", "lemon_29_b.jpg", "lemon_34_a.jpg"}
 
 
 def photo(fruit: int, angle: int, rng: np.random.Generator, moldy: bool, bruised: bool,
@@ -89,9 +90,23 @@ def p_mold(name: str, moldy: bool, rng: np.random.Generator) -> float:
     return float(rng.uniform(0.86, 0.995) if moldy else rng.uniform(0.005, 0.12))
 
 
+def p_mold_retrained(name: str, moldy: bool, fruit: int, angle: int) -> float:
+    """A second model, "retrained": sees mould in the dark, still fooled by two of the three
+    bruised photos, newly wrong on three photos; its own Generator (the first model's draws are
+    untouched)."""
+    rng = np.random.default_rng([SEED, 2, fruit, angle])
+    if name in RETRAINED_BROKEN:
+        return float(rng.uniform(0.25, 0.4) if moldy else rng.uniform(0.62, 0.8))
+    if name in BRUISED:
+        return float(rng.uniform(0.15, 0.3) if name == "lemon_25_c.jpg" else rng.uniform(0.7, 0.85))
+    if name in DARK:
+        return float(rng.uniform(0.6, 0.8) if moldy else rng.uniform(0.2, 0.4))
+    return float(rng.uniform(0.8, 0.99) if moldy else rng.uniform(0.01, 0.2))
+
+
 def generate(out: Path) -> None:
     (out / "images").mkdir(parents=True, exist_ok=True)
-    labels, preds = [], []
+    labels, preds, retrained = [], [], []
     for fruit in range(1, FRUITS + 1):
         for a, letter in enumerate(ANGLES):
             name = f"lemon_{fruit:02d}_{letter}.jpg"
@@ -105,12 +120,18 @@ def generate(out: Path) -> None:
             p = p_mold(name, moldy, rng)
             labels.append([name, given, f"L{fruit:02d}", letter])
             preds.append([name, f"{p:.4f}", f"{1 - p:.4f}"])
+            q = p_mold_retrained(name, moldy, fruit, a)
+            retrained.append([name, f"{q:.4f}", f"{1 - q:.4f}"])
     _write_csv(out / "labels.csv", ["image", "label", "fruit_id", "angle"], labels)
     _write_csv(out / "predictions.csv", ["image", "mold", "no mold"], preds)
-    project = {"reviewer_project": 1, "name": "lemons", "images": "images",
+    _write_csv(out / "predictions_retrained.csv", ["image", "mold", "no mold"], retrained)
+    project = {"reviewer_project": 2, "name": "lemons", "images": "images",
                "default_task": "classification",
-               "classification": {"gt": "labels.csv", "pred": "predictions.csv",
-                                  "positive": "mold", "threshold": 0.5}}
+               "classification": {"gt": "labels.csv", "positive": "mold", "threshold": 0.5,
+                                  "models": [{"name": "baseline", "pred": "predictions.csv"},
+                                             {"name": "retrained",
+                                              "pred": "predictions_retrained.csv"}],
+                                  "current_model": "baseline"}}
     (out / "reviewer.json").write_text(json.dumps(project, indent=2) + "\n", encoding="utf-8")
 
 

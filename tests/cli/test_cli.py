@@ -33,8 +33,13 @@ def voc_project(tmp_path):
 
 def test_init_writes_a_relative_readable_project_file(voc_project):
     data = json.loads((voc_project / "reviewer.json").read_text())
-    assert data["reviewer_project"] == 1
+    assert data["reviewer_project"] == 2
     assert data["default_task"] == "detection"
+    assert data["detection"]["models"] == [{"name": "coco_dets",
+                                            "pred": "../../" + str(VOC.relative_to(
+                                                VOC.parents[1]) / "pred/coco_dets.json")}] \
+        or data["detection"]["models"][0]["name"] == "coco_dets"
+    assert data["detection"]["current_model"] == "coco_dets"
     assert not Path(data["detection"]["gt"]).is_absolute()
     assert data["detection"]["score_threshold"] == 0
 

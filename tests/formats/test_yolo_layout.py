@@ -64,7 +64,7 @@ def test_init_as_the_user_types_it(dataset, capsys):
     pred_a = tmp / "runs/detect/predict/labels/a.txt"
     assert f"{pred_a}: line 4: 5 values, expected 6 (class cx cy w h confidence)" in err
     config = json.loads((tmp / "P/reviewer.json").read_text())["detection"]
-    assert config["gt_format"] == "yolo" and config["pred_format"] == "yolo"
+    assert config["gt_format"] == "yolo" and config["models"][0]["pred_format"] == "yolo"
     assert cli.main(["eval", str(tmp / "P"), "--json", "-q"]) == 0
     payload = json.loads(capsys.readouterr().out)
     assert set(payload["per_class"]) == {"cat", "dog"}

@@ -88,10 +88,15 @@ def test_size_and_project_file():
     total = sum(p.stat().st_size for p in ROOT.rglob("*") if p.is_file() and not _review_state(p))
     assert total < 5 * 1024 * 1024
     project = json.loads((ROOT / "reviewer.json").read_text())
-    assert project["reviewer_project"] == 1 and project["default_task"] == "detection"
+    assert project["reviewer_project"] == 2 and project["default_task"] == "detection"
     det, seg = project["detection"], project["segmentation"]
     assert (det["iou_threshold"], det["score_threshold"]) == (0.5, 0.5)
-    for rel in (project["images"], det["gt"], det["pred"], seg["gt"], seg["pred"], seg["classes"]):
+    for section in (det, seg):
+        assert [m["name"] for m in section["models"]] == ["baseline", "retrained"]
+        assert section["current_model"] == "baseline"
+    preds = [m["pred"] for s in (det, seg) for m in s["models"]]
+    assert det["models"][0]["pred"] == "annotations/predictions.json"
+    for rel in (project["images"], det["gt"], seg["gt"], seg["classes"], *preds):
         assert (ROOT / rel).exists(), rel
     assert seg["ignore_index"] == 255
     assert 40 <= len(list((ROOT / "images").glob("*.jpg"))) <= 60

@@ -52,7 +52,7 @@ class ClassificationTask(base.Task):
     fields = (
         Field("gt", "path", required=True, flag="--gt",
               help="a CSV or Parquet table (image, label) or an ImageFolder tree GT/<class>/"),
-        Field("pred", "file", flag="--pred",
+        Field("pred", "file", per_model=True, flag="--pred",
               help="a CSV or Parquet table: image + one probability column per class (p_ "
                    "prefix accepted), or image,label,score (top-1 only), or image,probability "
                    "(binary, with --positive)"),
@@ -166,6 +166,24 @@ class ClassificationTask(base.Task):
                      for name, c in payload["per_class"].items()}
         return {"metric": payload["overall"].get("accuracy"), "overall": payload["overall"],
                 "per_class": per_class, "confusion": payload["confusion"]}
+
+    # --- comparing models -----------------------------------------------------------------------
+    class_metric = "f1"
+
+    def headline(self, payload: dict):
+        return "accuracy", payload["overall"].get("accuracy")
+
+    def resampler(self, session, original: bool = False):
+        import numpy as np
+
+        from reviewer.core.bootstrap import RatioResampler
+        doc = session.document
+        correct = self.correct(doc.table_before if original else doc.table)
+        return RatioResampler(np.nan_to_num(correct), ~np.isnan(correct))
+
+    def correct(self, table: dict):
+        import numpy as np
+        return np.asarray(table["correct"], np.float64)
 
     # --- export -----------------------------------------------------------------------------
     export_formats = ("csv", "imagefolder")

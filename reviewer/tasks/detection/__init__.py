@@ -52,13 +52,13 @@ class DetectionTask(base.Task):
         Field("gt", "path", required=True, flag="--gt",
               help="a COCO instances JSON (boxes, instance masks), a YOLO label folder, Pascal "
                    "VOC XML, LabelMe JSON or a CVAT XML (the format is found from the path)"),
-        Field("pred", "path", flag="--pred",
+        Field("pred", "path", per_model=True, flag="--pred",
               help="a COCO results JSON (or a COCO file with a score per annotation), YOLO "
                    "predict labels (save_conf=True), per-image pixel .txt files, VOC results"),
         Field("gt_format", "text", flag="--gt-format",
               help="the ground truth's format when it cannot be told from the path: coco, "
                    "yolo, voc, labelme, cvat"),
-        Field("pred_format", "text", flag="--pred-format",
+        Field("pred_format", "text", per_model=True, flag="--pred-format",
               help="the predictions' format: coco, yolo, labelme, cvat, txt_xywh, txt_xyxy, "
                    "voc_results"),
         Field("classes", "file", flag="--classes",
@@ -208,6 +208,23 @@ class DetectionTask(base.Task):
         return {"metric": _num(overall["AP"]), "AP50": _num(overall["AP50"]),
                 "overall": {k: _num(v) for k, v in overall.items()}, "per_class": per_class,
                 "errors": payload["errors"], "confusion": payload["confusion"]}
+
+    # --- comparing models -----------------------------------------------------------------------
+    class_metric = "AP"
+
+    def headline(self, payload: dict):
+        return payload["metric_name"], payload["overall"]["AP"]
+
+    def resampler(self, session, original: bool = False):
+        from reviewer.core.ap_weighted import APResampler
+        from reviewer.core.cocoeval import AREA_RANGES, match_dataset
+        doc = session.document
+        corrected = not original and doc.corrected_images
+        ds = doc.dataset() if corrected else doc.base
+        rles = (doc.rles() if corrected else session.data.rles) \
+            if doc.params.iou_type == "segm" else None
+        res = match_dataset(ds, doc.params.iou_type, area_ranges=AREA_RANGES[:1], rles=rles)
+        return APResampler(ds, res)
 
     # --- export -----------------------------------------------------------------------------
     def export_dataset(self, folder: Path, session, rows, progress, formats=None):

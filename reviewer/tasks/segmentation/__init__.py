@@ -30,7 +30,7 @@ class SegmentationTask(base.Task):
     ui_module = "reviewer.tasks.segmentation.ui"
     fields = (
         Field("gt", "dir", required=True, flag="--gt", help="a folder of label PNGs"),
-        Field("pred", "dir", flag="--pred",
+        Field("pred", "dir", per_model=True, flag="--pred",
               help="a folder of predicted label PNGs named like the ground truth's"),
         Field("classes", "file", flag="--classes",
               help="class names: a JSON object index -> name (or a list, or Cityscapes-style "
@@ -116,6 +116,24 @@ class SegmentationTask(base.Task):
                      for name, c in payload["per_class"].items()}
         return {"metric": payload["miou"], "pixel_acc": payload["pixel_acc"],
                 "per_class": per_class, "confusion": payload["confusion"]}
+
+    # --- comparing models -----------------------------------------------------------------------
+    class_metric = "iou"
+
+    def headline(self, payload: dict):
+        return "mIoU", payload["miou"]
+
+    def overall(self, payload: dict) -> dict:
+        return {k: payload[k] for k in ("miou", "miou_all_classes", "pixel_acc")}
+
+    def resampler(self, session, original: bool = False):
+        from reviewer.core.bootstrap import MiouResampler
+        from reviewer.core.semantic import evaluated_classes
+        doc, data = session.document, session.data
+        stack = doc.stack if not original and doc.corrected_images else data.scores
+        inter, gt_area, pred_area, _ = stack.per_image_stats()
+        return MiouResampler(inter, gt_area, pred_area,
+                             evaluated_classes(stack.num_classes, data.dataset.scoring_ignore))
 
     # --- the HTML report ------------------------------------------------------------------
     per_class_key = "IoU"

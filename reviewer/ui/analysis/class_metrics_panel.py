@@ -12,15 +12,16 @@ from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from reviewer.ui.task_view import view_of
 
-from .common import BarDelegate, Cell, PanelHeader, fill_table, fmt, make_table
+from .common import BarDelegate, Cell, PanelHeader, RowFilter, fill_table, fmt, make_table
 from .plots import DATA_COLOR, ERROR_COLOR
 
 
 class ClassMetricsPanel(QWidget):
     def __init__(self, parent=None):
         super().__init__(parent)
-        self.header = PanelHeader(self)
         self.table = make_table(self)
+        self.filter = RowFilter(self.table)
+        self.header = PanelHeader(self, self.filter)
         self.table.setSortingEnabled(True)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -46,6 +47,7 @@ class ClassMetricsPanel(QWidget):
             self.table.setItemDelegateForColumn(c, delegate)
         for c in bars:
             self.table.horizontalHeader().resizeSection(c, 110)
+        self.filter.apply()
         self.header.set_text(_summary(metrics))
 
 

@@ -4,6 +4,8 @@
 shown formatted and sorted by value (``VALUE_ROLE`` holds the raw value, None for "n/a").
 ``BarDelegate`` draws a cell's value as a bar scaled to the column maximum (imbalance at a glance).
 ``PanelHeader`` is a row with a summary label, extra controls and a busy indicator.
+``RowFilter(table)`` hides the rows whose first column does not contain the typed text (150
+classes: find one by name).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QLineEdit,
     QProgressBar,
     QStyledItemDelegate,
     QTableWidget,
@@ -189,3 +192,29 @@ class PanelHeader(QWidget):
         self.summary.setText(text)
         colour = "#c0392b" if error else self.palette().color(QPalette.ColorRole.Text).name()
         self.summary.setStyleSheet(f"color: {colour}")
+
+
+class RowFilter(QLineEdit):
+    """A filter box over ``table``'s rows by their first column (case-insensitive substring;
+    Esc clears). ``apply()`` again after the table was refilled."""
+
+    def __init__(self, table: QTableWidget, placeholder: str = "Filter classes…", parent=None):
+        super().__init__(parent, placeholderText=placeholder, maximumWidth=180)
+        self.setToolTip("Show only the rows whose name contains this text (Esc clears)")
+        self.table = table
+        self.textChanged.connect(self.apply)
+
+    def keyPressEvent(self, event) -> None:
+        if event.key() == Qt.Key.Key_Escape and self.text():
+            self.clear()
+            event.accept()
+            return
+        super().keyPressEvent(event)
+
+    def apply(self, *_) -> None:
+        needle = self.text().strip().casefold()
+        table = self.table
+        for r in range(table.rowCount()):
+            item = table.item(r, 0)
+            table.setRowHidden(r, bool(needle) and (item is None
+                                                    or needle not in item.text().casefold()))

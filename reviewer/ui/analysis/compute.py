@@ -67,6 +67,11 @@ def class_metrics(session) -> dict:
     return export_metrics.session_metrics(session, np.arange(len(session.document.table["image_id"])))
 
 
+def confusion(session, class_names) -> tuple:
+    """The task's confusion matrix with its row / column labels (``TaskView.confusion``)."""
+    return view_of(session).confusion(session, class_names)
+
+
 def evaluate(snap: Snapshot, rows=None) -> dict:
     """The task's ``eval`` payload of the images ``rows`` (None = all)."""
     return snap.view.evaluate(snap, rows)

@@ -5,11 +5,13 @@ Panels lists them), recomputes a panel when it is shown and its figures are stal
 every panel stale after each command (history ``applied``; the visible ones recompute 400 ms
 after the last edit, in the background). A panel's widget is built the first time its dock is
 shown (``panels`` builds on first access), so opening a project draws nothing it is not asked
-for; the task view says which panels its Analysis menu offers (``TaskView.offers_panel``). It
-turns panel clicks into table filters: a tag → the filter bar's tag filter; a confusion cell → an
-image subset of the table (a removable chip in the filter bar) and a highlight of the cell's
-objects on the canvas. The class-probability panels are wired in ``prob_links``. Signal
-``refreshed(name)`` after a panel received new figures.
+for; the task view says which panels its Analysis menu offers (``TaskView.offers_panel``);
+every panel's figures, the confusion matrix's too, are computed on the runner's thread while
+the panel's header shows a busy bar. It turns panel clicks into table filters: a tag → the
+filter bar's tag filter; a confusion cell → an image subset of the table (a removable chip in
+the filter bar) and a highlight of the cell's objects on the canvas. The class-probability
+panels are wired in ``prob_links``. Signal ``refreshed(name)`` after a panel received new
+figures.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import numpy as np
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import QDockWidget
 
+from reviewer.core.review import own_object_tags
 from reviewer.core.tag_stats import tag_membership
 from reviewer.ui.task_view import view_of
 
@@ -109,6 +112,8 @@ class AnalysisLinks(QObject):
                 self._fill_slice_choices(p)
         else:
             self.probabilities.wire(name, p)
+        if self.runner.busy(name):
+            p.header.set_busy(True)
         return panel
 
     # --- panels on screen -------------------------------------------------------------------
@@ -130,6 +135,10 @@ class AnalysisLinks(QObject):
     def offered(self, name: str) -> bool:
         """Whether the open session's task offers panel ``name`` (every panel without one)."""
         return self.session is None or view_of(self.session).offers_panel(name)
+
+    def built(self) -> set[str]:
+        """The panels whose widgets exist (shown at least once)."""
+        return set(self.panels)
 
     def _on_dock_visible(self, name: str, visible: bool) -> None:
         if visible:
@@ -226,12 +235,13 @@ class AnalysisLinks(QObject):
                   self.panels["class_metrics"].set_metrics)
 
     def _refresh_confusion(self) -> None:
-        view = view_of(self.session)
-        matrix, rows, cols, special_rows, special_cols = view.confusion(self.session,
-                                                                        self.c.class_names())
-        self.panels["confusion"].set_matrix(matrix, rows, cols, view.confusion_unit,
-                                            special_rows, special_cols)
-        self.refreshed.emit("confusion")
+        session, view, names = self.session, view_of(self.session), self.c.class_names()
+        panel = self.panels["confusion"]
+
+        def apply(result) -> None:
+            matrix, rows, cols, special_rows, special_cols = result
+            panel.set_matrix(matrix, rows, cols, view.confusion_unit, special_rows, special_cols)
+        self._run("confusion", lambda progress: compute.confusion(session, names), apply)
 
     def _refresh_slices(self) -> None:
         kind, value = self.panels["slices"].current()
@@ -256,7 +266,7 @@ class AnalysisLinks(QObject):
             snap_names = self.c.class_names()
             return np.flatnonzero(compute.snapshot(s).present[:, snap_names.index(value)])
         member = tag_membership(review.keys, [value], s.store.all_image_tags(),
-                                s.store.all_object_tags())
+                                own_object_tags(s.store.all_object_tags(), s.model))
         return np.flatnonzero(member[0])
 
     def _refresh_pr(self) -> None:
@@ -273,10 +283,12 @@ class AnalysisLinks(QObject):
                   lambda curves: panel.set_curves(curves, names, colors, snap.data.get("params")))
 
     def _on_runner_busy_changed(self, name: str, busy: bool) -> None:
-        self.panels[name].header.set_busy(busy)
+        if name in self.panels:
+            self.panels[name].header.set_busy(busy)
 
     def _on_runner_failed(self, name: str, message: str) -> None:
-        self.panels[name].header.set_text(f"Could not compute: {message}", error=True)
+        if name in self.panels:
+            self.panels[name].header.set_text(f"Could not compute: {message}", error=True)
 
     # --- panels -> table --------------------------------------------------------------------
     def _on_tag_stats_tag_clicked(self, name: str) -> None:

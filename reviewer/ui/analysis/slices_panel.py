@@ -10,6 +10,8 @@ from __future__ import annotations
 from PySide6.QtCore import QSignalBlocker, Signal
 from PySide6.QtWidgets import QComboBox, QVBoxLayout, QWidget
 
+from reviewer.ui.widgets.class_search import searchable
+
 from .common import Cell, PanelHeader, fill_table, make_table
 
 KINDS = (("Tag", "tag"), ("Review status", "status"), ("Image table filter", "filter"),
@@ -28,7 +30,8 @@ class SlicesPanel(QWidget):
         self.kind = QComboBox(self, toolTip="What defines the slice")
         for text, value in KINDS:
             self.kind.addItem(text, value)
-        self.value = QComboBox(self, toolTip="Which tag, status or class", minimumWidth=160)
+        self.value = searchable(QComboBox(self, toolTip="Which tag, status or class (type to "
+                                          "search)", minimumWidth=160))
         self.header = PanelHeader(self, self.kind, self.value)
         self.table = make_table(self)
         self.table.setSortingEnabled(True)

@@ -19,13 +19,19 @@ CLASS_MODES = ("present", "missed")
 class ReviewColumns:
     """Per image row: ``status`` (N,) object of status values, ``tags`` (N,) object of tuples,
     ``corrected`` (N,) bool (the image's GT was changed: rows in the document's
-    ``corrected_images`` set, passed as ``corrected`` and re-read by ``update_row``)."""
+    ``corrected_images`` set, passed as ``corrected`` and re-read by ``update_row``).
+
+    Kept beside them for 1M-row tables: each status's position in ``STATUS_ORDER`` (int8, -1
+    for another value) and, per tag asked for, a (N,) bool membership (updated row by row), so
+    a status or tag filter and a status sort are numpy passes."""
 
     def __init__(self, image_ids: np.ndarray, store=None, corrected=None):
-        self.keys = [str(k) for k in np.asarray(image_ids).tolist()]
-        self._row = {k: i for i, k in enumerate(self.keys)}
+        self.keys = np.asarray(image_ids).astype(str).tolist()
+        self._row = dict(zip(self.keys, range(len(self.keys)), strict=True))
         n = len(self.keys)
         self.status = np.full(n, "unreviewed", dtype=object)
+        self._codes = np.zeros(n, np.int8)
+        self._tag_masks: dict[str, np.ndarray] = {}
         self.tags = np.empty(n, dtype=object)
         self.tags[:] = [()] * n
         self._corrected_rows = corrected if corrected is not None else set()
@@ -44,9 +50,11 @@ class ReviewColumns:
     def reload(self, store) -> None:
         """Read every status and image tag from ``store`` (one query each)."""
         self.status[:] = "unreviewed"
+        self._codes[:] = 0
+        self._tag_masks.clear()
         for key, status in store.statuses().items():
             if key in self._row:
-                self.status[self._row[key]] = getattr(status, "value", status)
+                self._set_status(self._row[key], getattr(status, "value", status))
         self.tags[:] = [()] * len(self.keys)
         for key, names in store.all_image_tags().items():
             if key in self._row:
@@ -55,21 +63,36 @@ class ReviewColumns:
     def update_row(self, row: int, store) -> None:
         """Re-read one image's status and tags after a review command."""
         key = self.keys[row]
-        self.status[row] = getattr(store.status(key), "value", store.status(key))
-        self.tags[row] = tuple(sorted(store.image_tags(key)))
+        self._set_status(row, getattr(store.status(key), "value", store.status(key)))
+        self.tags[row] = tags = tuple(sorted(store.image_tags(key)))
+        for name, mask in self._tag_masks.items():
+            mask[row] = name in tags
         self.corrected[row] = row in self._corrected_rows
+
+    def _set_status(self, row: int, status: str) -> None:
+        self.status[row] = status
+        self._codes[row] = STATUS_ORDER.index(status) if status in STATUS_ORDER else -1
+
+    def has_status(self, status: str) -> np.ndarray:
+        """(N,) bool: the image's review status is ``status``."""
+        if status in STATUS_ORDER:
+            return self._codes == STATUS_ORDER.index(status)
+        return self.status == status
 
     def reviewed_count(self) -> int:
         return int(np.count_nonzero(self.status == "reviewed"))
 
     def status_codes(self) -> np.ndarray:
         """(N,) int64 position of each status in ``STATUS_ORDER`` (for sorting)."""
-        lookup = {s: i for i, s in enumerate(STATUS_ORDER)}
-        return np.fromiter((lookup.get(s, 0) for s in self.status), np.int64, len(self.status))
+        return np.maximum(self._codes, 0).astype(np.int64)
 
     def has_tag(self, name: str) -> np.ndarray:
-        """(N,) bool: the image carries tag ``name``."""
-        return np.fromiter((name in t for t in self.tags), bool, len(self.tags))
+        """(N,) bool: the image carries tag ``name`` (a copy)."""
+        mask = self._tag_masks.get(name)
+        if mask is None:
+            mask = np.fromiter((name in t for t in self.tags), bool, len(self.tags))
+            self._tag_masks[name] = mask
+        return mask.copy()
 
 
 @dataclass(frozen=True)
@@ -129,15 +152,14 @@ def filter_mask(spec: ImageFilter, table: dict, review: ReviewColumns,
     n = len(review)
     keep = np.ones(n, dtype=bool)
     if spec.status:
-        keep &= review.status == spec.status
+        keep &= review.has_status(spec.status)
     if spec.tag:
         keep &= review.has_tag(spec.tag)
     if spec.corrected:
         keep &= review.corrected
     if spec.text:
-        needle = spec.text.casefold()
-        names = table["file_name"]
-        keep &= np.fromiter((needle in str(s).casefold() for s in names), bool, n)
+        needle = spec.text.casefold().encode("utf-8")
+        keep &= np.strings.find(_folded(table["file_name"]), needle) >= 0
     if spec.class_name:
         keep &= _class_mask(spec, table, class_counts, list(class_names), n)
     if spec.metric and spec.metric in table and (spec.lo is not None or spec.hi is not None):
@@ -148,6 +170,22 @@ def filter_mask(spec: ImageFilter, table: dict, review: ReviewColumns,
             if spec.hi is not None:
                 keep &= values <= spec.hi
     return keep
+
+
+_FOLDED: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+
+
+def _folded(names) -> np.ndarray:
+    """The file names casefolded, UTF-8 encoded, as one numpy bytes array (made once per names
+    array; a substring of the UTF-8 bytes is a substring of the text: ~30 ms at 1M names)."""
+    names = np.asarray(names)
+    hit = _FOLDED.get(id(names))
+    if hit is not None and hit[0] is names:
+        return hit[1]
+    folded = np.array([str(s).casefold().encode("utf-8") for s in names.tolist()], dtype=bytes)
+    _FOLDED.clear()  # one table at a time: the shown project's
+    _FOLDED[id(names)] = (names, folded)
+    return folded
 
 
 def _class_mask(spec, table, class_counts, class_names, n) -> np.ndarray:

@@ -2,9 +2,11 @@
 
 The model never copies rows into Qt: it keeps the ranking as a numpy index array ``order``
 (view row -> image row) and its inverse ``view_rows`` (image row -> view row, -1 when filtered
-out). Sorting is ``reports.rank`` (a numpy lexsort), filtering a boolean numpy mask: both take a
-few milliseconds at 100k rows. An edit of one image emits ``dataChanged`` for its row only; the
-model is reset only when the filter changes the set of rows.
+out). Sorting is ``reports.rank`` (one stable numpy argsort), filtering a boolean numpy mask
+applied to the ranking, which is kept per (column, direction) until values change: a filter
+change or a sort by a column sorted before takes milliseconds at 1M rows, a first sort by a
+column ~150 ms. An edit of one image emits ``dataChanged`` for its row only; the model is reset
+only when the filter changes the set of rows.
 """
 
 from __future__ import annotations
@@ -74,6 +76,7 @@ class ImageTableModel(QAbstractTableModel):
         self._mask = np.ones(len(review), dtype=bool)
         self.order = np.zeros(0, dtype=np.int64)
         self.view_rows = np.full(len(review), -1, dtype=np.int64)
+        self._rankings: dict[tuple[str, bool], np.ndarray] = {}  # every row, per sort
         self._rerank()
 
     # --- Qt model interface -----------------------------------------------------------------
@@ -152,10 +155,19 @@ class ImageTableModel(QAbstractTableModel):
         self.set_filter(self.filter)
 
     def _rerank(self) -> None:
-        order = rank(self._sort_table(), self.sort_key, self.ascending)
-        self.order = order[self._mask[order]].astype(np.int64, copy=False)
+        sort = (self.sort_key, self.ascending)
+        order = self._rankings.get(sort)
+        if order is None:
+            order = rank(self._sort_table(), self.sort_key, self.ascending).astype(np.int64)
+            self._rankings[sort] = order
+        self.order = order[self._mask[order]]
         self.view_rows = np.full(len(self.review), -1, dtype=np.int64)
         self.view_rows[self.order] = np.arange(len(self.order))
+
+    def values_changed(self) -> None:
+        """Table or review values changed: the next sort or filter ranks afresh (the rows on
+        screen keep their places until then, so an edited image does not jump away)."""
+        self._rankings.clear()
 
     def _sort_table(self) -> dict:
         if self.sort_key == "status":
@@ -197,12 +209,14 @@ class ImageTableModel(QAbstractTableModel):
 
     def refresh_image(self, image_row: int) -> None:
         """Tell views that one image's values changed (``dataChanged`` of its row only)."""
+        self.values_changed()
         v = self.view_row(image_row)
         if v >= 0:
             self.dataChanged.emit(self.index(v, 0), self.index(v, len(self.columns) - 1))
 
     def refresh_all(self) -> None:
         """Every image's values changed (new thresholds): re-apply the filter and the ranking."""
+        self.values_changed()
         self.set_filter(self.filter)
 
     # --- cell text --------------------------------------------------------------------------

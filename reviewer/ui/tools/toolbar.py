@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QComboBox, QLabel, QToolBar
 from reviewer import tasks
 from reviewer.ui.icons import icon
 from reviewer.ui.task_view import view_of
+from reviewer.ui.widgets.class_search import searchable
 
 from .base import ToolManager
 from .draw_box import DrawBoxTool
@@ -35,8 +36,8 @@ class ToolsToolbar(QToolBar):
         self.group = QActionGroup(self)
         self.actions_by_tool: dict[str, QAction] = {}
         self.class_label = QLabel(" Class ", self)
-        self.class_combo = QComboBox(self, minimumContentsLength=12, toolTip=(
-            "Class of new boxes and polygons"))
+        self.class_combo = searchable(QComboBox(self, minimumContentsLength=12, toolTip=(
+            "Class of new boxes and polygons (type to search the classes)")))
         self.class_combo.setSizeAdjustPolicy(
             QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         self._separator = None

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from reviewer.ui.models.image_filter import ImageFilter
+from reviewer.ui.widgets.class_search import searchable
 
 STATUS_ITEMS = (("Any status", ""), ("Unreviewed", "unreviewed"), ("Reviewed", "reviewed"),
                 ("Needs second look", "needs-second-look"), ("Skipped", "skipped"))
@@ -38,7 +39,8 @@ class FilterBar(QWidget):
         self.text = QLineEdit(self, placeholderText="Filter by file name…", clearButtonEnabled=True)
         self.status = self._combo(STATUS_ITEMS, "Show only images with this review status")
         self.tag = self._combo((("Any tag", ""),), "Show only images carrying this tag")
-        self.class_name = self._combo((("Any class", ""),), "Show only images with this class")
+        self.class_name = searchable(self._combo((("Any class", ""),), "Show only images with "
+                                                 "this class (type to search the classes)"))
         self.class_mode = self._combo(MODE_ITEMS, "present: in the GT or the predictions; "
                                                   "missed: a GT object of the class was missed")
         self.metric = self._combo((("error", "error"),), "Column the range applies to")

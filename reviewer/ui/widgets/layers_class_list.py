@@ -165,9 +165,17 @@ class ClassList(QTreeWidget):
         return None if len(on) == self.topLevelItemCount() else on
 
     def check_all(self, on: bool) -> None:
-        """The "All" / "None" buttons: one ``visibility_changed`` if anything changed."""
+        """The "All" / "None" buttons: one ``visibility_changed`` if anything changed. When a
+        filter hides rows, only the rows listed change."""
         before = self.visible_classes()
-        self.set_visible_classes(None if on else frozenset())
+        items = [self.topLevelItem(i) for i in range(self.topLevelItemCount())]
+        state = Qt.CheckState.Checked if on else Qt.CheckState.Unchecked
+        self._updating = True
+        for item in items:
+            if not item.isHidden():
+                item.setCheckState(NAME, state)
+                self._refresh_swatch(item)
+        self._updating = False
         if self.visible_classes() != before:
             self.visibility_changed.emit()
 

@@ -147,6 +147,7 @@ class LayersPanel(QWidget):
         colours = list(colors) if colors is not None else []
         for section in (self.gt, self.pred):
             section.class_list.set_classes(self._names, colours)
+            section.class_filter.classes_set()
         self._last_state = self.state()
 
     def set_counts(self, gt_counts, pred_counts) -> None:

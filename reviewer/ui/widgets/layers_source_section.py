@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 from reviewer.core.view_state import SourceLayer
+from reviewer.ui.widgets.class_search import ClassFilter
 from reviewer.ui.widgets.layers_class_list import ClassList
 
 
@@ -92,6 +93,8 @@ class SourceSection(QWidget):
         self.none_button = small_button(self, "None", f"Hide {noun} of every class; then tick "
                                                       "the classes to show")
         self.class_list = ClassList(noun, self)  # after the buttons: tab order = visual order
+        self.class_filter = ClassFilter(self.class_list, noun, self)
+        self.setTabOrder(self.class_filter, self.class_list)
         self._build_layout(fill_row)
         self._connect()
         self.set_layer(SourceLayer())
@@ -121,6 +124,7 @@ class SourceSection(QWidget):
         layout.addLayout(header)
         layout.addLayout(opacity)
         layout.addLayout(classes)
+        layout.addWidget(self.class_filter)
         layout.addWidget(self.class_list)
 
     def _connect(self) -> None:

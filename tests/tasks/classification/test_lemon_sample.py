@@ -46,7 +46,8 @@ def test_generator_reproduces_the_committed_files_byte_for_byte(tmp_path):
 def doc():
     project = json.loads((ROOT / "reviewer.json").read_text())
     cfg = project["classification"]
-    ds = load_classification(ROOT / cfg["gt"], ROOT / cfg["pred"], ROOT / project["images"],
+    ds = load_classification(ROOT / cfg["gt"], ROOT / cfg["models"][0]["pred"],
+                             ROOT / project["images"],
                              positive=cfg["positive"])
     return ClassificationDocument(ds, cfg["threshold"])
 
