@@ -145,7 +145,8 @@ def lemons(tmp_path) -> Path:
 def _lemon_ds(project: Path):
     from reviewer.tasks.classification.load import load_classification
     cfg = json.loads((project / "reviewer.json").read_text())["classification"]
-    return load_classification(project / cfg["gt"], project / cfg["pred"], project / "images",
+    pred = cfg["models"][0]["pred"]  # the baseline model (project file schema 2)
+    return load_classification(project / cfg["gt"], project / pred, project / "images",
                                positive=cfg["positive"])
 
 
