@@ -59,8 +59,9 @@ def install_excepthook(window, dialogs) -> None:
     sys.excepthook = hook
 
 
-def build(project=None, settings=None, dialogs=None, opener=None):
-    """Window + controller, opening ``project`` (the sample project when None)."""
+def build(project=None, settings=None, dialogs=None, opener=None, grid: bool = False):
+    """Window + controller, opening ``project`` (the sample project when None; ``grid``: in
+    the grid of thumbnails)."""
     from reviewer.ui.controller import ReviewController
     from reviewer.ui.dialogs.factory import DialogFactory
     from reviewer.ui.loader import default_opener
@@ -70,6 +71,7 @@ def build(project=None, settings=None, dialogs=None, opener=None):
     dialogs = dialogs or DialogFactory(str(log_file()))
     controller = ReviewController(window, settings or Settings(), dialogs,
                                   opener or default_opener)
+    controller.grid.enter_on_load = grid
     target = project if project is not None else sample_project()
     if target is not None:
         controller.open_project(str(target))
@@ -104,7 +106,7 @@ def display_problem(env=None, find_library=None) -> str | None:
     return None
 
 
-def run(project=None, argv: list[str] | None = None) -> int:
+def run(project=None, argv: list[str] | None = None, grid: bool = False) -> int:
     """Open the review window and run the event loop; returns the exit code."""
     problem = display_problem()
     if problem is not None:
@@ -120,7 +122,7 @@ def run(project=None, argv: list[str] | None = None) -> int:
     app = QApplication.instance() or QApplication(argv if argv is not None else sys.argv[:1])
     setup_logging(log_file())
     log.info("Reviewer %s starting (project: %s)", reviewer.__version__, project)
-    window, controller = build(project)
+    window, controller = build(project, grid=grid)
     install_excepthook(window, controller.dialogs)
     window.show()
     code = app.exec()

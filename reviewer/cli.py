@@ -88,8 +88,10 @@ def _parser() -> argparse.ArgumentParser:
 
     q = add_command(sub, "open", "open a project in the review window",
                     "Open the review window on PROJECT (default: the bundled sample project).",
-                    ["reviewer open proj", "reviewer"])
+                    ["reviewer open proj", "reviewer open proj --grid", "reviewer"])
     q.add_argument("project", nargs="?", help="project folder (default: the sample project)")
+    q.add_argument("--grid", action="store_true",
+                   help="start in the grid of thumbnails (G switches to the image and back)")
     for module in _extensions():
         module.register(sub, _common)
     return p
@@ -147,7 +149,7 @@ def overrides(args) -> dict:
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command in (None, "open"):
-        return _open_gui(getattr(args, "project", None))
+        return _open_gui(getattr(args, "project", None), getattr(args, "grid", False))
     from reviewer.core.problems import InputError
     from reviewer.io.project import ProjectError
     from reviewer.io.store_base import StoreError
@@ -186,14 +188,14 @@ def os_error_message(exc: OSError) -> str:
     return f"{where}{exc.strerror or exc}{hint}; the command stopped and wrote nothing further"
 
 
-def _open_gui(project) -> int:
+def _open_gui(project, grid: bool = False) -> int:
     try:
         from reviewer.app import run
     except ImportError as exc:
         print("reviewer: the review window is not available in this build yet "
               f"({exc}); use `reviewer score` / `reviewer eval`.", file=sys.stderr)
         return EXIT_INPUT
-    return run(project)
+    return run(project, grid=grid)
 
 
 def print_problems(problems, args, brief: bool = False) -> None:

@@ -91,12 +91,20 @@ def detection_thumb(document, images_dir: Path, i: int, width: int = WIDTH,
     small = _resized(loaded.pixels, size)
     full_w, full_h = loaded.size or (loaded.pixels.shape[1], loaded.pixels.shape[0])
     sx, sy = size[0] / full_w, size[1] / full_h
-    gt = document.gt
-    _draw_boxes(small, gt.boxes[gt.image_index == i], sx, sy, GT_BGR)
-    rows = document.pred_rows(i)
-    keep = rows[base.pred.scores[rows] >= document.params.score_threshold]
-    _draw_boxes(small, base.pred.boxes[keep], sx, sy, PRED_BGR)
+    gt_boxes, pred_boxes = thumb_boxes(document, i)
+    _draw_boxes(small, gt_boxes, sx, sy, GT_BGR)
+    _draw_boxes(small, pred_boxes, sx, sy, PRED_BGR)
     return _encode(small)
+
+
+def thumb_boxes(document, i: int) -> tuple[np.ndarray, np.ndarray]:
+    """(GT boxes (G, 4), prediction boxes (P, 4)) COCO xywh that a thumbnail of image row i
+    draws: the current GT and the predictions kept by the score threshold (the report's and
+    the window's grid thumbnails)."""
+    gt = document.gt
+    rows = document.pred_rows(i)
+    keep = rows[document.base.pred.scores[rows] >= document.params.score_threshold]
+    return gt.boxes[gt.image_index == i], document.base.pred.boxes[keep]
 
 
 def labelled_thumb(loaded: LoadedImage, width: int, caption: str) -> bytes:
@@ -120,17 +128,25 @@ def semantic_thumb(document, images_dir: Path, file_name: str, i: int,
     size = _thumb_size(loaded, width)
     small = _resized(loaded.pixels, size)
     gt, pred = document.masks(i)
-    if gt is not None and pred is not None and gt.shape == pred.shape:
-        wrong = gt != pred
-        if document.ignore_index is not None:
-            wrong &= gt != document.ignore_index
-        # the share of each thumbnail pixel's image pixels that disagree: the full-size tint
-        # shrunk with INTER_AREA, without holding a tinted full-size copy
-        share = cv2.resize(wrong.astype(np.float32), size, interpolation=cv2.INTER_AREA)
+    share = error_share(gt, pred, document.ignore_index, size)
+    if share is not None:
         alpha = (TINT_ALPHA * share)[..., None]
         tinted = small * (1.0 - alpha) + np.asarray(TINT_BGR, np.float32) * alpha
         small = np.clip(np.rint(tinted), 0, 255).astype(np.uint8)
     return _encode(small)
+
+
+def error_share(gt, pred, ignore_index, size: tuple[int, int]) -> np.ndarray | None:
+    """(h, w) float32 for size (w, h): the share of each thumbnail pixel's image pixels where
+    the GT (H, W) and the prediction (H, W) disagree, the ignore value left out — the
+    full-size error mask shrunk with INTER_AREA (the report's tint and the window's grid).
+    None when either mask is missing or their sizes differ."""
+    if gt is None or pred is None or gt.shape != pred.shape:
+        return None
+    wrong = gt != pred
+    if ignore_index is not None:
+        wrong &= gt != ignore_index
+    return cv2.resize(wrong.astype(np.float32), size, interpolation=cv2.INTER_AREA)
 
 
 def thumbnail(session, i: int, width: int = WIDTH, problems: list | None = None) -> bytes:

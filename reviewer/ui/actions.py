@@ -68,6 +68,10 @@ ACTIONS: tuple[ActionSpec, ...] = (
     A("view_errors", "&Errors", "E", "errors", "set_view_mode",
       "Only the errors: false positives, missed objects, wrong classes", ("errors",), True,
       "view"),
+    A("view_grid", "&Grid of Thumbnails", "G", "grid", "grid.toggle",
+      "Thumbnails of the ranking and filter, ~50 at a glance: select several, tag, mark or "
+      "relabel them at once; Enter or a double-click opens one; again: back to the image",
+      checkable=True, extra_shortcuts=("Ctrl+G",)),
     A("swap_styles", "Swap Fill and Outline", "X", None, "view_actions.swap_styles",
       "Exchange the looks of ground truth and predictions: which one is filled, which outlined"),
     A("only_class", "Show Only This Class", "I", None, "view_actions.only_class_here",
@@ -144,7 +148,7 @@ MENUS: tuple[tuple[str, tuple[str | None, ...]], ...] = (
     ("&Review", ("mark_reviewed", "mark_skipped", "mark_second_look", None, "previous_image",
                  "next_image", "next_unreviewed", "next_for_me", None, "set_user_name")),
     ("&View", ("view_overlay", "view_side_by_side", "view_stacked", "view_errors", None,
-               "swap_styles", "only_class", "all_classes", None, *TASK_ACTIONS, None, "fit", "zoom_in", "zoom_out", "actual_size", None,
+               "view_grid", None, "swap_styles", "only_class", "all_classes", None, *TASK_ACTIONS, None, "fit", "zoom_in", "zoom_out", "actual_size", None,
                "canvas_only", "@docks")),
     ("&Analysis", ("analysis_tag_stats", "analysis_confusion", "analysis_class_metrics",
                    "analysis_slices", "analysis_pr", "analysis_class_curves",
@@ -156,7 +160,8 @@ MENUS: tuple[tuple[str, tuple[str | None, ...]], ...] = (
 TOOLBAR: tuple[str | None, ...] = (
     "open_project", None, "undo", "redo", None, "previous_image", "next_image", "next_unreviewed",
     None, "mark_reviewed", "mark_skipped", "mark_second_look", None, "view_overlay",
-    "view_side_by_side", "view_stacked", "view_errors", None, "fit", "zoom_in", "zoom_out")
+    "view_side_by_side", "view_stacked", "view_errors", "view_grid", None, "fit", "zoom_in",
+    "zoom_out")
 
 
 def spec(action_id: str) -> ActionSpec:
@@ -220,6 +225,11 @@ def shortcut_rows() -> list[tuple[str, str, str]]:
                  "the keyboard back to the image; a new tag gets the next free number"))
     rows.append(("Alt+Up / Alt+Down (tags panel)", "Move a tag",
                  "Move the current tag within its group: the number keys stay with the places"))
+    rows.append(("Arrows, Home / End, Page Up / Down (grid)", "Move in the grid",
+                 "Shift extends the selection, Ctrl moves without selecting; Ctrl+A selects "
+                 "every thumbnail, Esc keeps only the current one, Enter opens it"))
+    rows.append(("Ctrl+wheel (grid)", "Thumbnail size", "Bigger or smaller thumbnails "
+                 "(also the slider in the status bar)"))
     rows.append(("Double-click (layers class)", "Show only this class",
                  "Show one class in ground truth and predictions; again: every class"))
     rows.append(("Ctrl+wheel (confusion matrix)", "Zoom the matrix", "Bigger or smaller cells"))

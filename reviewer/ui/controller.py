@@ -32,6 +32,7 @@ from reviewer.ui.conflicts import ConflictLinks
 from reviewer.ui.dialogs.factory import DialogFactory
 from reviewer.ui.feedback import LiveFeedback
 from reviewer.ui.frame_cache import FrameCache
+from reviewer.ui.grid.links import GridLinks
 from reviewer.ui.loader import ProjectLoader, default_opener
 from reviewer.ui.main_window import OVERLAY_PAGE, SIDE_BY_SIDE_PAGE, MainWindow
 from reviewer.ui.model_links import ModelLinks
@@ -87,6 +88,7 @@ class ReviewController(QObject):
         self.team = TeamLinks(self)
         self.conflicts = ConflictLinks(self)
         self.models = ModelLinks(self)
+        self.grid = GridLinks(self)  # the thumbnail grid, a page beside the canvas
         self.url_opener = None  # opens the exported report; None: QDesktopServices.openUrl
         window.refresh_docks_menu()
         self._connect_window()
@@ -231,6 +233,7 @@ class ReviewController(QObject):
         if self.session is None:
             return
         view_memory.save(self)
+        self.grid.session_closed()
         s = self.session
         s.history.applied.disconnect(self._on_history_applied)
         s.history.changed.disconnect(self._on_history_changed)
@@ -316,6 +319,9 @@ class ReviewController(QObject):
         self.window.table.scrollTo(index)
 
     def _show_frame(self) -> None:
+        if self.grid.shown:  # the grid covers the canvas: the frame is built when it is left
+            self.frame = None
+            return
         path, expected = frames.load_request(self.session, self.current)
         image = self.preloader.get(path, expected) if path is not None else None
         self.frame = self.frames.take(self.current, image)
@@ -328,7 +334,16 @@ class ReviewController(QObject):
         w = self.window
         return w.side_by_side if w.canvas_stack.currentIndex() == SIDE_BY_SIDE_PAGE else w.canvas
 
+    def show_canvas(self) -> None:
+        """Show the current image on the canvas (the grid, covering it, deferred its frame)."""
+        if self.session is not None and self.current is not None and self.frame is None:
+            self._show_frame()
+            self.panels.image_selected(self.current)
+            self._prefetch()
+
     def _prefetch(self) -> None:
+        if self.grid.shown:
+            return
         order, v = self.model.order, self.model.view_row(self.current)
         if v < 0:
             return

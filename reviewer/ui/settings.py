@@ -2,8 +2,8 @@
 
 Only view state lives here (never review state, which belongs to the review store): the window's
 geometry and ``saveState``, the recent projects list, the reviewer's name (recorded with their
-changes), and per project path the ranking (sort column and order), the filter bar and the image
-last shown.
+changes), the grid's thumbnail size, and per project path the ranking (sort column and order), the
+filter bar, the image last shown and whether the grid was shown.
 """
 
 from __future__ import annotations
@@ -100,6 +100,25 @@ class Settings:
                 "view_mode": state.view_mode}
         self.q.setValue(self._project_key(project_root), json.dumps(data))
         self.q.sync()
+
+    # --- the thumbnail grid -----------------------------------------------------------------
+    def thumb_size(self) -> int | None:
+        """The grid's thumbnail side chosen by the reviewer (None: not chosen yet)."""
+        value = self.q.value("grid/size")
+        return int(value) if value is not None and str(value).isdigit() else None
+
+    def set_thumb_size(self, size: int) -> None:
+        self.q.setValue("grid/size", int(size))
+
+    def grid_shown(self, project_root) -> bool:
+        """Whether the project was left showing the grid."""
+        return self.q.value(self._grid_key(project_root), False) in (True, "true")
+
+    def set_grid_shown(self, project_root, shown: bool) -> None:
+        self.q.setValue(self._grid_key(project_root), bool(shown))
+
+    def _grid_key(self, project_root) -> str:
+        return "grid/" + self._project_key(project_root)
 
     @staticmethod
     def _project_key(project_root) -> str:

@@ -2,13 +2,15 @@
 
 Each task's ``ui`` module (``reviewer.tasks.<name>.ui``, the only task module that may import
 Qt) provides a ``VIEW``, a ``TaskView``: the image table's columns, the canvas frame of an image,
-which canvas tools apply (``edits``), the status bar's scores, the analysis panels' inputs and the
-class-metrics rows. The window asks ``view_of(session)`` instead of branching on the task's name.
+which canvas tools apply (``edits``), the status bar's scores, the analysis panels' inputs, the
+class-metrics rows and the badge of a grid thumbnail (``thumb_badge``). The window asks
+``view_of(session)`` instead of branching on the task's name.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -16,6 +18,27 @@ import numpy as np
 from reviewer import tasks
 
 ARROW = " → "
+TONES = ("", "good", "bad", "muted")  # how a badge line is coloured
+
+
+@dataclass(frozen=True)
+class ThumbBadge:
+    """What a grid thumbnail shows of its image besides the picture (``TaskView.thumb_badge``).
+
+    lines: (text, tone) pairs written over the thumbnail's foot, top first; tone is one of
+        ``TONES``: "" plain, "good" (green: a right answer), "bad" (red: a wrong one), "muted".
+    boxes: (N, 4) float COCO xywh in the image's pixels (the dataset's pixel order), drawn small
+        over the picture; ``box_sources`` (N,) says "gt" or "pred" for each.
+    image_size: the (width, height) the boxes are measured in (None: the decoded picture's).
+    tip: the lines in words for the thumbnail's tooltip, as HTML ("": the lines themselves).
+    """
+
+    lines: tuple[tuple[str, str], ...] = ()
+    boxes: np.ndarray | None = None
+    box_sources: tuple[str, ...] = ()
+    image_size: tuple[int, int] | None = None
+    tip: str = ""
+
 # analysis panels drawn from class probabilities (``TaskView.probability_panels``)
 PROBABILITY_PANELS = frozenset(("class_curves", "calibration", "score_hist", "scatter",
                                 "label_errors", "cost"))
@@ -62,6 +85,18 @@ class TaskView:
         """A function re-scoring every image at the slider's ``threshold``, run off the GUI
         thread; its result goes to ``doc.apply_rescored`` (tasks with a ``score_threshold``)."""
         raise NotImplementedError
+
+    def thumb_badge(self, session, row: int) -> ThumbBadge:
+        """The badge of image row ``row``'s grid thumbnail (read on the GUI thread, cached by the
+        grid until the row changes: keep it to table lookups). Default: the ranking's error."""
+        return ThumbBadge(((f"error {fmt(session.document.table['error'][row], 3)}", ""),))
+
+    def thumb_overlay(self, session, row: int) -> Callable[[int], np.ndarray | None] | None:
+        """A function, run off the GUI thread, giving what to tint over image row ``row``'s
+        thumbnail: ``side -> (h, w) float32`` in [0, 1] (longest side at most ``side``; the
+        share of each thumbnail pixel to tint) or None. It must capture now (on the GUI
+        thread) whatever it reads that an edit can change. None: no overlay (the default)."""
+        return None
 
     # --- the canvas ----------------------------------------------------------------------------
     def image_path(self, session, i: int) -> Path | None:

@@ -5,10 +5,12 @@ two-class project on the slider."""
 
 from __future__ import annotations
 
+from html import escape
+
 import numpy as np
 
 from reviewer.core.view_state import CanvasFrame, ImageLabel
-from reviewer.ui.task_view import TaskView, pair
+from reviewer.ui.task_view import TaskView, ThumbBadge, pair
 
 COLUMNS = (("file_name", "Image"), ("error", "Error"), ("target", "Label"),
            ("predicted", "Predicted"), ("confidence", "Confidence"), ("p_target", "p(label)"),
@@ -72,6 +74,22 @@ class ClassificationView(TaskView):
         correct = None if label is None or predicted is None else label == predicted
         return CanvasFrame(None, class_names=tuple(names),
                            image_label=ImageLabel(label, predicted, correct, top, original))
+
+    def thumb_badge(self, session, row: int) -> ThumbBadge:
+        """The label, then the predicted class and its confidence: ✓ green when it is the
+        label, ✗ red when it is not."""
+        table, names = session.document.table, session.document.class_names
+        label, predicted = int(table["target"][row]), int(table["predicted"][row])
+        label_text = names[label] if 0 <= label < len(names) else "(no label)"
+        if not 0 <= predicted < len(names):
+            return ThumbBadge(((label_text, ""), ("(no prediction)", "muted")),
+                              tip=f"label: {escape(label_text)}<br>no prediction")
+        confidence = float(table["confidence"][row])
+        mark, tone = ("", "muted") if label < 0 else \
+            (("✓ ", "good") if label == predicted else ("✗ ", "bad"))
+        return ThumbBadge(((label_text, ""), (f"{mark}{names[predicted]} {confidence:.2f}", tone)),
+                          tip=f"label: {escape(label_text)}<br>predicted: "
+                              f"{escape(names[predicted])} ({confidence:.3f}) {mark}")
 
     def score_text(self, before: dict, after: dict, row: int) -> str:
         return pair("p(label)", before["p_target"][row], after["p_target"][row], 3)
@@ -208,6 +226,8 @@ class LabelActions:
     A                  accept the prediction: the label becomes the predicted class
     =================  ===================================================================
     """
+
+    acts_on_images = True  # its keys act on the selected images: the grid offers them too
 
     def __init__(self, manager):
         self.manager = manager

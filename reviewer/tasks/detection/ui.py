@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from reviewer.ui.task_view import TaskView, pair
+from reviewer.ui.task_view import TaskView, ThumbBadge, pair
 
 GHOST = "ghost"    # the background row: predictions that match no GT object
 MISSED = "missed"  # the background column: GT objects no prediction found
@@ -38,6 +38,20 @@ class DetectionView(TaskView):
 
     def frame(self, builder, session, i: int, fallback_size):
         return builder.detection_frame(session, i, fallback_size)
+
+    def thumb_badge(self, session, row: int) -> ThumbBadge:
+        """GT boxes and the predictions above the score threshold, drawn small (as the report's
+        thumbnails), and the image's false positives and misses (red when there are any)."""
+        from reviewer.io.report_thumbs import thumb_boxes
+        doc = session.document
+        gt, pred = thumb_boxes(doc, row)
+        fp, fn = int(doc.table["fp"][row]), int(doc.table["fn"][row])
+        line = ("no errors", "good") if fp + fn == 0 else (f"FP {fp} · FN {fn}", "bad")
+        images = doc.base.images
+        size = (int(images.widths[row]), int(images.heights[row]))
+        return ThumbBadge((line,), np.concatenate([gt, pred]).reshape(-1, 4),
+                          ("gt",) * len(gt) + ("pred",) * len(pred),
+                          size if size[0] > 0 and size[1] > 0 else None)
 
     def score_text(self, before: dict, after: dict, row: int) -> str:
         errors = pair("errors", before["error"][row], after["error"][row], 0)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from reviewer.ui.task_view import TaskView, pair
+from reviewer.ui.task_view import TaskView, ThumbBadge, fmt, pair
 
 COLUMNS = (("file_name", "Image"), ("error", "Error"), ("miou", "mIoU"))
 CLASS_HEADERS = ("Class", "IoU before", "IoU after", "Δ IoU", "GT pixels", "Predicted pixels")
@@ -24,6 +24,44 @@ class SegmentationView(TaskView):
 
     def frame(self, builder, session, i: int, fallback_size):
         return builder.semantic_frame(session, i)
+
+    def thumb_badge(self, session, row: int) -> ThumbBadge:
+        """The image's mIoU and its worst class (the lowest IoU among the classes present, the
+        classes that mean "not labelled" left out: their IoU says nothing about the model)."""
+        from reviewer.core.view_state import unlabeled_classes
+        table, doc = session.document.table, session.document
+        names = [str(n) for n in doc.class_names]
+        void = {names[i] for i in unlabeled_classes(names, session.data.dataset.void_classes)}
+        lines = [(f"mIoU {fmt(table['miou'][row])}", "")]
+        ious = {k[4:]: float(v[row]) for k, v in table.items()
+                if k.startswith("iou_") and k[4:] not in void}
+        present = {k: v for k, v in ious.items() if not np.isnan(v)}
+        if present:
+            worst = min(present, key=present.get)
+            if present[worst] < 1.0:
+                lines.append((f"{worst} {present[worst]:.2f}", "bad" if present[worst] < 0.5
+                              else ""))
+        return ThumbBadge(tuple(lines))
+
+    def thumb_overlay(self, session, row: int):
+        """The pixels where the current GT and the prediction disagree (the report's tint),
+        read from the label files off the GUI thread; an edited GT is copied now."""
+        from reviewer.io.report_thumbs import error_share
+        from reviewer.io.semantic import read_pair
+        ds, doc = session.data.dataset, session.document
+        edited = doc.edited.get(row)
+        edited = None if edited is None else edited.copy()
+        ignore = doc.ignore_index
+
+        def run(side: int):
+            gt, pred = read_pair(ds, row)[:2]
+            gt = edited if edited is not None else gt
+            if gt is None:
+                return None
+            scale = min(1.0, side / max(gt.shape))
+            size = (max(1, round(gt.shape[1] * scale)), max(1, round(gt.shape[0] * scale)))
+            return error_share(gt, pred, ignore, size)
+        return run
 
     def score_text(self, before: dict, after: dict, row: int) -> str:
         return pair("mIoU", before["miou"][row], after["miou"][row])

@@ -272,7 +272,9 @@ class ToolManager(QObject):
         self._gesture = False  # a press the tool took: its moves and release go to the tool
         self._row: int | None = None  # the image row of the last frame shown
         self.object_actions = None  # set by the detection tools (keys and context menu)
-        self.key_handlers: list = []  # keys and menu entries of every task (ObjectActions…)
+        # keys and menu entries of every task (ObjectActions…); a handler whose
+        # ``acts_on_images`` is True acts on the selected images and is offered by the grid too
+        self.key_handlers: list = []
         self.toolbar = None  # the tools toolbar, once installed
         self.last_menu = None  # the last right-click menu shown
         self.attach(view)

@@ -30,6 +30,8 @@ _DIGITS = {getattr(Qt.Key, f"Key_{n}"): n for n in range(1, 10)}
 
 
 class ObjectActions:
+    acts_on_images = False  # its keys act on the canvas's selected object, not in the grid
+
     def __init__(self, manager):
         self.manager = manager
         self.picker: ClassPickerPopup | None = None
