@@ -39,6 +39,7 @@ class ThumbBadge:
     image_size: tuple[int, int] | None = None
     tip: str = ""
 
+
 # analysis panels drawn from class probabilities (``TaskView.probability_panels``)
 PROBABILITY_PANELS = frozenset(("class_curves", "calibration", "score_hist", "scatter",
                                 "label_errors", "cost"))
