@@ -10,8 +10,11 @@ fresh process (or a sequence of them, timed end to end, as a user runs them):
 - ``reviewer 3 cmds``: ``reviewer init`` on a fresh project folder, then ``reviewer score
   --csv``, then ``reviewer eval --json`` (three processes: the cold pipeline);
 - ``reviewer score --eval``: ``init``, then ``reviewer score --eval --metrics-json`` (two);
-- ``reviewer score again``: ``reviewer score`` on the already initialised project (what
-  re-opening costs with no cache);
+- ``reviewer score again``: ``reviewer score`` on the already initialised project: re-opening,
+  which reads the project cache (``PROJECT/.reviewer-cache``, written by ``init``);
+- ``reviewer score no cache``: the same with ``REVIEWER_NO_CACHE=1`` (loads and scores again);
+- ``reviewer tag``: one ``reviewer tag`` call on a project opened for writing once before (a
+  review-state command: it reads the cached image table, never loads the project);
 - with ``--before DIR``: ``before 3 cmds``, the same three commands run from another checkout
   (e.g. main), for before / after in the same run.
 
@@ -65,11 +68,11 @@ def cli_child(argv: list[str]) -> int:
     return 0 if code in (0, None) else 1
 
 
-def run(cmd: list[str], pythonpath: Path) -> dict:
+def run(cmd: list[str], pythonpath: Path, env_extra: dict | None = None) -> dict:
     """One child process. Bytecode caching is on whatever the caller's environment says (an
     installed package has its .pyc files; without them every Reviewer process would compile its
     ~150 modules again, ~0.3-0.5 s)."""
-    env = {**os.environ, "PYTHONPATH": str(pythonpath)}
+    env = {**os.environ, "PYTHONPATH": str(pythonpath), **(env_extra or {})}
     env.pop("PYTHONDONTWRITEBYTECODE", None)
     t0 = time.perf_counter()
     proc = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=str(REPO))
@@ -95,21 +98,32 @@ def reviewer_steps(data: Path, tmp: Path, kind: str) -> list[list[str]]:
         return [init, score, ["eval", str(proj), "--json", "-q"]]
     if kind == "score --eval":
         return [init, [*score, "--eval", "--metrics-json", str(tmp / "m.json")]]
+    if kind == "tag":
+        return [["tag", str(proj), first_image(data), "blur", "-q"]]
     return [score]  # "score again": the project exists (made by the caller)
+
+
+_PRE = {"score again": 1, "score no cache": 1, "tag": 2}  # steps made before the timed ones
+
+
+def _pre_steps(data: Path, tmp: Path, kind: str) -> list[list[str]]:
+    init = reviewer_steps(data, tmp, "3 cmds")[0]
+    status = ["status", str(tmp / "proj"), first_image(data), "unreviewed", "-q"]
+    return [init, status][:_PRE.get(kind, 0)]
 
 
 def run_reviewer(py: str, data: Path, kind: str, checkout: Path) -> dict:
     """One run of a reviewer entry: its processes one after the other, in a fresh folder."""
     with tempfile.TemporaryDirectory(dir=BENCH / "out") as t:
         tmp = Path(t)
-        if kind == "score again":
-            pre = run([py, str(BENCH / "run_scale_bench.py"), "--child",
-                       *reviewer_steps(data, tmp, "3 cmds")[0]], checkout)
+        for argv in _pre_steps(data, tmp, kind):
+            pre = run([py, str(BENCH / "run_scale_bench.py"), "--child", *argv], checkout)
             if "error" in pre:
                 return pre
+        env = {"REVIEWER_NO_CACHE": "1"} if kind == "score no cache" else None
         total, rss, metrics = 0.0, 0.0, None
         for argv in reviewer_steps(data, tmp, kind):
-            r = run([py, str(BENCH / "run_scale_bench.py"), "--child", *argv], checkout)
+            r = run([py, str(BENCH / "run_scale_bench.py"), "--child", *argv], checkout, env)
             if "error" in r:
                 return r
             total += r["wall_s"]
@@ -131,15 +145,36 @@ def entries(before: Path | None) -> list[tuple[str, callable]]:
            ("pycocotools", lambda py, d: run_peer(py, "pycocotools", d)),
            ("reviewer 3 cmds", rev("3 cmds")),
            ("reviewer score --eval", rev("score --eval")),
-           ("reviewer score again", rev("score again"))]
+           ("reviewer score again", rev("score again")),
+           ("reviewer score no cache", rev("score no cache")),
+           ("reviewer tag", rev("tag"))]
     if before is not None:
         out.append(("before 3 cmds", rev("3 cmds", before)))
     return out
 
 
+_IMAGES: dict[Path, list] = {}
+
+
+def _images(data: Path) -> list:
+    """The GT's file names, read in a child process: a child's ``ru_maxrss`` starts from its
+    parent's peak on Linux (fork keeps the high-water mark), so the parent must stay small."""
+    if data not in _IMAGES:
+        code = ("import json, sys; gt = json.load(open(sys.argv[1])); "
+                "print(json.dumps([im['file_name'] for im in gt['images']]))")
+        out = subprocess.run([sys.executable, "-c", code,
+                              str(data / "annotations" / "instances_gt.json")],
+                             capture_output=True, text=True, check=True).stdout
+        _IMAGES[data] = json.loads(out)
+    return _IMAGES[data]
+
+
 def n_images(data: Path) -> int:
-    gt = json.loads((data / "annotations" / "instances_gt.json").read_text())
-    return len(gt["images"])
+    return len(_images(data))
+
+
+def first_image(data: Path) -> str:
+    return _images(data)[0]
 
 
 def summarize(name: str, runs: list[dict]) -> dict:

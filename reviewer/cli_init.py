@@ -174,7 +174,7 @@ def cmd_init(args) -> int:
     data = None
     for model in project.model_set(task.name).names or [None]:  # every model loads
         loaded = open_task(project, task.name, ProgressBar(enabled=False if args.quiet else None),
-                           model=model)
+                           model=model, cache=False)
         print_problems(loaded.problems, args)
         data = data or loaded
     if args.store:
@@ -185,6 +185,10 @@ def cmd_init(args) -> int:
         save_project(project)
     except OSError as exc:
         return _fail(f"cannot write {file}: {exc.strerror or exc}")
+    from reviewer.io import task_cache  # once the project exists: the next opening reads it
+    inputs = project.inputs_for(task.name, data.model)
+    for note in task_cache.save(project, task.name, inputs, data):
+        print(f"note: {note}", file=sys.stderr)
     n = len(data.table["image_id"])
     verb = f"added {task.name} to" if args.add else f"created ({task.name})"
     models = project.model_set(task.name)

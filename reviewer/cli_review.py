@@ -90,27 +90,34 @@ def _fail(message: str) -> int:
     return EXIT_INPUT
 
 
-def open_cli_session(args, read_only: bool = False):
+def open_cli_session(args, read_only: bool = False, review_only: bool = False):
     """Open a session on args.project / args.task (threshold overrides applied) and print its
-    notices (unless -q)."""
+    notices (unless -q). review_only: the command reads or writes review state only; a
+    review-only session (io/review_only.py: no loading, no scoring) is used when it can be."""
     from reviewer.cli import ProgressBar, overrides
     from reviewer.io.project import load_project
     from reviewer.io.session import open_session
     project = load_project(args.project)
-    progress = ProgressBar(enabled=False if args.quiet else None)
-    session = open_session(project, args.task, progress, read_only=read_only,
-                           overrides=overrides(args), model=getattr(args, "model", None))
+    session = None
+    if review_only and getattr(args, "model", None) is None:
+        from reviewer.io.review_only import open_review_only
+        session = open_review_only(project, args.task, read_only=read_only,
+                                   image=getattr(args, "image", None))
+    if session is None:
+        progress = ProgressBar(enabled=False if args.quiet else None)
+        session = open_session(project, args.task, progress, read_only=read_only,
+                               overrides=overrides(args), model=getattr(args, "model", None))
     if not getattr(args, "quiet", False):
         for notice in session.notices:
             print(f"note: {notice}", file=sys.stderr)
     return session
 
 
-def _with_session(args, body, read_only: bool = False) -> int:
+def _with_session(args, body, read_only: bool = False, review_only: bool = False) -> int:
     """Run ``body(session) -> exit code``; store and image-lookup problems exit 2."""
     from reviewer.io.store_base import StoreError
     try:
-        session = open_cli_session(args, read_only)
+        session = open_cli_session(args, read_only, review_only)
     except StoreError as exc:
         return _fail(str(exc))
     with session:
@@ -132,7 +139,7 @@ def _image(session, text: str):
 
 
 def _cmd_tag(args) -> int:
-    return _with_session(args, lambda s: _tag(s, args))
+    return _with_session(args, lambda s: _tag(s, args), review_only=True)
 
 
 def _tag(session, args) -> int:
@@ -170,7 +177,7 @@ def _tag(session, args) -> int:
 
 
 def _cmd_status(args) -> int:
-    return _with_session(args, lambda s: _status(s, args))
+    return _with_session(args, lambda s: _status(s, args), review_only=True)
 
 
 def _status(session, args) -> int:

@@ -65,8 +65,9 @@ def _project(q) -> None:
 
 # --- sharing the work ----------------------------------------------------------------------------
 def _session(args, read_only: bool = False):
+    """Review state only: a review-only session when the project cache allows it."""
     from reviewer.cli_review import open_cli_session
-    return open_cli_session(args, read_only)
+    return open_cli_session(args, read_only, review_only=True)
 
 
 def _cmd_assign(args) -> int:

@@ -41,7 +41,7 @@ class DetectionDocument:
         self.params = params
         self.review = NullReview()
         self.gt = base.gt
-        self._row_of = {int(a): r for r, a in enumerate(base.gt.ids.tolist())}
+        self._row_of_map: dict | None = None  # ann id -> row of ``gt``: built on first use
         self._image_row = base.images.index_of()
         self._cat_row = base.categories.index_of()
         self._pred_rles, self._gt_rles = rles if rles is not None else (None, None)
@@ -60,13 +60,31 @@ class DetectionDocument:
             self._next_id = 1
         # file order of every object ever seen: an undone delete returns to its old place, so
         # exports and COCO's order-dependent tie-breaks are unchanged by do + undo
-        self._order = {a: float(r) for a, r in self._row_of.items()}
+        self._order_map: dict | None = None  # built on first use (a million objects: ~0.5 s)
         self._keys = np.arange(len(base.gt), dtype=np.float64)
         self._image_cache: dict[int, tuple[DetectionDataset, DetectionScores]] = {}
         self._image_rles: dict[int, tuple | None] = {}
         self._ious = _IouCache()
         self.corrected_images: set[int] = set()
         self.id_source = None  # set by a shared store: floor -> an id no other writer gets
+
+    @property
+    def _row_of(self) -> dict:
+        """ann id -> row of the current ``gt``."""
+        if self._row_of_map is None:
+            self._row_of_map = {int(a): r for r, a in enumerate(self.gt.ids.tolist())}
+        return self._row_of_map
+
+    @_row_of.setter
+    def _row_of(self, value: dict) -> None:
+        self._row_of_map = value
+
+    @property
+    def _order(self) -> dict:
+        """ann id -> its place in the file order (objects added later: after the last)."""
+        if self._order_map is None:
+            self._order_map = {int(a): float(r) for r, a in enumerate(self.base.gt.ids.tolist())}
+        return self._order_map
 
     # --- lookups ----------------------------------------------------------------------------
     def image_row(self, image_id) -> int:

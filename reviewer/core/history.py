@@ -233,13 +233,18 @@ class History:
                     self._undo.append((entry.seq, cmd))
         self._redo = [(e.seq, from_payload(e.payload))
                       for e in reversed(self.journal.redo_commands())]
-        self.conflicts = [Conflict(e.seq, from_payload(e.payload), e.conflict or "", e.who, e.at)
-                          for e in self.journal.conflicts()
-                          if _owned(from_payload(e.payload), self.owns)]
+        self.conflicts = self.recorded_conflicts()
         self._set_aside(found)
         self._clean = self.index
         self.changed.emit()
         return replayed
+
+    def recorded_conflicts(self, owns: Callable[[Command], bool] | None = None) -> list[Conflict]:
+        """The conflicts the journal holds (set aside earlier) that concern this task (or the
+        task ``owns`` says)."""
+        owns = owns or self.owns
+        return [Conflict(e.seq, from_payload(e.payload), e.conflict or "", e.who, e.at)
+                for e in self.journal.conflicts() if _owned(from_payload(e.payload), owns)]
 
     def _set_aside(self, found: list[Conflict]) -> None:
         if found and not getattr(self.journal, "read_only", False):

@@ -1,7 +1,8 @@
 """Fingerprints of a project's inputs: did the GT or the predictions change since the last opening?
 
 A file's fingerprint is its size, modification time and SHA-256; the hash is computed again only
-when size or time changed (so an unchanged 500 MB GT costs one ``stat``). A folder's fingerprint
+when size or time changed (so an unchanged 500 MB GT costs one ``stat``), and once per process
+for a given path, size and time. A folder's fingerprint
 (semantic label PNGs) is the number of files and a SHA-256 over their relative names, sizes and
 times. The review store keeps the fingerprints of the last opening; ``compare`` says, in one line
 per input, what changed.
@@ -18,18 +19,26 @@ from reviewer import tasks
 _CHUNK = 1 << 20
 
 
+_HASHED: dict[tuple, str] = {}  # (path, size, mtime_ns) -> SHA-256 hashed in this process
+
+
 def _file(path: Path, known: dict | None) -> dict:
     st = path.stat()
     out = {"kind": "file", "size": st.st_size, "mtime_ns": st.st_mtime_ns}
     if known and known.get("size") == st.st_size and known.get("mtime_ns") == st.st_mtime_ns \
             and known.get("sha256"):
         out["sha256"] = known["sha256"]
+        _HASHED[(str(path), st.st_size, st.st_mtime_ns)] = known["sha256"]
+        return out
+    memo = (str(path), st.st_size, st.st_mtime_ns)
+    if memo in _HASHED:  # the project cache's check and the session's compare: one hash
+        out["sha256"] = _HASHED[memo]
         return out
     digest = hashlib.sha256()
     with open(path, "rb") as fh:
         while chunk := fh.read(_CHUNK):
             digest.update(chunk)
-    out["sha256"] = digest.hexdigest()
+    out["sha256"] = _HASHED[memo] = digest.hexdigest()
     return out
 
 

@@ -50,20 +50,30 @@ class Session:
         self.close()
 
     def image_id(self, text: str):
-        """A user's image reference -> the image id.
+        """A user's image reference -> the image id (``find_image``)."""
+        return find_image(self.data.table, text)
 
-        Accepts the id, the file name (with or without its folder), or the file name without its
-        extension when exactly one image has that stem.
-        """
-        ids = self.data.table["image_id"]
-        names = [str(n) for n in self.data.table["file_name"].tolist()]
-        for i, (img, name) in enumerate(zip(ids.tolist(), names, strict=True)):
-            if text in (str(img), name) or name.rsplit("/", 1)[-1] == text:
-                return ids[i]
-        stems = [i for i, n in enumerate(names) if n.rsplit("/", 1)[-1].rsplit(".", 1)[0] == text]
-        if len(stems) == 1:
-            return ids[stems[0]]
-        raise KeyError(f"no image {text!r} in the project (give an image id or file name)")
+
+def find_image(table: dict, text: str):
+    """A user's image reference -> the image id of ``table`` (a per-image table).
+
+    Accepts the id, the file name (with or without its folder), or the file name without its
+    extension when exactly one image has that stem; KeyError otherwise.
+    """
+    return table["image_id"][find_row(table, text)]
+
+
+def find_row(table: dict, text: str) -> int:
+    """The row of the image ``find_image`` finds."""
+    ids = table["image_id"]
+    names = [str(n) for n in table["file_name"].tolist()]
+    for i, (img, name) in enumerate(zip(ids.tolist(), names, strict=True)):
+        if text in (str(img), name) or name.rsplit("/", 1)[-1] == text:
+            return i
+    stems = [i for i, n in enumerate(names) if n.rsplit("/", 1)[-1].rsplit(".", 1)[0] == text]
+    if len(stems) == 1:
+        return stems[0]
+    raise KeyError(f"no image {text!r} in the project (give an image id or file name)")
 
 
 def open_session(project, task: str | None = None, progress: Progress | None = None,
@@ -76,7 +86,7 @@ def open_session(project, task: str | None = None, progress: Progress | None = N
     if not isinstance(project, Project):
         project = load_project(project)
     project = project.with_current_model(project.task(task), model)
-    store = _open_store(project, read_only, user)
+    store = open_store(project, read_only, user)
     try:
         data = open_task(project, task, progress, overrides)
         return attach_session(project, data, make_document(data), store, read_only)
@@ -97,7 +107,7 @@ def attach_session(project: Project, data: TaskData, doc, store, read_only: bool
     keys = review_keys(table["image_id"], table["file_name"])
     to_key = {str(i): k for i, k in zip(table["image_id"].tolist(), keys, strict=True)}
     adopt_review_keys(raw, data.task, to_key)
-    legacy = _legacy_model(project, data.task)
+    legacy = legacy_model(project, data.task)
     adopt_model_keys(raw, legacy)
     store = KeyedStore(raw, to_key, legacy)
     doc.review = store
@@ -107,7 +117,7 @@ def attach_session(project: Project, data: TaskData, doc, store, read_only: bool
     _restore(history, store, set_horizon=not sibling)
     if tasks.get(data.task).allocates_ids and not store.read_only:
         doc.id_source = store.allocate_id
-    notices = _notices(compare(recorded, current), history)
+    notices = notices_of(compare(recorded, current), history) + list(data.notices)
     outside = outside_notice(project)
     if outside:
         notices.append(outside)
@@ -117,7 +127,7 @@ def attach_session(project: Project, data: TaskData, doc, store, read_only: bool
     return Session(project, data, doc, store, history, notices)
 
 
-def _legacy_model(project: Project, task: str) -> str | None:
+def legacy_model(project: Project, task: str) -> str | None:
     """The model whose prediction object tags an earlier Reviewer kept under bare ids: the
     task's first model."""
     models = project.model_set(task)
@@ -163,7 +173,7 @@ def _restore(history: History, store, set_horizon: bool = True) -> None:
         store.horizon = read.horizon
 
 
-def _open_store(project: Project, read_only: bool, user: str | None):
+def open_store(project: Project, read_only: bool, user: str | None):
     """The project's review store; a read-only opening of a project without one (or with an
     empty file, or no schema on the server yet) gets an ``EmptyReviewStore`` instead of creating
     one."""
@@ -177,7 +187,7 @@ def _open_store(project: Project, read_only: bool, user: str | None):
     return open_review_store(project.root, read_only=read_only, user=user)
 
 
-def _notices(changed: list[str], history: History) -> list[str]:
+def notices_of(changed: list[str], history: History) -> list[str]:
     """The most pressing first: corrections set aside, then the inputs that changed."""
     out = []
     if history.conflicts:

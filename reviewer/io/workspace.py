@@ -9,6 +9,7 @@ and the loaders' problems.
 from __future__ import annotations
 
 from reviewer import tasks
+from reviewer.io import task_cache
 from reviewer.io.project import Project, ProjectError
 from reviewer.tasks.base import Progress, TaskData
 
@@ -20,13 +21,15 @@ def _noop(stage: str, done: int, total: int) -> None:
 
 
 def open_task(project: Project, task: str | None = None, progress: Progress | None = None,
-              overrides: dict | None = None, model: str | None = None) -> TaskData:
+              overrides: dict | None = None, model: str | None = None,
+              cache: bool = True) -> TaskData:
     """Load and score one task of ``project`` (default: the project's default task) with the
     predictions of ``model`` (default: the task's current model; ProjectError naming the models
     when it has no such model, or when that model's files are missing).
 
     overrides: input values replacing the project's for this opening (``{"score_threshold":
-    0.3}``; keys the task does not have and None values are ignored)."""
+    0.3}``; keys the task does not have and None values are ignored); cache: read and write the
+    project cache (io/task_cache.py)."""
     name = project.task(task)
     plugin = tasks.get(name)
     models = project.model_set(name)
@@ -39,8 +42,20 @@ def open_task(project: Project, task: str | None = None, progress: Progress | No
         except tasks.TaskInputError as exc:
             raise ProjectError(f"{project.file}: {exc}") from None
     inputs = plugin.with_overrides(inputs, overrides or {})
-    data = plugin.open(project, inputs, progress or _noop)
+    progress = progress or _noop
+    notes: list[str] = []
+    if cache:
+        progress("reading the project cache", 0, 1)
+        data, notes = task_cache.load(project, name, inputs)
+        if data is not None:
+            progress("reading the project cache", 1, 1)
+            data.model = chosen
+            return data
+    data = plugin.open(project, inputs, progress)
     data.model = chosen
+    if cache:
+        notes += task_cache.save(project, name, inputs, data)
+    data.notices.extend(notes)
     return data
 
 

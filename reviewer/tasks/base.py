@@ -64,6 +64,8 @@ class TaskData:
     (N,) arrays, ``image_id`` and ``file_name`` first); problems: the loaders' problems.
     params / rles: detection's matching parameters and decoded masks (None elsewhere).
     model: the name of the model whose predictions were loaded (None: the task has none).
+    notices: what this opening must tell the reviewer besides the inputs' problems (the project
+    cache was unreadable and rebuilt, …); never cached.
     """
 
     task: str
@@ -75,6 +77,7 @@ class TaskData:
     rles: tuple | None = None
     extra: dict = field(default_factory=dict)
     model: str | None = None
+    notices: list = field(default_factory=list)
 
 
 @runtime_checkable

@@ -15,7 +15,8 @@ from reviewer.io.session import open_session
 from reviewer.ui.workers import Job
 
 STAGE_TEXT = {"loading": "Loading annotations…", "decoding masks": "Decoding masks…",
-              "scoring": "Scoring images…"}
+              "scoring": "Scoring images…",
+              "reading the project cache": "Reading the project cache…"}
 
 
 def default_opener(path, progress, task=None, model=None):

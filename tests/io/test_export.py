@@ -33,7 +33,8 @@ SAMPLE = Path(__file__).resolve().parents[2] / "sample_project"
 
 def _tree_hashes(root: Path) -> dict:
     return {p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(root.rglob("*")) if p.is_file() and "review.sqlite" not in p.name}
+            for p in sorted(root.rglob("*")) if p.is_file() and "review.sqlite" not in p.name
+            and ".reviewer-cache" not in p.parts}  # the review and the project cache
 
 
 def _make_project(tmp_path: Path, file_names=None) -> tuple[Path, dict, list]:
@@ -235,10 +236,13 @@ def test_traversal_file_names_write_nothing_outside(tmp_path):
     assert (images_dir / "../../x.jpg").resolve() == (tmp_path / "x.jpg").resolve()
     assert read_image(images_dir, "../../x.jpg").pixels is None  # never read outside the folder
     assert read_image(images_dir, str(tmp_path / "abs.jpg")).pixels is None
-    before = {p for p in tmp_path.rglob("*") if "review.sqlite" not in p.name}
+    def written():  # the review store and the project cache belong to the project
+        return {p for p in tmp_path.rglob("*") if "review.sqlite" not in p.name
+                and ".reviewer-cache" not in p.parts}
+    before = written()
     with open_session(root) as s:
         export(s, tmp_path / "out")
-    after = {p for p in tmp_path.rglob("*") if "review.sqlite" not in p.name}
+    after = written()
     assert all((tmp_path / "out") in p.parents or p == tmp_path / "out" for p in after - before)
     data = json.loads((tmp_path / "out" / "gt.json").read_text())
     assert [im["file_name"] for im in data["images"][:2]] == ["../../x.jpg", str(tmp_path / "abs.jpg")]

@@ -58,8 +58,9 @@ def _label(kind: str, stem: str) -> np.ndarray:
 
 
 def _review_state(p: Path) -> bool:
-    """The review store a user's session leaves beside the project (not generated data)."""
-    return p.name.startswith("review.sqlite")
+    """The review store and the project cache a user's session leaves beside the project (not
+    generated data)."""
+    return p.name.startswith("review.sqlite") or ".reviewer-cache" in p.parts
 
 
 def _data_files(folder: Path) -> dict:
