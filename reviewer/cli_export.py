@@ -38,7 +38,9 @@ def register(sub, common) -> None:
     q.add_argument("--format", action="append", metavar="FORMAT[,FORMAT]",
                    help="detection: the dataset's format(s): coco (default; where it always "
                         "was), yolo (yolo/labels/*.txt + yolo/data.yaml), voc "
-                        "(voc/Annotations/*.xml), labelme (labelme/*.json); several at once "
+                        "(voc/Annotations/*.xml), labelme (labelme/*.json); classification: "
+                        "csv (default: the label table) and imagefolder "
+                        "(images_by_class/<class>/<file> links); several at once "
                         "(--format coco,yolo). loss_report.json says what each could not hold")
     q.add_argument("--only-reviewed", action="store_true",
                    help="only images with review status 'reviewed'")
@@ -62,13 +64,15 @@ def _formats(values) -> list[str] | None:
     return [f.strip() for v in values for f in v.split(",") if f.strip()]
 
 
-def _check_formats(values) -> None:
-    from reviewer.formats.export import UnknownExportFormat, check_names
+def _check_formats(values, project, task: str | None) -> None:
+    """Before loading: every --format is one the exported task(s) write."""
+    from reviewer import tasks
     from reviewer.io.export import ExportError
-    try:
-        check_names(_formats(values))
-    except UnknownExportFormat as exc:
-        raise ExportError(f"--format: {exc}") from None
+    offered = [f for t in ([task] if task else project.tasks) for f in tasks.get(t).export_formats]
+    bad = [f for f in _formats(values) or () if f.lower() not in offered]
+    if bad:
+        raise ExportError(f"--format: unknown export format {bad[0]!r} (choose from "
+                          f"{', '.join(dict.fromkeys(offered))})")
 
 
 def _models(project, tasks: list[str], model: str | None) -> list[str | None]:
@@ -95,7 +99,7 @@ def _cmd_export(args) -> int:
     try:
         project = load_project(args.project)
         check_target(args.out, args.force, protected_paths(project))  # fail before loading
-        _check_formats(args.format)
+        _check_formats(args.format, project, args.task)
         tasks = [args.task] if args.task else project.tasks
         models = _models(project, tasks, args.model)
         with contextlib.ExitStack() as stack:

@@ -10,7 +10,8 @@ cannot both change without one overwriting the other:
 - ``("status", image)``, ``("note", image)``, ``("tags", image)``: review state of an image;
 - ``("otags", image, source, ann)``: the tags of one object (a prediction's ``ann`` names its
   model: ``"retrained:12"``, ``core.review.object_key``);
-- ``("label", image)``: an image's class label (classification).
+- ``("label", image)``: an image's class label (classification);
+- ``("setting", name)``: a project setting (a classification project's operating threshold).
 
 Targets travel as short JSON strings (``target_key``) so a store can index them; image keys and
 annotation ids are ``str`` as everywhere in the store.
@@ -25,7 +26,8 @@ from . import commands as C
 _KINDS = {"gt": "object {2} of image {1}", "mask": "the label mask of image {1}",
           "status": "the review status of image {1}", "note": "the note of image {1}",
           "tags": "the tags of image {1}", "otags": "the tags of {2} object {3} of image {1}",
-          "label": "the label of image {1}", "meta": "the metadata column {2}"}
+          "label": "the label of image {1}", "meta": "the metadata column {2}",
+          "setting": "the project's {1}"}
 
 
 def target_key(*parts) -> str:

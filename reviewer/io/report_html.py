@@ -176,8 +176,8 @@ def _confusion(ctx: ReportContext) -> str:
     norm = np.divide(matrix, np.maximum(totals, 1), dtype=np.float64)
     counts = matrix if max(matrix.shape) <= MAX_COUNT_CLASSES + 1 else None
     png = plots.heatmap(norm, rows_lab, cols, title, counts)
-    note = ("Each row is normalised to the number of ground-truth objects (pixels) of that "
-            "class; cells show counts." if counts is not None else
+    note = ("Each row is normalised to its ground-truth total (objects, pixels or images of "
+            "that class); cells show counts." if counts is not None else
             "Each row is normalised to its ground-truth total.")
     return (f"<h2>Confusion matrix</h2><div class='panel'>{_img(png, 'confusion matrix')}"
             f"<p class='note'>{note}</p></div>")
@@ -212,9 +212,10 @@ def _tag_table(stats: dict, tags: dict) -> str:
         f"<td>{_f(t['room_for_improvement'])}</td><td>{t.get('corrections', 0)}</td></tr>"
         for n, t in tags.items())
     pop = stats.get("population", "all")
+    rule = stats.get("erroneous_rule") or f"error > {stats.get('error_threshold', '')}"
     return (f"<table>{head}{body}</table><p class='note'>Population: {_e(pop)} images "
-            f"({stats.get('population_images', '')}); an image is erroneous when its error "
-            f"exceeds {_e(stats.get('error_threshold', ''))}.</p>")
+            f"({stats.get('population_images', '')}); an image is erroneous when: "
+            f"{_e(rule)}.</p>")
 
 
 def _worst(ctx: ReportContext, progress: Callable[[str, int, int], None]) -> str:
@@ -280,7 +281,8 @@ def _definitions(ctx: ReportContext) -> str:
 def render(ctx: ReportContext, progress: Callable[[str, int, int], None] | None = None) -> str:
     """The report as one HTML string."""
     progress = progress or (lambda *a: None)
-    parts = [_summary(ctx), _people(ctx), _per_class(ctx), _confusion(ctx), _tags(ctx),
+    own = tasks.get(ctx.session.data.task).report_section(ctx.session, ctx.rows, ctx.metrics)
+    parts = [_summary(ctx), _people(ctx), _per_class(ctx), _confusion(ctx), own, _tags(ctx),
              _worst(ctx, progress), _loss(ctx), _definitions(ctx)]
     title = _e(f"{ctx.session.project.name} — review report")
     return ("<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"

@@ -94,3 +94,11 @@ def _short(n: int) -> str:
     if n >= 10_000:
         return f"{n / 1e3:.0f}k"
     return str(n)
+
+
+def chart(width: float, height: float, draw) -> bytes:
+    """A chart drawn by ``draw(figure)`` (e.g. a ``reviewer.io.prob_charts`` function) as PNG."""
+    fig = _figure(width, height)
+    fig.set_layout_engine("constrained")
+    draw(fig)
+    return _png(fig)

@@ -293,6 +293,10 @@ class Task:
     def metric_definition(self, metrics: dict) -> str:
         return str(metrics["metric_name"])
 
+    def report_section(self, session, rows, metrics: dict) -> str:
+        """The task's own part of the report (HTML, after the confusion matrix), or ""."""
+        return ""
+
     # --- the window -------------------------------------------------------------------------
     def ui(self):
         """The task's window module (Qt): imported only by ``reviewer.ui``."""

@@ -106,12 +106,32 @@ ACTIONS: tuple[ActionSpec, ...] = (
       ("slices",)),
     A("analysis_pr", "P&R Curves", None, None, "show_analysis",
       "Precision-recall curve per class with the score threshold's operating point", ("pr",)),
-    A("analysis_column_slices", "Slices by &Column", None, None, "show_analysis",
+    A("analysis_column_slices", "Slices &by Column", None, None, "show_analysis",
       "The metric on each value of a column (metadata such as split or camera, tag, status): "
       "click a slice to list its images", ("column_slices",)),
-    A("analysis_leaks", "&Leaks", None, None, "show_analysis",
+    A("analysis_leaks", "Lea&ks", None, None, "show_analysis",
       "Duplicates, near-duplicates and shared groups across the partitions of a split, side "
       "by side", ("leaks",)),
+    A("analysis_class_curves", "PR and ROC C&urves", None, None, "show_analysis",
+      "Precision-recall and ROC curve per class (one vs the rest) with the operating point",
+      ("class_curves",)),
+    A("analysis_calibration", "&Reliability Diagram", None, None, "show_analysis",
+      "Accuracy against confidence in 15 bins: is the model as sure as it is right? (ECE)",
+      ("calibration",)),
+    A("analysis_score_hist", "Score &Histograms", None, None, "show_analysis",
+      "The probability of a class for the images labelled with it and for the others",
+      ("score_hist",)),
+    A("analysis_scatter", "Class-vs-Class Sc&atter", None, None, "show_analysis",
+      "p(class A) against p(class B) per image, coloured by label; click a point to open it",
+      ("scatter",)),
+    A("analysis_label_errors", "Confidence vs &Label", None, None, "show_analysis",
+      "Confidence against the probability of the label per image: the confidently wrong and "
+      "the likely label errors (confident learning); click a point to open it",
+      ("label_errors",)),
+    A("analysis_cost", "Threshold vs C&ost", None, None, "show_analysis",
+      "Cost per image at every threshold from the costs of a false positive and a false "
+      "negative; drag the threshold to choose the project's operating threshold",
+      ("cost",)),
     A("analysis_compare", "Compare &Models", None, None, "models.show_compare",
       "Two models side by side: per class, image by image (most regressed first) and a "
       "paired bootstrap of the metric's difference"),
@@ -138,7 +158,9 @@ MENUS: tuple[tuple[str, tuple[str | None, ...]], ...] = (
                "canvas_only", "@docks")),
     ("&Analysis", ("analysis_tag_stats", "analysis_confusion", "analysis_class_metrics",
                    "analysis_slices", "analysis_pr", "analysis_column_slices",
-                   "analysis_leaks", None, "analysis_compare")),
+                   "analysis_leaks", "analysis_class_curves", "analysis_calibration",
+                   "analysis_score_hist", "analysis_scatter", "analysis_label_errors",
+                   "analysis_cost", None, "analysis_compare")),
     ("&Help", ("shortcuts", None, "about")),
 )
 TOOLBAR: tuple[str | None, ...] = (

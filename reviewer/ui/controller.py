@@ -218,10 +218,13 @@ class ReviewController(QObject):
         self.window.statusBar().showMessage(f"Opening {path} cancelled", 5000)
 
     def _connect_session(self, session) -> None:
-        self.rescorer.attach(session.document, view_of(session))
-        threshold = view_of(session).score_threshold(session.document)
+        view = view_of(session)
+        self.rescorer.attach(session.document, view)
+        threshold = view.score_threshold(session.document)
         if threshold is not None:  # the slider starts at the project's score threshold
             self.layers = replace(self.layers, score_threshold=threshold)
+        self.panels.layers.threshold.set_text(*view.threshold_text(session.document))
+        self.panels.layers.threshold.setVisible(threshold is not None)
         session.history.applied.connect(self._on_history_applied)
         session.history.changed.connect(self._on_history_changed)
         session.document.annotations_changed.connect(self._on_document_annotations_changed)
@@ -470,12 +473,19 @@ class ReviewController(QObject):
         self.actions["redo"].setEnabled(history.can_redo)
 
     def _on_rescorer_applied(self) -> None:
-        """Every image was re-scored at the slider's threshold: refresh rows and the canvas."""
+        """Every image was re-scored at a new threshold (the slider's, or one a command set):
+        refresh rows, the canvas and the slider."""
+        threshold = view_of(self.session).score_threshold(self.session.document)
+        if threshold is not None and threshold != self.layers.score_threshold:
+            self.layers = replace(self.layers, score_threshold=threshold)
+            self.panels.show_view_mode(self.layers)
+            self.active_view().set_layers(self.layers)
         self.frames.clear()
         self.model.refresh_all()
         if self.current is not None:
             self._show_frame()
             self.panels.image_selected(self.current)
+        self.analysis.invalidate(debounce=True)  # operating points, confusion, metrics
         status.update(self)
 
     def _on_document_annotations_changed(self, row: int) -> None:

@@ -87,6 +87,10 @@ class LiveFeedback(QObject):
 
     def _on_document_scores_reset(self) -> None:
         self.show_score()
+        if view_of(self.session).metric_follows_threshold:  # before and after both change
+            self.before = None
+            self.generation += 1
+            self._debounce.start()
 
     def show_score(self) -> None:
         """Show the current image's score before → after in ``score_label``."""

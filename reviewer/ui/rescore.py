@@ -1,16 +1,17 @@
 """The score-threshold slider re-scores every image in the background (tasks with a score
 threshold: the task view's ``score_threshold``).
 
-``ThresholdRescorer.request(threshold)`` starts ``document.rescored(params)`` on a worker thread
-(a newer request cancels the older one); the result is applied on the main thread with
-``document.apply_rescored``, then ``applied()`` is emitted so the table and canvas refresh. If the
-ground truth changed meanwhile the stale result is dropped and the request runs again.
+``ThresholdRescorer.request(threshold)`` runs the task view's ``rescore(doc, threshold)`` on a
+worker thread (a newer request cancels the older one); the result is applied on the main thread
+with ``document.apply_rescored``. ``applied()`` is emitted whenever the document's scores were
+reset (its ``scores_reset``: after such a result, or a command that changed the threshold, e.g. a
+classification project's operating threshold), so the table and canvas refresh. If the ground
+truth changed meanwhile the stale result is dropped and the request runs again.
 """
 
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import replace
 
 from PySide6.QtCore import QObject, Signal
 
@@ -32,18 +33,27 @@ class ThresholdRescorer(QObject):
         """Follow ``document`` of a task with ``view`` (None to detach: a running job's result
         is then ignored)."""
         self.cancel()
+        if self._follows():
+            self.document.scores_reset.disconnect(self._on_document_scores_reset)
         self.document, self.view = document, view
+        if self._follows():
+            document.scores_reset.connect(self._on_document_scores_reset)
+
+    def _follows(self) -> bool:
+        """Whether the attached document's scores can be reset (a task with a threshold)."""
+        doc, view = self.document, self.view
+        return doc is not None and view is not None and view.score_threshold(doc) is not None
 
     def request(self, threshold: float) -> None:
         doc = self.document
-        if doc is None or self.view is None or self.view.score_threshold(doc) is None:
+        if not self._follows():
             return  # a task without a score threshold: nothing to re-score
-        if abs(doc.params.score_threshold - threshold) < 1e-9 and self.job is None:
+        if abs(self.view.score_threshold(doc) - threshold) < 1e-9 and self.job is None:
             return
         self.cancel()
         self.pending = threshold
-        params = replace(doc.params, score_threshold=float(threshold))
-        job = Job(lambda progress: doc.rescored(params), parent=self)
+        work = self.view.rescore(doc, threshold)
+        job = Job(lambda progress: work(), parent=self)
         job.finished.connect(lambda result, j=job: self._on_job_finished(j, result))
         self.job = job
         job.start(self.pool)
@@ -60,8 +70,10 @@ class ThresholdRescorer(QObject):
         if job is not self.job or self.document is None:
             return
         self.job = None
-        if self.document.apply_rescored(result):
+        if self.document.apply_rescored(result):  # emits scores_reset: applied()
             self.pending = None
-            self.applied.emit()
         elif self.pending is not None:
             self.request(self.pending)  # the GT changed while computing: once more
+
+    def _on_document_scores_reset(self) -> None:
+        self.applied.emit()

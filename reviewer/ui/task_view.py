@@ -40,6 +40,11 @@ class ThumbBadge:
     tip: str = ""
 
 
+# analysis panels drawn from class probabilities (``TaskView.probability_panels``)
+PROBABILITY_PANELS = frozenset(("class_curves", "calibration", "score_hist", "scatter",
+                                "label_errors", "cost"))
+
+
 class TaskView:
     """Defaults: no canvas tools, no score-threshold slider, no PR curves."""
 
@@ -47,6 +52,8 @@ class TaskView:
     good_when_high: frozenset = frozenset()  # table columns where a high value is good
     confusion_unit = "images"
     has_pr_curves = False
+    probability_panels = False  # the class-probability panels (PR / ROC, calibration, cost…)
+    metric_follows_threshold = False  # the status bar's dataset metric depends on the slider
 
     # --- the image table ------------------------------------------------------------------------
     def columns(self, table: dict) -> list[tuple[str, str]]:
@@ -69,6 +76,16 @@ class TaskView:
     def score_threshold(self, doc) -> float | None:
         """The score threshold the slider starts at; None: the task has no slider."""
         return None
+
+    def threshold_text(self, doc) -> tuple[str, str]:
+        """(label, tooltip) of the Layers panel's threshold slider."""
+        return ("&Score ≥", "Predictions scoring below this are not drawn and not matched "
+                "(changing it re-scores the images)")
+
+    def rescore(self, doc, threshold: float) -> Callable[[], dict]:
+        """A function re-scoring every image at the slider's ``threshold``, run off the GUI
+        thread; its result goes to ``doc.apply_rescored`` (tasks with a ``score_threshold``)."""
+        raise NotImplementedError
 
     def thumb_badge(self, session, row: int) -> ThumbBadge:
         """The badge of image row ``row``'s grid thumbnail (read on the GUI thread, cached by the
@@ -134,6 +151,58 @@ class TaskView:
     def class_metric_rows(self, metrics: dict):
         """(headers, rows, bar columns) of the class-metrics panel for ``session_metrics``."""
         raise NotImplementedError
+
+    def offers_panel(self, name: str) -> bool:
+        """Whether the Analysis menu offers panel ``name`` for this task."""
+        return self.probability_panels or name not in PROBABILITY_PANELS
+
+    # --- class-probability panels (``probability_panels``; run off the GUI thread) -----------
+    # Each returns plot-ready numbers from the task's engine (the functions ``eval`` and
+    # ``cost`` use); the panels in ``reviewer.ui.analysis`` only draw them.
+    def class_curves(self, snap, classes: list[int]) -> list[dict]:
+        """One-vs-rest PR and ROC curves of ``classes`` with AP, AUC and the operating point."""
+        raise NotImplementedError
+
+    def reliability(self, snap) -> dict:
+        """The reliability diagram's bins of the top-1 confidence and the ECE."""
+        raise NotImplementedError
+
+    def score_distribution(self, snap, k: int) -> dict:
+        """p(class k) of the images labelled k and of the others, binned."""
+        raise NotImplementedError
+
+    def class_scatter(self, snap, a: int, b: int) -> dict:
+        """p(class a), p(class b) and the label of (a sample of) the images."""
+        raise NotImplementedError
+
+    def cost_curve(self, snap, fp_cost: float, fn_cost: float, positive=None) -> dict:
+        """The threshold-vs-cost curve of the positive class, or of class ``positive`` against
+        the rest (``reviewer cost``)."""
+        raise NotImplementedError
+
+    def error_columns(self, session) -> dict:
+        """Copies of the per-image table's columns the label-error scatter needs (main thread)."""
+        raise NotImplementedError
+
+    def label_error_scatter(self, columns: dict) -> dict:
+        """Confidence against p(label) per image, grouped (likely label error, wrong, right)."""
+        raise NotImplementedError
+
+    def threshold_command(self, session, threshold: float):
+        """The command that makes ``threshold`` the project's operating threshold, or None."""
+        return None
+
+    def cost_unavailable(self, session) -> str | None:
+        """Why the threshold-vs-cost panel has no curve here (None: it has one)."""
+        return "This project has no operating threshold to choose."
+
+    def positive_class(self, doc) -> int | None:
+        """The positive class of a two-class project, or None."""
+        return None
+
+    def threshold_decides(self, doc) -> bool:
+        """Whether the project's operating threshold decides the predictions."""
+        return False
 
 
 def view_of(session_or_name) -> TaskView:

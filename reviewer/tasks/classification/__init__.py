@@ -92,11 +92,19 @@ class ClassificationTask(base.Task):
         progress("scoring", 0, 1)
         table = score_table(ds, inputs.threshold)
         progress("scoring", 1, 1)
-        return TaskData(self.name, ds, None, table, list(ds.problems), params=inputs.threshold)
+        return TaskData(self.name, ds, None, table, list(ds.problems), params=inputs.threshold,
+                        extra={"project_file": project.file})
 
     def make_document(self, data: TaskData):
+        from functools import partial
+
         from .document import ClassificationDocument
-        return ClassificationDocument(data.dataset, data.params, data.table)
+        from .settings import save_operating_threshold
+        doc = ClassificationDocument(data.dataset, data.params, data.table)
+        project_file = data.extra.get("project_file")
+        if project_file is not None:
+            doc.save_threshold = partial(save_operating_threshold, project_file)
+        return doc
 
     def class_names(self, data: TaskData) -> list[str]:
         return [str(n) for n in data.dataset.class_names]
@@ -159,7 +167,8 @@ class ClassificationTask(base.Task):
 
     def metrics_block(self, payload: dict) -> dict:
         per_class = {name: {"f1": c["f1"], "precision": c["precision"], "recall": c["recall"],
-                            "support": c["support"], "predicted": c["predicted"]}
+                            "ap": c["ap"], "roc_auc": c["roc_auc"], "support": c["support"],
+                            "predicted": c["predicted"]}
                      for name, c in payload["per_class"].items()}
         return {"metric": payload["overall"].get("accuracy"), "overall": payload["overall"],
                 "per_class": per_class, "confusion": payload["confusion"]}
@@ -193,7 +202,7 @@ class ClassificationTask(base.Task):
         from .export import write_image_folder, write_labels_csv
         files, reports = [], []
         n = len(rows)
-        for fmt in formats or ["csv"]:
+        for fmt in [f for f in formats or () if f in self.export_formats] or ["csv"]:
             progress("dataset", 0, 1)
             if fmt == "csv":
                 path = write_labels_csv(folder, session.document, image_rows=rows)
@@ -230,6 +239,10 @@ class ClassificationTask(base.Task):
         err, _ = super().report_numbers(table, before, i)
         return err, (f"p(label) {float(table['p_target'][i]):.3f} · "
                      f"{'right' if int(table['correct'][i]) else 'wrong'}")
+
+    def report_section(self, session, rows, metrics: dict) -> str:
+        from .report import report_section
+        return report_section(session, rows, metrics)
 
     def metric_definition(self, metrics: dict) -> str:
         return ("accuracy: the share of images whose predicted class is their label "

@@ -102,11 +102,11 @@ def _print(payload: dict) -> None:
 
 
 def _set_threshold(project_path, threshold: float) -> int:
-    from dataclasses import replace
-
-    from reviewer.io.project import load_project, save_project
-    project = load_project(project_path)
-    inputs = project.inputs["classification"]
-    save_project(project.with_inputs("classification", replace(inputs, threshold=threshold)))
-    print(f"operating threshold set to {threshold:.4f} in {project.file}")
+    """The one writer of the setting (``settings``), as the window's Threshold vs Cost panel."""
+    from .settings import ThresholdError, save_operating_threshold
+    try:
+        file = save_operating_threshold(project_path, threshold)
+    except ThresholdError as exc:
+        return _fail(f"--set: {exc}")
+    print(f"operating threshold set to {threshold:.4f} in {file}")
     return EXIT_OK

@@ -1,9 +1,16 @@
-"""``SetLabel``: the one correction of a classification project (relabel an image).
+"""``SetLabel``: the one correction of a classification project (relabel an image); and
+``SetThreshold``: the project's operating threshold (a two-class project), chosen in the window.
 
-Registered with ``reviewer.core.commands``' registry, so ``from_payload`` rebuilds it from the
+Registered with ``reviewer.core.commands``' registry, so ``from_payload`` rebuilds them from the
 journal. Labels travel as class *names* (``None`` = no label), which stay right when a classes
-file is reordered. Its target (the unit of conflict between reviewers) is the image's label:
-``targets()`` -> ``('["label","<image>"]',)``.
+file is reordered. SetLabel's target (the unit of conflict between reviewers) is the image's
+label: ``targets()`` -> ``('["label","<image>"]',)``.
+
+``SetThreshold`` is not a correction of the labels (``changes_gt`` False: not replayed on
+opening, not counted by tag statistics): its redo / undo write the setting to the project file
+(``settings.save_operating_threshold``, as ``reviewer cost --set`` does) and re-score every
+image, so the journal gives it undo / redo and the change log while ``reviewer.json`` holds the
+value every command reads.
 """
 
 from __future__ import annotations
@@ -66,6 +73,40 @@ class SetLabel(Command):
         old = "" if self.before is None else self.before
         new = "" if self.after is None else self.after
         return ["", f"relabel {old or '(no label)'} -> {new or '(no label)'}", old, new]
+
+    @classmethod
+    def from_fields(cls, data):
+        return _fields(cls, data)
+
+
+@_register
+@dataclass(frozen=True)
+class SetThreshold(Command):
+    """The project's operating threshold before and after (``image_id`` None: project-wide)."""
+
+    kind: ClassVar[str] = "set_threshold"
+    task: ClassVar[str] = TASK
+    before: float = 0.5
+    after: float = 0.5
+
+    @property
+    def label(self) -> str:
+        return f"operating threshold {self.before:.4g} -> {self.after:.4g}"
+
+    def redo(self, doc) -> None:
+        doc.set_operating_threshold(self.after)
+
+    def undo(self, doc) -> None:
+        doc.set_operating_threshold(self.before)
+
+    def image_ids(self) -> tuple:
+        return (None,)
+
+    def targets(self) -> tuple[str, ...]:
+        return (target_key("setting", "threshold"),)
+
+    def change_row(self) -> list:
+        return ["", "operating threshold", f"{self.before:g}", f"{self.after:g}"]
 
     @classmethod
     def from_fields(cls, data):

@@ -75,6 +75,15 @@ def _point(threshold, tp, fp, fn, tn, fp_cost, fn_cost) -> dict:
             "fnr": fn / (fn + tp) if fn + tp else None}
 
 
+def best_point(curve: CostCurve) -> dict | None:
+    """The point of the best threshold (``CostCurve.best``); None for an empty curve."""
+    if not curve.images:
+        return None
+    i = curve.best()
+    return _point(curve.thresholds[i], curve.tp[i], curve.fp[i], curve.fn[i], curve.tn[i],
+                  curve.fp_cost, curve.fn_cost)
+
+
 def curve_points(curve: CostCurve) -> list[dict]:
     """The curve as JSON points, thresholds descending."""
     cols = zip(curve.thresholds.tolist(), curve.tp.tolist(), curve.fp.tolist(),
@@ -98,9 +107,8 @@ def cost_payload(ds: ClassificationDataset, positive: int, fp_cost: float, fn_co
     """``reviewer cost --json``: {positive, fp_cost, fn_cost, images, best, at_0_5, curve}."""
     scores, labelled = positive_scores(ds, positive, image_rows)
     curve = cost_curve(scores, labelled, fp_cost, fn_cost)
-    points = curve_points(curve)
-    best = points[curve.best()] if len(scores) else None
     return _clean({"positive": str(ds.class_names[positive]), "fp_cost": float(fp_cost),
                    "fn_cost": float(fn_cost), "images": int(len(scores)),
-                   "best": best, "at_0_5": cost_at(scores, labelled, 0.5, fp_cost, fn_cost),
-                   "curve": points})
+                   "best": best_point(curve),
+                   "at_0_5": cost_at(scores, labelled, 0.5, fp_cost, fn_cost),
+                   "curve": curve_points(curve)})

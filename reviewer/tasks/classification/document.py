@@ -11,8 +11,13 @@ those of the labels as loaded and stay fixed during the review: they describe th
 delivered, and a relabel does not move the flags of other images (a relabelled image is judged
 against its new class's threshold).
 
-The operating threshold (binary projects) is view state: ``rescored(threshold)`` computes the
-tables off the GUI thread, ``apply_rescored`` swaps them in and fires ``scores_reset()``.
+The operating threshold (binary projects): ``saved_threshold`` is the project's (its
+``reviewer.json``), ``threshold`` the one the tables follow now. A preview (the window's slider)
+is view state: ``rescored(threshold)`` computes the tables off the GUI thread,
+``apply_rescored`` swaps them in and fires ``scores_reset()``. Saving it is the command
+``SetThreshold``, whose redo / undo call ``set_operating_threshold``: ``save_threshold(t)``
+writes the project file (set by the task, None for a document without a project), then the
+tables are re-scored at once and ``scores_reset()`` fires.
 """
 
 from __future__ import annotations
@@ -35,6 +40,8 @@ class ClassificationDocument:
                  table: dict | None = None):
         self.base = base
         self.threshold = float(threshold)
+        self.saved_threshold = float(threshold)
+        self.save_threshold = None  # threshold -> None: writes the project's setting
         self.labels = base.targets.copy()
         self.review = NullReview()
         self.version = 0  # bumped by every label change: a background re-score checks it
@@ -127,6 +134,17 @@ class ClassificationDocument:
         return {"version": self.version, "threshold": float(threshold),
                 "table": score_table(self.base, threshold, self.thresholds, labels),
                 "before": score_table(self.base, threshold, self.thresholds)}
+
+    def set_operating_threshold(self, threshold: float) -> None:
+        """Save ``threshold`` as the project's operating threshold and re-score every image
+        (the command ``SetThreshold`` only). Raises before changing anything when the project
+        file cannot be written or the project is not a two-class one."""
+        if not self.base.is_binary:
+            raise ValueError("an operating threshold needs two classes and a positive one")
+        if self.save_threshold is not None:
+            self.save_threshold(threshold)
+        self.saved_threshold = float(threshold)
+        self.apply_rescored(self.rescored(threshold))
 
     def apply_rescored(self, result: dict) -> bool:
         """Swap in a ``rescored`` result; False (nothing changed) when a label changed

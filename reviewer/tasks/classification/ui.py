@@ -15,8 +15,8 @@ from reviewer.ui.task_view import TaskView, ThumbBadge, pair
 COLUMNS = (("file_name", "Image"), ("error", "Error"), ("target", "Label"),
            ("predicted", "Predicted"), ("confidence", "Confidence"), ("p_target", "p(label)"),
            ("margin", "Margin"), ("label_issue", "Label issue"))
-CLASS_HEADERS = ("Class", "F1 before", "F1 after", "Δ F1", "Precision after", "Recall after",
-                 "Labelled", "Predicted")
+CLASS_HEADERS = ("Class", "F1 before", "F1 after", "Δ F1", "Precision", "Recall", "AP",
+                 "ROC AUC", "Labelled", "Predicted")  # after the corrections but F1 before
 TOP_K = 5
 
 
@@ -25,6 +25,8 @@ class ClassificationView(TaskView):
     good_when_high = frozenset(("confidence", "p_target", "margin", "correct",
                                 "self_confidence"))
     confusion_unit = "images"
+    probability_panels = True
+    metric_follows_threshold = True  # accuracy: a two-class project's operating threshold
 
     def columns(self, table: dict) -> list[tuple[str, str]]:
         return [c for c in COLUMNS if c[0] in table]
@@ -50,6 +52,15 @@ class ClassificationView(TaskView):
     def score_threshold(self, doc) -> float | None:
         """Two classes and a positive one: the operating threshold is on the slider."""
         return doc.threshold if doc.base.is_binary else None
+
+    def threshold_text(self, doc) -> tuple[str, str]:
+        name = doc.class_names[doc.base.positive] if doc.base.is_binary else "positive"
+        return (f"p({name}) ≥", f"Predict “{name}” when its probability reaches this "
+                "operating threshold. Moving it here previews; Analysis ▸ Threshold vs Cost "
+                "saves it in the project (undoable)")
+
+    def rescore(self, doc, threshold: float):
+        return lambda: doc.rescored(float(threshold))
 
     def frame(self, builder, session, i: int, fallback_size):
         doc = session.document
@@ -104,7 +115,8 @@ class ClassificationView(TaskView):
     def snapshot_data(self, session) -> dict:
         doc = session.document
         ds = doc.dataset()
-        return {"ds": ds.with_targets(ds.targets.copy()), "threshold": doc.threshold}
+        return {"ds": ds.with_targets(ds.targets.copy()), "threshold": doc.threshold,
+                "saved_threshold": doc.saved_threshold}
 
     def evaluate(self, snap, rows=None) -> dict:
         from . import metrics
@@ -116,6 +128,63 @@ class ClassificationView(TaskView):
                     None, int(in_slice[k]), int(overall[k]))
                    for k, n in enumerate(snap.class_names)]
         return "accuracy (per class: recall)", head, classes
+
+    def offers_panel(self, name: str) -> bool:
+        return name != "pr" and super().offers_panel(name)  # PR curves: "class_curves"
+
+    def class_curves(self, snap, classes: list[int]) -> list[dict]:
+        from .analysis import class_curve
+        ds = _with_distribution(snap)
+        return [class_curve(ds, k, snap.data["threshold"]) for k in classes]
+
+    def reliability(self, snap) -> dict:
+        from .analysis import reliability_bins
+        return reliability_bins(snap.data["ds"])
+
+    def score_distribution(self, snap, k: int) -> dict:
+        from .analysis import score_distribution
+        return score_distribution(_with_distribution(snap), k, snap.data["threshold"])
+
+    def class_scatter(self, snap, a: int, b: int) -> dict:
+        from .analysis import class_scatter
+        return class_scatter(_with_distribution(snap), a, b)
+
+    def error_columns(self, session) -> dict:
+        from .analysis import ERROR_COLUMNS
+        table = session.document.table
+        return {c: np.array(table[c], copy=True) for c in ERROR_COLUMNS}
+
+    def label_error_scatter(self, columns: dict) -> dict:
+        from .analysis import label_error_scatter
+        return label_error_scatter(columns)
+
+    def cost_curve(self, snap, fp_cost: float, fn_cost: float, positive=None) -> dict:
+        from .analysis import cost_view
+        d = snap.data
+        return cost_view(_with_distribution(snap), d["threshold"], d["saved_threshold"],
+                         fp_cost, fn_cost, positive)
+
+    def threshold_command(self, session, threshold: float):
+        """``SetThreshold`` from the saved threshold to ``threshold`` (two-class projects)."""
+        from .commands import SetThreshold
+        from .settings import check_threshold
+        doc = session.document
+        if not doc.base.is_binary:
+            return None
+        return SetThreshold(None, doc.saved_threshold, check_threshold(threshold))
+
+    def cost_unavailable(self, session) -> str | None:
+        if session.document.base.probs is None:
+            return ("The predictions give only the top-1 class: the probability of a positive "
+                    "class is unknown, so no threshold can be chosen.")
+        return None
+
+    def threshold_decides(self, doc) -> bool:
+        """Whether a threshold decides the predictions (a two-class project)."""
+        return bool(doc.base.is_binary)
+
+    def positive_class(self, doc) -> int | None:
+        return doc.base.positive if doc.base.is_binary else None
 
     def confusion(self, session, names: list[str]):
         return session.document.confusion(), names, names, (), ()
@@ -133,9 +202,18 @@ class ClassificationView(TaskView):
         for n in dict.fromkeys(list(before) + list(after)):
             b, a = before.get(n, {}), after.get(n, {})
             rows.append([n, b.get("f1"), a.get("f1"), delta(b.get("f1"), a.get("f1")),
-                         a.get("precision"), a.get("recall"), a.get("support"),
-                         a.get("predicted")])
-        return CLASS_HEADERS, rows, (6, 7)
+                         a.get("precision"), a.get("recall"), a.get("ap"), a.get("roc_auc"),
+                         a.get("support"), a.get("predicted")])
+        return CLASS_HEADERS, rows, (8, 9)
+
+
+def _with_distribution(snap):
+    """The snapshot's dataset; ValueError when the predictions give only the top-1 class."""
+    ds = snap.data["ds"]
+    if ds.probs is None:
+        raise ValueError("the predictions give only the top-1 class: the class probabilities "
+                         "this chart needs are unknown")
+    return ds
 
 
 class LabelActions:

@@ -31,6 +31,11 @@ class DetectionView(TaskView):
     def score_threshold(self, doc) -> float | None:
         return doc.params.score_threshold
 
+    def rescore(self, doc, threshold: float):
+        from dataclasses import replace
+        params = replace(doc.params, score_threshold=float(threshold))
+        return lambda: doc.rescored(params)
+
     def frame(self, builder, session, i: int, fallback_size):
         return builder.detection_frame(session, i, fallback_size)
 

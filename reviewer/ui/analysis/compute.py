@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from reviewer import tasks
+from reviewer.core.view_state import default_class_colors
 from reviewer.io import export_metrics
 from reviewer.io.stats import stats_payload
 from reviewer.ui.models.image_filter import ImageFilter, ReviewColumns, filter_mask
@@ -46,6 +47,14 @@ def snapshot(session) -> Snapshot:
     present = np.stack([filter_mask(ImageFilter(class_name=n), table, review, counts, names)
                         for n in names], axis=1) if names else np.zeros((len(review), 0), bool)
     return Snapshot(session.data.task, names, present, view.snapshot_data(session))
+
+
+def data_snapshot(session) -> Snapshot:
+    """A ``Snapshot`` of the task view's frozen state only (no per-class presence: the
+    class-probability panels read the dataset itself)."""
+    names = tuple(tasks.get(session.data.task).class_names(session.data))
+    return Snapshot(session.data.task, names, np.zeros((0, len(names)), bool),
+                    view_of(session).snapshot_data(session))
 
 
 def tag_stats(session, reviewed_only: bool) -> dict:
@@ -89,3 +98,20 @@ def curves(snap: Snapshot) -> list | None:
     """``pr_curves`` of every class at the project's IoU and score thresholds (tasks with
     scored objects; None otherwise)."""
     return snap.view.curves(snap)
+
+
+def class_colors(session, names) -> list[str]:
+    """'#rrggbb' of every class: the dataset's own colours, else the window's palette."""
+    return _project_colors(session, [_hex(c) for c in default_class_colors(len(names))])
+
+
+def _project_colors(session, colors: list[str]) -> list[str]:
+    own = tasks.get(session.data.task).class_colors(session.data)
+    for k, c in enumerate(own or []):
+        if k < len(colors) and c is not None:
+            colors[k] = _hex(c)
+    return colors
+
+
+def _hex(rgb) -> str:
+    return "#" + "".join(f"{int(v):02x}" for v in list(rgb)[:3])

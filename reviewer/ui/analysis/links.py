@@ -5,11 +5,13 @@ Panels lists them), recomputes a panel when it is shown and its figures are stal
 every panel stale after each command (history ``applied``; the visible ones recompute 400 ms
 after the last edit, in the background). A panel's widget is built the first time its dock is
 shown (``panels`` builds on first access), so opening a project draws nothing it is not asked
-for; every panel's figures, the confusion matrix's too, are computed on the runner's thread while
+for; the task view says which panels its Analysis menu offers (``TaskView.offers_panel``);
+every panel's figures, the confusion matrix's too, are computed on the runner's thread while
 the panel's header shows a busy bar. It turns panel clicks into table filters: a tag → the
-filter bar's tag filter; a confusion cell → an image subset of the table (a removable chip in the
-filter bar) and a highlight of the cell's objects on the canvas. Signal ``refreshed(name)`` after
-a panel received new figures.
+filter bar's tag filter; a confusion cell → an image subset of the table (a removable chip in
+the filter bar) and a highlight of the cell's objects on the canvas. The class-probability
+panels are wired in ``prob_links``. Signal ``refreshed(name)`` after a panel received new
+figures.
 """
 
 from __future__ import annotations
@@ -20,10 +22,8 @@ import numpy as np
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import QDockWidget
 
-from reviewer import tasks
 from reviewer.core.review import own_object_tags
 from reviewer.core.tag_stats import tag_membership
-from reviewer.core.view_state import default_class_colors
 from reviewer.ui.task_view import view_of
 
 from . import compute
@@ -33,6 +33,7 @@ from .confusion_panel import ConfusionPanel
 from .leaks_panel import LeaksPanel
 from .metadata_links import MetadataLinks
 from .pr_panel import PRPanel
+from .prob_links import PROBABILITY_PANELS, ProbabilityLinks
 from .runner import AnalysisRunner
 from .slices_panel import SlicesPanel
 from .tag_stats_panel import TagStatsPanel
@@ -43,7 +44,7 @@ PANELS = (("tag_stats", "Tag Statistics", TagStatsPanel),
           ("slices", "Slices", SlicesPanel),
           ("pr", "PR Curves", PRPanel),
           ("column_slices", "Slices by Column", ColumnSlicesPanel),
-          ("leaks", "Leaks", LeaksPanel))
+          ("leaks", "Leaks", LeaksPanel)) + PROBABILITY_PANELS
 DEBOUNCE_MS = 400
 _CLEAR = {"tag_stats": lambda p: p.set_payload(None), "confusion": lambda p: p.clear(),
           "class_metrics": lambda p: p.set_metrics(None),
@@ -77,6 +78,7 @@ class AnalysisLinks(QObject):
         self.panels, self.docks = _Panels(self._build), {}
         for name, title, _ in PANELS:
             self.docks[name] = self._dock(name, title)
+        self.probabilities = ProbabilityLinks(self)
         self.dirty: set[str] = set(self.docks)
         self.cell: tuple[int, int] | None = None
         self._timer = QTimer(self, singleShot=True, interval=DEBOUNCE_MS)
@@ -117,6 +119,8 @@ class AnalysisLinks(QObject):
                 self._fill_slice_choices(p)
         elif name in ("column_slices", "leaks"):
             self.meta.wire(name, p)
+        else:
+            self.probabilities.wire(name, p)
         if self.runner.busy(name):
             p.header.set_busy(True)
         return panel
@@ -136,6 +140,10 @@ class AnalysisLinks(QObject):
 
     def on_screen(self, name: str) -> bool:
         return name in self.panels and self.panels[name].isVisible()
+
+    def offered(self, name: str) -> bool:
+        """Whether the open session's task offers panel ``name`` (every panel without one)."""
+        return self.session is None or view_of(self.session).offers_panel(name)
 
     def built(self) -> set[str]:
         """The panels whose widgets exist (shown at least once)."""
@@ -166,7 +174,21 @@ class AnalysisLinks(QObject):
         if "slices" in self.panels:
             self._fill_slice_choices(self.panels["slices"])
         self.meta.session_opened(session)
+        self._offer_panels()
+        self.probabilities.session_opened()
         self.invalidate()
+
+    def _offer_panels(self) -> None:
+        """Show in the Analysis menu (and View ▸ Panels) only the task's panels; close the
+        docks of the others."""
+        for name, dock in self.docks.items():
+            on = self.offered(name)
+            dock.toggleViewAction().setVisible(on)
+            action = self.c.actions.get(f"analysis_{name}")
+            if action is not None:
+                action.setVisible(on)
+            if not on:
+                dock.hide()
 
     def session_closed(self) -> None:
         if self.session is None:
@@ -183,6 +205,7 @@ class AnalysisLinks(QObject):
             clear = _CLEAR.get(name)
             if clear is not None:
                 clear(panel)
+        self.probabilities.session_closed()
         self.dirty = set(self.docks)
 
     def _on_history_applied(self, command, undone: bool) -> None:
@@ -204,7 +227,13 @@ class AnalysisLinks(QObject):
         if self.session is None:
             return
         self.dirty.discard(name)
-        getattr(self, f"_refresh_{name}")()
+        if not self.offered(name):
+            return
+        own = getattr(self, f"_refresh_{name}", None)
+        if own is not None:
+            own()
+        else:
+            self.probabilities.refresh(name)
 
     def _run(self, name: str, fn, apply) -> None:
         def done(result):
@@ -266,8 +295,7 @@ class AnalysisLinks(QObject):
             return
         snap = compute.snapshot(self.session)
         names = list(snap.class_names)
-        colors = [_hex(c) for c in default_class_colors(len(names))]
-        colors = _project_colors(self.session, colors)
+        colors = compute.class_colors(self.session, names)
         self._run("pr", lambda progress: compute.curves(snap),
                   lambda curves: panel.set_curves(curves, names, colors, snap.data.get("params")))
 
@@ -328,15 +356,3 @@ class AnalysisLinks(QObject):
         if self.c.current is None:
             return []
         return self.c.active_view().highlight(self.cell_objects(self.c.current))
-
-
-def _project_colors(session, colors: list[str]) -> list[str]:
-    own = tasks.get(session.data.task).class_colors(session.data)
-    for k, c in enumerate(own or []):
-        if k < len(colors) and c is not None:
-            colors[k] = _hex(c)
-    return colors
-
-
-def _hex(rgb) -> str:
-    return "#" + "".join(f"{int(v):02x}" for v in list(rgb)[:3])

@@ -35,7 +35,7 @@ class ThresholdRow(QWidget):
         self.spin.setFixedWidth(self.spin.fontMetrics().horizontalAdvance("0.000") + 12)
         tip = ("Predictions scoring below this are not drawn and not matched "
                "(changing it re-scores the images)")
-        label = QLabel("&Score ≥", self)
+        label = self.label = QLabel("&Score ≥", self)
         label.setBuddy(self.slider)
         for w in (label, self.slider, self.spin):
             w.setToolTip(tip)
@@ -52,6 +52,12 @@ class ThresholdRow(QWidget):
 
     def value(self) -> float:
         return self._value
+
+    def set_text(self, label: str, tip: str) -> None:
+        """The label and tooltip (what the threshold decides depends on the task)."""
+        self.label.setText(label)
+        for w in (self.label, self.slider, self.spin):
+            w.setToolTip(tip)
 
     def set_value(self, value: float) -> None:
         self._throttle.cancel()
