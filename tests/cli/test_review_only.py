@@ -164,6 +164,7 @@ def test_review_state_commands_import_neither_loaders_nor_heavy_libraries(twins)
     """What `tag`, `status`, `next` and `progress` import, in a fresh interpreter: numpy, the
     store and the cache reader, not the task loaders, the metrics or the heavy libraries
     (imports are most of such a command's time)."""
+    import os
     import subprocess
     import sys
     from pathlib import Path
@@ -179,7 +180,7 @@ def test_review_state_commands_import_neither_loaders_nor_heavy_libraries(twins)
         f"names = {HEAVY + LOADING!r}\n"
         "print(json.dumps({'codes': codes, 'loaded': [n for n in names if n in sys.modules]}))\n")
     root = str(Path(reviewer.__file__).resolve().parents[1])
-    env = {k: v for k, v in __import__("os").environ.items() if k != "REVIEWER_NO_CACHE"}
+    env = {k: v for k, v in os.environ.items() if k != "REVIEWER_NO_CACHE"}
     env["PYTHONPATH"] = root
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
                           env=env, cwd=root, timeout=120, check=True)
