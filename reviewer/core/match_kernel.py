@@ -86,25 +86,6 @@ def _greedy(dt, dt_start, gt, gt_lo, gt_hi, ptr, col, iou, ignore, crowd, thr, o
 
 
 @njit
-def _pick(q0, q1, q_col, q_iou, th, taken, gt, lo, crowd, ignore, a) -> int:
-    """The GT column one prediction takes at threshold ``th`` and area range ``a``, -1: none."""
-    best_r, col_r, best_i, col_i = -np.inf, -1, -np.inf, -1
-    for q in range(q0, q1):
-        v = q_iou[q]
-        if not v >= th:
-            continue
-        c = q_col[q]
-        if taken[c] and not crowd[gt[lo + c]]:
-            continue
-        if ignore[a, gt[lo + c]]:
-            if v > best_i or (v == best_i and c > col_i):
-                best_i, col_i = v, c
-        elif v > best_r or (v == best_r and c > col_r):
-            best_r, col_r = v, c
-    return col_r if col_r >= 0 else col_i
-
-
-@njit
 def _candidates(dt, dt_start, gt_lo, gt_hi, ptr, col, iou, thr_min, best):
     """Best IoU of every prediction (into ``best``) and, compacted, the pairs that can match
     at some threshold: -> (q_col, q_iou, q_start (K+1,) per active prediction, act (K,) their

@@ -52,6 +52,23 @@ class RawSet:
                 image_id=None) -> None:
         self.problems.append(Problem(str(file), entry, message, severity, image_id))
 
+    def assign_categories(self, order: list[str], word: str = "label") -> None:
+        """Each annotation's class name (key ``category``) -> ``category_id`` (1 + its position
+        in ``order``); one whose name is not in ``order`` becomes a problem ("{word} is not in
+        the classes file") and is dropped. ``categories`` becomes ``order``."""
+        index = {n: k + 1 for k, n in enumerate(order)}
+        keep, where = [], []
+        for a, loc in zip(self.anns, self.where, strict=True):
+            cid = index.get(a.pop("category"))
+            if cid is None:
+                self.problem(*loc, f"{word} is not in the classes file", image_id=a["image_id"])
+                continue
+            a["category_id"] = cid
+            keep.append(a)
+            where.append(loc)
+        self.anns, self.where = keep, where
+        self.categories = [{"id": k + 1, "name": n} for k, n in enumerate(order)]
+
 
 class _Located:
     """Entry names for ``parse_annotations`` (it calls ``style.format(i=i)``) that remember

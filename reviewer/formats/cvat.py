@@ -78,18 +78,7 @@ class CvatFormat:
             return build_pred(raw, file, gt, self.name, None)
         seen = [a["category"] for a in raw.anns]
         order = list(dict.fromkeys(labels + seen)) if not classes else labels
-        index = {n: k + 1 for k, n in enumerate(order)}
-        keep, where = [], []
-        for a, loc in zip(raw.anns, raw.where, strict=True):
-            cid = index.get(a.pop("category"))
-            if cid is None:
-                raw.problem(*loc, "label is not in the classes file", image_id=a["image_id"])
-                continue
-            a["category_id"] = cid
-            keep.append(a)
-            where.append(loc)
-        raw.anns, raw.where = keep, where
-        raw.categories = [{"id": k + 1, "name": n} for k, n in enumerate(order)]
+        raw.assign_categories(order)
         return build_gt(raw, file, self.name, images_dir)
 
 

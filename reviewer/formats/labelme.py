@@ -85,27 +85,12 @@ class LabelmeFormat:
             raw.images = []
             return build_pred(raw, path, gt, self.name, names)
         order = list(names) if names is not None else sorted(set(found_names))
-        index = {n: k + 1 for k, n in enumerate(order)}
-        _assign(raw, index)
-        raw.categories = [{"id": k + 1, "name": n} for k, n in enumerate(order)]
+        raw.assign_categories(order)
         return build_gt(raw, path, self.name, images_dir)
 
     def export(self, source, out, rows, problems=None):
         from reviewer.formats.labelme_export import export_labelme
         return export_labelme(source, out, rows)
-
-
-def _assign(raw: RawSet, index: dict) -> None:
-    keep, where = [], []
-    for a, loc in zip(raw.anns, raw.where, strict=True):
-        cid = index.get(a.pop("category"))
-        if cid is None:
-            raw.problem(*loc, "label is not in the classes file", image_id=a["image_id"])
-            continue
-        a["category_id"] = cid
-        keep.append(a)
-        where.append(loc)
-    raw.anns, raw.where = keep, where
 
 
 def _load_json(file: Path, raw: RawSet) -> dict | None:

@@ -101,18 +101,8 @@ class VocFormat:
 
 def _categories(names, found: list[str], raw: RawSet) -> list[dict]:
     order = list(names) if names is not None else sorted(set(found))
-    index = {n: k + 1 for k, n in enumerate(order)}
-    keep, where = [], []
-    for a, loc in zip(raw.anns, raw.where, strict=True):
-        cid = index.get(a.pop("category"))
-        if cid is None:
-            raw.problem(*loc, "class is not in the classes file", image_id=a["image_id"])
-            continue
-        a["category_id"] = cid
-        keep.append(a)
-        where.append(loc)
-    raw.anns, raw.where = keep, where
-    return [{"id": k + 1, "name": n} for k, n in enumerate(order)]
+    raw.assign_categories(order, "class")
+    return raw.categories
 
 
 def _image_entry(root, file: Path, key: str, images: dict, images_dir, raw: RawSet) -> dict:

@@ -20,11 +20,9 @@ def rle_counts(rle: dict) -> np.ndarray:
     return counts_from_string(counts)
 
 
-def rle_crop(rle: dict) -> tuple[int, int, np.ndarray] | None:
-    """Compressed or uncompressed RLE -> (y0, x0, (h,w) bool crop of its foreground), or None.
-
-    The crop is the tight bounding box of the foreground pixels; None when the mask is empty.
-    """
+def _runs(rle: dict):
+    """An RLE's runs -> (height, counts, begins, ends, x0, x1): the column range [x0, x1) that
+    holds its foreground (column-major pixel order); None when it has none."""
     height, width = (int(v) for v in rle["size"])
     counts = rle_counts(rle)
     ends = np.cumsum(counts)
@@ -34,6 +32,18 @@ def rle_crop(rle: dict) -> tuple[int, int, np.ndarray] | None:
         return None
     x0 = int(begins[ones].min() // height)
     x1 = min(int((ends[ones].max() - 1) // height) + 1, width)
+    return height, counts, begins, ends, x0, x1
+
+
+def rle_crop(rle: dict) -> tuple[int, int, np.ndarray] | None:
+    """Compressed or uncompressed RLE -> (y0, x0, (h,w) bool crop of its foreground), or None.
+
+    The crop is the tight bounding box of the foreground pixels; None when the mask is empty.
+    """
+    runs = _runs(rle)
+    if runs is None:
+        return None
+    height, counts, begins, ends, x0, x1 = runs
     lo, hi = x0 * height, x1 * height
     first = int(np.searchsorted(ends, lo, side="right"))   # runs overlapping [lo, hi) only
     last = int(np.searchsorted(begins, hi, side="left"))
@@ -96,15 +106,10 @@ def sampled_crop(mask, box, step: int) -> tuple[int, int, np.ndarray] | None:
 
 
 def _rle_sampled(rle: dict, step: int) -> tuple[int, int, np.ndarray] | None:
-    height, width = (int(v) for v in rle["size"])
-    counts = rle_counts(rle)
-    ends = np.cumsum(counts)
-    begins = ends - counts
-    ones = (np.arange(counts.size) % 2 == 1) & (counts > 0)
-    if not ones.any() or height == 0:
+    runs = _runs(rle)
+    if runs is None:
         return None
-    x0 = int(begins[ones].min() // height)
-    x1 = min(int((ends[ones].max() - 1) // height) + 1, width)
+    height, counts, begins, ends, x0, x1 = runs
     xs = np.arange(-(-x0 // step) * step, x1, step, dtype=np.int64)
     ys = np.arange(0, height, step, dtype=np.int64)
     if xs.size == 0:
