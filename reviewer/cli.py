@@ -45,7 +45,17 @@ class ProgressBar:
         self.stream.flush()
 
 
-def _parser() -> argparse.ArgumentParser:
+# review-state commands -> the module that registers them: such a command's parser is built from
+# that module alone (a call is mostly start-up: the other modules' imports and ~25 subparsers are
+# not needed; tests/cli/test_cli.py checks the table against the full parser)
+REVIEW_STATE_COMMANDS = {"tag": "reviewer.cli_review", "status": "reviewer.cli_review",
+                         "assign": "reviewer.cli_team", "next": "reviewer.cli_team",
+                         "progress": "reviewer.cli_team"}
+
+
+def _parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The `reviewer` parser; command: the command about to run (only a review-state command's
+    own module is then imported, see ``REVIEW_STATE_COMMANDS``)."""
     p = argparse.ArgumentParser(prog="reviewer", description=(
         "Error analysis and label repair for computer-vision datasets. With no command, opens the "
         "review window on the bundled sample project."))
@@ -92,16 +102,18 @@ def _parser() -> argparse.ArgumentParser:
     q.add_argument("project", nargs="?", help="project folder (default: the sample project)")
     q.add_argument("--grid", action="store_true",
                    help="start in the grid of thumbnails (G switches to the image and back)")
-    for module in _extensions():
+    for module in _extensions(command):
         module.register(sub, _common)
     return p
 
 
-def _extensions():
+def _extensions(command: str | None = None):
     """Command modules that add subcommands: each has ``register(subparsers, common)`` which
     adds parsers with ``set_defaults(handler=function(args) -> exit code)``."""
     import importlib
 
+    if command in REVIEW_STATE_COMMANDS:
+        return (importlib.import_module(REVIEW_STATE_COMMANDS[command]),)
     from reviewer import (
         cli_compare,
         cli_export,
@@ -151,7 +163,8 @@ def overrides(args) -> dict:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    argv = sys.argv[1:] if argv is None else argv
+    args = _parser(argv[0] if argv else None).parse_args(argv)
     if args.command in (None, "open"):
         return _open_gui(getattr(args, "project", None), getattr(args, "grid", False))
     from reviewer.core.problems import InputError
@@ -244,7 +257,7 @@ def _load(args):
 
 
 def _cmd_score(args) -> int:
-    from reviewer.core.reports import rank
+    from reviewer.core.ranking import rank
     from reviewer.io.evaluation import ground_truth_line
     with _load(args) as session:
         doc = session.document

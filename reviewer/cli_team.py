@@ -94,7 +94,7 @@ def _cmd_assign(args) -> int:
 
 def select_images(session, args) -> list[str]:
     """Image keys chosen by --images / --rank / --status / --tag / --unassigned, worst first."""
-    from reviewer.core.reports import rank
+    from reviewer.core.ranking import rank
     table = session.data.table
     keys = [str(k) for k in table["image_id"].tolist()]
     order = [keys[i] for i in rank(table, "error", False).tolist()]

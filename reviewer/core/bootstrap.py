@@ -36,8 +36,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .semantic import _mean_present, iou_from_stats
-
 RESAMPLES = 1000
 SEED = 0
 CHUNK = 64  # resamples weighted at once: (CHUNK, N) float64
@@ -121,5 +119,7 @@ class MiouResampler:
         self.evaluated = np.asarray(evaluated, bool)
 
     def metric(self, weights: np.ndarray) -> np.ndarray:
+        from .semantic import _mean_present, iou_from_stats  # not for the CLI's parser
+
         inter, gt, pred = (weights @ p for p in self.parts)
         return _mean_present(iou_from_stats(inter, gt, pred), self.evaluated)

@@ -40,10 +40,9 @@ from __future__ import annotations
 
 import contextlib
 import inspect
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
-
-from psygnal import Signal, SignalInstance
 
 from .commands import Command, from_payload
 from .conflicts import CommandConflictError
@@ -99,6 +98,27 @@ class Conflict:
     at: str = ""
 
 
+class _WatchedSignal:
+    """A psygnal ``Signal`` made when first asked for (``history.changed.connect(...)``), so
+    that a history nobody watches (a command-line call) does not import psygnal (~50 ms of a
+    ``reviewer tag`` call); ``History._fire`` emits only the signals that exist."""
+
+    def __init__(self, *types):
+        self.types = types
+
+    def __set_name__(self, owner, name: str) -> None:
+        self.name = name
+
+    def __get__(self, obj, owner=None):
+        if obj is None:
+            return self
+        from psygnal import Signal
+
+        signal = Signal(*self.types)
+        signal.__set_name__(type(obj), self.name)
+        return signal.__get__(obj, type(obj))  # psygnal keeps the instance on ``obj``
+
+
 class History:
     """Undo and redo stacks of (seq, command), a clean marker, and the set-aside conflicts.
 
@@ -107,8 +127,14 @@ class History:
     touched).
     """
 
-    changed = Signal()
-    applied = Signal(object, bool)
+    changed = _WatchedSignal()
+    applied = _WatchedSignal(object, bool)
+
+    def _fire(self, name: str, *args) -> None:
+        """Emit a signal if anyone asked for it (see ``_WatchedSignal``)."""
+        signal = self.__dict__.get(name)
+        if signal is not None:
+            signal.emit(*args)
 
     def __init__(self, doc, journal=None, owns: Callable[[Command], bool] | None = None):
         """owns: whether a ground-truth command (a leaf, not a macro) is this document's task's
@@ -185,7 +211,7 @@ class History:
         if reason is not None:
             self._redo.pop()
             self._set_aside([Conflict(seq, cmd, reason)])
-            self.changed.emit()
+            self._fire("changed")
             raise CommandConflictError(f"{cmd.label} cannot be redone: {reason}")
         with _signals_held(self.doc):
             self._commit(cmd, undo=False, journal=lambda: self.journal.redo_command(seq))
@@ -236,7 +262,7 @@ class History:
         self.conflicts = self.recorded_conflicts()
         self._set_aside(found)
         self._clean = self.index
-        self.changed.emit()
+        self._fire("changed")
         return replayed
 
     def recorded_conflicts(self, owns: Callable[[Command], bool] | None = None) -> list[Conflict]:
@@ -284,11 +310,11 @@ class History:
         conflict = self.conflict(seq)
         self.journal.resolve_conflict(seq, "dropped")
         self.conflicts.remove(conflict)
-        self.changed.emit()
+        self._fire("changed")
 
     def _emit(self, cmd: Command, undone: bool) -> None:
-        self.applied.emit(cmd, undone)
-        self.changed.emit()
+        self._fire("applied", cmd, undone)
+        self._fire("changed")
 
     # --- several reviewers --------------------------------------------------------------------
     def _own(self, entry) -> bool:
@@ -309,7 +335,7 @@ class History:
         self._undo = [(e.seq, from_payload(e.payload)) for e in applied]
         self._redo = [(e.seq, from_payload(e.payload)) for e in reversed(list(redo))]
         self._clean = -1
-        self.changed.emit()
+        self._fire("changed")
 
 
 def _every(cmd: Command) -> bool:
@@ -354,12 +380,13 @@ def _apply(cmd: Command, doc, owns, undo: bool, gt_only: bool = False) -> int:
 @contextlib.contextmanager
 def _signals_held(doc):
     """Hold the document's psygnal signals back until the block ends (then they fire)."""
+    psygnal = sys.modules.get("psygnal")  # not imported: the document has no such signal
     with contextlib.ExitStack() as stack:
         for cls in inspect.getmro(type(doc)):
             for name, value in vars(cls).items():
-                if isinstance(value, Signal):
+                if psygnal is not None and isinstance(value, psygnal.Signal):
                     instance = getattr(doc, name)
-                    if isinstance(instance, SignalInstance):
+                    if isinstance(instance, psygnal.SignalInstance):
                         stack.enter_context(instance.paused())
         yield
 

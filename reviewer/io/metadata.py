@@ -184,7 +184,13 @@ class MetadataTable:
 
 
 def session_keys(session) -> list[str]:
+    """The review key of each row of the session's image table (the session's own list when it
+    has one for these rows)."""
     table = session.document.table
+    keys = getattr(session, "review_keys", None)
+    ids, known = table["image_id"], session.data.table["image_id"]
+    if keys is not None and (ids is known or len(ids) == len(known) and np.array_equal(ids, known)):
+        return keys
     return review_keys(table["image_id"], table["file_name"])
 
 

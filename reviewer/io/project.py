@@ -36,7 +36,6 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -264,6 +263,8 @@ def save_project(project: Project) -> Path:
     """Write the project file atomically (temp file in the same folder, then rename)."""
     project.root.mkdir(parents=True, exist_ok=True)
     text = json.dumps(to_dict(project), indent=2) + "\n"
+    import tempfile  # only when saving: review-state commands read the project only
+
     fd, tmp = tempfile.mkstemp(dir=project.root, prefix=".reviewer.", suffix=".json.tmp")
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as f:

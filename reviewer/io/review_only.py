@@ -63,6 +63,7 @@ class ReviewOnlySession:
     store: KeyedStore
     history: History
     notices: list[str] = field(default_factory=list)
+    found: dict = field(default_factory=dict)  # image reference -> its row, looked up once
 
     def close(self) -> None:
         self.store.close()
@@ -78,6 +79,8 @@ class ReviewOnlySession:
         return self.data.model
 
     def image_id(self, text: str):
+        if text in self.found:
+            return self.data.table["image_id"][self.found[text]]
         return find_image(self.data.table, text)
 
 
@@ -104,7 +107,8 @@ def open_review_only(project, task: str | None = None, read_only: bool = False,
             return None
         legacy = legacy_model(project, name)
         adopt_model_keys(store, legacy)  # as a full opening does (a no-op once done)
-        keyed = KeyedStore(store, _id_keys(table, keys, image), legacy)
+        found = _found(table, image)
+        keyed = KeyedStore(store, _id_keys(table, keys, image, found), legacy)
         keyed.horizon = store.last_event_id()
         history = History(_NoDocument(keyed), keyed, owns=_owns_nothing)
         history.conflicts = history.recorded_conflicts(tasks.get(name).owns)
@@ -116,17 +120,23 @@ def open_review_only(project, task: str | None = None, read_only: bool = False,
         store.close()
         raise
     data = _TableOnly(name, table, model=project.model_set(name).current)
-    return ReviewOnlySession(project, data, keyed, history, notices)
+    return ReviewOnlySession(project, data, keyed, history, notices, found)
 
 
-def _id_keys(table: dict, keys: list[str], image: str | None) -> dict[str, str]:
+def _found(table: dict, image: str | None) -> dict:
+    """{image: its row} when the command names an image the table holds, else {}."""
+    if image is None:
+        return {}
+    try:
+        return {image: find_row(table, image)}
+    except KeyError:
+        return {}
+
+
+def _id_keys(table: dict, keys: list[str], image: str | None, found: dict) -> dict[str, str]:
     """str(image id) -> review key, of every image or of ``image`` only (none if unknown: the
     command reports it)."""
     ids = table["image_id"]
     if image is None:
         return {str(i): k for i, k in zip(ids.tolist(), keys, strict=True)}
-    try:
-        row = find_row(table, image)
-    except KeyError:
-        return {}
-    return {str(ids[row]): keys[row]}
+    return {str(ids[row]): keys[row] for row in found.values()}

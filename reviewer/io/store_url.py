@@ -9,7 +9,6 @@ it (``remember_password`` keeps it in this process's memory only).
 from __future__ import annotations
 
 import re
-import secrets
 import unicodedata
 from dataclasses import dataclass
 from urllib.parse import urlsplit, urlunsplit
@@ -71,6 +70,8 @@ def schema_for(project_name: str) -> str:
     (random, so two projects of the same name never share a store)."""
     text = unicodedata.normalize("NFKD", str(project_name)).encode("ascii", "ignore").decode()
     slug = re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_")[:40] or "project"
+    import secrets  # only for a new schema
+
     return f"rv_{slug}_{secrets.token_hex(3)}"
 
 

@@ -254,6 +254,25 @@ def test_every_command_and_option_explains_itself():
         assert column in score
 
 
+def test_a_review_state_command_parses_as_with_every_command_registered():
+    """``REVIEW_STATE_COMMANDS`` builds such a command's parser from its module alone: the
+    same help, and each command is registered by the module the table names."""
+    import argparse
+
+    from reviewer.cli import REVIEW_STATE_COMMANDS, _parser
+
+    def commands(parser):
+        sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+        return sub.choices
+
+    full = commands(_parser())
+    for name, module in REVIEW_STATE_COMMANDS.items():
+        alone = commands(_parser(name))
+        assert alone[name].format_help() == full[name].format_help(), name
+        assert full[name].get_default("handler").__module__ == module, name
+        assert set(alone) < set(full)
+
+
 def test_init_builds_a_two_task_project_like_the_sample(tmp_path, capsys):
     """detection, then --add segmentation on the same images: the project holds both, as the
     sample does, without editing reviewer.json."""

@@ -150,3 +150,40 @@ def test_conflicts_are_reported_as_a_full_opening_reports_them(twins, monkeypatc
     assert loads.n == 0 and got == expected
     assert got[2].startswith("note: 1 correction no longer fit the ground truth and was set "
                              "aside (not applied)")
+
+
+HEAVY = ("pandas", "matplotlib", "numba", "PySide6", "pycocotools", "scipy", "sklearn", "PIL",
+         "cv2", "pyarrow", "orjson", "psygnal")
+LOADING = ("reviewer.io.coco", "reviewer.io.coco_fast", "reviewer.core.document",
+           "reviewer.core.cocoeval", "reviewer.core.matching", "reviewer.core.tide",
+           "reviewer.core.reports", "reviewer.io.stats", "reviewer.cli_compare",
+           "reviewer.cli_export", "reviewer.core.bootstrap")
+
+
+def test_review_state_commands_import_neither_loaders_nor_heavy_libraries(twins):
+    """What `tag`, `status`, `next` and `progress` import, in a fresh interpreter: numpy, the
+    store and the cache reader, not the task loaders, the metrics or the heavy libraries
+    (imports are most of such a command's time)."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    import reviewer
+    proj, _ = twins
+    script = (
+        "import json, sys\n"
+        "from reviewer.cli import main\n"
+        f"p = {str(proj)!r}\n"
+        "codes = [main(['tag', p, '7', 'blur', '-q']), main(['status', p, 'img_003.jpg', "
+        "'reviewed', '-q']), main(['next', p, '-q']), main(['progress', p, '-q'])]\n"
+        f"names = {HEAVY + LOADING!r}\n"
+        "print(json.dumps({'codes': codes, 'loaded': [n for n in names if n in sys.modules]}))\n")
+    root = str(Path(reviewer.__file__).resolve().parents[1])
+    env = {k: v for k, v in os.environ.items() if k != "REVIEWER_NO_CACHE"}
+    env["PYTHONPATH"] = root
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          env=env, cwd=root, timeout=120, check=True)
+    report = json.loads(done.stdout.strip().splitlines()[-1])
+    assert report == {"codes": [0, 0, 0, 0], "loaded": []}
+    assert "image 7: blur" in done.stdout  # the commands did their work
