@@ -13,7 +13,6 @@ another dataset is refused as ``io.coco_foreign`` refuses one).
 
 from __future__ import annotations
 
-import os
 import posixpath
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,6 +22,7 @@ import numpy as np
 from reviewer.core.problems import InputError, Problem
 from reviewer.core.tables import AnnotationTable, CategoryTable, ImageTable
 from reviewer.formats import Loaded
+from reviewer.formats._files import walk_files
 from reviewer.io.coco_annotations import Entries, Join, parse_annotations
 from reviewer.io.coco_foreign import check_same_dataset
 from reviewer.io.coco_validate import ProblemLog
@@ -307,18 +307,13 @@ def index_images(images_dir, problems: list | None = None) -> dict[str, Path]:
     """Map key (path relative to ``images_dir`` without extension, posix) -> image file."""
     root = Path(images_dir)
     found: dict[str, Path] = {}
-    for dirpath, dirnames, files in os.walk(root):
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-        for f in sorted(files):
-            if f.startswith(".") or os.path.splitext(f)[1].lower() not in IMAGE_EXTS:
-                continue
-            p = Path(dirpath) / f
-            key = p.relative_to(root).with_suffix("").as_posix()
-            if key in found and problems is not None:
-                problems.append(Problem(str(p), "", f"same name as {found[key].name}; ignored",
-                                        "warning"))
-                continue
-            found.setdefault(key, p)
+    for p in walk_files(root, IMAGE_EXTS):
+        key = p.relative_to(root).with_suffix("").as_posix()
+        if key in found and problems is not None:
+            problems.append(Problem(str(p), "", f"same name as {found[key].name}; ignored",
+                                    "warning"))
+            continue
+        found.setdefault(key, p)
     return found
 
 

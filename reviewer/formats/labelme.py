@@ -18,7 +18,6 @@ import base64
 import binascii
 import io
 import json
-import os
 from pathlib import Path, PureWindowsPath
 
 import numpy as np
@@ -26,6 +25,7 @@ import numpy as np
 from reviewer.core.masks import encode
 from reviewer.core.problems import InputError
 from reviewer.formats import Loaded, register
+from reviewer.formats._files import keyed_files
 from reviewer.formats._tables import RawSet, build_gt, image_size, index_images, number
 from reviewer.formats.classes import read_names
 from reviewer.formats.coco import peek_json
@@ -37,16 +37,7 @@ MAX_MASK_PIXELS = 2**27
 
 
 def json_files(path: Path) -> dict[str, Path]:
-    if path.is_file():
-        return {path.stem: path}
-    out: dict[str, Path] = {}
-    for dirpath, dirnames, files in os.walk(path):
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-        for f in sorted(files):
-            if f.lower().endswith(".json") and not f.startswith("."):
-                p = Path(dirpath) / f
-                out[p.relative_to(path).with_suffix("").as_posix()] = p
-    return out
+    return {path.stem: path} if path.is_file() else keyed_files(path, ".json")
 
 
 class LabelmeFormat:

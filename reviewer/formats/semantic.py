@@ -15,10 +15,10 @@ by file stem) as ``Loaded.annotations``.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from reviewer.formats import Loaded, register
+from reviewer.formats._files import first_files
 
 _KINDS = {"index_png": ("L", "I", "I;16", "I;16B", "1"), "palette_png": ("P", "PA"),
           "color_png": ("RGB", "RGBA")}
@@ -27,15 +27,7 @@ _TEXT = {"index_png": "single-channel class-index PNGs", "palette_png": "palette
 
 
 def _pngs(folder: Path, n: int = 5) -> list[Path]:
-    out = []
-    for dirpath, dirnames, files in os.walk(folder):
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-        for f in sorted(files):
-            if f.lower().endswith(".png") and not f.startswith("."):
-                out.append(Path(dirpath) / f)
-                if len(out) >= n:
-                    return out
-    return out
+    return first_files(folder, ".png", n)
 
 
 def png_mode(path: Path) -> str:

@@ -29,6 +29,7 @@ from pathlib import Path
 from reviewer.core.problems import InputError
 from reviewer.formats import Loaded, register
 from reviewer.formats import _xml as xml
+from reviewer.formats._files import keyed_files
 from reviewer.formats._tables import RawSet, build_gt, image_size, index_images, number
 from reviewer.formats.classes import read_names
 
@@ -37,14 +38,7 @@ _FLAGS = ("difficult", "truncated", "occluded")
 
 
 def xml_files(folder: Path) -> dict[str, Path]:
-    out: dict[str, Path] = {}
-    for dirpath, dirnames, files in os.walk(folder):
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-        for f in sorted(files):
-            if f.lower().endswith(".xml") and not f.startswith("."):
-                p = Path(dirpath) / f
-                out[p.relative_to(folder).with_suffix("").as_posix()] = p
-    return out
+    return keyed_files(folder, ".xml")
 
 
 def annotations_folder(path: Path) -> Path:

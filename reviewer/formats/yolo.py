@@ -22,11 +22,11 @@ expected 5 ...``); the other lines still load.
 from __future__ import annotations
 
 import math
-import os
 from pathlib import Path
 
 from reviewer.core.problems import InputError
 from reviewer.formats import Loaded, register
+from reviewer.formats._files import first_files, keyed_files
 from reviewer.formats._tables import (
     ImageKeys,
     RawSet,
@@ -44,26 +44,11 @@ _SNIFF_FILES, _SNIFF_LINES = 20, 50
 
 def label_files(folder: Path) -> dict[str, Path]:
     """key (relative path without .txt, posix) -> label file, class-name files excluded."""
-    out: dict[str, Path] = {}
-    for dirpath, dirnames, files in os.walk(folder):
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-        for f in sorted(files):
-            if f.lower().endswith(".txt") and f not in _SKIP and not f.startswith("."):
-                p = Path(dirpath) / f
-                out[p.relative_to(folder).with_suffix("").as_posix()] = p
-    return out
+    return keyed_files(folder, ".txt", _SKIP)
 
 
 def _first_files(folder: Path, n: int) -> list[Path]:
-    out = []
-    for dirpath, dirnames, files in os.walk(folder):
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-        for f in sorted(files):
-            if f.lower().endswith(".txt") and f not in _SKIP:
-                out.append(Path(dirpath) / f)
-                if len(out) >= n:
-                    return out
-    return out
+    return first_files(folder, ".txt", n, _SKIP)
 
 
 def sniff_lines(path: Path, role: str | None, normalised: bool) -> tuple[bool, str]:
